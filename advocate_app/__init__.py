@@ -1,0 +1,103 @@
+"""advocate_app: needs-based plans written together by a trusted advocate and the person they support."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChainableUndefined
+
+from advocate_app import config as config_module
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent
+
+
+def resource_dir(name: str) -> Path:
+    """Where templates, static files or translations live: inside the installed package, else the checkout."""
+    packaged = PACKAGE_DIR / name
+    if packaged.is_dir():
+        return packaged
+    return CHECKOUT_DIR / name
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app.
+
+    :param config: settings that replace those read from the environment (tests pass
+        ``config.for_tests(...)``).
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(CHECKOUT_DIR / "instance"),
+        instance_relative_config=False,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    # GOV.UK macros read optional params freely; omitted ones must render as nothing, not fail.
+    app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined}
+    app.config.update(config if config is not None else config_module.from_environment(app.instance_path))
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+
+    from advocate_app import db
+
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects of ``extensions.py`` and our own request hooks to the app."""
+    from advocate_app import i18n, security, templating
+    from advocate_app.accounts import auth
+    from advocate_app.extensions import compress, csrf, limiter, login_manager
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    auth.init_app(app, login_manager)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from advocate_app.accounts import bp as accounts_bp
+    from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
+    from advocate_app.directory import bp as directory_bp
+    from advocate_app.directory import routes as _directory_routes  # noqa: F401
+    from advocate_app.health import bp as health_bp
+    from advocate_app.people import bp as people_bp
+    from advocate_app.people import routes as _people_routes  # noqa: F401
+    from advocate_app.referrals import bp as referrals_bp
+    from advocate_app.referrals import routes as _referral_routes  # noqa: F401
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(referrals_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Friendly, translated pages for errors; never a stack trace."""
+    from advocate_app import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The ``advocate-app`` command group (also ``flask --app advocate_app``)."""
+    from advocate_app.cli import register
+
+    register(app)

@@ -1,0 +1,115 @@
+"""Flask-Login wired to server-side sessions, and the decorators views use to require a role."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from advocate_app import db
+from advocate_app.accounts import sessions
+from advocate_app.accounts.models import Role, User
+
+SESSION_TOKEN_KEY = "sid"
+
+
+def _load_user(user_id: str) -> User | None:
+    """Called by Flask-Login for each request: a user only while their server-side session is live."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.active:
+        return None
+    config = current_app.config
+    idle = config["SESSION_IDLE_TIMEOUT_STAFF"] if user.is_staff else config["SESSION_IDLE_TIMEOUT_INDIVIDUAL"]
+    live = sessions.resume(
+        session.get(SESSION_TOKEN_KEY),
+        user.id,
+        idle_timeout=idle,
+        absolute_lifetime=config["SESSION_ABSOLUTE_LIFETIME"],
+    )
+    if live is None:
+        session.clear()
+        return None
+    return user
+
+
+def _check_session() -> None:
+    # Resolve the user up front so an expired session is recorded and the cookie cleared before any view.
+    if request.endpoint in (None, "static", "health.healthz"):
+        return
+    _ = current_user.is_authenticated
+    if db.session.dirty:
+        db.session.commit()
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh server-side session (a new session id, so a planted one is useless)."""
+    locale = session.get("locale")
+    session.clear()
+    token = sessions.start(user)
+    session[SESSION_TOKEN_KEY] = token
+    if locale:
+        session["locale"] = locale
+    session.permanent = False
+    # Remember-me is never offered: a shared phone must not stay signed in.
+    login_user(user, remember=False)
+
+
+def sign_out(reason: str = "logout") -> None:
+    """End this session on the server and clear the cookie."""
+    sessions.end(session.get(SESSION_TOKEN_KEY), reason)
+    logout_user()
+    session.clear()
+
+
+def current_token() -> str | None:
+    """The session token of this request (so a password change can keep this session)."""
+    return session.get(SESSION_TOKEN_KEY)
+
+
+def roles_required(*roles: Role):
+    """Allow a view only to signed-in users with one of ``roles``; others are sent to sign in or refused."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def home_url_for(user: User) -> str:
+    """Where each role lands after signing in."""
+    return {
+        Role.ADVOCATE: url_for("people.caseload"),
+        Role.INDIVIDUAL: url_for("people.my_plan"),
+        Role.ORG_WORKER: url_for("referrals.inbox"),
+        Role.COORDINATOR: url_for("accounts.admin_home"),
+    }[user.role]
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    """Configure Flask-Login and the per-request session check."""
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Sign in to continue.")
+    login_manager.login_message_category = "info"
+    # "basic": a changed address (normal on mobile networks) does not sign someone out.
+    login_manager.session_protection = "basic"
+    app.before_request(_check_session)
+
+
+def redirect_home():
+    """Send the signed-in user to their home page."""
+    return redirect(home_url_for(current_user))

@@ -1,0 +1,290 @@
+"""Views for signing in and out, setting up a login, the account page, and managing staff users."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from advocate_app import db
+from advocate_app.accounts import auth, bp, services
+from advocate_app.accounts.forms import (
+    ChangePasswordForm,
+    IndividualSetupForm,
+    LoginForm,
+    SetupCodeForm,
+    StaffSetupForm,
+    StaffUserForm,
+)
+from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.services import AccountError
+from advocate_app.audit.services import record as audit
+from advocate_app.db import utcnow
+from advocate_app.directory.models import Organisation
+from advocate_app.extensions import limiter
+from advocate_app.policy import Action, can
+from advocate_app.urls import is_local_path
+
+SETUP_SESSION_KEY = "setup_code_id"
+
+
+def _account_key() -> str:
+    """Rate-limit key for the account being tried, whatever address the attempts come from."""
+    return "account:" + services.normalise_identifier(request.form.get("identifier", ""))[:254]
+
+
+def _failed_attempt(response) -> bool:
+    # Only failed sign-ins use up the allowance; a successful one redirects.
+    return request.method == "POST" and response.status_code != 302
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return auth.redirect_home()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"], deduct_when=_failed_attempt)
+@limiter.limit("10 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_failed_attempt)
+def login():
+    if current_user.is_authenticated:
+        return auth.redirect_home()
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.identifier.data, form.password.data)
+        if user is not None:
+            auth.sign_in(user)
+            db.session.commit()
+            target = request.args.get("next")
+            return redirect(target if is_local_path(target) else auth.home_url_for(user))
+        db.session.commit()  # keep the failed-login audit event
+        form.form_errors.append(_("The email address, username or passphrase is not right"))
+        form.password.errors = [_("Check your details and try again")]
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        audit("logout", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+    auth.sign_out("logout")
+    db.session.commit()
+    flash(_("You have signed out."), "success")
+    response = redirect(url_for("accounts.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.get("/exit")
+def exit_page():
+    """"Exit this page": end the session and go somewhere that gives nothing away."""
+    if current_user.is_authenticated:
+        audit("exit_page", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+    auth.sign_out("exit_page")
+    db.session.commit()
+    response = make_response(redirect(current_app.config["EXIT_PAGE_URL"]))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.post("/language")
+def choose_language():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    target = request.form.get("next", "")
+    return redirect(target if is_local_path(target) else url_for("accounts.home"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+def setup_code():
+    """Step 1 of setting up a login: type the code shown on the advocate's (or coordinator's) screen."""
+    if current_user.is_authenticated:
+        return auth.redirect_home()
+    form = SetupCodeForm()
+    if form.validate_on_submit():
+        found = services.find_usable_code(form.code.data)
+        if found is not None:
+            session[SETUP_SESSION_KEY] = found.id
+            return redirect(url_for("accounts.setup_account"))
+        form.code.errors = [_("That setup code is not right, or it has expired. Ask for a new one.")]
+    return render_template("accounts/setup_code.html", form=form)
+
+
+@bp.route("/setup/account", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def setup_account():
+    """Step 2: choose a username (people) and a passphrase."""
+    from advocate_app.accounts.models import SetupCode
+
+    setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
+    if setup is None or setup.used_at is not None or setup.expires_at <= utcnow():
+        session.pop(SETUP_SESSION_KEY, None)
+        flash(_("That setup code has expired. Ask for a new one."))
+        return redirect(url_for("accounts.setup_code"))
+    for_person = setup.person_id is not None
+    form = IndividualSetupForm() if for_person else StaffSetupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.complete_setup(
+                setup, password=form.password.data, username=form.username.data if for_person else None
+            )
+        except AccountError as error:
+            if error.field == "username":
+                form.username.errors = [_("That username is taken. Choose another.")]
+            else:
+                session.pop(SETUP_SESSION_KEY, None)
+                flash(_("That setup code has expired. Ask for a new one."))
+                return redirect(url_for("accounts.setup_code"))
+        else:
+            session.pop(SETUP_SESSION_KEY, None)
+            auth.sign_in(user)
+            db.session.commit()
+            flash(_("Your login is ready."), "success")
+            return redirect(auth.home_url_for(user))
+    return render_template("accounts/setup_account.html", form=form, for_person=for_person)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.password.data,
+                keep_token=auth.current_token(),
+            )
+        except AccountError:
+            form.current_password.errors = [_("Your current passphrase is not right")]
+        else:
+            db.session.commit()
+            flash(_("Your passphrase has been changed. You have been signed out everywhere else."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+# Coordinator: staff users -------------------------------------------------------------------------
+
+
+def _require(action: Action) -> User:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not can(current_user, action):
+        abort(403)
+    return current_user._get_current_object()
+
+
+@bp.get("/admin")
+@login_required
+def admin_home():
+    _require(Action.USERS_MANAGE)
+    counts = services.admin_counts()
+    return render_template("admin/home.html", counts=counts)
+
+
+@bp.get("/admin/users")
+@login_required
+def users():
+    _require(Action.USERS_MANAGE)
+    staff = db.session.scalars(
+        select(User).where(User.role != Role.INDIVIDUAL).options(joinedload(User.organisation)).order_by(User.display_name)
+    ).all()
+    return render_template("admin/users.html", users=staff)
+
+
+def _organisation_choices():
+    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return [("", _("None"))] + [(str(org_id), name) for org_id, name in organisations]
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    coordinator = _require(Action.USERS_MANAGE)
+    form = StaffUserForm()
+    form.organisation_id.choices = _organisation_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.create_staff_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                organisation_id=int(form.organisation_id.data) if form.organisation_id.data else None,
+                created_by=coordinator,
+            )
+        except AccountError as error:
+            if error.field == "email":
+                form.email.errors = [_("There is already an account with this email address")]
+            else:
+                form.organisation_id.errors = [_("An organisation worker must belong to an organisation")]
+        else:
+            code = services.issue_setup_code(
+                created_by=coordinator, user=user, lifetime=current_app.config["STAFF_SETUP_CODE_LIFETIME"]
+            )
+            db.session.commit()
+            return _show_staff_code(user, code)
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.get("/admin/users/<int:user_id>")
+@login_required
+def user_detail(user_id: int):
+    _require(Action.USERS_MANAGE)
+    user = db.session.scalar(select(User).where(User.id == user_id).options(joinedload(User.organisation)))
+    if user is None or user.role is Role.INDIVIDUAL:
+        abort(404)
+    return render_template("admin/user.html", user=user)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required
+def set_user_active(user_id: int):
+    coordinator = _require(Action.USERS_MANAGE)
+    user = db.session.get(User, user_id)
+    if user is None or user.role is Role.INDIVIDUAL:
+        abort(404)
+    active = request.form.get("active") == "1"
+    if user.id == coordinator.id and not active:
+        flash(_("You cannot deactivate your own account."))
+        return redirect(url_for("accounts.user_detail", user_id=user.id))
+    services.set_active(user, active, by=coordinator)
+    db.session.commit()
+    flash(_("Account reactivated.") if active else _("Account deactivated. All its sessions have ended."), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/setup-code")
+@login_required
+def new_staff_setup_code(user_id: int):
+    coordinator = _require(Action.USERS_MANAGE)
+    user = db.session.get(User, user_id)
+    if user is None or user.role is Role.INDIVIDUAL:
+        abort(404)
+    code = services.issue_setup_code(
+        created_by=coordinator, user=user, lifetime=current_app.config["STAFF_SETUP_CODE_LIFETIME"]
+    )
+    db.session.commit()
+    return _show_staff_code(user, code)
+
+
+def _show_staff_code(user: User, code: str):
+    hours = int(current_app.config["STAFF_SETUP_CODE_LIFETIME"].total_seconds() // 3600)
+    return render_template("admin/setup_code.html", user=user, code=services.format_code(code), hours=hours)

@@ -1,0 +1,160 @@
+"""The ``advocate-app`` command group: database, users, demo data and translations.
+
+The same commands are available as ``flask --app advocate_app …``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from advocate_app import db
+
+
+def alembic_config():
+    """Alembic settings pointing at our migrations, inside the package or the checkout."""
+    from alembic.config import Config
+
+    from advocate_app import resource_dir
+
+    config = Config()
+    config.set_main_option("script_location", str(resource_dir("migrations")))
+    config.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    return config
+
+
+@click.group("db")
+def db_group():
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str):
+    """Bring the database schema up to REVISION (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check():
+    """Fail when the models have changes no migration describes."""
+    from alembic import command
+
+    command.check(alembic_config())
+
+
+@click.group("users")
+def users_group():
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.option("--role", type=click.Choice(["advocate", "org_worker", "coordinator"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "display_name", help="Full name (defaults to the email address).")
+@click.option("--organisation", "organisation_name", help="Name of the organisation they work for.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Read from a prompt unless given (use ADVOCATE_APP_PASSWORD in scripts).",
+              envvar="ADVOCATE_APP_PASSWORD")
+@with_appcontext
+def users_create(role, email, display_name, organisation_name, password):
+    """Create a staff user with a password."""
+    from sqlalchemy import select
+
+    from advocate_app.accounts import passwords, services
+    from advocate_app.accounts.models import Role
+    from advocate_app.directory.models import Organisation
+
+    if len(password) < passwords.MIN_LENGTH:
+        raise click.BadParameter(f"use at least {passwords.MIN_LENGTH} characters", param_hint="--password")
+    organisation_id = None
+    if organisation_name:
+        organisation_id = db.session.scalar(select(Organisation.id).where(Organisation.name == organisation_name))
+        if organisation_id is None:
+            raise click.BadParameter(f"no organisation called {organisation_name!r}", param_hint="--organisation")
+    try:
+        user = services.create_staff_user(
+            email=email,
+            display_name=display_name or email,
+            role=Role(role),
+            organisation_id=organisation_id,
+            created_by=None,
+        )
+    except services.AccountError as error:
+        raise click.ClickException(f"cannot create user: {error.message}") from error
+    services.set_password(user, password)
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
+
+
+@click.group("demo")
+def demo_group():
+    """Demonstration data."""
+
+
+@demo_group.command("seed")
+@with_appcontext
+def demo_seed():
+    """Create the demo organisations, staff and people (safe to run again; refused in production)."""
+    from advocate_app.demo import DemoRefused, seed
+
+    try:
+        created = seed(current_app.config["DEMO_PASSWORD"])
+    except DemoRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo("Demo data ready." if not created else f"Demo data created: {', '.join(created)}.")
+
+
+@click.group("translations")
+def translations_group():
+    """Message catalogues (English source; Welsh, Polish and Urdu)."""
+
+
+def _babel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translations_group.command("update")
+def translations_update():
+    """Extract messages from the code and templates and merge them into every catalogue."""
+    from advocate_app import CHECKOUT_DIR
+
+    pot = CHECKOUT_DIR / "translations" / "messages.pot"
+    _babel("extract", "-F", str(CHECKOUT_DIR / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+           "--sort-by-file", "--no-wrap", "-o", str(pot), str(CHECKOUT_DIR))
+    _babel("update", "-i", str(pot), "-d", str(CHECKOUT_DIR / "translations"), "--no-wrap",
+           "--ignore-obsolete", "--no-fuzzy-matching")
+
+
+@translations_group.command("compile")
+def translations_compile():
+    """Compile the catalogues so the app can use them."""
+    from advocate_app import resource_dir
+
+    _babel("compile", "-d", str(resource_dir("translations")), "--statistics")
+
+
+def register(app: Flask) -> None:
+    """Add our command groups to the app's CLI."""
+    for group in (db_group, users_group, demo_group, translations_group):
+        app.cli.add_command(group)
+
+
+def _create_app():
+    from advocate_app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main():
+    """advocate_app: plans written together."""

@@ -1,0 +1,152 @@
+"""Demonstration data for trying the app: organisations, staff and three people. Never in production."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from advocate_app import db
+from advocate_app.accounts import services as accounts
+from advocate_app.accounts.models import Role, User
+from advocate_app.directory.models import (
+    CapacityStatus,
+    Organisation,
+    OrganisationKind,
+    Service,
+    ServiceLanguage,
+    ServiceNeedDomain,
+)
+from advocate_app.people import services as people
+from advocate_app.people.models import Person
+
+ORGANISATIONS = [
+    {
+        "name": "Harbour Housing Advice",
+        "description": "Free, confidential advice on finding and keeping a safe home.",
+        "services": [
+            ("Housing advice", ["housing", "money"], ["en", "pl"], CapacityStatus.OPEN, 3, "Anyone aged 16 or over"),
+            ("Tenancy support", ["housing"], ["en"], CapacityStatus.WAITING_LIST, 10, "Tenants at risk of losing their home"),
+        ],
+    },
+    {
+        "name": "Open Door Wellbeing",
+        "description": "Peer support, counselling and groups for people who have lived through hard times.",
+        "services": [
+            ("One-to-one counselling", ["mental_wellbeing"], ["en", "ur"], CapacityStatus.WAITING_LIST, 7, "Adults"),
+            ("Peer support group", ["mental_wellbeing", "community"], ["en"], CapacityStatus.OPEN, 5, "Adults"),
+        ],
+    },
+    {
+        "name": "Northside Community Hub",
+        "description": "Help with money, work and getting involved locally.",
+        "services": [
+            ("Debt and benefits advice", ["money"], ["en", "pl", "ur"], CapacityStatus.OPEN, 5, "Anyone"),
+            ("Back to work coaching", ["education_work"], ["en"], CapacityStatus.CLOSED, 14, "Aged 18 to 64"),
+        ],
+    },
+]
+
+WEEKDAY_EVENINGS = {day: (time(17, 0), time(20, 0)) for day in range(5)}
+
+
+class DemoRefused(RuntimeError):
+    """Demo data must never be written to a production database."""
+
+
+def _user(email: str, name: str, role: Role, password: str, organisation: Organisation | None = None) -> tuple[User, bool]:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        return user, False
+    user = accounts.create_staff_user(
+        email=email, display_name=name, role=role,
+        organisation_id=organisation.id if organisation else None, created_by=None,
+    )
+    accounts.set_password(user, password)
+    return user, True
+
+
+def _organisation(spec: dict) -> tuple[Organisation, bool]:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == spec["name"]))
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation(name=spec["name"], kind=OrganisationKind.VOLUNTARY, description=spec["description"])
+    db.session.add(organisation)
+    db.session.flush()
+    for name, domains, languages, capacity, days, eligibility in spec["services"]:
+        db.session.add(
+            Service(
+                organisation_id=organisation.id,
+                name=name,
+                description=f"{name} from {spec['name']}.",
+                eligibility_description=eligibility,
+                capacity_status=capacity,
+                response_target_days=days,
+                area_description="Northshire",
+                need_domains=[ServiceNeedDomain(domain=d) for d in domains],
+                languages=[ServiceLanguage(language=code) for code in languages],
+            )
+        )
+    return organisation, True
+
+
+def _person(name: str, language: str, phone: str | None, advocate: User) -> tuple[Person, bool]:
+    person = db.session.scalar(select(Person).where(Person.preferred_name == name))
+    if person is not None:
+        return person, False
+    details = people.PersonDetails(
+        preferred_name=name,
+        language=language,
+        phone_e164=phone,
+        area="Northshire",
+        sms_allowed=phone is not None,
+        safe_windows=dict(WEEKDAY_EVENINGS) if phone else {},
+    )
+    return people.create_person(details, advocate=advocate), True
+
+
+def seed(password: str) -> list[str]:
+    """Create whatever demo data is missing; returns what was created.
+
+    :raises DemoRefused: when ``APP_ENV`` is production.
+    """
+    if current_app.config["APP_ENV"] == "production":
+        raise DemoRefused("Refusing to add demo data: APP_ENV is production.")
+    created: list[str] = []
+
+    def note(label: str, was_created: bool) -> None:
+        if was_created:
+            created.append(label)
+
+    organisations = []
+    for spec in ORGANISATIONS:
+        organisation, made = _organisation(spec)
+        organisations.append(organisation)
+        note(organisation.name, made)
+
+    _coordinator, made = _user("coordinator@example.org", "Casey Brennan", Role.COORDINATOR, password)
+    note("coordinator@example.org", made)
+    advocate, made = _user("advocate@example.org", "Alex Morgan", Role.ADVOCATE, password)
+    note("advocate@example.org", made)
+    advocate2, made = _user("advocate2@example.org", "Priya Shah", Role.ADVOCATE, password)
+    note("advocate2@example.org", made)
+    _worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
+    note("worker@example.org", made)
+
+    sam, made = _person("Sam Okafor", "en", "+447700900123", advocate)
+    note("Sam Okafor", made)
+    _jo, made = _person("Jo Kowalski", "pl", "+447700900456", advocate)
+    note("Jo Kowalski", made)
+    _ali, made = _person("Ali Rahman", "ur", None, advocate2)
+    note("Ali Rahman", made)
+
+    db.session.flush()
+    if db.session.scalar(select(User).where(User.person_id == sam.id)) is None:
+        db.session.add(
+            User(username="sam", display_name=sam.preferred_name, role=Role.INDIVIDUAL, person_id=sam.id,
+                 password_hash=accounts.passwords.hash_password(password), locale="en")
+        )
+        created.append("login for Sam Okafor (username sam)")
+    db.session.commit()
+    return created

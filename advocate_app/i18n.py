@@ -1,0 +1,45 @@
+"""Languages: choosing the locale for a request, and text direction."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from advocate_app.config import RTL_LANGUAGES
+from advocate_app.extensions import babel
+
+LANGUAGE_NAMES = {
+    # Each language named in itself, so a person can find their own.
+    "en": "English",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "ur": "اردو",
+}
+
+
+def select_locale() -> str:
+    """The user's own setting, else the choice made in this session, else the browser's preference."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our selector and translations folder."""
+    from advocate_app import resource_dir
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(resource_dir("translations")),
+    )

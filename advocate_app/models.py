@@ -1,0 +1,33 @@
+"""Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
+
+from advocate_app.accounts.models import Role, SetupCode, User, UserSession
+from advocate_app.audit.models import AuditEvent
+from advocate_app.db import Base
+from advocate_app.directory.models import (
+    CapacityStatus,
+    Organisation,
+    OrganisationKind,
+    Service,
+    ServiceLanguage,
+    ServiceNeedDomain,
+)
+from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Base",
+    "CapacityStatus",
+    "Organisation",
+    "OrganisationKind",
+    "Person",
+    "PersonStatus",
+    "Role",
+    "SafeWindow",
+    "Service",
+    "ServiceLanguage",
+    "ServiceNeedDomain",
+    "SetupCode",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,194 @@
+"""Views for the advocate's caseload, a person's record, the person's own page, and assignments."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from advocate_app import db, policy
+from advocate_app.accounts import services as account_services
+from advocate_app.accounts.auth import roles_required
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.people import bp, services
+from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
+from advocate_app.people.models import Assignment, Person
+from advocate_app.people.phones import for_display
+from advocate_app.policy import Action
+
+
+def _details_from(form: PersonForm, *, keep_code_word: bool) -> services.PersonDetails:
+    if form.remove_code_word.data:
+        code_word = ""
+    elif form.code_word.data:
+        code_word = form.code_word.data
+    else:
+        code_word = None if keep_code_word else ""
+    return services.PersonDetails(
+        preferred_name=form.preferred_name.data,
+        language=form.language.data,
+        phone_e164=getattr(form, "phone_e164", None) if form.phone.data else None,
+        date_of_birth=form.date_of_birth.data,
+        area=form.area.data or "",
+        sms_allowed=form.sms_allowed.data == "yes",
+        shared_phone=form.shared_phone.data == "yes",
+        may_name_organisation=form.may_name_organisation.data == "yes",
+        contact_review_date=form.contact_review_date.data,
+        contact_notes=form.contact_notes.data or "",
+        safe_windows=form.safe_windows(),
+        code_word=code_word,
+    )
+
+
+def _fill_form(form: PersonForm, person: Person) -> None:
+    form.preferred_name.data = person.preferred_name
+    form.language.data = person.language
+    form.phone.data = for_display(person.phone_e164)
+    form.date_of_birth.process(None, person.date_of_birth)
+    form.area.data = person.area
+    form.sms_allowed.data = "yes" if person.sms_allowed else "no"
+    form.shared_phone.data = "yes" if person.shared_phone else "no"
+    form.may_name_organisation.data = "yes" if person.may_name_organisation else "no"
+    form.contact_review_date.process(None, person.contact_review_date)
+    form.contact_notes.data = person.contact_notes
+    for window in person.safe_windows:
+        start, end = form.window_fields(window.weekday)
+        start.data, end.data = window.starts_at, window.ends_at
+
+
+@bp.get("/people")
+@roles_required(Role.ADVOCATE)
+def caseload():
+    rows = db.session.execute(
+        policy.visible_people(current_user)
+        .add_columns(Assignment.is_lead, User.id.is_not(None).label("has_login"))
+        .join(Assignment, (Assignment.person_id == Person.id) & (Assignment.advocate_id == current_user.id)
+              & Assignment.ended_at.is_(None))
+        .outerjoin(User, User.person_id == Person.id)
+        .order_by(Person.preferred_name)
+    ).all()
+    return render_template("people/caseload.html", rows=rows)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@roles_required(Role.ADVOCATE)
+def new_person():
+    form = PersonForm()
+    if form.validate_on_submit():
+        person = services.create_person(_details_from(form, keep_code_word=False), advocate=current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(name)s has been added to your caseload.", name=person.preferred_name), "success")
+        return redirect(url_for("people.person", person_id=person.id))
+    return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=None)
+
+
+def _person_page_data(person_id: int):
+    person = db.session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(
+            selectinload(Person.safe_windows),
+            selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate),
+        )
+    )
+    login = db.session.scalar(select(User).where(User.person_id == person_id))
+    return person, login
+
+
+@bp.get("/people/<int:person_id>")
+@roles_required(Role.ADVOCATE)
+def person(person_id: int):
+    policy.person_or_404(current_user, person_id)
+    record, login = _person_page_data(person_id)
+    audit("view", actor=current_user._get_current_object(), person_id=person_id, object_type="person", object_id=person_id)
+    db.session.commit()
+    return render_template("people/person.html", person=record, login=login, weekdays=WEEKDAYS,
+                           phone=for_display(record.phone_e164))
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADVOCATE)
+def edit_person(person_id: int):
+    policy.person_or_404(current_user, person_id, Action.PERSON_EDIT)
+    record = services.load_for_edit(person_id)
+    form = PersonForm()
+    if form.validate_on_submit():
+        services.update_person(record, _details_from(form, keep_code_word=True), by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("Details saved."), "success")
+        return redirect(url_for("people.person", person_id=person_id))
+    if not form.is_submitted():
+        _fill_form(form, record)
+    return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=record)
+
+
+@bp.post("/people/<int:person_id>/login")
+@roles_required(Role.ADVOCATE)
+def person_setup_code(person_id: int):
+    record = policy.person_or_404(current_user, person_id, Action.PERSON_SETUP_LOGIN)
+    if db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None:
+        flash(_("%(name)s already has a login.", name=record.preferred_name))
+        return redirect(url_for("people.person", person_id=person_id))
+    lifetime = current_app.config["SETUP_CODE_LIFETIME"]
+    code = account_services.issue_setup_code(created_by=current_user._get_current_object(), person=record, lifetime=lifetime)
+    db.session.commit()
+    return render_template(
+        "people/setup_code.html",
+        person=record,
+        code=account_services.format_code(code),
+        minutes=int(lifetime.total_seconds() // 60),
+    )
+
+
+@bp.get("/me")
+@roles_required(Role.INDIVIDUAL)
+def my_plan():
+    if current_user.person_id is None:
+        abort(404)
+    record, _login = _person_page_data(current_user.person_id)
+    return render_template("people/my_plan.html", person=record, weekdays=WEEKDAYS,
+                           phone=for_display(record.phone_e164))
+
+
+# Coordinator: who advocates for whom -------------------------------------------------------------
+
+
+@bp.get("/admin/people")
+@roles_required(Role.COORDINATOR)
+def assignments():
+    people = db.session.scalars(
+        select(Person)
+        .options(selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate))
+        .order_by(Person.preferred_name)
+    ).all()
+    return render_template("admin/people.html", people=people)
+
+
+@bp.route("/admin/people/<int:person_id>/advocates", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def assign(person_id: int):
+    if not policy.can(current_user, Action.ASSIGNMENTS_MANAGE):
+        abort(403)
+    record = db.session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate))
+    )
+    if record is None:
+        abort(404)
+    form = AssignAdvocateForm()
+    advocates = db.session.execute(
+        select(User.id, User.display_name).where(User.role == Role.ADVOCATE, User.active).order_by(User.display_name)
+    ).all()
+    form.advocate_id.choices = [(str(user_id), name) for user_id, name in advocates]
+    if form.validate_on_submit():
+        advocate = db.session.get(User, int(form.advocate_id.data))
+        services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
+              "success")
+        return redirect(url_for("people.assignments"))
+    return render_template("admin/assign.html", form=form, person=record)

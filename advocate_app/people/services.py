@@ -1,0 +1,133 @@
+"""Rules for people's records: creating and editing them, safe-contact windows, and assigning advocates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from advocate_app import db
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.db import utcnow
+from advocate_app.people.models import Assignment, Person, SafeWindow
+
+_code_word_hasher = PasswordHasher()
+
+
+@dataclass
+class PersonDetails:
+    """What an advocate records about a person; the form fills this, the service applies it."""
+
+    preferred_name: str
+    language: str = "en"
+    phone_e164: str | None = None
+    date_of_birth: date | None = None
+    area: str = ""
+    sms_allowed: bool = False
+    shared_phone: bool = False
+    may_name_organisation: bool = False
+    contact_review_date: date | None = None
+    contact_notes: str = ""
+    # Weekday (0 = Monday) → (from, until); days missing from the mapping have no safe window.
+    safe_windows: dict[int, tuple[time, time]] = field(default_factory=dict)
+    # None leaves the code word as it is; "" removes it; anything else replaces it.
+    code_word: str | None = None
+
+
+def _apply(person: Person, details: PersonDetails) -> None:
+    person.preferred_name = details.preferred_name.strip()
+    person.language = details.language
+    person.phone_e164 = details.phone_e164
+    person.date_of_birth = details.date_of_birth
+    person.area = details.area.strip()
+    person.sms_allowed = details.sms_allowed
+    person.shared_phone = details.shared_phone
+    person.may_name_organisation = details.may_name_organisation
+    person.contact_review_date = details.contact_review_date
+    person.contact_notes = details.contact_notes.strip()
+    if details.code_word is not None:
+        word = details.code_word.strip()
+        person.code_word_hash = _code_word_hasher.hash(word.lower()) if word else None
+    existing = {window.weekday: window for window in person.safe_windows}
+    for weekday, window in list(existing.items()):
+        if weekday not in details.safe_windows:
+            person.safe_windows.remove(window)
+    for weekday, (starts_at, ends_at) in details.safe_windows.items():
+        window = existing.get(weekday)
+        if window is None:
+            person.safe_windows.append(SafeWindow(weekday=weekday, starts_at=starts_at, ends_at=ends_at))
+        else:
+            window.starts_at, window.ends_at = starts_at, ends_at
+
+
+def create_person(details: PersonDetails, *, advocate: User) -> Person:
+    """Record a new person; the advocate who records them becomes their lead advocate."""
+    person = Person(created_by_id=advocate.id, safe_windows=[])
+    _apply(person, details)
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(Assignment(person_id=person.id, advocate_id=advocate.id, is_lead=True, assigned_by_id=advocate.id))
+    audit("create", actor=advocate, person_id=person.id, object_type="person", object_id=person.id)
+    return person
+
+
+def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
+    """Change a person's details and safe-contact profile."""
+    _apply(person, details)
+    person.updated_at = utcnow()
+    audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
+
+
+def load_for_edit(person_id: int) -> Person | None:
+    """A person with the safe windows the edit form shows."""
+    return db.session.scalar(
+        select(Person).where(Person.id == person_id).options(selectinload(Person.safe_windows))
+    )
+
+
+def check_code_word(person: Person, word: str) -> bool:
+    """True when ``word`` is the person's code word (case does not matter)."""
+    if not person.code_word_hash:
+        return False
+    try:
+        return _code_word_hasher.verify(person.code_word_hash, word.strip().lower())
+    except Exception:  # argon2 raises several kinds of mismatch
+        return False
+
+
+def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User) -> Assignment:
+    """Put ``advocate`` on the person's case; making them lead moves the lead from anyone else.
+
+    :raises ValueError: when the user is not an active advocate.
+    """
+    if advocate.role is not Role.ADVOCATE or not advocate.active:
+        raise ValueError("only an active advocate can be assigned")
+    current = db.session.scalars(
+        select(Assignment).where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
+    ).all()
+    mine = next((a for a in current if a.advocate_id == advocate.id), None)
+    if lead:
+        for other in current:
+            if other.is_lead and other is not mine:
+                other.is_lead = False
+        db.session.flush()
+    if mine is None:
+        mine = Assignment(person_id=person.id, advocate_id=advocate.id, is_lead=lead, assigned_by_id=by.id)
+        db.session.add(mine)
+    elif lead:
+        mine.is_lead = True
+    db.session.flush()
+    audit("assign", actor=by, person_id=person.id, object_type="assignment", object_id=mine.id)
+    return mine
+
+
+def end_assignment(assignment: Assignment, *, by: User) -> None:
+    """Take an advocate off a case (the lead cannot be removed this way; give the lead to someone first)."""
+    if assignment.is_lead:
+        raise ValueError("the lead advocate cannot be removed")
+    assignment.ended_at = utcnow()
+    audit("unassign", actor=by, person_id=assignment.person_id, object_type="assignment", object_id=assignment.id)

@@ -1,0 +1,115 @@
+"""What templates may use: hashed asset URLs, the CSP nonce, language and date helpers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from advocate_app.i18n import LANGUAGE_NAMES, text_direction
+from advocate_app.needs import NEED_DOMAINS
+from advocate_app.security import csp_nonce
+
+
+def _manifest() -> dict:
+    cached = current_app.extensions.get("advocate_app.assets")
+    if cached is None or current_app.debug:
+        path = current_app.static_folder and f"{current_app.static_folder}/dist/manifest.json"
+        try:
+            with open(path, encoding="utf-8") as handle:
+                cached = json.load(handle)
+        except (OSError, TypeError, ValueError):
+            cached = {}
+        current_app.extensions["advocate_app.assets"] = cached
+    return cached
+
+
+def asset_url(name: str) -> str:
+    """URL of a built asset by its logical name (``app.css``), through the content-hashed manifest."""
+    return url_for("static", filename=f"dist/{_manifest().get(name, name)}")
+
+
+def _short_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM yyyy")
+
+
+def _date_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMMM yyyy, HH:mm")
+
+
+def _nav_items() -> list[dict]:
+    """The header menu for the signed-in user's role."""
+    from advocate_app.accounts.models import Role
+
+    if not current_user.is_authenticated:
+        return []
+    by_role = {
+        Role.ADVOCATE: [("people.caseload", _("Caseload")), ("people.new_person", _("Add a person"))],
+        Role.INDIVIDUAL: [("people.my_plan", _("My plan"))],
+        Role.ORG_WORKER: [("referrals.inbox", _("Referrals"))],
+        Role.COORDINATOR: [
+            ("accounts.admin_home", _("Overview")),
+            ("directory.organisations", _("Organisations")),
+            ("accounts.users", _("Users")),
+            ("people.assignments", _("People")),
+        ],
+    }
+    items = by_role[current_user.role] + [("accounts.account", _("Account"))]
+    return [{"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint} for endpoint, label in items]
+
+
+def _show_exit_this_page() -> bool:
+    """Everyone not signed in as staff might be the person, maybe on a watched phone."""
+    return not (current_user.is_authenticated and current_user.is_staff)
+
+
+ROLE_NAMES = {
+    "individual": _l("Person supported"),
+    "advocate": _l("Advocate"),
+    "org_worker": _l("Organisation worker"),
+    "coordinator": _l("Coordinator"),
+}
+KIND_NAMES = {
+    "voluntary": _l("Voluntary or community organisation"),
+    "statutory": _l("Statutory service"),
+    "other": _l("Other"),
+}
+CAPACITY_NAMES = {"open": _l("Taking referrals"), "waiting_list": _l("Waiting list"), "closed": _l("Not taking referrals")}
+
+
+def _context() -> dict:
+    return {
+        "role_names": ROLE_NAMES,
+        "kind_names": KIND_NAMES,
+        "capacity_names": CAPACITY_NAMES,
+        "nav_items": _nav_items(),
+        "show_exit_this_page": _show_exit_this_page(),
+        "csp_nonce": csp_nonce,
+        "asset_url": asset_url,
+        "service_name": current_app.config["SERVICE_NAME"],
+        "current_locale": str(get_locale()),
+        "text_direction": text_direction(),
+        "language_names": LANGUAGE_NAMES,
+        "need_domains": NEED_DOMAINS,
+        "current_user": current_user,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the GOV.UK macros' templates, our context and filters."""
+    app.jinja_loader = ChoiceLoader(
+        [app.jinja_loader, PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
+    )
+    app.context_processor(_context)
+    app.add_template_filter(_short_date, "short_date")
+    app.add_template_filter(_date_time, "date_time")
