@@ -38,6 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     # GOV.UK macros read optional params freely; omitted ones must render as nothing, not fail.
     app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined}
     app.config.update(config if config is not None else config_module.from_environment(app.instance_path))
+    if app.config.get("JINJA_BYTECODE_CACHE") is not None:
+        # Lets many short-lived apps (the test suite) share compiled templates.
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": app.config["JINJA_BYTECODE_CACHE"]}
 
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix

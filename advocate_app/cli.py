@@ -62,9 +62,14 @@ def users_group():
 @click.option("--email", required=True)
 @click.option("--name", "display_name", help="Full name (defaults to the email address).")
 @click.option("--organisation", "organisation_name", help="Name of the organisation they work for.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Read from a prompt unless given (use ADVOCATE_APP_PASSWORD in scripts).",
-              envvar="ADVOCATE_APP_PASSWORD")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Read from a prompt unless given (use ADVOCATE_APP_PASSWORD in scripts).",
+    envvar="ADVOCATE_APP_PASSWORD",
+)
 @with_appcontext
 def users_create(role, email, display_name, organisation_name, password):
     """Create a staff user with a password."""
@@ -129,10 +134,30 @@ def translations_update():
     from advocate_app import CHECKOUT_DIR
 
     pot = CHECKOUT_DIR / "translations" / "messages.pot"
-    _babel("extract", "-F", str(CHECKOUT_DIR / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-           "--sort-by-file", "--no-wrap", "-o", str(pot), str(CHECKOUT_DIR))
-    _babel("update", "-i", str(pot), "-d", str(CHECKOUT_DIR / "translations"), "--no-wrap",
-           "--ignore-obsolete", "--no-fuzzy-matching")
+    _babel(
+        "extract",
+        "-F",
+        str(CHECKOUT_DIR / "babel.cfg"),
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--sort-by-file",
+        "--no-wrap",
+        "-o",
+        str(pot),
+        str(CHECKOUT_DIR),
+    )
+    _babel(
+        "update",
+        "-i",
+        str(pot),
+        "-d",
+        str(CHECKOUT_DIR / "translations"),
+        "--no-wrap",
+        "--ignore-obsolete",
+        "--no-fuzzy-matching",
+    )
 
 
 @translations_group.command("compile")

@@ -65,9 +65,9 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'advocate_app.db'}"
     if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     public_base_url = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     https = public_base_url.startswith("https://")

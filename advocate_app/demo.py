@@ -27,7 +27,14 @@ ORGANISATIONS = [
         "description": "Free, confidential advice on finding and keeping a safe home.",
         "services": [
             ("Housing advice", ["housing", "money"], ["en", "pl"], CapacityStatus.OPEN, 3, "Anyone aged 16 or over"),
-            ("Tenancy support", ["housing"], ["en"], CapacityStatus.WAITING_LIST, 10, "Tenants at risk of losing their home"),
+            (
+                "Tenancy support",
+                ["housing"],
+                ["en"],
+                CapacityStatus.WAITING_LIST,
+                10,
+                "Tenants at risk of losing their home",
+            ),
         ],
     },
     {
@@ -55,13 +62,18 @@ class DemoRefused(RuntimeError):
     """Demo data must never be written to a production database."""
 
 
-def _user(email: str, name: str, role: Role, password: str, organisation: Organisation | None = None) -> tuple[User, bool]:
+def _user(
+    email: str, name: str, role: Role, password: str, organisation: Organisation | None = None
+) -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
         return user, False
     user = accounts.create_staff_user(
-        email=email, display_name=name, role=role,
-        organisation_id=organisation.id if organisation else None, created_by=None,
+        email=email,
+        display_name=name,
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+        created_by=None,
     )
     accounts.set_password(user, password)
     return user, True
@@ -144,8 +156,14 @@ def seed(password: str) -> list[str]:
     db.session.flush()
     if db.session.scalar(select(User).where(User.person_id == sam.id)) is None:
         db.session.add(
-            User(username="sam", display_name=sam.preferred_name, role=Role.INDIVIDUAL, person_id=sam.id,
-                 password_hash=accounts.passwords.hash_password(password), locale="en")
+            User(
+                username="sam",
+                display_name=sam.preferred_name,
+                role=Role.INDIVIDUAL,
+                person_id=sam.id,
+                password_hash=accounts.passwords.hash_password(password),
+                locale="en",
+            )
         )
         created.append("login for Sam Okafor (username sam)")
     db.session.commit()

@@ -46,8 +46,10 @@ def init_app(app: Flask) -> None:
         return _render(
             400,
             _("This form has expired"),
-            _("For your security, forms stop working when you sign out or are away for a long time. "
-              "Go back, reload the page and try again."),
+            _(
+                "For your security, forms stop working when you sign out or are away for a long time. "
+                "Go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

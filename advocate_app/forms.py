@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import StopValidation
 
-
 TOO_LONG = _l("This is too long: use at most %(max)d characters")
 
 
@@ -83,7 +82,7 @@ class TimeOfDayField(Field):
             self.data = time(int(hours), int(minutes))
         except (ValueError, TypeError):
             self.data = None
-            raise ValueError(_l("Enter a time like 09:30"))
+            raise ValueError(_l("Enter a time like 09:30")) from None
 
     def _value(self):
         if self.raw:

@@ -6,7 +6,7 @@ information walls, break glass) add their rules here, not in views.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from flask import abort
 from sqlalchemy import Select, false, select
@@ -16,7 +16,7 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.people.models import Assignment, Person
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     PERSON_CREATE = "person.create"
     PERSON_VIEW = "person.view"
     PERSON_EDIT = "person.edit"

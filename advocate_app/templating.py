@@ -65,7 +65,9 @@ def _nav_items() -> list[dict]:
         ],
     }
     items = by_role[current_user.role] + [("accounts.account", _("Account"))]
-    return [{"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint} for endpoint, label in items]
+    return [
+        {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint} for endpoint, label in items
+    ]
 
 
 def _show_exit_this_page() -> bool:
@@ -84,7 +86,11 @@ KIND_NAMES = {
     "statutory": _l("Statutory service"),
     "other": _l("Other"),
 }
-CAPACITY_NAMES = {"open": _l("Taking referrals"), "waiting_list": _l("Waiting list"), "closed": _l("Not taking referrals")}
+CAPACITY_NAMES = {
+    "open": _l("Taking referrals"),
+    "waiting_list": _l("Waiting list"),
+    "closed": _l("Not taking referrals"),
+}
 
 
 def _context() -> dict:

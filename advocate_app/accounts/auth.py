@@ -12,7 +12,7 @@ from advocate_app import db
 from advocate_app.accounts import sessions
 from advocate_app.accounts.models import Role, User
 
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a session key, not a secret
 
 
 def _load_user(user_id: str) -> User | None:

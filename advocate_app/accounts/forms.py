@@ -40,17 +40,24 @@ def confirm_field():
 class LoginForm(FlaskForm):
     identifier = StringField(
         _l("Email address or username"),
-        validators=[DataRequired(message=_l("Enter your email address or username")), Length(max=254, message=TOO_LONG)],
+        validators=[
+            DataRequired(message=_l("Enter your email address or username")),
+            Length(max=254, message=TOO_LONG),
+        ],
     )
     password = PasswordField(
         _l("Password or passphrase"),
-        validators=[DataRequired(message=_l("Enter your password or passphrase")), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        validators=[
+            DataRequired(message=_l("Enter your password or passphrase")),
+            Length(max=MAX_LENGTH, message=TOO_LONG),
+        ],
     )
 
 
 class SetupCodeForm(FlaskForm):
     code = StringField(
-        _l("Setup code"), validators=[DataRequired(message=_l("Enter the setup code")), Length(max=32, message=TOO_LONG)]
+        _l("Setup code"),
+        validators=[DataRequired(message=_l("Enter the setup code")), Length(max=32, message=TOO_LONG)],
     )
 
     def validate_code(self, field):
@@ -86,7 +93,10 @@ class StaffSetupForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current passphrase"),
-        validators=[DataRequired(message=_l("Enter your current passphrase")), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        validators=[
+            DataRequired(message=_l("Enter your current passphrase")),
+            Length(max=MAX_LENGTH, message=TOO_LONG),
+        ],
     )
     password = new_password_field(_l("New passphrase"))
     confirm = confirm_field()
@@ -102,7 +112,8 @@ def role_choices():
 
 class StaffUserForm(FlaskForm):
     display_name = StringField(
-        _l("Full name"), validators=[DataRequired(message=_l("Enter their full name")), Length(max=200, message=TOO_LONG)]
+        _l("Full name"),
+        validators=[DataRequired(message=_l("Enter their full name")), Length(max=200, message=TOO_LONG)],
     )
     email = StringField(
         _l("Email address"),

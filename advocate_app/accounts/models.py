@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from advocate_app.db import Base, UTCDateTime, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     INDIVIDUAL = "individual"
     ADVOCATE = "advocate"
     ORG_WORKER = "org_worker"

@@ -81,7 +81,7 @@ def logout():
 
 @bp.get("/exit")
 def exit_page():
-    """"Exit this page": end the session and go somewhere that gives nothing away."""
+    """ "Exit this page": end the session and go somewhere that gives nothing away."""
     if current_user.is_authenticated:
         audit("exit_page", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
     auth.sign_out("exit_page")
@@ -205,7 +205,10 @@ def admin_home():
 def users():
     _require(Action.USERS_MANAGE)
     staff = db.session.scalars(
-        select(User).where(User.role != Role.INDIVIDUAL).options(joinedload(User.organisation)).order_by(User.display_name)
+        select(User)
+        .where(User.role != Role.INDIVIDUAL)
+        .options(joinedload(User.organisation))
+        .order_by(User.display_name)
     ).all()
     return render_template("admin/users.html", users=staff)
 

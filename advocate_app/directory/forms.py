@@ -20,7 +20,8 @@ def kind_choices():
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(message=_l("Enter the organisation's name")), Length(max=200, message=TOO_LONG)]
+        _l("Name"),
+        validators=[DataRequired(message=_l("Enter the organisation's name")), Length(max=200, message=TOO_LONG)],
     )
     kind = RadioField(_l("Type of organisation"), choices=kind_choices(), validate_choice=False)
     description = TextAreaField(_l("What it does"), validators=[Optional(), Length(max=4000, message=TOO_LONG)])

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from advocate_app.db import Base, UTCDateTime, utcnow
 
 
-class OrganisationKind(str, enum.Enum):
+class OrganisationKind(enum.StrEnum):
     STATUTORY = "statutory"
     VOLUNTARY = "voluntary"
     OTHER = "other"
 
 
-class CapacityStatus(str, enum.Enum):
+class CapacityStatus(enum.StrEnum):
     OPEN = "open"
     WAITING_LIST = "waiting_list"
     CLOSED = "closed"
@@ -78,9 +78,7 @@ class Service(Base):
     last_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="services", lazy="raise_on_sql")
-    need_domains: Mapped[list[ServiceNeedDomain]] = relationship(
-        cascade="all, delete-orphan", lazy="raise_on_sql"
-    )
+    need_domains: Mapped[list[ServiceNeedDomain]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
     languages: Mapped[list[ServiceLanguage]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
 
 

@@ -52,9 +52,7 @@ def new_organisation():
 @roles_required(Role.COORDINATOR)
 def organisation(organisation_id: int):
     record = db.session.scalar(
-        select(Organisation)
-        .where(Organisation.id == organisation_id)
-        .options(selectinload(Organisation.services))
+        select(Organisation).where(Organisation.id == organisation_id).options(selectinload(Organisation.services))
     )
     if record is None:
         abort(404)

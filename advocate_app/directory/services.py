@@ -9,8 +9,14 @@ from advocate_app.directory.models import Organisation, OrganisationKind
 
 
 def create_organisation(
-    *, name: str, kind: OrganisationKind, by: User | None, description: str = "", email: str | None = None,
-    phone: str | None = None, website: str | None = None,
+    *,
+    name: str,
+    kind: OrganisationKind,
+    by: User | None,
+    description: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    website: str | None = None,
 ) -> Organisation:
     """Add an organisation to the directory."""
     organisation = Organisation(

@@ -32,7 +32,10 @@ def _yes_no(label):
 class PersonForm(FlaskForm):
     preferred_name = StringField(
         _l("Preferred name"),
-        validators=[DataRequired(message=_l("Enter the name they like to be called")), Length(max=120, message=TOO_LONG)],
+        validators=[
+            DataRequired(message=_l("Enter the name they like to be called")),
+            Length(max=120, message=TOO_LONG),
+        ],
     )
     language = SelectField(
         _l("Language for messages and pages"), choices=list(LANGUAGE_NAMES.items()), validate_choice=False
@@ -60,7 +63,7 @@ class PersonForm(FlaskForm):
         try:
             self.phone_e164 = to_e164_mobile(field.data, current_app.config["DEFAULT_PHONE_REGION"])
         except NotAMobileNumber:
-            raise ValidationError(_l("Enter a mobile number, like 07700 900 982 or +44 7700 900 982"))
+            raise ValidationError(_l("Enter a mobile number, like 07700 900 982 or +44 7700 900 982")) from None
 
     def _validate_yes_no(self, field):
         if field.data not in ("yes", "no"):

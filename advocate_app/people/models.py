@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from advocate_app.db import Base, UTCDateTime, utcnow
 
 
-class PersonStatus(str, enum.Enum):
+class PersonStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 

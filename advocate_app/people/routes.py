@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
 from advocate_app.accounts import services as account_services
@@ -65,8 +65,12 @@ def caseload():
     rows = db.session.execute(
         policy.visible_people(current_user)
         .add_columns(Assignment.is_lead, User.id.is_not(None).label("has_login"))
-        .join(Assignment, (Assignment.person_id == Person.id) & (Assignment.advocate_id == current_user.id)
-              & Assignment.ended_at.is_(None))
+        .join(
+            Assignment,
+            (Assignment.person_id == Person.id)
+            & (Assignment.advocate_id == current_user.id)
+            & Assignment.ended_at.is_(None),
+        )
         .outerjoin(User, User.person_id == Person.id)
         .order_by(Person.preferred_name)
     ).all()
@@ -78,7 +82,9 @@ def caseload():
 def new_person():
     form = PersonForm()
     if form.validate_on_submit():
-        person = services.create_person(_details_from(form, keep_code_word=False), advocate=current_user._get_current_object())
+        person = services.create_person(
+            _details_from(form, keep_code_word=False), advocate=current_user._get_current_object()
+        )
         db.session.commit()
         flash(_("%(name)s has been added to your caseload.", name=person.preferred_name), "success")
         return redirect(url_for("people.person", person_id=person.id))
@@ -103,10 +109,13 @@ def _person_page_data(person_id: int):
 def person(person_id: int):
     policy.person_or_404(current_user, person_id)
     record, login = _person_page_data(person_id)
-    audit("view", actor=current_user._get_current_object(), person_id=person_id, object_type="person", object_id=person_id)
+    audit(
+        "view", actor=current_user._get_current_object(), person_id=person_id, object_type="person", object_id=person_id
+    )
     db.session.commit()
-    return render_template("people/person.html", person=record, login=login, weekdays=WEEKDAYS,
-                           phone=for_display(record.phone_e164))
+    return render_template(
+        "people/person.html", person=record, login=login, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
+    )
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -133,7 +142,9 @@ def person_setup_code(person_id: int):
         flash(_("%(name)s already has a login.", name=record.preferred_name))
         return redirect(url_for("people.person", person_id=person_id))
     lifetime = current_app.config["SETUP_CODE_LIFETIME"]
-    code = account_services.issue_setup_code(created_by=current_user._get_current_object(), person=record, lifetime=lifetime)
+    code = account_services.issue_setup_code(
+        created_by=current_user._get_current_object(), person=record, lifetime=lifetime
+    )
     db.session.commit()
     return render_template(
         "people/setup_code.html",
@@ -149,8 +160,9 @@ def my_plan():
     if current_user.person_id is None:
         abort(404)
     record, _login = _person_page_data(current_user.person_id)
-    return render_template("people/my_plan.html", person=record, weekdays=WEEKDAYS,
-                           phone=for_display(record.phone_e164))
+    return render_template(
+        "people/my_plan.html", person=record, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
+    )
 
 
 # Coordinator: who advocates for whom -------------------------------------------------------------
@@ -188,7 +200,9 @@ def assign(person_id: int):
         advocate = db.session.get(User, int(form.advocate_id.data))
         services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=current_user._get_current_object())
         db.session.commit()
-        flash(_("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
-              "success")
+        flash(
+            _("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
+            "success",
+        )
         return redirect(url_for("people.assignments"))
     return render_template("admin/assign.html", form=form, person=record)

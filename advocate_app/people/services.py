@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -84,9 +85,7 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
 
 def load_for_edit(person_id: int) -> Person | None:
     """A person with the safe windows the edit form shows."""
-    return db.session.scalar(
-        select(Person).where(Person.id == person_id).options(selectinload(Person.safe_windows))
-    )
+    return db.session.scalar(select(Person).where(Person.id == person_id).options(selectinload(Person.safe_windows)))
 
 
 def check_code_word(person: Person, word: str) -> bool:
@@ -95,7 +94,7 @@ def check_code_word(person: Person, word: str) -> bool:
         return False
     try:
         return _code_word_hasher.verify(person.code_word_hash, word.strip().lower())
-    except Exception:  # argon2 raises several kinds of mismatch
+    except (VerificationError, InvalidHashError):
         return False
 
 

@@ -1,0 +1,72 @@
+# Two commands: `make run` (set up and serve with demo data) and `make test` (set up and test).
+# Everything is installed by these targets; nothing is needed by hand.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+APP := $(VENV)/bin/advocate-app
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+STAMPS := .make
+
+.PHONY: run serve test test-fast test-browser test-postgres lint setup assets translations db bench clean chromium
+
+run: setup db
+	$(APP) demo seed
+	$(APP) run --host $(HOST) --port $(PORT)
+
+serve: setup db
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - "advocate_app:create_app()"
+
+setup: $(STAMPS)/python $(STAMPS)/npm assets translations
+
+$(STAMPS)/python: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+assets: $(STAMPS)/npm
+	npm run --silent build
+
+translations: $(STAMPS)/python
+	$(PY) -m babel.messages.frontend compile -d translations --statistics 2>&1 | tail -n 3
+
+db: setup
+	$(APP) db upgrade
+
+# Chromium for the browser tests: Debian's package (Playwright's own download cannot be used here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+		else \
+			echo "Chromium is not installed: browser tests will be skipped (sudo apt-get install chromium)"; \
+		fi; \
+	fi
+
+lint: $(STAMPS)/python
+	$(VENV)/bin/ruff check .
+
+test: setup chromium lint
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-fast: setup
+	$(PY) -m pytest -m "not browser"
+
+test-browser: setup chromium
+	$(PY) -m pytest -m browser
+
+# The whole suite but the browser tests, against PostgreSQL. With CI=true it must reach the server;
+# elsewhere it is skipped with a message when no server answers.
+test-postgres: setup
+	$(PY) -m pytest -m "not browser" -p no:cacheprovider --postgres
+
+clean:
+	rm -rf $(VENV) node_modules static/dist $(STAMPS) instance

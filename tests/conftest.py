@@ -1,0 +1,221 @@
+"""Fixtures: an app per test on in-memory SQLite (or PostgreSQL with --postgres), clients, sign-in helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, text
+
+from advocate_app import config as app_config
+from advocate_app import create_app, db
+from advocate_app.models import Base
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def pytest_addoption(parser):
+    parser.addoption("--postgres", action="store_true", help="run against PostgreSQL (TEST_DATABASE_URL)")
+
+
+def _pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG_URL
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def _reachable(url: str) -> str | None:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # any failure to connect means the same thing here
+        return str(error).splitlines()[0]
+    return None
+
+
+def pytest_configure(config):
+    config.postgres_problem = None
+    if not config.getoption("--postgres"):
+        return
+    problem = _reachable(_pg_url())
+    if problem is None:
+        return
+    insist = os.environ.get("CI") == "true" or bool(os.environ.get("TEST_DATABASE_URL"))
+    if insist:
+        pytest.exit(f"PostgreSQL is required here but cannot be reached at {_pg_url()}: {problem}", returncode=1)
+    config.postgres_problem = problem
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.postgres_problem:
+        reason = f"PostgreSQL not reachable at {_pg_url()} ({config.postgres_problem}); PostgreSQL pass skipped"
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    elif not config.getoption("--postgres"):
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with --postgres (make test-postgres)"))
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + _pg_url() if config.getoption('--postgres') else 'SQLite in memory'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Argon2 with its production cost would make the suite slow; the same code runs with cheap settings."""
+    from argon2 import PasswordHasher
+
+    from advocate_app.accounts import passwords
+    from advocate_app.people import services as people_services
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    saved = passwords._hasher, passwords._DUMMY_HASH, people_services._code_word_hasher
+    passwords._hasher = people_services._code_word_hasher = cheap
+    passwords._DUMMY_HASH = cheap.hash("dummy")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH, people_services._code_word_hasher = saved
+
+
+@pytest.fixture(scope="session")
+def on_postgres(request) -> bool:
+    return bool(request.config.getoption("--postgres"))
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(on_postgres):
+    """On PostgreSQL, build the schema once for the run with the real migrations."""
+    if not on_postgres:
+        yield None
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    from advocate_app import resource_dir
+
+    engine = create_engine(_pg_url())
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    alembic = Config()
+    alembic.set_main_option("script_location", str(resource_dir("migrations")))
+    alembic.attributes["database_url"] = _pg_url()
+    command.upgrade(alembic, "head")
+    yield engine
+    engine.dispose()
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app the suite makes."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
+def make_test_app(tmp_path, database_url: str, **overrides):
+    """An app for tests; ``overrides`` replace config values."""
+    overrides.setdefault("JINJA_BYTECODE_CACHE", TEMPLATE_CACHE)
+    return create_app(app_config.for_tests(tmp_path, DATABASE_URL=database_url, **overrides))
+
+
+@pytest.fixture
+def app_factory(tmp_path, on_postgres, _pg_schema):
+    """Make an app (with config overrides) on a fresh, empty database."""
+    apps = []
+
+    def factory(**overrides):
+        url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+        flask_app = make_test_app(tmp_path, url, **overrides)
+        with flask_app.app_context():
+            if on_postgres:
+                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                with db.engine().begin() as connection:
+                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            else:
+                Base.metadata.create_all(db.engine())
+        apps.append(flask_app)
+        return flask_app
+
+    yield factory
+    for flask_app in apps:
+        flask_app.extensions["advocate_app.engine"].dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture(autouse=True)
+def _factories_use(request):
+    """Factories build data in the test's app (each call in its own app context)."""
+    if "app" in request.fixturenames:
+        from tests import factories
+
+        factories.use(request.getfixturevalue("app"))
+    yield
+
+
+@pytest.fixture
+def in_app(app):
+    """``with in_app():`` gives an app context for reading the database between requests.
+
+    A test must not hold an app context while it makes requests: Flask would share it (and ``g``,
+    with its database session and CSRF token) across every request of the test.
+    """
+    return app.app_context
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser: a separate cookie jar on the same app."""
+    return lambda: app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def form_post(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
+    """POST a form the way a browser would: fetch the page first for its CSRF token."""
+    page = client.get(token_from or path)
+    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data}, **kwargs)
+
+
+def sign_in(client, identifier: str, password: str):
+    """Sign in through the login form; returns the response (302 on success)."""
+    return form_post(client, "/login", {"identifier": identifier, "password": password})
+
+
+@pytest.fixture
+def login():
+    """``login(client, user)`` signs the client in as a user made by the factories."""
+    from tests.factories import PASSWORD
+
+    def do_login(client, user, password: str = PASSWORD):
+        response = sign_in(client, user.email or user.username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
