@@ -82,12 +82,16 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.health import bp as health_bp
     from advocate_app.people import bp as people_bp
     from advocate_app.people import routes as _people_routes  # noqa: F401
+    from advocate_app.plans import bp as plans_bp
+    from advocate_app.plans import outcome_routes as _outcome_routes  # noqa: F401
+    from advocate_app.plans import routes as _plan_routes  # noqa: F401
     from advocate_app.referrals import bp as referrals_bp
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(referrals_bp)
 

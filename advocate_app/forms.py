@@ -7,6 +7,7 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
 TOO_LONG = _l("This is too long: use at most %(max)d characters")
@@ -37,7 +38,9 @@ class DatePartsField(Field):
     def process(self, formdata, data=None, extra_filters=None):
         self.process_errors = []
         self.parse_error = None
-        self.data = data if data is not None else (self.default() if callable(self.default) else self.default)
+        if data is unset_value or data is None:
+            data = self.default() if callable(self.default) else self.default
+        self.data = data if isinstance(data, date) else None
         if formdata is not None and any(f"{self.name}-{part}" in formdata for part in ("day", "month", "year")):
             self.raw_parts = DateParts(
                 *(formdata.get(f"{self.name}-{part}", "").strip()[:8] for part in ("day", "month", "year"))

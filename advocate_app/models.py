@@ -12,9 +12,27 @@ from advocate_app.directory.models import (
     ServiceNeedDomain,
 )
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
+from advocate_app.plans.models import (
+    CheckIn,
+    Plan,
+    PlanAgreement,
+    PlanComment,
+    PlanItem,
+    PlanItemRevision,
+    PlanLook,
+    Review,
+)
 
 __all__ = [
     "Assignment",
+    "CheckIn",
+    "Plan",
+    "PlanAgreement",
+    "PlanComment",
+    "PlanItem",
+    "PlanItemRevision",
+    "PlanLook",
+    "Review",
     "AuditEvent",
     "Base",
     "CapacityStatus",

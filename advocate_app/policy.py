@@ -25,6 +25,9 @@ class Action(StrEnum):
     ORGANISATIONS_MANAGE = "organisations.manage"
     USERS_MANAGE = "users.manage"
     REFERRALS_RECEIVE = "referrals.receive"
+    PLAN_VIEW = "plan.view"
+    PLAN_WRITE = "plan.write"
+    PLAN_START = "plan.start"
 
 
 # Actions decided by role alone.
@@ -64,11 +67,12 @@ def can(user: User | None, action: Action, record: Person | None = None) -> bool
         return user.role in _ROLE_ACTIONS[action]
     if record is None:
         return False
-    if action is Action.PERSON_VIEW:
+    if action in (Action.PERSON_VIEW, Action.PLAN_VIEW, Action.PLAN_WRITE):
+        # The person and the advocates on their case see and write the plan; nobody else yet.
         if user.role is Role.INDIVIDUAL:
             return user.person_id == record.id
         return user.role is Role.ADVOCATE and is_on_caseload(user, record.id)
-    if action in (Action.PERSON_EDIT, Action.PERSON_SETUP_LOGIN):
+    if action in (Action.PERSON_EDIT, Action.PERSON_SETUP_LOGIN, Action.PLAN_START):
         return user.role is Role.ADVOCATE and is_on_caseload(user, record.id)
     return False
 

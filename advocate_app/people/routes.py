@@ -13,10 +13,12 @@ from advocate_app.accounts import services as account_services
 from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
+from advocate_app.clock import local_today
 from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Assignment, Person
 from advocate_app.people.phones import for_display
+from advocate_app.plans import services as plan_services
 from advocate_app.policy import Action
 
 
@@ -62,19 +64,10 @@ def _fill_form(form: PersonForm, person: Person) -> None:
 @bp.get("/people")
 @roles_required(Role.ADVOCATE)
 def caseload():
-    rows = db.session.execute(
-        policy.visible_people(current_user)
-        .add_columns(Assignment.is_lead, User.id.is_not(None).label("has_login"))
-        .join(
-            Assignment,
-            (Assignment.person_id == Person.id)
-            & (Assignment.advocate_id == current_user.id)
-            & Assignment.ended_at.is_(None),
-        )
-        .outerjoin(User, User.person_id == Person.id)
-        .order_by(Person.preferred_name)
-    ).all()
-    return render_template("people/caseload.html", rows=rows)
+    me = current_user._get_current_object()
+    rows = services.caseload(me, today=local_today())
+    unseen = plan_services.unseen_changes(me, [row.person.id for row in rows])
+    return render_template("people/caseload.html", rows=rows, unseen=unseen)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -157,11 +150,20 @@ def person_setup_code(person_id: int):
 @bp.get("/me")
 @roles_required(Role.INDIVIDUAL)
 def my_plan():
-    if current_user.person_id is None:
-        abort(404)
+    """The person's own home: their plan."""
+    from advocate_app.plans.routes import render_plan
+
+    return render_plan(policy.person_or_404(current_user, current_user.person_id or 0))
+
+
+@bp.get("/me/details")
+@roles_required(Role.INDIVIDUAL)
+def my_details():
+    """The person's own details and how they may be contacted."""
+    policy.person_or_404(current_user, current_user.person_id or 0)
     record, _login = _person_page_data(current_user.person_id)
     return render_template(
-        "people/my_plan.html", person=record, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
+        "people/my_details.html", person=record, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date, time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db
@@ -130,3 +130,64 @@ def end_assignment(assignment: Assignment, *, by: User) -> None:
         raise ValueError("the lead advocate cannot be removed")
     assignment.ended_at = utcnow()
     audit("unassign", actor=by, person_id=assignment.person_id, object_type="assignment", object_id=assignment.id)
+
+
+@dataclass
+class CaseloadRow:
+    """One line of an advocate's caseload."""
+
+    person: Person
+    is_lead: bool
+    has_login: bool
+    next_review_date: date | None
+    overdue_steps: int
+    review_overdue: bool
+
+
+def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
+    """The advocate's people with what needs attention, in one query whatever the caseload size."""
+    from advocate_app import policy
+    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+
+    overdue_steps = (
+        select(func.count(PlanItem.id))
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(
+            Plan.person_id == Person.id,
+            Plan.status == PlanStatus.ACTIVE,
+            PlanItem.kind == ItemKind.STEP,
+            PlanItem.done_at.is_(None),
+            PlanItem.due_date < today,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    query = (
+        policy.visible_people(advocate)
+        .add_columns(
+            Assignment.is_lead,
+            User.id.is_not(None).label("has_login"),
+            Plan.next_review_date,
+            overdue_steps.label("overdue_steps"),
+        )
+        .join(
+            Assignment,
+            (Assignment.person_id == Person.id)
+            & (Assignment.advocate_id == advocate.id)
+            & Assignment.ended_at.is_(None),
+        )
+        .outerjoin(User, User.person_id == Person.id)
+        .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
+        .order_by(Person.preferred_name)
+    )
+    return [
+        CaseloadRow(
+            person=person,
+            is_lead=is_lead,
+            has_login=has_login,
+            next_review_date=review_date,
+            overdue_steps=steps or 0,
+            review_overdue=review_date is not None and review_date < today,
+        )
+        for person, is_lead, has_login, review_date, steps in db.session.execute(query)
+    ]

@@ -1,0 +1,131 @@
+"""Forms for writing a plan together: about me, needs, goals, steps, comments."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from advocate_app.forms import TOO_LONG, DatePartsField
+from advocate_app.needs import NEED_DOMAINS
+from advocate_app.plans.models import GoalStatus, Priority, StepOwner, Voice
+
+TEXT_MAX = 2000
+
+PRIORITY_LABELS = {
+    Priority.HIGH: _l("High – this matters most now"),
+    Priority.MEDIUM: _l("Medium"),
+    Priority.LOW: _l("Low – it can wait"),
+}
+GOAL_STATUS_LABELS = {
+    GoalStatus.NOT_STARTED: _l("Not started"),
+    GoalStatus.IN_PROGRESS: _l("In progress"),
+    GoalStatus.ACHIEVED: _l("Achieved"),
+    GoalStatus.CHANGED: _l("Changed"),
+    GoalStatus.STOPPED: _l("Stopped"),
+}
+OWNER_LABELS = {
+    StepOwner.ME: _l("Me"),
+    StepOwner.ADVOCATE: _l("My advocate"),
+    StepOwner.ORGANISATION: _l("An organisation"),
+}
+
+
+def _text(label, message):
+    return TextAreaField(
+        label,
+        validators=[DataRequired(message=message), Length(max=TEXT_MAX, message=TOO_LONG)],
+    )
+
+
+def _choice(value, allowed) -> None:
+    if value not in allowed:
+        raise ValidationError(_l("Choose one of the options"))
+
+
+class VoiceMixin:
+    """Advocates say whose words they are typing; a person always writes in their own."""
+
+    voice = RadioField(_l("Whose words are these?"), validate_choice=False)
+
+    def set_voice_choices(self, person_name: str, ask: bool) -> None:
+        self.voice.choices = [
+            (Voice.PERSON.value, _l("%(name)s's own words", name=person_name)),
+            (Voice.ADVOCATE.value, _l("My words, as their advocate")),
+        ]
+        self.ask_voice = ask
+        if not ask:
+            self.voice.data = Voice.PERSON.value
+        elif self.voice.data is None:
+            self.voice.data = ""
+
+    def validate_voice(self, field):
+        if getattr(self, "ask_voice", False):
+            _choice(field.data, {Voice.PERSON.value, Voice.ADVOCATE.value})
+
+
+class AboutForm(VoiceMixin, FlaskForm):
+    text = _text(_l("In your own words"), _l("Write something, or go back"))
+
+
+class NeedForm(VoiceMixin, FlaskForm):
+    domain = SelectField(
+        _l("What is it about?"),
+        choices=[("", _l("Choose an area"))] + [(code, label) for code, label in NEED_DOMAINS.items()],
+        validate_choice=False,
+    )
+    text = _text(_l("What do you need?"), _l("Describe the need"))
+    priority = RadioField(
+        _l("How much does it matter right now?"),
+        choices=[(str(p.value), label) for p, label in PRIORITY_LABELS.items()],
+        validate_choice=False,
+    )
+
+    def validate_domain(self, field):
+        if field.data not in NEED_DOMAINS:
+            raise ValidationError(_l("Choose what the need is about"))
+
+    def validate_priority(self, field):
+        if field.data not in {str(p.value) for p in Priority}:
+            raise ValidationError(_l("Choose how much it matters right now"))
+
+
+class GoalForm(VoiceMixin, FlaskForm):
+    text = _text(_l("What is the goal?"), _l("Describe the goal"))
+    target_date = DatePartsField(_l("When would you like to reach it?"))
+    goal_status = RadioField(
+        _l("How is it going?"),
+        choices=[(s.value, label) for s, label in GOAL_STATUS_LABELS.items()],
+        default=GoalStatus.NOT_STARTED.value,
+        validate_choice=False,
+    )
+
+    def validate_goal_status(self, field):
+        _choice(field.data, {s.value for s in GoalStatus})
+
+
+class StepForm(VoiceMixin, FlaskForm):
+    text = _text(_l("What is the step?"), _l("Describe the step"))
+    owner = RadioField(
+        _l("Who will do it?"),
+        choices=[(o.value, label) for o, label in OWNER_LABELS.items()],
+        validate_choice=False,
+    )
+    owner_detail = TextAreaField(
+        _l("Which organisation, or any detail about who"),
+        validators=[Optional(), Length(max=200, message=TOO_LONG)],
+    )
+    due_date = DatePartsField(_l("By when?"))
+
+    def validate_owner(self, field):
+        if field.data not in {o.value for o in StepOwner}:
+            raise ValidationError(_l("Choose who will do it"))
+
+
+class CommentForm(FlaskForm):
+    body = _text(_l("Add a comment"), _l("Write a comment"))
+
+
+class DecisionForm(FlaskForm):
+    """Accept a suggested wording or keep the original (the buttons carry the choice)."""

@@ -1,0 +1,92 @@
+"""Outcome check-ins (1–10 per need domain) and plan reviews."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from advocate_app import db
+from advocate_app.accounts.models import User
+from advocate_app.audit.services import record as audit
+from advocate_app.needs import NEED_DOMAINS
+from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review
+from advocate_app.plans.services import PlanError
+
+SCORE_MIN, SCORE_MAX = 1, 10
+
+
+def record_check_in(
+    person_id: int, *, domain: str, score: int, rated_by: RatedBy, taken_on: date, note: str = "", by: User
+) -> CheckIn:
+    """Record how things are in one domain.
+
+    :param rated_by: whose rating it is: the person's, the advocate's, or one agreed together.
+    :raises PlanError: for an unknown domain or a score outside 1–10.
+    """
+    if domain not in NEED_DOMAINS:
+        raise PlanError("domain")
+    if not SCORE_MIN <= score <= SCORE_MAX:
+        raise PlanError("score")
+    check_in = CheckIn(
+        person_id=person_id,
+        domain=domain,
+        score=score,
+        rated_by=rated_by,
+        taken_on=taken_on,
+        note=note.strip(),
+        recorded_by_id=by.id,
+    )
+    db.session.add(check_in)
+    db.session.flush()
+    audit("create", actor=by, person_id=person_id, object_type="check_in", object_id=check_in.id)
+    return check_in
+
+
+def check_ins(person_id: int) -> list[CheckIn]:
+    """Every check-in of a person, oldest first."""
+    return list(
+        db.session.scalars(select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.taken_on, CheckIn.id))
+    )
+
+
+def hold_review(
+    plan: Plan, *, held_on: date, went_well: str, what_changed: str, next_review_date: date, by: User
+) -> Review:
+    """Record a review held today (or on ``held_on``) and set the date of the next.
+
+    :raises PlanError: when the plan is archived or the next date is not after the review.
+    """
+    if plan.status is not PlanStatus.ACTIVE:
+        raise PlanError("archived")
+    if next_review_date <= held_on:
+        raise PlanError("next_date")
+    review = Review(
+        plan_id=plan.id,
+        due_date=plan.next_review_date,
+        held_on=held_on,
+        went_well=went_well.strip(),
+        what_changed=what_changed.strip(),
+        next_review_date=next_review_date,
+        recorded_by_id=by.id,
+    )
+    plan.next_review_date = next_review_date
+    plan.version += 1
+    db.session.add(review)
+    db.session.flush()
+    audit("create", actor=by, person_id=plan.person_id, object_type="plan_review", object_id=review.id)
+    return review
+
+
+def set_next_review(plan: Plan, next_review_date: date, *, by: User) -> None:
+    """Set when the plan is next reviewed."""
+    if plan.status is not PlanStatus.ACTIVE:
+        raise PlanError("archived")
+    plan.next_review_date = next_review_date
+    plan.version += 1
+    audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
+
+
+def reviews(plan_id: int) -> list[Review]:
+    """Reviews of a plan, newest first."""
+    return list(db.session.scalars(select(Review).where(Review.plan_id == plan_id).order_by(Review.held_on.desc())))

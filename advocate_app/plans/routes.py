@@ -1,0 +1,439 @@
+"""Views for writing a plan together: the plan page, entries, suggestions, comments and agreement."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from advocate_app import db, policy
+from advocate_app.accounts.auth import roles_required
+from advocate_app.accounts.models import Role
+from advocate_app.audit.services import record as audit
+from advocate_app.people.models import Person
+from advocate_app.plans import access, bp, services
+from advocate_app.plans.forms import (
+    GOAL_STATUS_LABELS,
+    OWNER_LABELS,
+    PRIORITY_LABELS,
+    AboutForm,
+    CommentForm,
+    GoalForm,
+    NeedForm,
+    StepForm,
+)
+from advocate_app.plans.models import AboutTopic, GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.policy import Action
+
+ABOUT_TOPICS = {
+    AboutTopic.MATTERS: (lambda: _("What matters to me")),
+    AboutTopic.STRENGTHS: (lambda: _("My strengths")),
+    AboutTopic.HELPED: (lambda: _("What has helped before")),
+    AboutTopic.SUPPORTS: (lambda: _("Who supports me")),
+}
+STAFF_AND_PERSON = (Role.INDIVIDUAL, Role.ADVOCATE)
+
+
+def plan_url(person: Person, anchor: str | None = None) -> str:
+    """The plan page as the signed-in user reaches it (``/me`` for the person themselves)."""
+    if current_user.role is Role.INDIVIDUAL:
+        return url_for("people.my_plan", _anchor=anchor)
+    return url_for("plans.plan", person_id=person.id, _anchor=anchor)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None) -> PlanItem:
+    item = services.load_item(item_id)
+    if plan is None or item is None or item.plan_id != plan.id or (kind is not None and item.kind is not kind):
+        abort(404)
+    return item
+
+
+def _prepare_voice(form, person: Person) -> None:
+    form.set_voice_choices(person.preferred_name, ask=current_user.role is Role.ADVOCATE)
+
+
+def _fields(form, **extra) -> services.ItemFields:
+    voice = Voice(form.voice.data) if form.voice.data in {v.value for v in Voice} else None
+    return services.ItemFields(text=form.text.data or "", voice=voice, **extra)
+
+
+def render_plan(person: Person, *, read_only_plan: Plan | None = None):
+    """The plan page for the person or their advocate; marks the plan as seen by them."""
+    me = _me()
+    plan = read_only_plan or services.active_plan(person.id)
+    items: list[PlanItem] = []
+    new_ids: set[int] = set()
+    agreements = {}
+    if plan is not None:
+        plan = services.load_plan(plan.id)
+        items = plan.items
+        if plan.status is PlanStatus.ACTIVE:
+            previous = services.record_look(plan, me)
+            baseline = services.baseline_for(plan, me, previous)
+            new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
+        agreements = services.latest_agreements(plan.id)
+        db.session.commit()
+    has_login = access.person_has_login(person.id)
+    about = {item.topic: item for item in items if item.kind is ItemKind.ABOUT}
+    children = defaultdict(list)
+    for item in items:
+        if item.parent_id is not None:
+            children[item.parent_id].append(item)
+    needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
+    return render_template(
+        "plans/plan.html",
+        person=person,
+        plan=plan,
+        read_only=plan is not None and plan.status is not PlanStatus.ACTIVE,
+        about=about,
+        about_topics=ABOUT_TOPICS,
+        needs=needs,
+        children=children,
+        new_ids=new_ids,
+        agreements=agreements,
+        deciders={i.id for i in items if services.may_decide_proposal(i, me, has_login)},
+        priority_labels=PRIORITY_LABELS,
+        goal_status_labels=GOAL_STATUS_LABELS,
+        owner_labels=OWNER_LABELS,
+        is_person=me.role is Role.INDIVIDUAL,
+        may_start=policy.can(me, Action.PLAN_START, person),
+        plan_url=plan_url(person),
+        more_links=_more_links(person, me),
+    )
+
+
+def _more_links(person: Person, me) -> list[dict]:
+    """Links from the plan to the rest of it, for those who may follow them."""
+    wanted = [
+        ("plans.journey", _("How things are going"), True),
+        ("plans.summary", _("Plan summary to print"), True),
+        ("plans.review", _("Reviews"), policy.can(me, Action.PLAN_START, person)),
+        ("plans.earlier_plans", _("Earlier plans"), True),
+    ]
+    links = [
+        {"url": url_for(endpoint, person_id=person.id), "label": label}
+        for endpoint, label, allowed in wanted
+        if allowed and endpoint in current_app.view_functions
+    ]
+    if me.role is Role.INDIVIDUAL:
+        links.append({"url": url_for("people.my_details"), "label": _("My details and how you may contact me")})
+    return links
+
+
+@bp.get("/people/<int:person_id>/plan")
+@roles_required(*STAFF_AND_PERSON)
+def plan(person_id: int):
+    person = access.person_for(person_id)
+    if current_user.role is Role.ADVOCATE:
+        audit("view", actor=_me(), person_id=person.id, object_type="plan")
+    return render_plan(person)
+
+
+@bp.route("/people/<int:person_id>/plan/about/<topic>", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def about(person_id: int, topic: str):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    try:
+        about_topic = AboutTopic(topic)
+    except ValueError:
+        abort(404)
+    plan = access.active_plan_for(person)
+    existing = None
+    if plan is not None:
+        existing = next(
+            (i for i in services.load_plan(plan.id).items if i.kind is ItemKind.ABOUT and i.topic is about_topic), None
+        )
+    form = AboutForm()
+    _prepare_voice(form, person)
+    if form.validate_on_submit():
+        if existing is None:
+            plan = access.active_plan_for(person, start=True)
+            item = services.add_item(plan, ItemKind.ABOUT, _fields(form, topic=about_topic), by=_me())
+            outcome = "added"
+        else:
+            item = services.load_item(existing.id)
+            outcome = services.edit_item(item, _fields(form), by=_me())
+        db.session.commit()
+        _flash_outcome(outcome)
+        return redirect(plan_url(person, f"item-{item.id}"))
+    if not form.is_submitted() and existing is not None:
+        form.text.data = existing.text
+    return render_template(
+        "plans/item_form.html",
+        form=form,
+        person=person,
+        heading=ABOUT_TOPICS[about_topic](),
+        item=existing,
+        back=plan_url(person),
+    )
+
+
+def _flash_outcome(outcome: str) -> None:
+    messages = {
+        "added": _("Added to the plan."),
+        "edited": _("Saved."),
+        "proposed": _("Your wording is saved beside the original until it is agreed."),
+        "unchanged": _("Nothing was changed."),
+    }
+    flash(messages[outcome], "success")
+
+
+@bp.route("/people/<int:person_id>/plan/needs/new", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def new_need(person_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    form = NeedForm()
+    _prepare_voice(form, person)
+    if form.validate_on_submit():
+        plan = access.active_plan_for(person, start=True)
+        item = services.add_item(
+            plan, ItemKind.NEED, _fields(form, domain=form.domain.data, priority=int(form.priority.data)), by=_me()
+        )
+        db.session.commit()
+        _flash_outcome("added")
+        return redirect(plan_url(person, f"item-{item.id}"))
+    return render_template(
+        "plans/item_form.html", form=form, person=person, heading=_("Add a need"), back=plan_url(person)
+    )
+
+
+@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/goals/new", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def new_goal(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    need = _item_or_404(access.active_plan_for(person), item_id, ItemKind.NEED)
+    form = GoalForm()
+    _prepare_voice(form, person)
+    if form.validate_on_submit():
+        item = services.add_item(
+            need.plan, ItemKind.GOAL, _fields(form, target_date=form.target_date.data), by=_me(), parent=need
+        )
+        db.session.commit()
+        _flash_outcome("added")
+        return redirect(plan_url(person, f"item-{item.id}"))
+    return render_template(
+        "plans/item_form.html",
+        form=form,
+        person=person,
+        heading=_("Add a goal"),
+        parent=need,
+        back=plan_url(person, f"item-{need.id}"),
+        new=True,
+    )
+
+
+@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/steps/new", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def new_step(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    goal = _item_or_404(access.active_plan_for(person), item_id, ItemKind.GOAL)
+    form = StepForm()
+    _prepare_voice(form, person)
+    if form.validate_on_submit():
+        extra = {
+            "owner": StepOwner(form.owner.data),
+            "owner_detail": form.owner_detail.data,
+            "due_date": form.due_date.data,
+        }
+        item = services.add_item(goal.plan, ItemKind.STEP, _fields(form, **extra), by=_me(), parent=goal)
+        db.session.commit()
+        _flash_outcome("added")
+        return redirect(plan_url(person, f"item-{item.id}"))
+    return render_template(
+        "plans/item_form.html",
+        form=form,
+        person=person,
+        heading=_("Add a step"),
+        parent=goal,
+        back=plan_url(person, f"item-{goal.id}"),
+        new=True,
+    )
+
+
+_FORMS = {ItemKind.ABOUT: AboutForm, ItemKind.NEED: NeedForm, ItemKind.GOAL: GoalForm, ItemKind.STEP: StepForm}
+
+
+def _fill(form, item: PlanItem) -> None:
+    form.text.data = item.proposed_text if item.proposed_by_id == current_user.id else item.text
+    if item.kind is ItemKind.NEED:
+        form.domain.data = item.domain
+        form.priority.data = str(item.priority) if item.priority else None
+    elif item.kind is ItemKind.GOAL:
+        form.target_date.process(None, item.target_date)
+        form.goal_status.data = item.goal_status.value if item.goal_status else GoalStatus.NOT_STARTED.value
+    elif item.kind is ItemKind.STEP:
+        form.owner.data = item.owner.value if item.owner else None
+        form.owner_detail.data = item.owner_detail or ""
+        form.due_date.process(None, item.due_date)
+
+
+@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def edit_item(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    item = _item_or_404(access.active_plan_for(person), item_id)
+    form = _FORMS[item.kind]()
+    # The voice of an existing entry is not re-chosen: rewording someone else's words makes a suggestion.
+    form.set_voice_choices(person.preferred_name, ask=False)
+    if item.kind is ItemKind.NEED:
+        form.domain.data = item.domain  # the area of a need stays as it was written
+    if form.validate_on_submit():
+        extra = {}
+        if item.kind is ItemKind.NEED:
+            extra = {"priority": int(form.priority.data)}
+        elif item.kind is ItemKind.GOAL:
+            extra = {"target_date": form.target_date.data, "goal_status": GoalStatus(form.goal_status.data)}
+        elif item.kind is ItemKind.STEP:
+            extra = {
+                "owner": StepOwner(form.owner.data),
+                "owner_detail": form.owner_detail.data,
+                "due_date": form.due_date.data,
+            }
+        outcome = services.edit_item(item, services.ItemFields(text=form.text.data, **extra), by=_me())
+        db.session.commit()
+        _flash_outcome(outcome)
+        return redirect(plan_url(person, f"item-{item.id}"))
+    if not form.is_submitted():
+        _fill(form, item)
+    writes_own_words = services.voice_of(_me()) is item.voice
+    return render_template(
+        "plans/item_form.html",
+        form=form,
+        person=person,
+        item=item,
+        heading=_("Change this entry"),
+        back=plan_url(person, f"item-{item.id}"),
+        suggesting=not writes_own_words,
+    )
+
+
+@bp.get("/people/<int:person_id>/plan/items/<int:item_id>")
+@roles_required(*STAFF_AND_PERSON)
+def item(person_id: int, item_id: int):
+    person = access.person_for(person_id)
+    entry = services.load_item(item_id)
+    if entry is None or entry.plan.person_id != person.id:
+        abort(404)
+    return _render_item(person, entry, CommentForm())
+
+
+REVISION_ACTIONS = {
+    "created": (lambda: _("Written")),
+    "edited": (lambda: _("Changed")),
+    "proposed": (lambda: _("New wording suggested")),
+    "accepted": (lambda: _("New wording agreed")),
+    "accepted_in_person": (lambda: _("New wording agreed in person")),
+    "kept_original": (lambda: _("Original wording kept")),
+    "kept_original_in_person": (lambda: _("Original wording kept, decided in person")),
+    "withdrawn": (lambda: _("Suggestion withdrawn")),
+    "done": (lambda: _("Marked as done")),
+    "not_done": (lambda: _("Marked as not done")),
+}
+
+
+def _render_item(person: Person, entry: PlanItem, form: CommentForm):
+    return render_template(
+        "plans/item.html",
+        person=person,
+        item=entry,
+        form=form,
+        back=plan_url(person, f"item-{entry.id}"),
+        revision_actions={key: label() for key, label in REVISION_ACTIONS.items()},
+    )
+
+
+@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/comments")
+@roles_required(*STAFF_AND_PERSON)
+def comment(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    entry = _item_or_404(access.active_plan_for(person), item_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        services.add_comment(entry, form.body.data, by=_me())
+        db.session.commit()
+        flash(_("Comment added."), "success")
+        return redirect(url_for("plans.item", person_id=person.id, item_id=entry.id, _anchor="comments"))
+    return _render_item(person, services.load_item(entry.id), form)
+
+
+@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/decision")
+@roles_required(*STAFF_AND_PERSON)
+def decide(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    entry = _item_or_404(access.active_plan_for(person), item_id)
+    choice = request.form.get("decision")
+    if choice not in ("accept", "keep") or entry.proposed_text is None:
+        flash(_("There is no suggested wording to decide on."))
+        return redirect(plan_url(person, f"item-{entry.id}"))
+    try:
+        services.decide_proposal(
+            entry, accept=choice == "accept", by=_me(), person_has_login=access.person_has_login(person.id)
+        )
+    except services.PlanError:
+        abort(403)
+    db.session.commit()
+    flash(
+        _("The new wording is now in the plan.") if choice == "accept" else _("The original wording stays."), "success"
+    )
+    return redirect(plan_url(person, f"item-{entry.id}"))
+
+
+@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/done")
+@roles_required(*STAFF_AND_PERSON)
+def step_done(person_id: int, item_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    entry = _item_or_404(access.active_plan_for(person), item_id, ItemKind.STEP)
+    services.set_step_done(entry, request.form.get("done") == "1", by=_me())
+    db.session.commit()
+    flash(_("Step marked as done.") if entry.is_done else _("Step marked as not done."), "success")
+    return redirect(plan_url(person, f"item-{entry.id}"))
+
+
+@bp.post("/people/<int:person_id>/plan/agree")
+@roles_required(*STAFF_AND_PERSON)
+def agree(person_id: int):
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    current = access.active_plan_for(person)
+    if current is None:
+        abort(404)
+    services.agree(current, by=_me())
+    db.session.commit()
+    flash(_("You have agreed this version of the plan."), "success")
+    return redirect(plan_url(person))
+
+
+@bp.post("/people/<int:person_id>/plan/new")
+@roles_required(Role.ADVOCATE)
+def start_new_plan(person_id: int):
+    person = access.person_for(person_id, Action.PLAN_START)
+    services.start_plan(person.id, by=_me())
+    db.session.commit()
+    flash(_("A new plan has been started. The earlier plan is kept and can still be read."), "success")
+    return redirect(plan_url(person))
+
+
+@bp.get("/people/<int:person_id>/plans")
+@roles_required(*STAFF_AND_PERSON)
+def earlier_plans(person_id: int):
+    person = access.person_for(person_id)
+    plans = db.session.scalars(
+        select(Plan).where(Plan.person_id == person.id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
+    ).all()
+    return render_template("plans/earlier.html", person=person, plans=plans, back=plan_url(person))
+
+
+@bp.get("/people/<int:person_id>/plans/<int:plan_id>")
+@roles_required(*STAFF_AND_PERSON)
+def earlier_plan(person_id: int, plan_id: int):
+    person = access.person_for(person_id)
+    old = access.plan_or_404(person, plan_id)
+    if old.status is PlanStatus.ACTIVE:
+        return redirect(plan_url(person))
+    return render_plan(person, read_only_plan=old)

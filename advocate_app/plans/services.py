@@ -1,0 +1,388 @@
+"""Rules for plans written together: who may change what, proposals beside the original, history, agreement.
+
+Callers own the transaction: these functions add and flush, never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from advocate_app import db
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.db import utcnow
+from advocate_app.needs import NEED_DOMAINS
+from advocate_app.plans.models import (
+    AboutTopic,
+    GoalStatus,
+    ItemKind,
+    Plan,
+    PlanAgreement,
+    PlanComment,
+    PlanItem,
+    PlanItemRevision,
+    PlanLook,
+    PlanStatus,
+    StepOwner,
+    Voice,
+)
+
+# The fields of an entry other than its wording, recorded in each revision.
+_TRACKED = ("topic", "domain", "priority", "target_date", "goal_status", "owner", "owner_detail", "due_date", "done_at")
+
+
+class PlanError(ValueError):
+    """A rule about plans was broken; ``code`` says which."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def voice_of(user: User) -> Voice:
+    """The voice someone writes in: the person's own words, or their advocate's."""
+    return Voice.PERSON if user.role is Role.INDIVIDUAL else Voice.ADVOCATE
+
+
+def active_plan(person_id: int) -> Plan | None:
+    """The person's current plan, if they have one."""
+    return db.session.scalar(select(Plan).where(Plan.person_id == person_id, Plan.status == PlanStatus.ACTIVE))
+
+
+def start_plan(person_id: int, *, by: User) -> Plan:
+    """Start a new plan; the current one, if any, is archived and kept read-only."""
+    current = active_plan(person_id)
+    if current is not None:
+        current.status = PlanStatus.ARCHIVED
+        current.archived_at = utcnow()
+        db.session.flush()
+    plan = Plan(
+        person_id=person_id,
+        created_by_id=by.id,
+        version=0,
+        next_review_date=current.next_review_date if current else None,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit("create", actor=by, person_id=person_id, object_type="plan", object_id=plan.id)
+    return plan
+
+
+def plan_for(person_id: int, *, by: User) -> Plan:
+    """The active plan, started on first use."""
+    return active_plan(person_id) or start_plan(person_id, by=by)
+
+
+def _require_active(plan: Plan) -> None:
+    if plan.status is not PlanStatus.ACTIVE:
+        raise PlanError("archived")
+
+
+def _snapshot(item: PlanItem) -> dict:
+    values = {}
+    for name in _TRACKED:
+        value = getattr(item, name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif hasattr(value, "value"):
+            value = value.value
+        values[name] = value
+    return values
+
+
+def _changed(item: PlanItem, by: User, action: str) -> None:
+    """Bump the plan's version, stamp the entry with it, and keep a revision."""
+    plan = item.plan
+    plan.version += 1
+    item.changed_version = plan.version
+    item.changed_by_id = by.id
+    item.changed_by_role = by.role.value
+    item.changed_at = utcnow()
+    db.session.add(
+        PlanItemRevision(
+            item_id=item.id,
+            plan_version=plan.version,
+            action=action,
+            changed_by_id=by.id,
+            changed_by_role=by.role.value,
+            changed_at=item.changed_at,
+            voice=item.voice,
+            text=item.proposed_text if action == "proposed" else item.text,
+            fields=_snapshot(item),
+        )
+    )
+
+
+@dataclass
+class ItemFields:
+    """What a form says about an entry; which fields matter depends on the kind."""
+
+    text: str
+    voice: Voice | None = None
+    topic: AboutTopic | None = None
+    domain: str | None = None
+    priority: int | None = None
+    target_date: date | None = None
+    goal_status: GoalStatus | None = None
+    owner: StepOwner | None = None
+    owner_detail: str | None = None
+    due_date: date | None = None
+
+
+def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent: PlanItem | None = None) -> PlanItem:
+    """Add an entry to the plan, in the writer's chosen voice (a person always writes in their own).
+
+    :param parent: the need a goal belongs to, or the goal a step belongs to.
+    :raises PlanError: when the plan is archived, the parent is of the wrong kind, or the need domain is unknown.
+    """
+    _require_active(plan)
+    expected_parent = {ItemKind.GOAL: ItemKind.NEED, ItemKind.STEP: ItemKind.GOAL}.get(kind)
+    if expected_parent is not None and (
+        parent is None or parent.kind is not expected_parent or parent.plan_id != plan.id
+    ):
+        raise PlanError("parent")
+    if kind is ItemKind.NEED and fields.domain not in NEED_DOMAINS:
+        raise PlanError("domain")
+    voice = Voice.PERSON if by.role is Role.INDIVIDUAL else (fields.voice or Voice.ADVOCATE)
+    item = PlanItem(
+        plan=plan,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        text=fields.text.strip(),
+        voice=voice,
+        topic=fields.topic,
+        domain=fields.domain if kind is ItemKind.NEED else None,
+        priority=fields.priority if kind is ItemKind.NEED else None,
+        target_date=fields.target_date if kind is ItemKind.GOAL else None,
+        goal_status=(fields.goal_status or GoalStatus.NOT_STARTED) if kind is ItemKind.GOAL else None,
+        owner=(fields.owner or StepOwner.ME) if kind is ItemKind.STEP else None,
+        owner_detail=(fields.owner_detail or "").strip() or None if kind is ItemKind.STEP else None,
+        due_date=fields.due_date if kind is ItemKind.STEP else None,
+        author_id=by.id,
+        author_role=by.role.value,
+        changed_by_role=by.role.value,
+    )
+    db.session.add(item)
+    db.session.flush()
+    _changed(item, by, "created")
+    audit("create", actor=by, person_id=plan.person_id, object_type="plan_item", object_id=item.id)
+    return item
+
+
+def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
+    """Change an entry. Rewording someone else's words becomes a proposal beside the original.
+
+    Dates, priority, status and who does a step change directly; each change is kept in the history.
+
+    :returns: ``"edited"``, ``"proposed"`` or ``"unchanged"``.
+    """
+    _require_active(item.plan)
+    outcome = "unchanged"
+    new_text = fields.text.strip()
+    if new_text and new_text != item.text:
+        if voice_of(by) is item.voice:
+            item.text = new_text
+            if item.proposed_text is not None and item.proposed_by_id == by.id:
+                _clear_proposal(item)
+            outcome = "edited"
+        else:
+            item.proposed_text = new_text
+            item.proposed_by_id = by.id
+            item.proposed_voice = voice_of(by)
+            item.proposed_at = utcnow()
+            _changed(item, by, "proposed")
+            outcome = "proposed"
+    before = _snapshot(item)
+    if item.kind is ItemKind.NEED:
+        item.priority = fields.priority
+    elif item.kind is ItemKind.GOAL:
+        item.target_date = fields.target_date
+        if fields.goal_status is not None:
+            item.goal_status = fields.goal_status
+    elif item.kind is ItemKind.STEP:
+        item.owner = fields.owner or item.owner
+        item.owner_detail = (fields.owner_detail or "").strip() or None
+        item.due_date = fields.due_date
+    if outcome == "edited" or _snapshot(item) != before:
+        _changed(item, by, "edited")
+        outcome = "edited" if outcome == "unchanged" else outcome
+    if outcome != "unchanged":
+        audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
+    return outcome
+
+
+def _clear_proposal(item: PlanItem) -> None:
+    item.proposed_text = None
+    item.proposed_by_id = None
+    item.proposed_voice = None
+    item.proposed_at = None
+
+
+def may_decide_proposal(item: PlanItem, user: User, person_has_login: bool) -> bool:
+    """The owner of the words decides; an advocate may record the person's decision made in person
+    only while the person has no login of their own."""
+    if item.proposed_text is None:
+        return False
+    if voice_of(user) is item.voice:
+        return True
+    return user.role is Role.ADVOCATE and item.voice is Voice.PERSON and not person_has_login
+
+
+def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login: bool) -> None:
+    """Accept the suggested wording (it replaces the original) or keep the original (the suggestion stays in history).
+
+    :raises PlanError: when there is no proposal or ``by`` may not decide it.
+    """
+    _require_active(item.plan)
+    if item.proposed_text is not None and item.proposed_by_id == by.id and not accept:
+        _clear_proposal(item)
+        _changed(item, by, "withdrawn")
+        return
+    if not may_decide_proposal(item, by, person_has_login):
+        raise PlanError("not_yours")
+    decided_in_person = voice_of(by) is not item.voice
+    if accept:
+        item.text = item.proposed_text
+        item.voice = item.proposed_voice or item.voice
+        action = "accepted_in_person" if decided_in_person else "accepted"
+    else:
+        action = "kept_original_in_person" if decided_in_person else "kept_original"
+    _clear_proposal(item)
+    _changed(item, by, action)
+    audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
+
+
+def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
+    """Tick a step off (or untick it)."""
+    _require_active(item.plan)
+    if item.kind is not ItemKind.STEP:
+        raise PlanError("not_a_step")
+    if done == item.is_done:
+        return
+    item.done_at = utcnow() if done else None
+    _changed(item, by, "done" if done else "not_done")
+    audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
+
+
+def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:
+    """Add to the conversation on an entry."""
+    _require_active(item.plan)
+    item.plan.version += 1
+    comment = PlanComment(
+        item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(), plan_version=item.plan.version
+    )
+    item.changed_version = item.plan.version
+    item.changed_by_id = by.id
+    item.changed_by_role = by.role.value
+    db.session.add(comment)
+    db.session.flush()
+    audit("create", actor=by, person_id=item.plan.person_id, object_type="plan_comment", object_id=comment.id)
+    return comment
+
+
+def agree(plan: Plan, *, by: User) -> PlanAgreement:
+    """Record that ``by`` agrees the plan as it stands now."""
+    _require_active(plan)
+    agreement = PlanAgreement(plan_id=plan.id, user_id=by.id, role=by.role.value, version=plan.version)
+    db.session.add(agreement)
+    db.session.flush()
+    audit("agree", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
+    return agreement
+
+
+def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
+    """The newest agreement by each side ("individual", "advocate")."""
+    rows = db.session.scalars(
+        select(PlanAgreement)
+        .where(PlanAgreement.plan_id == plan_id)
+        .options(joinedload(PlanAgreement.user))
+        .order_by(PlanAgreement.id)
+    ).all()
+    return {row.role: row for row in rows}
+
+
+def record_look(plan: Plan, user: User) -> int:
+    """Remember that ``user`` has now seen the plan; returns the version they had seen before (0 if never)."""
+    look = db.session.scalar(select(PlanLook).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id))
+    if look is None:
+        db.session.add(PlanLook(plan_id=plan.id, user_id=user.id, version=plan.version))
+        return 0
+    previous = look.version
+    if look.version != plan.version:
+        look.version = plan.version
+        look.looked_at = utcnow()
+    return previous
+
+
+def baseline_for(plan: Plan, user: User, previous_look: int) -> int:
+    """Changes after this version are new to ``user``: after their last look or their last agreement."""
+    agreed = db.session.scalar(
+        select(func.max(PlanAgreement.version)).where(
+            PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == user.id
+        )
+    )
+    return max(previous_look, agreed or 0)
+
+
+def load_plan(plan_id: int) -> Plan:
+    """A plan with every entry, its writers and comment counts loaded in a fixed number of queries."""
+    return db.session.scalar(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.items).options(
+                joinedload(PlanItem.author),
+                joinedload(PlanItem.changed_by),
+                joinedload(PlanItem.proposed_by),
+                selectinload(PlanItem.comments),
+            )
+        )
+    )
+
+
+def load_item(item_id: int) -> PlanItem | None:
+    """One entry with its plan, history and conversation."""
+    return db.session.scalar(
+        select(PlanItem)
+        .where(PlanItem.id == item_id)
+        .options(
+            joinedload(PlanItem.plan),
+            joinedload(PlanItem.author),
+            joinedload(PlanItem.proposed_by),
+            selectinload(PlanItem.revisions).joinedload(PlanItemRevision.changed_by),
+            selectinload(PlanItem.comments).joinedload(PlanComment.author),
+        )
+    )
+
+
+def unseen_changes(user: User, person_ids: list[int] | None = None) -> dict[int, int]:
+    """For each person (all of them, or those given), how many entries others changed since ``user`` last looked."""
+    look = select(PlanLook.plan_id, PlanLook.version).where(PlanLook.user_id == user.id).subquery()
+    agreed = (
+        select(PlanAgreement.plan_id, func.max(PlanAgreement.version).label("version"))
+        .where(PlanAgreement.user_id == user.id)
+        .group_by(PlanAgreement.plan_id)
+        .subquery()
+    )
+    baseline = func.max(func.coalesce(look.c.version, 0), func.coalesce(agreed.c.version, 0))
+    if db.session.get_bind().dialect.name == "postgresql":
+        baseline = func.greatest(func.coalesce(look.c.version, 0), func.coalesce(agreed.c.version, 0))
+    query = (
+        select(Plan.person_id, func.count(PlanItem.id))
+        .join(PlanItem, PlanItem.plan_id == Plan.id)
+        .outerjoin(look, look.c.plan_id == Plan.id)
+        .outerjoin(agreed, agreed.c.plan_id == Plan.id)
+        .where(
+            Plan.status == PlanStatus.ACTIVE,
+            PlanItem.changed_version > baseline,
+            PlanItem.changed_by_id != user.id,
+        )
+        .group_by(Plan.person_id)
+    )
+    if person_ids is not None:
+        query = query.where(Plan.person_id.in_(person_ids))
+    return dict(db.session.execute(query).all())
