@@ -53,7 +53,9 @@ def sign_in(user: User) -> None:
     token = sessions.start(user)
     session[SESSION_TOKEN_KEY] = token
     if locale:
+        # A language chosen before signing in is what they want now: keep it as their setting.
         session["locale"] = locale
+        user.locale = locale
     session.permanent = False
     # Remember-me is never offered: a shared phone must not stay signed in.
     login_user(user, remember=False)

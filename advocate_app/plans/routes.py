@@ -101,12 +101,21 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         deciders={i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=PRIORITY_LABELS,
         goal_status_labels=GOAL_STATUS_LABELS,
-        owner_labels=OWNER_LABELS,
+        owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_start=policy.can(me, Action.PLAN_START, person),
         plan_url=plan_url(person),
         more_links=_more_links(person, me),
     )
+
+
+def _owner_labels_for_staff(person: Person) -> dict:
+    """Who does a step, said from the advocate's side ("Sam" rather than "Me")."""
+    return {
+        StepOwner.ME: person.preferred_name,
+        StepOwner.ADVOCATE: _("Advocate"),
+        StepOwner.ORGANISATION: _("An organisation"),
+    }
 
 
 def _more_links(person: Person, me) -> list[dict]:
