@@ -77,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocate_app.accounts import bp as accounts_bp
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
+    from advocate_app.consent import bp as consent_bp
+    from advocate_app.consent import routes as _consent_routes  # noqa: F401
     from advocate_app.directory import bp as directory_bp
     from advocate_app.directory import routes as _directory_routes  # noqa: F401
     from advocate_app.health import bp as health_bp
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(consent_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(referrals_bp)
 

@@ -2,6 +2,13 @@
 
 from advocate_app.accounts.models import Role, SetupCode, User, UserSession
 from advocate_app.audit.models import AuditEvent
+from advocate_app.consent.models import (
+    BreakGlass,
+    Consent,
+    LeadJustification,
+    PersonLink,
+    SharingOverride,
+)
 from advocate_app.db import Base
 from advocate_app.directory.models import (
     CapacityStatus,
@@ -25,6 +32,11 @@ from advocate_app.plans.models import (
 
 __all__ = [
     "Assignment",
+    "BreakGlass",
+    "Consent",
+    "LeadJustification",
+    "PersonLink",
+    "SharingOverride",
     "CheckIn",
     "Plan",
     "PlanAgreement",

@@ -1,7 +1,8 @@
 """The one authorisation policy: every view and service asks ``can`` or uses ``visible_people``.
 
-Decisions rest on the user's role and their relationship to the record. Later features (consent,
-information walls, break glass) add their rules here, not in views.
+Decisions rest on the user's role, their relationship to the record (the person themselves, an
+advocate on their case, an organisation they share with, a coordinator who broke the glass) and, for
+organisations, the consent in force and the category of information.
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ class Action(StrEnum):
     PERSON_VIEW = "person.view"
     PERSON_EDIT = "person.edit"
     PERSON_SETUP_LOGIN = "person.setup_login"
+    PERSON_CLOSE = "person.close"
+    SHARED_VIEW = "shared.view"
     ASSIGNMENTS_MANAGE = "assignments.manage"
     ORGANISATIONS_MANAGE = "organisations.manage"
     USERS_MANAGE = "users.manage"
+    LINKS_MANAGE = "links.manage"
     REFERRALS_RECEIVE = "referrals.receive"
     PLAN_VIEW = "plan.view"
     PLAN_WRITE = "plan.write"
     PLAN_START = "plan.start"
+    CONSENT_VIEW = "consent.view"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_WITHDRAW = "consent.withdraw"
+    OVERRIDE_REQUEST = "override.request"
+    OVERRIDE_DECIDE = "override.decide"
+    BREAK_GLASS = "break_glass.open"
+    RECORD_EXPORT = "record.export"
+    ACCESS_LOG_VIEW = "access_log.view"
 
 
 # Actions decided by role alone.
@@ -36,8 +48,31 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.ASSIGNMENTS_MANAGE: frozenset({Role.COORDINATOR}),
     Action.ORGANISATIONS_MANAGE: frozenset({Role.COORDINATOR}),
     Action.USERS_MANAGE: frozenset({Role.COORDINATOR}),
+    Action.LINKS_MANAGE: frozenset({Role.COORDINATOR}),
+    Action.OVERRIDE_DECIDE: frozenset({Role.COORDINATOR}),
+    Action.BREAK_GLASS: frozenset({Role.COORDINATOR}),
     Action.REFERRALS_RECEIVE: frozenset({Role.ORG_WORKER}),
 }
+
+# What the person may do with their own record, and an advocate with a record on their caseload.
+_OWN_OR_CASELOAD = frozenset(
+    {
+        Action.PERSON_VIEW,
+        Action.PLAN_VIEW,
+        Action.PLAN_WRITE,
+        Action.CONSENT_VIEW,
+        Action.CONSENT_RECORD,
+        Action.CONSENT_WITHDRAW,
+        Action.RECORD_EXPORT,
+        Action.ACCESS_LOG_VIEW,
+    }
+)
+# Only an advocate on the caseload.
+_CASELOAD_ONLY = frozenset(
+    {Action.PERSON_EDIT, Action.PERSON_SETUP_LOGIN, Action.PLAN_START, Action.OVERRIDE_REQUEST, Action.PERSON_CLOSE}
+)
+# What a coordinator may read, for the short time a break-glass is open.
+_BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
 
 
 def _on_caseload_clause(user: User):
@@ -59,21 +94,39 @@ def is_on_caseload(user: User, person_id: int) -> bool:
     )
 
 
-def can(user: User | None, action: Action, record: Person | None = None) -> bool:
-    """May ``user`` do ``action`` (to ``record``, when the action is about a person)?"""
+def shared_categories(user: User, person: Person):
+    """The categories of a person's information an organisation worker may see right now (empty for others)."""
+    from advocate_app.consent.services import shared_categories as categories
+
+    if user.role is not Role.ORG_WORKER or user.organisation_id is None:
+        return frozenset()
+    return categories(person.id, user.organisation_id)
+
+
+def can(user: User | None, action: Action, record: Person | None = None, category=None) -> bool:
+    """May ``user`` do ``action`` (to ``record``, when the action is about a person)?
+
+    :param category: for ``SHARED_VIEW``, the kind of information (a ``consent.models.Category``).
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     if action in _ROLE_ACTIONS:
         return user.role in _ROLE_ACTIONS[action]
     if record is None:
         return False
-    if action in (Action.PERSON_VIEW, Action.PLAN_VIEW, Action.PLAN_WRITE):
-        # The person and the advocates on their case see and write the plan; nobody else yet.
+    if action in _OWN_OR_CASELOAD or action in _CASELOAD_ONLY:
         if user.role is Role.INDIVIDUAL:
-            return user.person_id == record.id
-        return user.role is Role.ADVOCATE and is_on_caseload(user, record.id)
-    if action in (Action.PERSON_EDIT, Action.PERSON_SETUP_LOGIN, Action.PLAN_START):
-        return user.role is Role.ADVOCATE and is_on_caseload(user, record.id)
+            return action in _OWN_OR_CASELOAD and user.person_id == record.id
+        if user.role is Role.ADVOCATE:
+            return is_on_caseload(user, record.id)
+        if user.role is Role.COORDINATOR and action in _BREAK_GLASS_READS:
+            from advocate_app.consent.services import has_break_glass
+
+            return has_break_glass(user, record.id)
+        return False
+    if action is Action.SHARED_VIEW:
+        covered = shared_categories(user, record)
+        return bool(covered) if category is None else category in covered
     return False
 
 
@@ -84,6 +137,10 @@ def visible_people(user: User) -> Select:
         return query.where(Person.id == user.person_id)
     if user.role is Role.ADVOCATE:
         return query.where(_on_caseload_clause(user))
+    if user.role is Role.ORG_WORKER and user.organisation_id is not None:
+        from advocate_app.consent.services import people_sharing_with
+
+        return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))
     return query.where(false())
 
 

@@ -86,6 +86,12 @@ KIND_NAMES = {
     "statutory": _l("Statutory service"),
     "other": _l("Other"),
 }
+OVERRIDE_STATUS = {
+    "pending": _l("Waiting for a coordinator"),
+    "approved": _l("Approved"),
+    "rejected": _l("Refused"),
+    "ended": _l("Ended"),
+}
 CAPACITY_NAMES = {
     "open": _l("Taking referrals"),
     "waiting_list": _l("Waiting list"),
@@ -98,6 +104,7 @@ def _context() -> dict:
         "role_names": ROLE_NAMES,
         "kind_names": KIND_NAMES,
         "capacity_names": CAPACITY_NAMES,
+        "override_status": OVERRIDE_STATUS,
         "nav_items": _nav_items(),
         "show_exit_this_page": _show_exit_this_page(),
         "csp_nonce": csp_nonce,

@@ -1,0 +1,5 @@
+"""Consent: what a person agreed to share, with whom, for what and until when; sharing without consent."""
+
+from flask import Blueprint
+
+bp = Blueprint("consent", __name__)

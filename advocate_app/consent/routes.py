@@ -1,0 +1,274 @@
+"""Views for the consent ledger: who may see what, giving and withdrawing, receipts, sharing without consent."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from advocate_app import db, policy
+from advocate_app.accounts.auth import roles_required
+from advocate_app.accounts.models import Role
+from advocate_app.consent import bp, services, statements
+from advocate_app.consent.forms import (
+    DPA_CONDITION_LABELS,
+    LAWFUL_BASIS_LABELS,
+    ConfirmForm,
+    DecideOverrideForm,
+    OverrideForm,
+    SharingChoiceForm,
+)
+from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, SharingOverride
+from advocate_app.db import utcnow
+from advocate_app.directory.models import Organisation
+from advocate_app.people.models import Person
+from advocate_app.policy import Action
+
+PERSON_AND_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return [("", _("Choose an organisation"))] + [(str(org_id), name) for org_id, name in rows]
+
+
+def _statement_language(person: Person) -> str:
+    """The person reads it in the page's language; an advocate reads it to them in theirs."""
+    return str(get_locale()) if current_user.role is Role.INDIVIDUAL else person.language
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _preview(person: Person, kind: ConsentKind, organisation: Organisation | None, categories, purpose: str) -> str:
+    """The statement exactly as it would be recorded now."""
+    from datetime import timedelta
+
+    from flask_babel import force_locale, format_date
+
+    language = _statement_language(person)
+    with force_locale(language):
+        expiry = format_date(utcnow() + timedelta(days=services.DEFAULT_CONSENT_DAYS), "d MMMM yyyy")
+    return statements.render(
+        kind,
+        statements.CURRENT_VERSION[kind],
+        language,
+        organisation=organisation.name if organisation else "",
+        categories=frozenset(Category(c) for c in categories),
+        purpose=purpose,
+        expiry=expiry,
+    )
+
+
+@bp.get("/people/<int:person_id>/consents")
+@roles_required(*PERSON_AND_ADVOCATE)
+def consents(person_id: int):
+    person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
+    now = utcnow()
+    return render_template(
+        "consent/list.html",
+        person=person,
+        consents=services.consents_of(person.id),
+        overrides=services.overrides_of(person.id) if current_user.role is Role.ADVOCATE else [],
+        now=now,
+        is_person=current_user.role is Role.INDIVIDUAL,
+        may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
+        category_labels=statements.CATEGORY_LABELS,
+        words=statements.categories_in_words,
+    )
+
+
+@bp.route("/people/<int:person_id>/consents/sharing", methods=["GET", "POST"])
+@roles_required(*PERSON_AND_ADVOCATE)
+def new_sharing(person_id: int):
+    """Step 1: which organisation, what information, for what."""
+    person = policy.person_or_404(current_user, person_id, Action.CONSENT_RECORD)
+    form = SharingChoiceForm()
+    form.organisation_id.choices = _organisation_choices()
+    if form.validate_on_submit():
+        return redirect(
+            url_for(
+                "consent.confirm",
+                person_id=person.id,
+                kind="sharing",
+                organisation_id=form.organisation_id.data,
+                categories=",".join(sorted(form.categories.data)),
+                purpose=form.purpose.data.strip(),
+            )
+        )
+    return render_template("consent/sharing_form.html", form=form, person=person)
+
+
+def _confirm_inputs(source) -> tuple[ConsentKind, Organisation | None, list[str], str]:
+    try:
+        kind = ConsentKind(source.get("kind", "sharing"))
+    except ValueError:
+        abort(400)
+    organisation = None
+    categories: list[str] = []
+    purpose = (source.get("purpose") or "").strip()[:300]
+    if kind is ConsentKind.SHARING:
+        try:
+            organisation = db.session.get(Organisation, int(source.get("organisation_id", "")))
+        except ValueError:
+            organisation = None
+        categories = [c for c in (source.get("categories") or "").split(",") if c in {x.value for x in Category}]
+        if organisation is None or not categories or not purpose:
+            abort(400)
+    return kind, organisation, categories, purpose
+
+
+@bp.route("/people/<int:person_id>/consents/confirm", methods=["GET", "POST"])
+@roles_required(*PERSON_AND_ADVOCATE)
+def confirm(person_id: int):
+    """Step 2: the exact statement on screen; agreeing records exactly those words."""
+    person = policy.person_or_404(current_user, person_id, Action.CONSENT_RECORD)
+    kind, organisation, categories, purpose = _confirm_inputs(
+        request.form if request.method == "POST" else request.args
+    )
+    if kind is ConsentKind.SMS and not person.phone_e164:
+        flash(_("Add a mobile number to the contact details first."))
+        return redirect(url_for("consent.consents", person_id=person.id))
+    text = _preview(person, kind, organisation, categories, purpose)
+    form = ConfirmForm()
+    form.ask_how = current_user.role is Role.ADVOCATE
+    if form.validate_on_submit():
+        if form.statement_digest.data != _digest(text):
+            flash(_("The wording changed while you were reading it. Read it again before agreeing."))
+        else:
+            how = GivenHow(form.given_how.data) if form.ask_how else GivenHow.IN_APP
+            consent = services.give(
+                person,
+                kind,
+                given_how=how,
+                by=_me(),
+                language=_statement_language(person),
+                organisation=organisation,
+                purpose=purpose,
+                categories=categories,
+            )
+            db.session.commit()
+            return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
+    form.statement_digest.data = _digest(text)
+    return render_template(
+        "consent/confirm.html",
+        form=form,
+        person=person,
+        kind=kind.value,
+        statement=text,
+        statement_language=_statement_language(person),
+        hidden={
+            "kind": kind.value,
+            "organisation_id": organisation.id if organisation else "",
+            "categories": ",".join(categories),
+            "purpose": purpose,
+        },
+    )
+
+
+@bp.get("/people/<int:person_id>/consents/<int:consent_id>")
+@roles_required(*PERSON_AND_ADVOCATE)
+def receipt(person_id: int, consent_id: int):
+    """The consent receipt: what was agreed, with whom, until when, in the words shown."""
+    person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
+    consent = next((c for c in services.consents_of(person.id) if c.id == consent_id), None)
+    if consent is None:
+        abort(404)
+    return render_template(
+        "consent/receipt.html",
+        person=person,
+        consent=consent,
+        now=utcnow(),
+        is_person=current_user.role is Role.INDIVIDUAL,
+        words=statements.categories_in_words,
+    )
+
+
+@bp.post("/people/<int:person_id>/consents/<int:consent_id>/withdraw")
+@roles_required(*PERSON_AND_ADVOCATE)
+def withdraw(person_id: int, consent_id: int):
+    person = policy.person_or_404(current_user, person_id, Action.CONSENT_WITHDRAW)
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.person_id != person.id:
+        abort(404)
+    how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
+    if services.withdraw(consent, how=how, by=_me()):
+        db.session.commit()
+        flash(_("Withdrawn. From now on this is not shared."), "success")
+    return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
+
+
+@bp.route("/people/<int:person_id>/overrides/new", methods=["GET", "POST"])
+@roles_required(Role.ADVOCATE)
+def new_override(person_id: int):
+    """Ask to share without consent to keep someone safe; a coordinator must approve it first."""
+    person = policy.person_or_404(current_user, person_id, Action.OVERRIDE_REQUEST)
+    form = OverrideForm()
+    form.organisation_id.choices = _organisation_choices()
+    if form.validate_on_submit():
+        override = services.request_override(
+            person,
+            organisation=db.session.get(Organisation, int(form.organisation_id.data)),
+            categories=form.categories.data,
+            lawful_basis=form.lawful_basis.data,
+            dpa_condition=form.dpa_condition.data,
+            reasons=form.reasons.data,
+            what_shared=form.what_shared.data or "",
+            person_told=form.person_told.data == "yes",
+            not_told_reason=form.not_told_reason.data or "",
+            by=_me(),
+        )
+        db.session.commit()
+        flash(_("Sent to a coordinator. Nothing is shared until they approve it."), "success")
+        return redirect(url_for("consent.consents", person_id=person.id, _anchor=f"override-{override.id}"))
+    return render_template("consent/override_form.html", form=form, person=person)
+
+
+@bp.get("/admin/overrides")
+@roles_required(Role.COORDINATOR)
+def overrides():
+    return render_template("consent/overrides.html", overrides=services.pending_overrides())
+
+
+@bp.route("/admin/overrides/<int:override_id>", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def decide_override(override_id: int):
+    override = db.session.get(SharingOverride, override_id)
+    if override is None:
+        abort(404)
+    override = next(o for o in services.overrides_of(override.person_id) if o.id == override_id)
+    person = db.session.get(Person, override.person_id)
+    form = DecideOverrideForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_override(
+                override, approve=form.decision.data == "approve", note=form.note.data or "", by=_me()
+            )
+        except services.ConsentError as error:
+            form.decision.errors = [
+                _("Someone else must decide on a request you made.")
+                if error.code == "not_allowed"
+                else _("This has already been decided.")
+            ]
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("consent.overrides"))
+    return render_template(
+        "consent/decide_override.html",
+        form=form,
+        override=override,
+        person=person,
+        lawful_basis_labels=LAWFUL_BASIS_LABELS,
+        dpa_condition_labels=DPA_CONDITION_LABELS,
+        words=statements.categories_in_words,
+    )

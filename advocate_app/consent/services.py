@@ -1,0 +1,416 @@
+"""Consent rules: giving and withdrawing, what an organisation may see, overrides, walls, break glass."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale, format_date
+from sqlalchemy import or_, select
+
+from advocate_app import db
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.consent import statements
+from advocate_app.consent.models import (
+    BreakGlass,
+    Category,
+    Consent,
+    ConsentKind,
+    GivenHow,
+    LeadJustification,
+    OverrideStatus,
+    PersonLink,
+    SharingOverride,
+)
+from advocate_app.db import utcnow
+from advocate_app.directory.models import Organisation
+from advocate_app.people.models import Assignment, Person
+
+DEFAULT_CONSENT_DAYS = 365
+OVERRIDE_DAYS = 90
+BREAK_GLASS_MINUTES = 30
+
+LAWFUL_BASES = ("vital_interests", "public_task", "legitimate_interests", "legal_obligation")
+DPA_CONDITIONS = ("para_18", "para_10", "para_6", "para_8", "para_19")
+
+
+class ConsentError(ValueError):
+    """A consent rule was broken; ``field`` names the form field to show it next to."""
+
+    def __init__(self, code: str, field: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def _categories_text(categories) -> str:
+    return ",".join(sorted({Category(c).value for c in categories}))
+
+
+def give(
+    person: Person,
+    kind: ConsentKind,
+    *,
+    given_how: GivenHow,
+    by: User | None,
+    language: str,
+    organisation: Organisation | None = None,
+    purpose: str = "",
+    categories=(),
+    days: int = DEFAULT_CONSENT_DAYS,
+    now: datetime | None = None,
+) -> Consent:
+    """Record a consent with the exact statement shown, in the language it was shown in.
+
+    :param by: who recorded it (the person themselves in the app, or their advocate); ``None`` for an SMS reply.
+    :raises ConsentError: for sharing without an organisation, a purpose or at least one category.
+    """
+    now = now or utcnow()
+    if kind is ConsentKind.SHARING:
+        if organisation is None:
+            raise ConsentError("organisation", field="organisation_id")
+        if not purpose.strip():
+            raise ConsentError("purpose", field="purpose")
+        if not categories:
+            raise ConsentError("categories", field="categories")
+    expires = now + timedelta(days=days)
+    version = statements.CURRENT_VERSION[kind]
+    with force_locale(language):
+        expiry_text = format_date(expires, "d MMMM yyyy")
+    text = statements.render(
+        kind,
+        version,
+        language,
+        organisation=organisation.name if organisation else "",
+        categories=frozenset(Category(c) for c in categories),
+        purpose=purpose.strip(),
+        expiry=expiry_text,
+    )
+    consent = Consent(
+        person_id=person.id,
+        kind=kind,
+        organisation_id=organisation.id if organisation else None,
+        purpose=purpose.strip(),
+        categories=_categories_text(categories),
+        statement_version=version,
+        statement_language=language,
+        statement_text=text,
+        given_how=given_how,
+        given_at=now,
+        recorded_by_id=by.id if by else None,
+        expires_at=expires,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    audit("consent_given", actor=by, person_id=person.id, object_type="consent", object_id=consent.id)
+    return consent
+
+
+def withdraw(consent: Consent, *, how: GivenHow, by: User | None, now: datetime | None = None) -> bool:
+    """Withdraw a consent; it stops covering anything on the very next request.
+
+    :returns: False when it was already withdrawn (nothing changes).
+    """
+    if consent.withdrawn_at is not None:
+        return False
+    consent.withdrawn_at = now or utcnow()
+    consent.withdrawn_how = how
+    consent.withdrawn_by_id = by.id if by else None
+    audit("consent_withdrawn", actor=by, person_id=consent.person_id, object_type="consent", object_id=consent.id)
+    return True
+
+
+def consents_of(person_id: int) -> list[Consent]:
+    """Every consent a person has given, newest first, with the organisation loaded."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(Consent.person_id == person_id)
+            .options(joinedload(Consent.organisation), joinedload(Consent.recorded_by))
+            .order_by(Consent.given_at.desc(), Consent.id.desc())
+        )
+    )
+
+
+def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
+    """True while the person has an SMS consent that is neither withdrawn nor expired."""
+    now = now or utcnow()
+    return (
+        db.session.scalar(
+            select(Consent.id).where(
+                Consent.person_id == person_id,
+                Consent.kind == ConsentKind.SMS,
+                Consent.withdrawn_at.is_(None),
+                Consent.expires_at > now,
+            )
+        )
+        is not None
+    )
+
+
+def shared_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
+    """Everything ``organisation_id`` may see about a person right now, by consent or approved override."""
+    now = now or utcnow()
+    consents = db.session.scalars(
+        select(Consent).where(
+            Consent.person_id == person_id,
+            Consent.organisation_id == organisation_id,
+            Consent.kind == ConsentKind.SHARING,
+            Consent.withdrawn_at.is_(None),
+            Consent.expires_at > now,
+        )
+    ).all()
+    overrides = db.session.scalars(
+        select(SharingOverride).where(
+            SharingOverride.person_id == person_id,
+            SharingOverride.organisation_id == organisation_id,
+            SharingOverride.status == OverrideStatus.APPROVED,
+            SharingOverride.expires_at > now,
+        )
+    ).all()
+    covered: set[Category] = set()
+    for record in (*consents, *overrides):
+        covered |= record.category_set
+    return frozenset(covered)
+
+
+def people_sharing_with(organisation_id: int, now: datetime | None = None):
+    """A subquery of the ids of people who share something with ``organisation_id`` right now."""
+    now = now or utcnow()
+    by_consent = select(Consent.person_id).where(
+        Consent.organisation_id == organisation_id,
+        Consent.kind == ConsentKind.SHARING,
+        Consent.withdrawn_at.is_(None),
+        Consent.expires_at > now,
+    )
+    by_override = select(SharingOverride.person_id).where(
+        SharingOverride.organisation_id == organisation_id,
+        SharingOverride.status == OverrideStatus.APPROVED,
+        SharingOverride.expires_at > now,
+    )
+    return by_consent.union(by_override)
+
+
+def request_override(
+    person: Person,
+    *,
+    organisation: Organisation | None,
+    categories,
+    lawful_basis: str,
+    dpa_condition: str,
+    reasons: str,
+    what_shared: str,
+    person_told: bool | None,
+    not_told_reason: str,
+    by: User,
+    now: datetime | None = None,
+) -> SharingOverride:
+    """Ask to share without consent. It waits for a coordinator and changes nothing until approved.
+
+    :raises ConsentError: when any part the law asks for is missing (reasons, condition, basis…).
+    """
+    checks = [
+        (organisation is not None, "organisation", "organisation_id"),
+        (bool(categories), "categories", "categories"),
+        (lawful_basis in LAWFUL_BASES, "lawful_basis", "lawful_basis"),
+        (dpa_condition in DPA_CONDITIONS, "dpa_condition", "dpa_condition"),
+        (len(reasons.strip()) >= 20, "reasons", "reasons"),
+        (person_told is not None, "person_told", "person_told"),
+        (person_told is not False or bool(not_told_reason.strip()), "not_told_reason", "not_told_reason"),
+    ]
+    for ok, code, field in checks:
+        if not ok:
+            raise ConsentError(code, field=field)
+    now = now or utcnow()
+    override = SharingOverride(
+        person_id=person.id,
+        organisation_id=organisation.id,
+        categories=_categories_text(categories),
+        lawful_basis=lawful_basis,
+        dpa_condition=dpa_condition,
+        reasons=reasons.strip(),
+        what_shared=what_shared.strip(),
+        person_told=bool(person_told),
+        not_told_reason=not_told_reason.strip(),
+        requested_by_id=by.id,
+        requested_at=now,
+        expires_at=now + timedelta(days=OVERRIDE_DAYS),
+    )
+    db.session.add(override)
+    db.session.flush()
+    audit("override_requested", actor=by, person_id=person.id, object_type="sharing_override", object_id=override.id)
+    return override
+
+
+def decide_override(override: SharingOverride, *, approve: bool, note: str, by: User) -> None:
+    """A coordinator approves or refuses a pending override.
+
+    :raises ConsentError: when it is not pending, or the decider is not a coordinator or asked for it.
+    """
+    if override.status is not OverrideStatus.PENDING:
+        raise ConsentError("not_pending")
+    if by.role is not Role.COORDINATOR or by.id == override.requested_by_id:
+        raise ConsentError("not_allowed")
+    now = utcnow()
+    override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REJECTED
+    override.decided_by_id = by.id
+    override.decided_at = now
+    override.decision_note = note.strip()
+    if approve:
+        # The period of sharing runs from approval, not from the request.
+        override.expires_at = now + timedelta(days=OVERRIDE_DAYS)
+    audit(
+        "override_approved" if approve else "override_rejected",
+        actor=by,
+        person_id=override.person_id,
+        object_type="sharing_override",
+        object_id=override.id,
+    )
+
+
+def pending_overrides() -> list[SharingOverride]:
+    """Overrides waiting for a coordinator, oldest first."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(SharingOverride)
+            .where(SharingOverride.status == OverrideStatus.PENDING)
+            .options(joinedload(SharingOverride.organisation), joinedload(SharingOverride.requested_by))
+            .order_by(SharingOverride.requested_at)
+        )
+    )
+
+
+def overrides_of(person_id: int) -> list[SharingOverride]:
+    """Every override about a person, newest first."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(SharingOverride)
+            .where(SharingOverride.person_id == person_id)
+            .options(
+                joinedload(SharingOverride.organisation),
+                joinedload(SharingOverride.requested_by),
+                joinedload(SharingOverride.decided_by),
+            )
+            .order_by(SharingOverride.requested_at.desc())
+        )
+    )
+
+
+# Information walls -----------------------------------------------------------------------------
+
+
+def record_link(person: Person, other: Person, *, description: str, by: User) -> PersonLink:
+    """Record a harm relationship between two people; from now on nothing of one shows in the other."""
+    if person.id == other.id:
+        raise ConsentError("same_person", field="other_person_id")
+    first, second = sorted((person.id, other.id))
+    existing = db.session.scalar(
+        select(PersonLink).where(
+            PersonLink.person_id == first, PersonLink.other_person_id == second, PersonLink.ended_at.is_(None)
+        )
+    )
+    if existing is not None:
+        return existing
+    link = PersonLink(person_id=first, other_person_id=second, description=description.strip(), recorded_by_id=by.id)
+    db.session.add(link)
+    db.session.flush()
+    audit("link_recorded", actor=by, person_id=person.id, object_type="person_link", object_id=link.id)
+    audit("link_recorded", actor=by, person_id=other.id, object_type="person_link", object_id=link.id)
+    return link
+
+
+def walled_from(person_id: int) -> set[int]:
+    """The people on the other side of an information wall from ``person_id``."""
+    rows = db.session.execute(
+        select(PersonLink.person_id, PersonLink.other_person_id).where(
+            or_(PersonLink.person_id == person_id, PersonLink.other_person_id == person_id),
+            PersonLink.ended_at.is_(None),
+        )
+    ).all()
+    return {b if a == person_id else a for a, b in rows}
+
+
+def links_needing_justification(person_id: int, advocate_id: int) -> list[PersonLink]:
+    """Harm links that would put ``advocate_id`` as lead on both sides, with no justification recorded."""
+    others = walled_from(person_id)
+    if not others:
+        return []
+    leads_other = set(
+        db.session.scalars(
+            select(Assignment.person_id).where(
+                Assignment.person_id.in_(others),
+                Assignment.advocate_id == advocate_id,
+                Assignment.is_lead,
+                Assignment.ended_at.is_(None),
+            )
+        )
+    )
+    if not leads_other:
+        return []
+    links = db.session.scalars(
+        select(PersonLink).where(
+            or_(
+                (PersonLink.person_id == person_id) & PersonLink.other_person_id.in_(leads_other),
+                (PersonLink.other_person_id == person_id) & PersonLink.person_id.in_(leads_other),
+            ),
+            PersonLink.ended_at.is_(None),
+        )
+    ).all()
+    justified = set(
+        db.session.scalars(select(LeadJustification.link_id).where(LeadJustification.advocate_id == advocate_id))
+    )
+    return [link for link in links if link.id not in justified]
+
+
+def justify_lead(links: list[PersonLink], *, advocate: User, reason: str, by: User) -> None:
+    """Record why one advocate may lead on both sides of these links."""
+    if len(reason.strip()) < 20:
+        raise ConsentError("justification", field="justification")
+    for link in links:
+        db.session.add(
+            LeadJustification(advocate_id=advocate.id, link_id=link.id, reason=reason.strip(), recorded_by_id=by.id)
+        )
+        audit("lead_justified", actor=by, person_id=link.person_id, object_type="person_link", object_id=link.id)
+        audit("lead_justified", actor=by, person_id=link.other_person_id, object_type="person_link", object_id=link.id)
+
+
+# Break glass ------------------------------------------------------------------------------------
+
+
+def open_break_glass(user: User, person: Person, reason: str, now: datetime | None = None) -> BreakGlass:
+    """A coordinator opens a person's record for a written reason, for a short time; audited and shown to the person."""
+    if user.role is not Role.COORDINATOR:
+        raise ConsentError("not_allowed")
+    if len(reason.strip()) < 20:
+        raise ConsentError("reason", field="reason")
+    now = now or utcnow()
+    record = BreakGlass(
+        user_id=user.id,
+        person_id=person.id,
+        reason=reason.strip(),
+        opened_at=now,
+        expires_at=now + timedelta(minutes=BREAK_GLASS_MINUTES),
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit("break_glass", actor=user, person_id=person.id, object_type="break_glass", object_id=record.id)
+    return record
+
+
+def has_break_glass(user: User, person_id: int, now: datetime | None = None) -> bool:
+    """True while ``user`` has an open break-glass on this person."""
+    now = now or utcnow()
+    return (
+        db.session.scalar(
+            select(BreakGlass.id).where(
+                BreakGlass.user_id == user.id, BreakGlass.person_id == person_id, BreakGlass.expires_at > now
+            )
+        )
+        is not None
+    )
