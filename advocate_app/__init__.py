@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
     from advocate_app.consent import bp as consent_bp
     from advocate_app.consent import routes as _consent_routes  # noqa: F401
+    from advocate_app.consent import shared_routes as _shared_routes  # noqa: F401
     from advocate_app.directory import bp as directory_bp
     from advocate_app.directory import routes as _directory_routes  # noqa: F401
     from advocate_app.health import bp as health_bp
@@ -87,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.plans import bp as plans_bp
     from advocate_app.plans import outcome_routes as _outcome_routes  # noqa: F401
     from advocate_app.plans import routes as _plan_routes  # noqa: F401
+    from advocate_app.records import bp as records_bp
+    from advocate_app.records import routes as _records_routes  # noqa: F401
     from advocate_app.referrals import bp as referrals_bp
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
 
@@ -95,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(consent_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(referrals_bp)
 
