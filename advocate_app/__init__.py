@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocate_app.accounts import bp as accounts_bp
+    from advocate_app.assets import bp as assets_bp
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
     from advocate_app.consent import bp as consent_bp
     from advocate_app.consent import routes as _consent_routes  # noqa: F401
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(assets_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(plans_bp)

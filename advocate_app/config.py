@@ -119,6 +119,10 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         "SQLALCHEMY_ECHO": _bool(env.get("SQLALCHEMY_ECHO")),
+        # Pages are small and different every time: brotli at a quick setting beats the others on size.
+        "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
+        "COMPRESS_BR_LEVEL": 5,
+        "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 6),
     }
 
 

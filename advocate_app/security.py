@@ -47,10 +47,8 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint == "static":
-        if request.path.startswith("/static/dist/") and response.status_code == 200:
-            # File names carry a content hash, so they never change under the same name.
-            headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if request.endpoint in ("static", "assets.built"):
+        pass  # files, not pages: the assets view sets its own long caching
     else:
         # Pages may carry personal data; nothing may be kept on a shared or watched phone.
         headers["Cache-Control"] = "no-store"

@@ -32,7 +32,7 @@ def _manifest() -> dict:
 
 def asset_url(name: str) -> str:
     """URL of a built asset by its logical name (``app.css``), through the content-hashed manifest."""
-    return url_for("static", filename=f"dist/{_manifest().get(name, name)}")
+    return url_for("assets.built", filename=_manifest().get(name, name))
 
 
 def _short_date(value: date | datetime | None) -> str:
@@ -56,12 +56,13 @@ def _nav_items() -> list[dict]:
     by_role = {
         Role.ADVOCATE: [("people.caseload", _("Caseload")), ("people.new_person", _("Add a person"))],
         Role.INDIVIDUAL: [("people.my_plan", _("My plan"))],
-        Role.ORG_WORKER: [("referrals.inbox", _("Referrals"))],
+        Role.ORG_WORKER: [("referrals.inbox", _("Referrals")), ("consent.shared_people", _("Shared with us"))],
         Role.COORDINATOR: [
             ("accounts.admin_home", _("Overview")),
             ("directory.organisations", _("Organisations")),
             ("accounts.users", _("Users")),
             ("people.assignments", _("People")),
+            ("consent.overrides", _("Sharing decisions")),
         ],
     }
     items = by_role[current_user.role] + [("accounts.account", _("Account"))]

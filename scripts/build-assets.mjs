@@ -7,6 +7,8 @@
 //   static/dist/govuk-frontend.<hash>.min.js    GOV.UK Frontend's ES module
 //   static/dist/app.<hash>.mjs                  assets/js/app.mjs, import rewritten
 //   static/dist/manifest.json                   logical name -> hashed file name
+//   <each of the above but the manifest>.br / .gz  compressed once here at the highest settings, so the
+//                                                  app serves them without compressing on every request
 //
 // Deterministic: the same inputs always give the same bytes and names.
 
@@ -14,7 +16,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib'
 
 import * as sass from 'sass'
 
@@ -38,6 +40,28 @@ const outputs = {
     pattern: /^govuk-frontend\.[0-9a-f]{8}\.min\.js$/
   },
   'app.mjs': { name: (hash) => `app.${hash}.mjs`, pattern: /^app\.[0-9a-f]{8}\.mjs$/ }
+}
+
+function compressedCopies (content) {
+  const buffer = Buffer.from(content)
+  return {
+    br: brotliCompressSync(buffer, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY,
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: buffer.length
+      }
+    }),
+    gz: gzipSync(buffer, { level: 9 })
+  }
+}
+
+async function writeBytesIfChanged (file, bytes) {
+  try {
+    if (Buffer.compare(await readFile(file), bytes) === 0) return
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error
+  }
+  await writeFile(file, bytes)
 }
 
 function shortHash (content) {
@@ -94,8 +118,8 @@ async function writeIfChanged (file, content) {
 
 function formatSize (content) {
   const raw = Buffer.byteLength(content)
-  const gzip = gzipSync(content, { level: 9 }).length
-  return `${raw} B (${gzip} B gzip)`
+  const { br, gz } = compressedCopies(content)
+  return `${raw} B (${br.length} B br, ${gz.length} B gzip)`
 }
 
 async function main () {
@@ -112,6 +136,9 @@ async function main () {
   for (const [logical, content] of Object.entries(contents)) {
     manifest[logical] = outputs[logical].name(shortHash(content))
     await writeIfChanged(join(outDir, manifest[logical]), content)
+    for (const [suffix, bytes] of Object.entries(compressedCopies(content))) {
+      await writeBytesIfChanged(join(outDir, `${manifest[logical]}.${suffix}`), bytes)
+    }
   }
 
   // Manifest last, so it never names a file that hasn't been written yet
@@ -121,7 +148,9 @@ async function main () {
   const current = new Set(Object.values(manifest))
   const removed = []
   for (const file of (await readdir(outDir)).sort()) {
-    const isOurs = Object.values(outputs).some(({ pattern }) => pattern.test(file))
+    const base = file.replace(/\.(br|gz)$/, '')
+    if (current.has(base)) continue
+    const isOurs = Object.values(outputs).some(({ pattern }) => pattern.test(base))
     if (isOurs && !current.has(file)) {
       await rm(join(outDir, file))
       removed.push(file)
