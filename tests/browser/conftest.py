@@ -1,0 +1,193 @@
+"""Fixtures for browser tests: a live server with the demo data, headless Chromium at phone size.
+
+Every test here is marked ``browser``: ``pytest -m browser`` runs them alone (``make test-browser``),
+``pytest -m "not browser"`` leaves them out. They are skipped when Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from advocate_app import config as app_config
+from advocate_app import create_app, db, demo, resource_dir
+from advocate_app.models import Base
+from tests.conftest import TEMPLATE_CACHE
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 640}  # a cheap Android phone
+DEMO_PASSWORD = "browser-demo-passphrase"
+ADVOCATE = "advocate@example.org"
+WORKER = "worker@example.org"
+COORDINATOR = "coordinator@example.org"
+INDIVIDUAL = "sam"  # the demo person with a login (Sam Okafor)
+TIMEOUT_MS = 10_000  # a local server answers in milliseconds; fail fast rather than hang
+
+
+class LiveServer:
+    """The app served over HTTP on a free loopback port, in a background thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+def _require_built_assets() -> None:
+    manifest = resource_dir("static") / "dist" / "manifest.json"
+    if not manifest.is_file():
+        pytest.fail(
+            f"{manifest} is missing: build the front-end assets first (npm run build, or make assets)",
+            pytrace=False,
+        )
+    translations = resource_dir("translations")
+    missing = [
+        str(po.with_suffix(".mo"))
+        for po in translations.glob("*/LC_MESSAGES/messages.po")
+        if not po.with_suffix(".mo").is_file()
+    ]
+    if missing:
+        pytest.fail(
+            f"compiled translations are missing ({', '.join(missing)}): run "
+            "`.venv/bin/pybabel compile -d translations` (or make translations)",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, _fast_password_hashing):
+    """The app on a SQLite file with the demo data, served at ``live_server.url``."""
+    _require_built_assets()
+    folder = tmp_path_factory.mktemp("browser")
+    app = create_app(
+        app_config.for_tests(
+            folder,
+            DATABASE_URL=f"sqlite:///{folder / 'browser.db'}",
+            WTF_CSRF_ENABLED=True,
+            JINJA_BYTECODE_CACHE=TEMPLATE_CACHE,
+        )
+    )
+    with app.app_context():
+        Base.metadata.create_all(db.engine())
+        demo.seed(DEMO_PASSWORD)
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+    app.extensions["advocate_app.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def translate(live_server):
+    """``translate("ur", "My plan")``: a message as the app shows it in that language.
+
+    Lets the tests find labels and headings by their visible text while translations change.
+    """
+    from flask_babel import force_locale, gettext
+
+    def do_translate(locale: str, message: str, **variables) -> str:
+        with live_server.app.test_request_context(), force_locale(locale):
+            return gettext(message, **variables)
+
+    return do_translate
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed: browser tests skipped (make chromium, or apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed")
+    playwright = sync_api.sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """``new_context(locale="ur", java_script_enabled=False)``: a fresh phone-sized browser profile.
+
+    Each has its own cookies and cache, like a separate phone. All are closed after the test.
+    """
+    contexts = []
+
+    def make(**options):
+        options = {"viewport": PHONE, "base_url": live_server.url, "locale": "en-GB", **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh phone-sized context with JavaScript on."""
+    return new_context().new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir(pytestconfig) -> Path:
+    folder = Path(pytestconfig.rootpath) / "test-results" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(screenshots_dir):
+    """``screenshot(page, "caseload")`` saves the whole page to test-results/screenshots/caseload.png."""
+
+    def take(page, name: str) -> Path:
+        path = screenshots_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+    return take
+
+
+def sign_in(page, identifier: str, password: str = DEMO_PASSWORD, *, labels=None) -> None:
+    """Sign in through the login form the way a person would.
+
+    :param labels: the field and button texts to look for, when the page is not in English.
+    """
+    labels = labels or {}
+    if "/login" not in page.url:
+        page.goto("/login")
+    page.get_by_label(labels.get("identifier", "Email address or username"), exact=True).fill(identifier)
+    page.get_by_label(labels.get("password", "Password or passphrase"), exact=True).fill(password)
+    page.get_by_role("button", name=labels.get("submit", "Sign in"), exact=True).click()
+    page.wait_for_load_state()
+
+
+def assert_fits_the_screen(page) -> None:
+    """Nothing on the page is wider than the phone: no sideways scrolling."""
+    width = page.viewport_size["width"]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width}px wide on a {width}px screen"
