@@ -5,10 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
+
+
+class AppForm(FlaskForm):
+    """Every form of the app: read only from ordinary form fields.
+
+    Flask-WTF would also read uploaded files and JSON bodies; a file or a number sent under a text
+    field's name would reach the validators as something other than text and fail with a server
+    error. Browsers send these forms as plain fields, so nothing real is lost.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is None or hasattr(formdata, "getlist"):
+                return formdata  # given by the caller
+            return request.form if form.is_submitted() else None
+
 
 TOO_LONG = _l("This is too long: use at most %(max)d characters")
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from advocate_app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from advocate_app.accounts.services import CODE_LENGTH, normalise_code
-from advocate_app.forms import TOO_LONG
+from advocate_app.forms import TOO_LONG, AppForm
 
 
 def new_password_field(label):
@@ -37,7 +36,7 @@ def confirm_field():
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     identifier = StringField(
         _l("Email address or username"),
         validators=[
@@ -54,7 +53,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class SetupCodeForm(FlaskForm):
+class SetupCodeForm(AppForm):
     code = StringField(
         _l("Setup code"),
         validators=[DataRequired(message=_l("Enter the setup code")), Length(max=32, message=TOO_LONG)],
@@ -65,7 +64,7 @@ class SetupCodeForm(FlaskForm):
             raise ValidationError(_l("The setup code is 8 letters and numbers, like ABCD-2345"))
 
 
-class IndividualSetupForm(FlaskForm):
+class IndividualSetupForm(AppForm):
     username = StringField(
         _l("Choose a username"),
         validators=[
@@ -85,12 +84,12 @@ class IndividualSetupForm(FlaskForm):
             raise ValidationError(_l("Your passphrase must not contain your username"))
 
 
-class StaffSetupForm(FlaskForm):
+class StaffSetupForm(AppForm):
     password = new_password_field(_l("Choose a passphrase"))
     confirm = confirm_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField(
         _l("Current passphrase"),
         validators=[
@@ -110,7 +109,7 @@ def role_choices():
     ]
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(AppForm):
     display_name = StringField(
         _l("Full name"),
         validators=[DataRequired(message=_l("Enter their full name")), Length(max=200, message=TOO_LONG)],

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from advocate_app.consent.models import Category, GivenHow
 from advocate_app.consent.services import DPA_CONDITIONS, LAWFUL_BASES
 from advocate_app.consent.statements import CATEGORY_LABELS
-from advocate_app.forms import TOO_LONG
+from advocate_app.forms import TOO_LONG, AppForm
 
 LAWFUL_BASIS_LABELS = {
     "vital_interests": _l("Vital interests: to protect someone's life"),
@@ -39,7 +38,7 @@ def _category_choices():
     return [(c.value, CATEGORY_LABELS[c]) for c in Category]
 
 
-class SharingChoiceForm(FlaskForm):
+class SharingChoiceForm(AppForm):
     organisation_id = SelectField(_l("Which organisation?"), validate_choice=False)
     categories = _CategoriesField(_l("What may they see?"), choices=_category_choices(), validate_choice=False)
     purpose = StringField(
@@ -59,7 +58,7 @@ class SharingChoiceForm(FlaskForm):
             raise ValidationError(_l("Choose at least one kind of information"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """The second step: the statement is on screen; agreeing records exactly that."""
 
     organisation_id = HiddenField()
@@ -80,7 +79,7 @@ class ConfirmForm(FlaskForm):
             raise ValidationError(_l("Say how it was agreed"))
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(AppForm):
     organisation_id = SelectField(_l("Which organisation?"), validate_choice=False)
     categories = _CategoriesField(_l("What will be shared?"), choices=_category_choices(), validate_choice=False)
     lawful_basis = RadioField(_l("Lawful basis"), choices=list(LAWFUL_BASIS_LABELS.items()), validate_choice=False)
@@ -129,7 +128,7 @@ class OverrideForm(FlaskForm):
             raise ValidationError(_l("Say why the person has not been told"))
 
 
-class DecideOverrideForm(FlaskForm):
+class DecideOverrideForm(AppForm):
     decision = RadioField(
         _l("Decision"),
         choices=[("approve", _l("Approve: sharing may go ahead")), ("reject", _l("Refuse"))],
@@ -142,7 +141,7 @@ class DecideOverrideForm(FlaskForm):
             raise ValidationError(_l("Choose approve or refuse"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(AppForm):
     reason = TextAreaField(_l("Why do you need to open this record?"), validators=[Length(max=2000, message=TOO_LONG)])
 
     def validate_reason(self, field):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from advocate_app.forms import TOO_LONG
+from advocate_app.forms import TOO_LONG, AppForm
 
 
 def kind_choices():
@@ -18,7 +17,7 @@ def kind_choices():
     ]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AppForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the organisation's name")), Length(max=200, message=TOO_LONG)],

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from advocate_app.forms import TOO_LONG, DatePartsField, TimeOfDayField
+from advocate_app.forms import TOO_LONG, AppForm, DatePartsField, TimeOfDayField
 from advocate_app.i18n import LANGUAGE_NAMES
 from advocate_app.people.phones import NotAMobileNumber, to_e164_mobile
 
@@ -29,7 +28,7 @@ def _yes_no(label):
     return RadioField(label, choices=YES_NO, default="no", validate_choice=False)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     preferred_name = StringField(
         _l("Preferred name"),
         validators=[
@@ -108,9 +107,15 @@ for _index, _day in enumerate(WEEKDAYS):
     setattr(PersonForm, f"window_{_index}_until", TimeOfDayField(_l("%(day)s until", day=_day)))
 
 
-class AssignAdvocateForm(FlaskForm):
+class AssignAdvocateForm(AppForm):
     advocate_id = SelectField(_l("Advocate"), validate_choice=False)
     lead = RadioField(_l("Make them the lead advocate?"), choices=YES_NO, default="no", validate_choice=False)
+    justification = TextAreaField(
+        _l("Why should this advocate lead for both people?"), validators=[Length(max=2000, message=TOO_LONG)]
+    )
+    # Set by the view before validating: True when making this advocate lead would put them on both
+    # sides of an information wall that has no recorded justification yet.
+    justification_required = False
 
     def validate_advocate_id(self, field):
         if field.data not in {value for value, _label in field.choices}:
@@ -119,3 +124,12 @@ class AssignAdvocateForm(FlaskForm):
     def validate_lead(self, field):
         if field.data not in ("yes", "no"):
             raise ValidationError(_l("Select yes or no"))
+
+    def validate_justification(self, field):
+        if self.justification_required and len((field.data or "").strip()) < 20:
+            raise ValidationError(
+                _l(
+                    "This advocate already leads for someone this person has an information wall with. "
+                    "Write why they should lead for both (at least 20 characters)"
+                )
+            )

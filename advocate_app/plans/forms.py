@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from advocate_app.forms import TOO_LONG, DatePartsField
+from advocate_app.forms import TOO_LONG, AppForm, DatePartsField
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import GoalStatus, Priority, StepOwner, Voice
 
@@ -51,8 +51,9 @@ class VoiceMixin:
 
     def set_voice_choices(self, person_name: str, ask: bool) -> None:
         self.voice.choices = [
-            (Voice.PERSON.value, _l("%(name)s's own words", name=person_name)),
-            (Voice.ADVOCATE.value, _l("My words, as their advocate")),
+            # gettext, not lazy_gettext: a lazy string counts as safe HTML, and the name is typed by people.
+            (Voice.PERSON.value, _("%(name)s's own words", name=person_name)),
+            (Voice.ADVOCATE.value, _("My words, as their advocate")),
         ]
         self.ask_voice = ask
         if not ask:
@@ -65,11 +66,11 @@ class VoiceMixin:
             _choice(field.data, {Voice.PERSON.value, Voice.ADVOCATE.value})
 
 
-class AboutForm(VoiceMixin, FlaskForm):
+class AboutForm(VoiceMixin, AppForm):
     text = _text(_l("In your own words"), _l("Write something, or go back"))
 
 
-class NeedForm(VoiceMixin, FlaskForm):
+class NeedForm(VoiceMixin, AppForm):
     domain = SelectField(
         _l("What is it about?"),
         choices=[("", _l("Choose an area"))] + [(code, label) for code, label in NEED_DOMAINS.items()],
@@ -91,7 +92,7 @@ class NeedForm(VoiceMixin, FlaskForm):
             raise ValidationError(_l("Choose how much it matters right now"))
 
 
-class GoalForm(VoiceMixin, FlaskForm):
+class GoalForm(VoiceMixin, AppForm):
     text = _text(_l("What is the goal?"), _l("Describe the goal"))
     target_date = DatePartsField(_l("When would you like to reach it?"))
     goal_status = RadioField(
@@ -105,7 +106,7 @@ class GoalForm(VoiceMixin, FlaskForm):
         _choice(field.data, {s.value for s in GoalStatus})
 
 
-class StepForm(VoiceMixin, FlaskForm):
+class StepForm(VoiceMixin, AppForm):
     text = _text(_l("What is the step?"), _l("Describe the step"))
     owner = RadioField(
         _l("Who will do it?"),
@@ -123,9 +124,9 @@ class StepForm(VoiceMixin, FlaskForm):
             raise ValidationError(_l("Choose who will do it"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(AppForm):
     body = _text(_l("Add a comment"), _l("Write a comment"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     """Accept a suggested wording or keep the original (the buttons carry the choice)."""

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from advocate_app import db
-from advocate_app.accounts.models import User
+from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review
@@ -28,6 +28,9 @@ def record_check_in(
         raise PlanError("domain")
     if not SCORE_MIN <= score <= SCORE_MAX:
         raise PlanError("score")
+    if by.role is Role.INDIVIDUAL:
+        # A person's own check-in is always their own rating.
+        rated_by = RatedBy.PERSON
     check_in = CheckIn(
         person_id=person_id,
         domain=domain,
@@ -70,8 +73,8 @@ def hold_review(
         next_review_date=next_review_date,
         recorded_by_id=by.id,
     )
+    # The review date is about the plan, not in it: agreeing the plan's content is not undone by it.
     plan.next_review_date = next_review_date
-    plan.version += 1
     db.session.add(review)
     db.session.flush()
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_review", object_id=review.id)
@@ -83,7 +86,6 @@ def set_next_review(plan: Plan, next_review_date: date, *, by: User) -> None:
     if plan.status is not PlanStatus.ACTIVE:
         raise PlanError("archived")
     plan.next_review_date = next_review_date
-    plan.version += 1
     audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
 
 
