@@ -76,8 +76,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocate_app.accounts import bp as accounts_bp
-    from advocate_app.assets import bp as assets_bp
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
+    from advocate_app.assets import bp as assets_bp
     from advocate_app.consent import bp as consent_bp
     from advocate_app.consent import routes as _consent_routes  # noqa: F401
     from advocate_app.consent import shared_routes as _shared_routes  # noqa: F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
-
 # Ofcom keeps 07700 900000–900999 for drama and examples: never a real person's phone, so demo data,
 # tests and the examples in our own hints use it. The library calls it unallocated; we accept it as a
 # mobile (a message to it simply fails at the provider).
