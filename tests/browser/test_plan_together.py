@@ -60,7 +60,8 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     assert_fits_the_screen(advocate)
 
     # The advocate rewords Sam's need: Sam's words stay, the new wording waits beside them.
-    advocate.locator(".app-entry--need").filter(has_text=NEED).get_by_role("link", name=re.compile("^Change")).first.click()
+    need = advocate.locator(".app-entry--need").filter(has_text=NEED)
+    need.get_by_role("link", name=re.compile("^Change")).first.click()
     expect(advocate.get_by_text("Nothing is overwritten.")).to_be_visible()
     advocate.get_by_label("What do you need?").fill(REWORDED)
     advocate.get_by_role("button", name="Save").click()
