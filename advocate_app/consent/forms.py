@@ -147,3 +147,20 @@ class ReasonForm(AppForm):
     def validate_reason(self, field):
         if len((field.data or "").strip()) < 20:
             raise ValidationError(_l("Write the reason in full (at least 20 characters)"))
+
+
+class LinkForm(AppForm):
+    """A harm link between two people: an information wall between their records."""
+
+    other_person_id = SelectField(_l("Who is the other person?"), validate_choice=False)
+    description = StringField(
+        _l("How are they linked?"),
+        validators=[
+            DataRequired(message=_l("Say in a few words how they are linked")),
+            Length(max=200, message=TOO_LONG),
+        ],
+    )
+
+    def validate_other_person_id(self, field):
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Choose the other person"))

@@ -14,6 +14,7 @@ from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
+from advocate_app.consent import services as consent_services
 from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Assignment, Person
@@ -98,8 +99,9 @@ def _person_page_data(person_id: int):
 
 
 @bp.get("/people/<int:person_id>")
-@roles_required(Role.ADVOCATE)
+@roles_required(Role.ADVOCATE, Role.COORDINATOR)
 def person(person_id: int):
+    """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
     policy.person_or_404(current_user, person_id)
     record, login = _person_page_data(person_id)
     audit(
@@ -107,7 +109,16 @@ def person(person_id: int):
     )
     db.session.commit()
     return render_template(
-        "people/person.html", person=record, login=login, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
+        "people/person.html",
+        person=record,
+        login=login,
+        weekdays=WEEKDAYS,
+        phone=for_display(record.phone_e164),
+        # A coordinator here has broken the glass: they read, they never change anything.
+        read_only=current_user.role is Role.COORDINATOR,
+        # Whether there is a wall, never with whom: the other record's name must not appear here.
+        behind_wall=bool(consent_services.walled_from(person_id)),
+        break_glass_minutes=consent_services.BREAK_GLASS_MINUTES,
     )
 
 
@@ -198,13 +209,33 @@ def assign(person_id: int):
         select(User.id, User.display_name).where(User.role == Role.ADVOCATE, User.active).order_by(User.display_name)
     ).all()
     form.advocate_id.choices = [(str(user_id), name) for user_id, name in advocates]
+    walls = _walls_to_justify(record.id, form)
+    form.justification_required = bool(walls)
     if form.validate_on_submit():
+        me = current_user._get_current_object()
         advocate = db.session.get(User, int(form.advocate_id.data))
-        services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=current_user._get_current_object())
+        if walls:
+            consent_services.justify_lead(walls, advocate=advocate, reason=form.justification.data, by=me)
+        services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=me)
         db.session.commit()
         flash(
             _("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
             "success",
         )
         return redirect(url_for("people.assignments"))
-    return render_template("admin/assign.html", form=form, person=record)
+    return render_template(
+        "admin/assign.html",
+        form=form,
+        person=record,
+        # Only asked where it can matter: the person has a harm link with someone.
+        ask_justification=form.justification_required or bool(consent_services.walled_from(record.id)),
+    )
+
+
+def _walls_to_justify(person_id: int, form: AssignAdvocateForm) -> list:
+    """The harm links that making the chosen advocate lead would straddle with no justification yet."""
+    chosen = form.advocate_id.data
+    offered = {value for value, _label in form.advocate_id.choices}
+    if not form.is_submitted() or form.lead.data != "yes" or chosen not in offered:
+        return []
+    return consent_services.links_needing_justification(person_id, int(chosen))

@@ -65,8 +65,10 @@ def _fields(form, **extra) -> services.ItemFields:
 
 
 def render_plan(person: Person, *, read_only_plan: Plan | None = None):
-    """The plan page for the person or their advocate; marks the plan as seen by them."""
+    """The plan page for the person or their advocate (marked as seen by them), or for a coordinator who broke
+    the glass: they only read, so nothing is marked and no control to change anything is shown."""
     me = _me()
+    reads_only = me.role is Role.COORDINATOR
     plan = read_only_plan or services.active_plan(person.id)
     items: list[PlanItem] = []
     new_ids: set[int] = set()
@@ -74,12 +76,13 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     if plan is not None:
         plan = services.load_plan(plan.id)
         items = plan.items
-        if plan.status is PlanStatus.ACTIVE:
+        if plan.status is PlanStatus.ACTIVE and not reads_only:
             previous = services.record_look(plan, me)
             baseline = services.baseline_for(plan, me, previous)
             new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
         agreements = services.latest_agreements(plan.id)
-        db.session.commit()
+    # Also when there is no plan yet: the view's audit event must be kept.
+    db.session.commit()
     has_login = access.person_has_login(person.id)
     about = {item.topic: item for item in items if item.kind is ItemKind.ABOUT}
     children = defaultdict(list)
@@ -91,21 +94,23 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         "plans/plan.html",
         person=person,
         plan=plan,
-        read_only=plan is not None and plan.status is not PlanStatus.ACTIVE,
+        read_only=reads_only or (plan is not None and plan.status is not PlanStatus.ACTIVE),
+        break_glass=reads_only,
         about=about,
         about_topics=ABOUT_TOPICS,
         needs=needs,
         children=children,
         new_ids=new_ids,
         agreements=agreements,
-        deciders={i.id for i in items if services.may_decide_proposal(i, me, has_login)},
+        deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=PRIORITY_LABELS,
         goal_status_labels=GOAL_STATUS_LABELS,
         owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_start=policy.can(me, Action.PLAN_START, person),
         plan_url=plan_url(person),
-        more_links=_more_links(person, me),
+        # The other plan pages stay closed to a coordinator, so they are not offered.
+        more_links=[] if reads_only else _more_links(person, me),
     )
 
 
@@ -125,6 +130,21 @@ def _more_links(person: Person, me) -> list[dict]:
         ("plans.summary", _("Plan summary to print"), True),
         ("plans.review", _("Reviews"), policy.can(me, Action.PLAN_START, person)),
         ("plans.earlier_plans", _("Earlier plans"), True),
+        (
+            "consent.consents",
+            _("Who can see my information") if me.role is Role.INDIVIDUAL else _("Consent and sharing"),
+            policy.can(me, Action.CONSENT_VIEW, person),
+        ),
+        (
+            "records.access",
+            _("Who has seen my record") if me.role is Role.INDIVIDUAL else _("Who has seen this record"),
+            policy.can(me, Action.ACCESS_LOG_VIEW, person),
+        ),
+        (
+            "records.export_page",
+            _("Everything held about me") if me.role is Role.INDIVIDUAL else _("Everything held about them"),
+            policy.can(me, Action.RECORD_EXPORT, person),
+        ),
     ]
     links = [
         {"url": url_for(endpoint, person_id=person.id), "label": label}
@@ -137,10 +157,11 @@ def _more_links(person: Person, me) -> list[dict]:
 
 
 @bp.get("/people/<int:person_id>/plan")
-@roles_required(*STAFF_AND_PERSON)
+@roles_required(*STAFF_AND_PERSON, Role.COORDINATOR)
 def plan(person_id: int):
+    """The plan; a coordinator reaches it only while their break glass is open (the policy decides)."""
     person = access.person_for(person_id)
-    if current_user.role is Role.ADVOCATE:
+    if current_user.role in (Role.ADVOCATE, Role.COORDINATOR):
         audit("view", actor=_me(), person_id=person.id, object_type="plan")
     return render_plan(person)
 
