@@ -1,4 +1,4 @@
-"""The ``advocate-app`` command group: database, users, demo data and translations.
+"""The ``advocate-app`` command group: database, users, demo data, translations and retention.
 
 The same commands are available as ``flask --app advocate_app …``.
 """
@@ -168,9 +168,38 @@ def translations_compile():
     _babel("compile", "-d", str(resource_dir("translations")), "--statistics")
 
 
+@click.group("retention")
+def retention_group():
+    """Keeping records no longer than needed."""
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Say how many people would be anonymised, and change nothing.")
+@with_appcontext
+def retention_apply(dry_run: bool):
+    """Anonymise people whose case closed more than RETENTION_YEARS (default 6) ago, keeping aggregate figures."""
+    from advocate_app.db import utcnow
+    from advocate_app.records.services import apply_retention, retention_cutoff
+
+    years = int(current_app.config.get("RETENTION_YEARS", 6))
+    now = utcnow()
+    count = apply_retention(now, years, dry_run=dry_run)
+    before = retention_cutoff(now, years).date().isoformat()
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: {count} {_people(count)} closed before {before} would be anonymised. Nothing changed.")
+        return
+    db.session.commit()
+    click.echo(f"Anonymised {count} {_people(count)} whose case closed before {before}.")
+
+
+def _people(count: int) -> str:
+    return "person" if count == 1 else "people"
+
+
 def register(app: Flask) -> None:
     """Add our command groups to the app's CLI."""
-    for group in (db_group, users_group, demo_group, translations_group):
+    for group in (db_group, users_group, demo_group, translations_group, retention_group):
         app.cli.add_command(group)
 
 

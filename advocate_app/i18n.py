@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -21,6 +21,9 @@ LANGUAGE_NAMES = {
 def select_locale() -> str:
     """The user's own setting, else the choice made in this session, else the browser's preference."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # The command line and workers: messages they make for a person say which language explicitly.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

@@ -49,6 +49,8 @@ def authenticate(identifier: str, password: str) -> User | None:
     """
     user = find_by_identifier(identifier)
     ok = passwords.verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.person_id is not None and _case_closed(user.person_id):
+        ok = False
     if not ok or user is None or not user.active:
         audit("login_failed", actor=None, object_type="user", object_id=user.id if user else None)
         return None
@@ -57,6 +59,12 @@ def authenticate(identifier: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     audit("login", actor=user, object_type="user", object_id=user.id)
     return user
+
+
+def _case_closed(person_id: int) -> bool:
+    from advocate_app.people.models import Person, PersonStatus
+
+    return db.session.scalar(select(Person.status).where(Person.id == person_id)) is PersonStatus.CLOSED
 
 
 def _hash_code(code: str) -> str:

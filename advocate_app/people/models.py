@@ -32,6 +32,8 @@ class Person(Base):
         default=PersonStatus.OPEN,
     )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the retention rule has removed everything that could identify them.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Safe-contact profile (DESIGN.md §3): how, when and whether we may contact them.
     sms_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     shared_phone: Mapped[bool] = mapped_column(Boolean, default=False)

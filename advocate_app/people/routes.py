@@ -17,7 +17,7 @@ from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
-from advocate_app.people.models import Assignment, Person
+from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.people.phones import for_display
 from advocate_app.plans import services as plan_services
 from advocate_app.policy import Action
@@ -136,6 +136,28 @@ def edit_person(person_id: int):
     if not form.is_submitted():
         _fill_form(form, record)
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=record)
+
+
+@bp.post("/people/<int:person_id>/close")
+@roles_required(Role.ADVOCATE)
+def close_case(person_id: int):
+    record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
+    if record.status is PersonStatus.OPEN:
+        services.close_case(record, by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("The case is closed. Their login no longer works."), "success")
+    return redirect(url_for("people.person", person_id=person_id))
+
+
+@bp.post("/people/<int:person_id>/reopen")
+@roles_required(Role.ADVOCATE)
+def reopen_case(person_id: int):
+    record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
+    if record.status is PersonStatus.CLOSED and record.anonymised_at is None:
+        services.reopen_case(record, by=current_user._get_current_object())
+        db.session.commit()
+        flash(_("The case is open again."), "success")
+    return redirect(url_for("people.person", person_id=person_id))
 
 
 @bp.post("/people/<int:person_id>/login")

@@ -14,7 +14,7 @@ from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
-from advocate_app.people.models import Assignment, Person, SafeWindow
+from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
 
 _code_word_hasher = PasswordHasher()
 
@@ -191,3 +191,24 @@ def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
         )
         for person, is_lead, has_login, review_date, steps in db.session.execute(query)
     ]
+
+
+def close_case(person: Person, *, by: User) -> None:
+    """Close a person's case: their login stops working at once, and the retention clock starts."""
+    from advocate_app.accounts import sessions
+
+    person.status = PersonStatus.CLOSED
+    person.closed_at = utcnow()
+    login = db.session.scalar(select(User).where(User.person_id == person.id))
+    if login is not None:
+        sessions.end_all(login.id, "case_closed")
+    audit("close", actor=by, person_id=person.id, object_type="person", object_id=person.id)
+
+
+def reopen_case(person: Person, *, by: User) -> None:
+    """Open a closed case again (before the retention rule has anonymised it)."""
+    if person.anonymised_at is not None:
+        raise ValueError("an anonymised record cannot be reopened")
+    person.status = PersonStatus.OPEN
+    person.closed_at = None
+    audit("reopen", actor=by, person_id=person.id, object_type="person", object_id=person.id)
