@@ -1,0 +1,211 @@
+"""Every route against every role and relationship, from one table: tests/authorisation_matrix.csv.
+
+Each row is a route and method; each column a person or member of staff in a particular relationship
+to Sam, whose record the routes are about. A cell says what must happen: ``ok`` (the page or action
+is allowed), ``deny`` (403, or 404 so as not to reveal that the record exists) or ``login`` (sent to
+sign in). A route the app has but the table lacks fails the suite.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from sqlalchemy import text
+
+from advocate_app import db
+from advocate_app.consent import services as consent
+from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.db import make_engine, utcnow
+from advocate_app.models import Base
+from advocate_app.plans import services as plans
+from advocate_app.plans.models import ItemKind
+from tests import factories
+from tests.conftest import CSRF_PATTERN, _pg_url, make_test_app
+
+MATRIX = Path(__file__).with_name("authorisation_matrix.csv")
+with MATRIX.open(newline="") as handle:
+    ROWS = list(csv.DictReader(handle))
+COLUMNS = [name for name in ROWS[0] if name not in ("endpoint", "method", "path", "data")]
+# Files, not pages: the same for everyone.
+NOT_IN_MATRIX = {"static", "assets.built"}
+# Rows whose success changes the world the next column would see: the world is built again after one.
+CHANGES_THE_WORLD = {("people.close_case", "POST"), ("consent.withdraw", "POST"), ("plans.start_new_plan", "POST")}
+# Rows that end the session they run in: each column signs in afresh.
+ENDS_THE_SESSION = {("accounts.logout", "POST"), ("accounts.exit_page", "GET")}
+
+
+@dataclass
+class World:
+    """Sam's record and everyone around it."""
+
+    users: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+
+
+def _build_world() -> World:
+    world = World()
+    orgs = {key: factories.organisation(f"Organisation {key}") for key in "ABCD"}
+    alex = factories.advocate(name="Alex")
+    bea = factories.advocate(name="Bea")
+    sam = factories.person(alex, name="Sam")
+    jo = factories.person(bea, name="Jo")
+    wally = factories.person(bea, name="Wally")
+    world.users = {
+        "individual_own": factories.individual(sam, username="sam"),
+        "individual_other": factories.individual(jo, username="jo"),
+        "walled_person": factories.individual(wally, username="wally"),
+        "advocate_caseload": alex,
+        "advocate_other": bea,
+        "org_consented": factories.org_worker(organisation_id=orgs["A"].id),
+        "org_unconsented": factories.org_worker(organisation_id=orgs["B"].id),
+        "org_withdrawn": factories.org_worker(organisation_id=orgs["C"].id),
+        "org_expired": factories.org_worker(organisation_id=orgs["D"].id),
+        "coordinator": factories.coordinator(),
+        "coordinator_break_glass": factories.coordinator(),
+    }
+    everything = list(Category)
+    old = plans.start_plan(sam.id, by=alex)
+    plans.add_item(old, ItemKind.NEED, plans.ItemFields("Earlier need", domain="money", priority=2), by=alex)
+    plan = plans.start_plan(sam.id, by=alex)
+    need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("Safe home", domain="housing", priority=1), by=alex)
+    goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Move"), by=alex, parent=need)
+    step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Call"), by=alex, parent=goal)
+    shared = consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
+                          organisation=orgs["A"], purpose="help with housing", categories=everything)
+    withdrawn = consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
+                             organisation=orgs["C"], purpose="help", categories=everything)
+    consent.withdraw(withdrawn, how=GivenHow.VERBAL, by=alex)
+    consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
+                 organisation=orgs["D"], purpose="help", categories=everything,
+                 now=utcnow() - timedelta(days=30), days=1)
+    override = consent.request_override(
+        sam, organisation=orgs["B"], categories=[Category.CONTACT], lawful_basis="vital_interests",
+        dpa_condition="para_18", reasons="A risk to life was disclosed at the visit today.", what_shared="",
+        person_told=True, not_told_reason="", by=alex,
+    )
+    consent.record_link(sam, wally, description="harm relationship", by=world.users["coordinator"])
+    consent.open_break_glass(world.users["coordinator_break_glass"], sam, "Advocate off sick; urgent safety check.")
+    world.ids = {
+        "person_id": sam.id, "item_id": need.id, "goal_id": goal.id, "step_id": step.id, "plan_id": old.id,
+        "consent_id": shared.id, "override_id": override.id, "user_id": bea.id, "organisation_id": orgs["A"].id,
+    }
+    db.session.commit()
+    return world
+
+
+def _reset_database(app, on_postgres: bool) -> None:
+    """An empty database: truncated on PostgreSQL; on SQLite a new in-memory one."""
+    if on_postgres:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with db.engine().begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return
+    app.extensions["advocate_app.engine"].dispose()
+    app.extensions["advocate_app.engine"] = make_engine(app.config["DATABASE_URL"])
+    Base.metadata.create_all(db.engine())
+
+
+class Stage:
+    """The app, the world in it, and a signed-in browser per column."""
+
+    def __init__(self, app, on_postgres: bool):
+        self.app = app
+        self.on_postgres = on_postgres
+        self.clients: dict = {}
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        with self.app.app_context():
+            _reset_database(self.app, self.on_postgres)
+            factories.use(self.app)
+            self.world = _build_world()
+        self.clients = {}
+
+    def client(self, column: str, fresh: bool = False):
+        """The column's signed-in browser; ``fresh`` gives a new one, for requests that end the session."""
+        if fresh or column not in self.clients:
+            client = self.app.test_client()
+            if column != "anonymous":
+                user = self.world.users[column]
+                page = client.get("/login").get_data(as_text=True)
+                response = client.post("/login", data={
+                    "csrf_token": CSRF_PATTERN.search(page).group(1),
+                    "identifier": user.email or user.username,
+                    "password": factories.PASSWORD,
+                })
+                assert response.status_code == 302, f"{column} could not sign in"
+            if fresh:
+                return client
+            self.clients[column] = client
+        return self.clients[column]
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory, on_postgres, _pg_schema, _fast_password_hashing):
+    url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+    app = make_test_app(tmp_path_factory.mktemp("matrix"), url)
+    yield Stage(app, on_postgres)
+    app.extensions["advocate_app.engine"].dispose()
+
+
+def _outcome(response) -> str:
+    if response.status_code in (403, 404):
+        return "deny"
+    if response.status_code in (301, 302, 303):
+        return "login" if response.headers["Location"].startswith("/login") else "ok"
+    if response.status_code < 300:
+        return "ok"
+    return f"error {response.status_code}"
+
+
+def _request(stage: Stage, row: dict, column: str):
+    fresh = (row["endpoint"], row["method"]) in ENDS_THE_SESSION
+    client = stage.client(column, fresh=fresh)
+    path = row["path"].format(**stage.world.ids)
+    if row["method"] == "GET":
+        return client.get(path)
+    page = client.get("/login" if column == "anonymous" else "/account").get_data(as_text=True)
+    token = CSRF_PATTERN.search(page).group(1)
+    return client.post(path, data={"csrf_token": token, **dict(parse_qsl(row["data"]))})
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r['method']} {r['endpoint']}" for r in ROWS])
+def test_every_role_and_relationship_gets_what_the_matrix_says(stage, row):
+    wrong = []
+    for column in COLUMNS:
+        outcome = _outcome(_request(stage, row, column))
+        if outcome != row[column]:
+            wrong.append(f"{column}: expected {row[column]}, got {outcome}")
+        if outcome == "ok" and (row["endpoint"], row["method"]) in CHANGES_THE_WORLD:
+            stage.rebuild()
+    assert not wrong, f"{row['method']} {row['path']}:\n  " + "\n  ".join(wrong)
+
+
+def test_every_route_of_the_app_has_a_row_in_the_matrix(app):
+    listed = {(row["endpoint"], row["method"]) for row in ROWS}
+    missing = sorted(
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in NOT_IN_MATRIX
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (rule.endpoint, method) not in listed
+    )
+    assert not missing, f"routes without a row in {MATRIX.name}: {missing}"
+    assert set(COLUMNS) == {
+        "anonymous", "individual_own", "individual_other", "advocate_caseload", "advocate_other", "org_consented",
+        "org_unconsented", "org_withdrawn", "org_expired", "walled_person", "coordinator", "coordinator_break_glass",
+    }
+
+
+def test_the_matrix_only_names_routes_that_exist(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert {row["endpoint"] for row in ROWS} <= endpoints
+    assert all(re.fullmatch(r"ok|deny|login", row[c]) for row in ROWS for c in COLUMNS)
+
+
