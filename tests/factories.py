@@ -41,7 +41,7 @@ def _in_app(build):
 def organisation(name: str | None = None) -> Organisation:
     org = Organisation(name=name or f"Organisation {next(_counter)}", kind=OrganisationKind.VOLUNTARY)
     db.session.add(org)
-    db.session.flush()
+    db.session.commit()
     return org
 
 
