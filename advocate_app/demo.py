@@ -118,6 +118,27 @@ def _person(name: str, language: str, phone: str | None, advocate: User) -> tupl
     return people.create_person(details, advocate=advocate), True
 
 
+def _consents_for_sam(sam: Person, advocate: User, harbour: Organisation) -> str | None:
+    """Sam agreed (at a visit) to texts, and to Harbour Housing Advice seeing contact details, needs and plan."""
+    from advocate_app.consent import services as consent
+    from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow
+
+    if db.session.scalar(select(Consent.id).where(Consent.person_id == sam.id)) is not None:
+        return None
+    consent.give(sam, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=advocate, language=sam.language)
+    consent.give(
+        sam,
+        ConsentKind.SHARING,
+        given_how=GivenHow.VERBAL,
+        by=advocate,
+        language=sam.language,
+        organisation=harbour,
+        purpose="help Sam find and keep a safe home",
+        categories=[Category.CONTACT, Category.NEEDS, Category.PLAN],
+    )
+    return "Sam Okafor's consents (text messages; sharing with Harbour Housing Advice)"
+
+
 def seed(password: str) -> list[str]:
     """Create whatever demo data is missing; returns what was created.
 
@@ -154,6 +175,8 @@ def seed(password: str) -> list[str]:
     note("Ali Rahman", made)
 
     db.session.flush()
+    if made_sam_consent := _consents_for_sam(sam, advocate, organisations[0]):
+        created.append(made_sam_consent)
     if db.session.scalar(select(User).where(User.person_id == sam.id)) is None:
         db.session.add(
             User(
