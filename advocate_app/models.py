@@ -29,6 +29,7 @@ from advocate_app.plans.models import (
     PlanLook,
     Review,
 )
+from advocate_app.referrals.models import Referral, ReferralEvent
 
 __all__ = [
     "Assignment",
@@ -44,6 +45,8 @@ __all__ = [
     "PlanItem",
     "PlanItemRevision",
     "PlanLook",
+    "Referral",
+    "ReferralEvent",
     "Review",
     "AuditEvent",
     "Base",

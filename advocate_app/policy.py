@@ -40,6 +40,9 @@ class Action(StrEnum):
     BREAK_GLASS = "break_glass.open"
     RECORD_EXPORT = "record.export"
     ACCESS_LOG_VIEW = "access_log.view"
+    REFERRAL_MAKE = "referral.make"
+    REFERRALS_OF_PERSON = "referrals.of_person"
+    DIRECTORY_VIEW = "directory.view"
 
 
 # Actions decided by role alone.
@@ -52,6 +55,7 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.OVERRIDE_DECIDE: frozenset({Role.COORDINATOR}),
     Action.BREAK_GLASS: frozenset({Role.COORDINATOR}),
     Action.REFERRALS_RECEIVE: frozenset({Role.ORG_WORKER}),
+    Action.DIRECTORY_VIEW: frozenset({Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -65,11 +69,19 @@ _OWN_OR_CASELOAD = frozenset(
         Action.CONSENT_WITHDRAW,
         Action.RECORD_EXPORT,
         Action.ACCESS_LOG_VIEW,
+        Action.REFERRALS_OF_PERSON,
     }
 )
 # Only an advocate on the caseload.
 _CASELOAD_ONLY = frozenset(
-    {Action.PERSON_EDIT, Action.PERSON_SETUP_LOGIN, Action.PLAN_START, Action.OVERRIDE_REQUEST, Action.PERSON_CLOSE}
+    {
+        Action.PERSON_EDIT,
+        Action.PERSON_SETUP_LOGIN,
+        Action.PLAN_START,
+        Action.OVERRIDE_REQUEST,
+        Action.PERSON_CLOSE,
+        Action.REFERRAL_MAKE,
+    }
 )
 # What a coordinator may read, for the short time a break-glass is open.
 _BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
@@ -128,6 +140,24 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         covered = shared_categories(user, record)
         return bool(covered) if category is None else category in covered
     return False
+
+
+def may_handle_referral(user: User | None, referral) -> bool:
+    """The receiving organisation's workers answer a referral and keep its status up to date."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.active
+        and user.role is Role.ORG_WORKER
+        and user.organisation_id is not None
+        and user.organisation_id == referral.organisation_id
+    )
+
+
+def may_follow_referral(user: User | None, referral) -> bool:
+    """The person and the advocates on their case follow a referral (and an advocate may withdraw it)."""
+    person = db.session.get(Person, referral.person_id)
+    return person is not None and can(user, Action.REFERRALS_OF_PERSON, person)
 
 
 def visible_people(user: User) -> Select:

@@ -1,0 +1,330 @@
+"""Referral rules: made only on a covering consent, answered by the organisation, never left waiting."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from advocate_app import db
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.consent.models import Category, Consent, ConsentKind, OverrideStatus, SharingOverride
+from advocate_app.db import utcnow
+from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
+from advocate_app.people.models import Person
+from advocate_app.plans.models import ItemKind, PlanItem
+from advocate_app.referrals.models import (
+    NEXT_STATUSES,
+    OPEN_STATUSES,
+    DeclineReason,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    Urgency,
+)
+
+DUE_SOON_DAYS = 2
+
+
+class ReferralError(ValueError):
+    """A referral rule was broken; ``field`` names the form field to show it next to."""
+
+    def __init__(self, code: str, field: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def _covering_basis(person_id: int, organisation_id: int, categories: frozenset[Category]):
+    """The consent or approved override that covers every category for this organisation now, if any."""
+    now = utcnow()
+    consents = db.session.scalars(
+        select(Consent)
+        .where(
+            Consent.person_id == person_id,
+            Consent.organisation_id == organisation_id,
+            Consent.kind == ConsentKind.SHARING,
+            Consent.withdrawn_at.is_(None),
+            Consent.expires_at > now,
+        )
+        .order_by(Consent.given_at.desc())
+    ).all()
+    for consent in consents:
+        if categories <= consent.category_set:
+            return consent, None
+    overrides = db.session.scalars(
+        select(SharingOverride).where(
+            SharingOverride.person_id == person_id,
+            SharingOverride.organisation_id == organisation_id,
+            SharingOverride.status == OverrideStatus.APPROVED,
+            SharingOverride.expires_at > now,
+        )
+    ).all()
+    for override in overrides:
+        if categories <= override.category_set:
+            return None, override
+    return None, None
+
+
+def respond_by_date(service: Service, today: date) -> date:
+    """When the organisation is asked to answer by: its own response target from today."""
+    return today + timedelta(days=max(1, service.response_target_days))
+
+
+def make_referral(
+    person: Person,
+    service: Service,
+    *,
+    categories,
+    by: User,
+    today: date,
+    step: PlanItem | None = None,
+    note: str = "",
+    urgency: Urgency = Urgency.ROUTINE,
+) -> Referral:
+    """Refer a person to a service, sharing exactly ``categories`` under a consent or approved override.
+
+    :raises ReferralError: when nothing covers the categories for that organisation, nothing is shared,
+        the service is closed to referrals, or the step is not a step of the person's plan.
+    """
+    chosen = frozenset(Category(c) for c in categories)
+    if not chosen:
+        raise ReferralError("categories", field="categories")
+    if service.capacity_status is CapacityStatus.CLOSED:
+        raise ReferralError("closed", field="service_id")
+    if step is not None and (step.kind is not ItemKind.STEP or step.plan.person_id != person.id):
+        raise ReferralError("step", field="step_id")
+    consent, override = _covering_basis(person.id, service.organisation_id, chosen)
+    if consent is None and override is None:
+        raise ReferralError("consent", field="categories")
+    referral = Referral(
+        person_id=person.id,
+        service_id=service.id,
+        organisation_id=service.organisation_id,
+        step_id=step.id if step else None,
+        made_by_id=by.id,
+        categories=",".join(sorted(c.value for c in chosen)),
+        consent_id=consent.id if consent else None,
+        override_id=override.id if override else None,
+        note_for_organisation=note.strip(),
+        urgency=urgency,
+        respond_by=respond_by_date(service, today),
+    )
+    db.session.add(referral)
+    db.session.flush()
+    db.session.add(
+        ReferralEvent(referral_id=referral.id, status=ReferralStatus.SENT, by_id=by.id, by_role=by.role.value)
+    )
+    audit("referral_sent", actor=by, person_id=person.id, object_type="referral", object_id=referral.id)
+    return referral
+
+
+def change_status(
+    referral: Referral,
+    status: ReferralStatus,
+    *,
+    by: User,
+    note: str = "",
+    reason: DeclineReason | None = None,
+    reason_text: str = "",
+) -> None:
+    """Move a referral on: accept, decline (with a coded reason), withdraw, or record what happened.
+
+    Only the receiving organisation answers and updates; only an advocate withdraws.
+
+    :raises ReferralError: for a move the referral cannot make, by someone who may not make it, or a
+        decline without a reason ("other" needs words too).
+    """
+    if status not in NEXT_STATUSES[referral.status]:
+        raise ReferralError("transition", field="status")
+    if status is ReferralStatus.WITHDRAWN:
+        if by.role is not Role.ADVOCATE:
+            raise ReferralError("not_allowed")
+    elif by.role is not Role.ORG_WORKER or by.organisation_id != referral.organisation_id:
+        raise ReferralError("not_allowed")
+    if status is ReferralStatus.DECLINED:
+        if reason is None:
+            raise ReferralError("reason", field="reason")
+        if reason is DeclineReason.OTHER and not reason_text.strip():
+            raise ReferralError("reason_text", field="reason_text")
+        referral.decline_reason = reason
+        referral.decline_text = reason_text.strip()
+    now = utcnow()
+    if referral.status is ReferralStatus.SENT and status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
+        referral.responded_at = now
+    referral.status = status
+    referral.updated_at = now
+    db.session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            status=status,
+            decline_reason=reason,
+            note=note.strip(),
+            by_id=by.id,
+            by_role=by.role.value,
+            at=now,
+        )
+    )
+    audit(
+        f"referral_{status.value}",
+        actor=by,
+        person_id=referral.person_id,
+        object_type="referral",
+        object_id=referral.id,
+    )
+    _update_step(referral, by)
+
+
+def _update_step(referral: Referral, by: User) -> None:
+    """The plan step the referral came from follows it: done when the help is completed."""
+    if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED:
+        return
+    from advocate_app.plans import services as plans
+
+    step = plans.load_item(referral.step_id)
+    if step is not None and not step.is_done and step.plan.status.value == "active":
+        plans.set_step_done(step, True, by=by)
+
+
+def load(referral_id: int) -> Referral | None:
+    """A referral with its service, organisation, person and history."""
+    return db.session.scalar(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .options(
+            joinedload(Referral.service),
+            joinedload(Referral.organisation),
+            joinedload(Referral.person),
+            joinedload(Referral.made_by),
+            selectinload(Referral.events).joinedload(ReferralEvent.by),
+        )
+    )
+
+
+def inbox(organisation_id: int, today: date) -> dict[str, list[Referral]]:
+    """An organisation's referrals, sorted into what needs an answer and what is under way."""
+    rows = db.session.scalars(
+        select(Referral)
+        .where(Referral.organisation_id == organisation_id)
+        .options(joinedload(Referral.service), joinedload(Referral.person))
+        .order_by(Referral.respond_by, Referral.id)
+    ).all()
+    sections: dict[str, list[Referral]] = {"overdue": [], "due_soon": [], "new": [], "open": [], "finished": []}
+    for referral in rows:
+        if referral.status is ReferralStatus.SENT:
+            if referral.respond_by < today:
+                sections["overdue"].append(referral)
+            elif referral.respond_by <= today + timedelta(days=DUE_SOON_DAYS):
+                sections["due_soon"].append(referral)
+            else:
+                sections["new"].append(referral)
+        elif referral.status in OPEN_STATUSES:
+            sections["open"].append(referral)
+        else:
+            sections["finished"].append(referral)
+    return sections
+
+
+def of_person(person_id: int) -> list[Referral]:
+    """A person's referrals, newest first."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person_id)
+            .options(joinedload(Referral.service), joinedload(Referral.organisation))
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+        )
+    )
+
+
+def unanswered_past_due(today: date, organisation_id: int | None = None, advocate_id: int | None = None) -> int:
+    """How many referrals are still unanswered after their respond-by date (for flags on home pages)."""
+    query = select(func.count(Referral.id)).where(Referral.status == ReferralStatus.SENT, Referral.respond_by < today)
+    if organisation_id is not None:
+        query = query.where(Referral.organisation_id == organisation_id)
+    if advocate_id is not None:
+        query = query.where(Referral.made_by_id == advocate_id)
+    return db.session.scalar(query) or 0
+
+
+def service_figures(service_ids: list[int]) -> dict[int, dict]:
+    """For each service, from real referrals: how many were answered, the share accepted, typical days to reply."""
+    if not service_ids:
+        return {}
+    rows = db.session.execute(
+        select(Referral.service_id, Referral.status, Referral.created_at, Referral.responded_at).where(
+            Referral.service_id.in_(service_ids), Referral.responded_at.is_not(None)
+        )
+    ).all()
+    by_service: dict[int, list] = {}
+    for service_id, status, created, responded in rows:
+        by_service.setdefault(service_id, []).append((status, (responded - created).total_seconds() / 86400))
+    figures = {}
+    for service_id, answers in by_service.items():
+        days = sorted(d for _s, d in answers)
+        middle = len(days) // 2
+        median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+        accepted = sum(1 for s, _d in answers if s is not ReferralStatus.DECLINED)
+        figures[service_id] = {
+            "answered": len(answers),
+            "median_days": round(median),
+            "accepted_percent": round(100 * accepted / len(answers)),
+        }
+    return figures
+
+
+def find_services(
+    *,
+    domain: str | None = None,
+    area: str | None = None,
+    language: str | None = None,
+    age: int | None = None,
+    open_only: bool = False,
+    exclude_service_id: int | None = None,
+) -> list[Service]:
+    """Services matching a need: by domain, area (words in the area description), language, age and capacity."""
+    query = select(Service).options(
+        joinedload(Service.organisation), selectinload(Service.languages), selectinload(Service.need_domains)
+    )
+    if domain:
+        query = query.where(
+            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == domain))
+        )
+    if area:
+        query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))
+    if language:
+        from advocate_app.directory.models import ServiceLanguage
+
+        query = query.where(
+            Service.id.in_(select(ServiceLanguage.service_id).where(ServiceLanguage.language == language))
+        )
+    if age is not None:
+        query = query.where((Service.minimum_age.is_(None)) | (Service.minimum_age <= age))
+        query = query.where((Service.maximum_age.is_(None)) | (Service.maximum_age >= age))
+    if open_only:
+        query = query.where(Service.capacity_status != CapacityStatus.CLOSED)
+    if exclude_service_id is not None:
+        query = query.where(Service.id != exclude_service_id)
+    return list(db.session.scalars(query.order_by(Service.capacity_status, Service.name)).unique())
+
+
+def alternatives(referral: Referral) -> list[Service]:
+    """After a decline: other services for the same need that are taking referrals."""
+    domain = None
+    if referral.step_id is not None:
+        step = db.session.get(PlanItem, referral.step_id)
+        goal = db.session.get(PlanItem, step.parent_id) if step and step.parent_id else None
+        need = db.session.get(PlanItem, goal.parent_id) if goal and goal.parent_id else None
+        domain = need.domain if need else None
+    if domain is None:
+        domains = db.session.scalars(
+            select(ServiceNeedDomain.domain).where(ServiceNeedDomain.service_id == referral.service_id)
+        ).all()
+        domain = domains[0] if domains else None
+    return [
+        s
+        for s in find_services(domain=domain, open_only=True, exclude_service_id=referral.service_id)
+        if s.organisation_id != referral.organisation_id
+    ][:5]
