@@ -19,12 +19,15 @@ import pytest
 from sqlalchemy import text
 
 from advocate_app import db
+from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
 from advocate_app.consent.models import Category, ConsentKind, GivenHow
 from advocate_app.db import make_engine, utcnow
+from advocate_app.directory.models import Service, ServiceNeedDomain
 from advocate_app.models import Base
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind
+from advocate_app.referrals import services as referrals
 from tests import factories
 from tests.conftest import CSRF_PATTERN, _pg_url, make_test_app
 
@@ -89,11 +92,18 @@ def _build_world() -> World:
         dpa_condition="para_18", reasons="A risk to life was disclosed at the visit today.", what_shared="",
         person_told=True, not_told_reason="", by=alex,
     )
+    service = Service(organisation_id=orgs["A"].id, name="Housing advice", response_target_days=3,
+                      need_domains=[ServiceNeedDomain(domain="housing")])
+    db.session.add(service)
+    db.session.flush()
+    referral = referrals.make_referral(sam, service, categories=[Category.NEEDS], by=alex, today=local_today(),
+                                       step=step, note="Sam would like a call in the evening.")
     consent.record_link(sam, wally, description="harm relationship", by=world.users["coordinator"])
     consent.open_break_glass(world.users["coordinator_break_glass"], sam, "Advocate off sick; urgent safety check.")
     world.ids = {
         "person_id": sam.id, "item_id": need.id, "goal_id": goal.id, "step_id": step.id, "plan_id": old.id,
         "consent_id": shared.id, "override_id": override.id, "user_id": bea.id, "organisation_id": orgs["A"].id,
+        "service_id": service.id, "referral_id": referral.id, "reference": referral.reference,
     }
     db.session.commit()
     return world
