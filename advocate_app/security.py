@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
@@ -56,6 +56,17 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_characters() -> None:
+    # Nobody types a NUL character, and PostgreSQL can neither store nor compare one: a NUL reaching a
+    # query is a server error (on SQLite it would be stored). Refuse it before any view reads the request.
+    values = request.args.listvalues()
+    if request.method == "POST":
+        values = [*values, *request.form.listvalues()]
+    if any("\x00" in value for group in values for value in group):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers to every response."""
+    """Refuse NUL characters in the request; add the headers to every response."""
+    app.before_request(_refuse_nul_characters)
     app.after_request(_set_headers)
