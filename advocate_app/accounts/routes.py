@@ -123,6 +123,8 @@ def setup_code():
 @limiter.limit("20 per hour", methods=["POST"])
 def setup_account():
     """Step 2: choose a username (people) and a passphrase."""
+    if current_user.is_authenticated:
+        return auth.redirect_home()
     from advocate_app.accounts.models import SetupCode
 
     setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
