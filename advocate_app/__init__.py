@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.plans import routes as _plan_routes  # noqa: F401
     from advocate_app.records import bp as records_bp
     from advocate_app.records import routes as _records_routes  # noqa: F401
+    from advocate_app.referrals import advocate_routes as _referral_advocate_routes  # noqa: F401
     from advocate_app.referrals import bp as referrals_bp
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
 

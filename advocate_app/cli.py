@@ -197,9 +197,54 @@ def _people(count: int) -> str:
     return "person" if count == 1 else "people"
 
 
+@click.group("directory")
+def directory_group():
+    """The directory of organisations and services, in and out as Open Referral HSDS 3.0 JSON."""
+
+
+@directory_group.command("import")
+@click.argument("source", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change, and change nothing.")
+@with_appcontext
+def directory_import(source, dry_run: bool):
+    """Import HSDS 3.0 services from SOURCE (a file, or - for standard input), matched on their HSDS ids.
+
+    SOURCE may be a list page ({"contents": [...]}), an array of services or one service, each with its
+    organization nested. Nothing is changed when any part of it is wrong.
+    """
+    from advocate_app.directory import hsds
+
+    try:
+        text = source.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"cannot import: the file is not UTF-8 text (byte {error.start})") from error
+    try:
+        report = hsds.apply(hsds.parse(text))
+    except hsds.HsdsError as error:
+        db.session.rollback()
+        problems = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(f"cannot import; nothing was changed:\n{problems}") from error
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was changed.")
+    else:
+        db.session.commit()
+    click.echo("\n".join(report.lines()))
+
+
+@directory_group.command("export")
+@click.argument("path", type=click.File("w", encoding="utf-8"), default="-")
+@with_appcontext
+def directory_export(path):
+    """Write the directory as an HSDS 3.0 service list to PATH (default: standard output)."""
+    from advocate_app.directory import hsds
+
+    path.write(hsds.export_text())
+
+
 def register(app: Flask) -> None:
     """Add our command groups to the app's CLI."""
-    for group in (db_group, users_group, demo_group, translations_group, retention_group):
+    for group in (db_group, users_group, demo_group, translations_group, retention_group, directory_group):
         app.cli.add_command(group)
 
 

@@ -160,6 +160,24 @@ def may_follow_referral(user: User | None, referral) -> bool:
     return person is not None and can(user, Action.REFERRALS_OF_PERSON, person)
 
 
+def may_edit_service(user: User | None, service) -> bool:
+    """Coordinators keep any entry current; an organisation's workers keep their own services current."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role is Role.COORDINATOR:
+        return True
+    return bool(
+        user.role is Role.ORG_WORKER
+        and user.organisation_id is not None
+        and user.organisation_id == service.organisation_id
+    )
+
+
+def may_add_service(user: User | None) -> bool:
+    """Only coordinators add services to an organisation."""
+    return can(user, Action.ORGANISATIONS_MANAGE)
+
+
 def visible_people(user: User) -> Select:
     """A query for exactly the people whose records ``user`` may open."""
     query = select(Person)

@@ -54,9 +54,17 @@ def _nav_items() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     by_role = {
-        Role.ADVOCATE: [("people.caseload", _("Caseload")), ("people.new_person", _("Add a person"))],
+        Role.ADVOCATE: [
+            ("people.caseload", _("Caseload")),
+            ("people.new_person", _("Add a person")),
+            ("directory.browse", _("Directory")),
+        ],
         Role.INDIVIDUAL: [("people.my_plan", _("My plan"))],
-        Role.ORG_WORKER: [("referrals.inbox", _("Referrals")), ("consent.shared_people", _("Shared with us"))],
+        Role.ORG_WORKER: [
+            ("referrals.inbox", _("Referrals")),
+            ("consent.shared_people", _("Shared with us")),
+            ("directory.browse", _("Directory")),
+        ],
         Role.COORDINATOR: [
             ("accounts.admin_home", _("Overview")),
             ("directory.organisations", _("Organisations")),

@@ -38,7 +38,12 @@ COLUMNS = [name for name in ROWS[0] if name not in ("endpoint", "method", "path"
 # Files, not pages: the same for everyone.
 NOT_IN_MATRIX = {"static", "assets.built"}
 # Rows whose success changes the world the next column would see: the world is built again after one.
-CHANGES_THE_WORLD = {("people.close_case", "POST"), ("consent.withdraw", "POST"), ("plans.start_new_plan", "POST")}
+CHANGES_THE_WORLD = {
+    ("people.close_case", "POST"),
+    ("consent.withdraw", "POST"),
+    ("plans.start_new_plan", "POST"),
+    ("referrals.withdraw_referral", "POST"),
+}
 # Rows that end the session they run in: each column signs in afresh.
 ENDS_THE_SESSION = {("accounts.logout", "POST"), ("accounts.exit_page", "GET")}
 

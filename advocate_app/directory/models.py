@@ -24,6 +24,15 @@ class CapacityStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ServiceStatus(enum.StrEnum):
+    """The HSDS 3.0 service status (distinct from our capacity: a service can be active and full)."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DEFUNCT = "defunct"
+    TEMPORARILY_CLOSED = "temporarily closed"
+
+
 def _new_hsds_id() -> str:
     return str(uuid.uuid4())
 
@@ -71,6 +80,12 @@ class Service(Base):
         default=CapacityStatus.OPEN,
     )
     response_target_days: Mapped[int] = mapped_column(Integer, default=5)
+    status: Mapped[ServiceStatus] = mapped_column(
+        Enum(ServiceStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=ServiceStatus.ACTIVE,
+        server_default=ServiceStatus.ACTIVE.value,
+    )
+    url: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -80,6 +95,12 @@ class Service(Base):
     organisation: Mapped[Organisation] = relationship(back_populates="services", lazy="raise_on_sql")
     need_domains: Mapped[list[ServiceNeedDomain]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
     languages: Mapped[list[ServiceLanguage]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
+    areas: Mapped[list[ServiceArea]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql", order_by="ServiceArea.id"
+    )
+    phones: Mapped[list[ServicePhone]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql", order_by="ServicePhone.id"
+    )
 
 
 class ServiceNeedDomain(Base):
@@ -102,3 +123,28 @@ class ServiceLanguage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(12))
+
+
+class ServiceArea(Base):
+    """A place a service covers (HSDS ``service_area``): a name people recognise and, optionally, more detail."""
+
+    __tablename__ = "service_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hsds_id: Mapped[str] = mapped_column(String(64), default=_new_hsds_id)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ServicePhone(Base):
+    """A phone number for a service (HSDS ``phone``), with a note such as when it is answered."""
+
+    __tablename__ = "service_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not unique: HSDS feeds reuse one phone record across services and contacts.
+    hsds_id: Mapped[str] = mapped_column(String(64), default=_new_hsds_id)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")

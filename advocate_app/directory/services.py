@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
 from advocate_app import db
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
-from advocate_app.directory.models import Organisation, OrganisationKind
+from advocate_app.db import utcnow
+from advocate_app.directory.hsds import area_summary, service_collections, sync_codes
+from advocate_app.directory.models import (
+    CapacityStatus,
+    Organisation,
+    OrganisationKind,
+    Service,
+    ServiceArea,
+    ServiceLanguage,
+    ServiceNeedDomain,
+    ServicePhone,
+)
+from advocate_app.needs import NEED_DOMAINS
 
 
 def create_organisation(
@@ -31,3 +49,121 @@ def create_organisation(
     db.session.flush()
     audit("create", actor=by, object_type="organisation", object_id=organisation.id)
     return organisation
+
+
+# Who may change a service. These belong in ``policy.py`` next to ``may_handle_referral``; they live
+# here until they move.
+
+
+@dataclass
+class Filters:
+    """What someone browsing the directory narrowed it to; empty values mean "any"."""
+
+    domain: str = ""
+    area: str = ""
+    language: str = ""
+    capacity: str = ""
+
+
+def browse(filters: Filters) -> list[Service]:
+    """Services matching the filters, with everything a list shows loaded in a fixed number of queries."""
+    query = select(Service).join(Service.organisation).options(joinedload(Service.organisation), *service_collections())
+    if filters.domain:
+        query = query.where(
+            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == filters.domain))
+        )
+    if filters.area:
+        words = f"%{filters.area.strip().lower()}%"
+        query = query.where(
+            func.lower(Service.area_description).like(words)
+            | Service.id.in_(select(ServiceArea.service_id).where(func.lower(ServiceArea.name).like(words)))
+        )
+    if filters.language:
+        query = query.where(
+            Service.id.in_(select(ServiceLanguage.service_id).where(ServiceLanguage.language == filters.language))
+        )
+    if filters.capacity:
+        query = query.where(Service.capacity_status == CapacityStatus(filters.capacity))
+    return list(db.session.scalars(query.order_by(Service.name, Organisation.name)).unique())
+
+
+def language_codes_in_use() -> list[str]:
+    """Every language some service works in, for the browse filter."""
+    return list(db.session.scalars(select(ServiceLanguage.language).distinct().order_by(ServiceLanguage.language)))
+
+
+def service_for_page(service_id: int) -> Service | None:
+    """A service with its organisation and lists loaded, or None."""
+    return db.session.scalar(
+        select(Service)
+        .where(Service.id == service_id)
+        .options(joinedload(Service.organisation), *service_collections())
+    )
+
+
+@dataclass
+class ServiceFields:
+    """What the service form edits."""
+
+    name: str
+    description: str = ""
+    eligibility_description: str = ""
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    areas: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    need_domains: list[str] = field(default_factory=list)
+    capacity: CapacityStatus = CapacityStatus.OPEN
+    response_target_days: int = 5
+    url: str | None = None
+    email: str | None = None
+    phones: list[tuple[str, str]] = field(default_factory=list)
+
+
+def create_service(organisation: Organisation, fields: ServiceFields, *, by: User | None) -> Service:
+    """Add a service to an organisation; a new entry counts as confirmed now."""
+    service = Service(organisation_id=organisation.id, need_domains=[], languages=[], areas=[], phones=[])
+    db.session.add(service)
+    _apply_fields(service, fields)
+    db.session.flush()
+    audit("create", actor=by, object_type="service", object_id=service.id)
+    return service
+
+
+def update_service(service: Service, fields: ServiceFields, *, by: User | None, now: datetime | None = None) -> None:
+    """Save an edit; whoever saves has looked at the whole entry, so it counts as confirmed.
+
+    :param service: loaded with ``service_for_page`` (its lists are replaced or synced).
+    """
+    _apply_fields(service, fields)
+    service.last_confirmed_at = now or utcnow()
+    db.session.flush()
+    audit("update", actor=by, object_type="service", object_id=service.id)
+
+
+def confirm_service(service: Service, *, by: User | None, now: datetime | None = None) -> None:
+    """Record that someone checked the entry and it is still right."""
+    service.last_confirmed_at = now or utcnow()
+    db.session.flush()
+    audit("service_confirmed", actor=by, object_type="service", object_id=service.id)
+
+
+def _apply_fields(service: Service, fields: ServiceFields) -> None:
+    service.name = fields.name.strip()
+    service.description = (fields.description or "").strip()
+    service.eligibility_description = (fields.eligibility_description or "").strip()
+    service.minimum_age = fields.minimum_age
+    service.maximum_age = fields.maximum_age
+    service.capacity_status = fields.capacity
+    service.response_target_days = fields.response_target_days
+    service.url = (fields.url or "").strip() or None
+    service.email = (fields.email or "").strip().lower() or None
+    names = [name.strip() for name in fields.areas if name.strip()]
+    kept = {a.name: a for a in service.areas}  # an area keeps its HSDS id and description while its name stays
+    service.areas = [kept.get(n) or ServiceArea(name=n, description="") for n in names]
+    service.area_description = area_summary(names)
+    numbers = [(n.strip(), d.strip()) for n, d in fields.phones if n.strip()]
+    if [(p.number, p.description) for p in service.phones] != numbers:
+        service.phones = [ServicePhone(number=n, description=d) for n, d in numbers]
+    sync_codes(service.languages, sorted(set(fields.languages)), "language", ServiceLanguage)
+    sync_codes(service.need_domains, [d for d in NEED_DOMAINS if d in fields.need_domains], "domain", ServiceNeedDomain)

@@ -142,12 +142,15 @@ class CaseloadRow:
     next_review_date: date | None
     overdue_steps: int
     review_overdue: bool
+    # Referrals still unanswered after their respond-by date: nobody is left waiting unnoticed.
+    overdue_referrals: int = 0
 
 
 def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
     """The advocate's people with what needs attention, in one query whatever the caseload size."""
     from advocate_app import policy
     from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+    from advocate_app.referrals.models import Referral, ReferralStatus
 
     overdue_steps = (
         select(func.count(PlanItem.id))
@@ -162,6 +165,16 @@ def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
         .correlate(Person)
         .scalar_subquery()
     )
+    overdue_referrals = (
+        select(func.count(Referral.id))
+        .where(
+            Referral.person_id == Person.id,
+            Referral.status == ReferralStatus.SENT,
+            Referral.respond_by < today,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
     query = (
         policy.visible_people(advocate)
         .add_columns(
@@ -169,6 +182,7 @@ def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
             User.id.is_not(None).label("has_login"),
             Plan.next_review_date,
             overdue_steps.label("overdue_steps"),
+            overdue_referrals.label("overdue_referrals"),
         )
         .join(
             Assignment,
@@ -188,8 +202,9 @@ def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
             next_review_date=review_date,
             overdue_steps=steps or 0,
             review_overdue=review_date is not None and review_date < today,
+            overdue_referrals=referrals or 0,
         )
-        for person, is_lead, has_login, review_date, steps in db.session.execute(query)
+        for person, is_lead, has_login, review_date, steps, referrals in db.session.execute(query)
     ]
 
 

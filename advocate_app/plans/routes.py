@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import roles_required
@@ -27,6 +28,7 @@ from advocate_app.plans.forms import (
 )
 from advocate_app.plans.models import AboutTopic, GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
 from advocate_app.policy import Action
+from advocate_app.referrals.models import Referral
 
 ABOUT_TOPICS = {
     AboutTopic.MATTERS: (lambda: _("What matters to me")),
@@ -90,6 +92,12 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         if item.parent_id is not None:
             children[item.parent_id].append(item)
     needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
+    may_refer = (
+        not reads_only
+        and plan is not None
+        and plan.status is PlanStatus.ACTIVE
+        and policy.can(me, Action.REFERRAL_MAKE, person)
+    )
     return render_template(
         "plans/plan.html",
         person=person,
@@ -108,10 +116,26 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_start=policy.can(me, Action.PLAN_START, person),
+        may_refer=may_refer,
+        step_referrals=_referrals_by_step(plan) if plan is not None else {},
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else _more_links(person, me),
     )
+
+
+def _referrals_by_step(plan: Plan) -> dict[int, list]:
+    """The referrals made from each step of the plan, oldest first, in one query whatever the number of steps."""
+    rows = db.session.scalars(
+        select(Referral)
+        .where(Referral.step_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id)))
+        .options(joinedload(Referral.service), joinedload(Referral.organisation))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    by_step: dict[int, list] = defaultdict(list)
+    for referral in rows:
+        by_step[referral.step_id].append(referral)
+    return by_step
 
 
 def _owner_labels_for_staff(person: Person) -> dict:
@@ -130,6 +154,11 @@ def _more_links(person: Person, me) -> list[dict]:
         ("plans.summary", _("Plan summary to print"), True),
         ("plans.review", _("Reviews"), policy.can(me, Action.PLAN_START, person)),
         ("plans.earlier_plans", _("Earlier plans"), True),
+        (
+            "referrals.person_referrals",
+            _("My referrals") if me.role is Role.INDIVIDUAL else _("Referrals"),
+            policy.can(me, Action.REFERRALS_OF_PERSON, person),
+        ),
         (
             "consent.consents",
             _("Who can see my information") if me.role is Role.INDIVIDUAL else _("Consent and sharing"),

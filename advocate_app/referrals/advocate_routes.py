@@ -1,0 +1,341 @@
+"""The advocate's and the person's side of referrals: find a service, refer, follow, withdraw."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, union
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from advocate_app import db, policy
+from advocate_app.accounts.auth import roles_required
+from advocate_app.accounts.models import Role
+from advocate_app.audit.services import record as audit
+from advocate_app.clock import local_today
+from advocate_app.consent import services as consent_services
+from advocate_app.consent.models import Category, Consent, ConsentKind, OverrideStatus, SharingOverride
+from advocate_app.consent.statements import CATEGORY_LABELS
+from advocate_app.db import utcnow
+from advocate_app.directory.models import Service
+from advocate_app.people.models import Person
+from advocate_app.plans import services as plans
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
+from advocate_app.policy import Action
+from advocate_app.referrals import bp, services
+from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
+from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus, Urgency
+
+DECLINE_REASON_LABELS = {
+    DeclineReason.NO_CAPACITY: (lambda: _("They have no space at the moment")),
+    DeclineReason.NOT_ELIGIBLE: (lambda: _("The person is not eligible for this service")),
+    DeclineReason.PERSON_DECLINED: (lambda: _("The person told them they did not want it")),
+    DeclineReason.UNABLE_TO_CONTACT: (lambda: _("They could not get in touch with the person")),
+    DeclineReason.DUPLICATE: (lambda: _("They already have a referral for this person")),
+    DeclineReason.OTHER: (lambda: _("Another reason")),
+}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _step_or_404(person: Person, raw_step_id: str | None) -> PlanItem | None:
+    """The step named in the address, when it is a step of the person's active plan."""
+    if not raw_step_id:
+        return None
+    if not raw_step_id.isdigit():
+        abort(404)
+    step = plans.load_item(int(raw_step_id))
+    if (
+        step is None
+        or step.kind is not ItemKind.STEP
+        or step.plan.person_id != person.id
+        or step.plan.status is not PlanStatus.ACTIVE
+    ):
+        abort(404)
+    return step
+
+
+def _need_domain_of(step: PlanItem | None) -> str | None:
+    goal = db.session.get(PlanItem, step.parent_id) if step is not None and step.parent_id else None
+    need = db.session.get(PlanItem, goal.parent_id) if goal is not None and goal.parent_id else None
+    return need.domain if need is not None else None
+
+
+def _age_on(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _organisations_sharing(person_id: int) -> set[int]:
+    """The organisations an agreement in force (or an approved override) lets see something of the person now."""
+    now = utcnow()
+    by_consent = select(Consent.organisation_id).where(
+        Consent.person_id == person_id,
+        Consent.kind == ConsentKind.SHARING,
+        Consent.withdrawn_at.is_(None),
+        Consent.expires_at > now,
+    )
+    by_override = select(SharingOverride.organisation_id).where(
+        SharingOverride.person_id == person_id,
+        SharingOverride.status == OverrideStatus.APPROVED,
+        SharingOverride.expires_at > now,
+    )
+    return {org_id for (org_id,) in db.session.execute(union(by_consent, by_override)) if org_id is not None}
+
+
+@bp.get("/people/<int:person_id>/referrals/find")
+@roles_required(Role.ADVOCATE)
+def find_service(person_id: int):
+    """Services that could help with a need, filtered like a directory, each with how it really answers."""
+    person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
+    step = _step_or_404(person, request.args.get("step"))
+    if "filtered" in request.args:
+        form = FindServiceForm(formdata=request.args)
+        form.validate()
+    else:
+        form = FindServiceForm(
+            formdata=None,
+            data={
+                "step": str(step.id) if step else "",
+                "domain": _need_domain_of(step) or "",
+                "area": person.area or "",
+                "language": person.language or "",
+                "age": _age_on(person.date_of_birth, local_today()),
+                "open": True,
+            },
+        )
+    # A filter typed wrongly is shown with its error and left out, rather than matching nothing.
+    usable = {name: (None if form[name].errors else form[name].data) for name in ("domain", "area", "language", "age")}
+    found = services.find_services(
+        domain=usable["domain"] or None,
+        area=(usable["area"] or "").strip() or None,
+        language=usable["language"] or None,
+        age=usable["age"],
+        open_only=bool(form.open.data),
+    )
+    return render_template(
+        "referrals/find.html",
+        person=person,
+        step=step,
+        form=form,
+        found=found,
+        figures=services.service_figures([s.id for s in found]),
+        sharing_with=_organisations_sharing(person.id),
+    )
+
+
+def _service_or_404(raw_service_id: str | None) -> Service:
+    service = None
+    if raw_service_id and raw_service_id.isdigit():
+        service = db.session.scalar(
+            select(Service)
+            .where(Service.id == int(raw_service_id))
+            .options(joinedload(Service.organisation), selectinload(Service.languages))
+        )
+    if service is None:
+        abort(404)
+    return service
+
+
+def _referral_error_message(code: str, person: Person, service: Service) -> str:
+    messages = {
+        "consent": _nothing_covered(person, service),
+        "categories": _("Choose what they may see"),
+        "closed": _("%(service)s is not taking referrals at the moment. Choose another service.", service=service.name),
+        "step": _("That step is not part of this plan."),
+    }
+    return messages.get(code, _("The referral could not be made. Please try again."))
+
+
+def _nothing_covered(person: Person, service: Service) -> str:
+    return _(
+        "%(name)s has not agreed to share anything with %(organisation)s. Ask them, or record their agreement first.",
+        name=person.preferred_name,
+        organisation=service.organisation.name,
+    )
+
+
+def _step_follows_referral(step: PlanItem, service: Service) -> None:
+    """The step is now done by an organisation; who, unless the step already named one. Kept as a revision."""
+    keeps_detail = step.owner is StepOwner.ORGANISATION and step.owner_detail
+    if keeps_detail:
+        return
+    plans.edit_item(
+        step,
+        plans.ItemFields(
+            text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
+        ),
+        by=_me(),
+    )
+
+
+@bp.route("/people/<int:person_id>/referrals/new", methods=["GET", "POST"])
+@roles_required(Role.ADVOCATE)
+def new_referral(person_id: int):
+    """Refer the person to a service, sharing only what their agreement with that organisation covers."""
+    person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
+    service = _service_or_404(request.args.get("service"))
+    step = _step_or_404(person, request.args.get("step"))
+    covered = consent_services.shared_categories(person.id, service.organisation_id)
+    form = ReferralForm(
+        covered_choices=[(c.value, str(CATEGORY_LABELS[c])) for c in Category if c in covered],
+        nothing_covered_message=_nothing_covered(person, service),
+        beyond_message=_(
+            "You can only share what %(name)s has agreed to share with %(organisation)s.",
+            name=person.preferred_name,
+            organisation=service.organisation.name,
+        ),
+    )
+    today = local_today()
+    if form.validate_on_submit():
+        try:
+            referral = services.make_referral(
+                person,
+                service,
+                categories=form.categories.data,
+                by=_me(),
+                today=today,
+                step=step,
+                note=form.note.data or "",
+                urgency=Urgency(form.urgency.data),
+            )
+        except services.ReferralError as error:
+            # Refused before anything was added, so there is nothing to undo.
+            form.categories.errors = [_referral_error_message(error.code, person, service)]
+        else:
+            if step is not None:
+                _step_follows_referral(step, service)
+            db.session.commit()
+            flash(
+                _(
+                    "Referral sent to %(service)s. They are asked to reply by %(date)s.",
+                    service=service.name,
+                    date=_format_date(referral.respond_by),
+                ),
+                "success",
+            )
+            if step is not None:
+                return redirect(url_for("plans.plan", person_id=person.id, _anchor=f"item-{step.id}"))
+            return redirect(url_for("referrals.person_referrals", person_id=person.id))
+    return render_template(
+        "referrals/new.html",
+        person=person,
+        service=service,
+        step=step,
+        form=form,
+        covered=covered,
+        respond_by=services.respond_by_date(service, today),
+        closed=service.capacity_status.value == "closed",
+    )
+
+
+def _format_date(value: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "d MMMM yyyy")
+
+
+def _referrals_of(person_id: int, *, with_history: bool) -> list[Referral]:
+    """The person's referrals, newest first, with what the page shows loaded in a fixed number of queries."""
+    options = [
+        joinedload(Referral.service).selectinload(Service.need_domains),
+        joinedload(Referral.organisation),
+    ]
+    if with_history:
+        options.append(selectinload(Referral.events).joinedload(ReferralEvent.by))
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person_id)
+            .options(*options)
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+        ).unique()
+    )
+
+
+def _alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
+    """Like ``services.alternatives`` for many declined referrals at once: one search per need domain, not per row.
+
+    The domain is the need the referral's step belongs to, else the first the declined service serves.
+    """
+    step_ids = {r.step_id for r in declined if r.step_id is not None}
+    domain_of_step: dict[int, str | None] = {}
+    if step_ids:
+        goal, need = aliased(PlanItem), aliased(PlanItem)
+        domain_of_step = dict(
+            db.session.execute(
+                select(PlanItem.id, need.domain)
+                .join(goal, goal.id == PlanItem.parent_id)
+                .join(need, need.id == goal.parent_id)
+                .where(PlanItem.id.in_(step_ids))
+            ).all()
+        )
+    domains: dict[int, str | None] = {}
+    for referral in declined:
+        domain = domain_of_step.get(referral.step_id) if referral.step_id is not None else None
+        if domain is None and referral.service.need_domains:
+            domain = sorted(d.domain for d in referral.service.need_domains)[0]
+        domains[referral.id] = domain
+    matches = {domain: services.find_services(domain=domain, open_only=True) for domain in set(domains.values())}
+    return {
+        referral.id: [
+            s
+            for s in matches[domains[referral.id]]
+            if s.id != referral.service_id and s.organisation_id != referral.organisation_id
+        ][:5]
+        for referral in declined
+    }
+
+
+@bp.get("/people/<int:person_id>/referrals")
+@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+def person_referrals(person_id: int):
+    """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
+    person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
+    is_person = current_user.role is Role.INDIVIDUAL
+    referrals = _referrals_of(person.id, with_history=not is_person)
+    alternatives: dict[int, list[Service]] = {}
+    figures: dict[int, dict] = {}
+    if not is_person:
+        audit("view", actor=_me(), person_id=person.id, object_type="referrals")
+        declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
+        alternatives = _alternatives_for(declined)
+        figures = services.service_figures(sorted({s.id for found in alternatives.values() for s in found}))
+        db.session.commit()
+    return render_template(
+        "referrals/person_list.html",
+        person=person,
+        is_person=is_person,
+        referrals=referrals,
+        alternatives=alternatives,
+        figures=figures,
+        today=local_today(),
+        decline_reasons=DECLINE_REASON_LABELS,
+        category_labels=CATEGORY_LABELS,
+        urgency_labels=URGENCY_LABELS,
+        plan_url=url_for("people.my_plan") if is_person else url_for("plans.plan", person_id=person.id),
+    )
+
+
+@bp.post("/people/<int:person_id>/referrals/<int:referral_id>/withdraw")
+@roles_required(Role.ADVOCATE)
+def withdraw_referral(person_id: int, referral_id: int):
+    """Stop an open referral (the organisation sees it withdrawn on its next look)."""
+    person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.person_id != person.id:
+        abort(404)
+    try:
+        services.change_status(referral, ReferralStatus.WITHDRAWN, by=_me())
+    except services.ReferralError:
+        db.session.rollback()
+        flash(_("This referral is no longer open, so it cannot be withdrawn."))
+    else:
+        db.session.commit()
+        flash(_("The referral has been withdrawn."), "success")
+    return redirect(url_for("referrals.person_referrals", person_id=person.id, _anchor=f"referral-{referral_id}"))

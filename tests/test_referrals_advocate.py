@@ -1,0 +1,371 @@
+"""Referrals from the advocate's and the person's side: find a service, refer on consent, follow in plain words."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from advocate_app import db
+from advocate_app.clock import local_today
+from advocate_app.consent import services as consent
+from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.db import utcnow
+from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
+from advocate_app.people.models import Person
+from advocate_app.plans import services as plans
+from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, StepOwner
+from advocate_app.referrals import services as referrals
+from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus
+from tests import factories
+from tests.conftest import form_post
+
+
+def _service(organisation, name, *, domains=("housing",), languages=("en",), capacity=CapacityStatus.OPEN, days=3):
+    service = Service(
+        organisation_id=organisation.id,
+        name=name,
+        capacity_status=capacity,
+        response_target_days=days,
+        area_description="Northshire",
+        eligibility_description="Anyone aged 16 or over",
+        need_domains=[ServiceNeedDomain(domain=d) for d in domains],
+        languages=[ServiceLanguage(language=code) for code in languages],
+    )
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def _agree(person, advocate, organisation, categories):
+    consent.give(
+        person,
+        ConsentKind.SHARING,
+        given_how=GivenHow.VERBAL,
+        by=advocate,
+        language="en",
+        organisation=organisation,
+        purpose="help find a safe home",
+        categories=categories,
+    )
+    db.session.commit()
+
+
+def _step(person, advocate, text="Ask for housing advice", domain="housing"):
+    plan = plans.active_plan(person.id) or plans.start_plan(person.id, by=advocate)
+    need = plans.add_item(
+        plan, ItemKind.NEED, plans.ItemFields("Somewhere safe", domain=domain, priority=1), by=advocate
+    )
+    goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Move before winter"), by=advocate, parent=need)
+    step = plans.add_item(
+        plan, ItemKind.STEP, plans.ItemFields(text, owner=StepOwner.ADVOCATE), by=advocate, parent=goal
+    )
+    db.session.commit()
+    return step
+
+
+def _refer(person_id, service_id, step_id, by_id, categories=(Category.NEEDS,), note=""):
+    """A referral made through the service, as the form would (for stories that start after one exists)."""
+    step = plans.load_item(step_id) if step_id else None
+    referral = referrals.make_referral(
+        db.session.get(Person, person_id),
+        db.session.get(Service, service_id),
+        categories=categories,
+        by=db.session.get(factories.User, by_id),
+        today=local_today(),
+        step=step,
+        note=note,
+    )
+    db.session.commit()
+    return referral
+
+
+@pytest.fixture
+def jo(app, in_app):
+    """Jo, on Alex's caseload, agreed to Harbour seeing their needs and plan; Jo has a plan step about housing."""
+    alex = factories.advocate(name="Alex Morgan")
+    jo = factories.person(alex, name="Jo", area="Northshire")
+    jo_login = factories.individual(jo, username="jo")
+    harbour = factories.organisation("Harbour Housing Advice")
+    harbour_worker = factories.org_worker(organisation_id=harbour.id)
+    elsewhere = factories.organisation("Open Door")
+    with in_app():
+        _agree(jo, alex, harbour, [Category.NEEDS, Category.PLAN])
+        housing = _service(harbour, "Housing advice")
+        step = _step(jo, alex)
+        other = _service(elsewhere, "Tenancy rescue")
+        ids = {"housing": housing.id, "step": step.id, "other": other.id}
+    return {
+        "alex": alex,
+        "jo": jo,
+        "jo_login": jo_login,
+        "harbour": harbour,
+        "worker": harbour_worker,
+        "elsewhere": elsewhere,
+        **ids,
+    }
+
+
+def _new_path(w, service_key="housing"):
+    return f"/people/{w['jo'].id}/referrals/new?service={w[service_key]}&step={w['step']}"
+
+
+def _ticked_choices(html: str) -> set[str]:
+    return set(
+        re.findall(
+            r'<input class="govuk-checkboxes__input" id="categories[^"]*" name="categories" '
+            r'type="checkbox" value="([^"]+)"',
+            html,
+        )
+    )
+
+
+def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client, login, jo, in_app):
+    login(client, jo["alex"])
+    plan = client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True)
+    assert f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}" in plan and "Refer to a service" in plan
+
+    found = client.get(f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}").get_data(as_text=True)
+    assert "Housing advice" in found and "Harbour Housing Advice" in found
+
+    form = client.get(_new_path(jo)).get_data(as_text=True)
+    assert _ticked_choices(form) == {"needs", "plan"}
+    respond_by = local_today() + timedelta(days=3)
+    assert f"reply by {respond_by.day} " in form
+
+    response = form_post(
+        client, _new_path(jo), {"categories": ["needs", "plan"], "urgency": "soon", "note": "Evening calls are best."}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/people/{jo['jo'].id}/plan#item-{jo['step']}")
+    with in_app():
+        referral = db.session.scalar(select(Referral))
+        assert referral.category_set == {"needs", "plan"} and referral.urgency.value == "soon"
+        assert referral.step_id == jo["step"] and referral.respond_by == respond_by
+        step = db.session.get(PlanItem, jo["step"])
+        assert step.owner is StepOwner.ORGANISATION and step.owner_detail == "Housing advice"
+        last = db.session.scalars(
+            select(PlanItemRevision).where(PlanItemRevision.item_id == step.id).order_by(PlanItemRevision.id.desc())
+        ).first()
+        assert last.fields["owner"] == "organisation" and last.fields["owner_detail"] == "Housing advice"
+
+    plan = client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True)
+    assert "Housing advice (Harbour Housing Advice) is looking at it: they aim to reply by" in plan
+
+
+def test_a_referral_without_a_covering_consent_is_refused_with_a_clear_message(client, login, jo, in_app):
+    login(client, jo["alex"])
+    path = _new_path(jo, "other")
+    page = client.get(path).get_data(as_text=True)
+    message = "Jo has not agreed to share anything with Open Door. Ask them, or record their agreement first."
+    assert message in page and f"/people/{jo['jo'].id}/consents/sharing" in page
+    assert 'name="categories"' not in page
+
+    refused = form_post(
+        client, path, {"categories": ["needs"], "urgency": "routine"}, token_from=f"/people/{jo['jo'].id}/plan"
+    )
+    assert refused.status_code == 200 and message in refused.get_data(as_text=True)
+    with in_app():
+        assert db.session.scalar(select(func.count(Referral.id))) == 0
+
+
+def test_categories_beyond_the_consent_are_refused(client, login, jo, in_app):
+    login(client, jo["alex"])
+    refused = form_post(client, _new_path(jo), {"categories": ["needs", "notes"], "urgency": "routine"})
+    assert refused.status_code == 200
+    assert "You can only share what Jo has agreed to share with Harbour Housing Advice." in refused.get_data(
+        as_text=True
+    )
+    with in_app():
+        assert db.session.scalar(select(func.count(Referral.id))) == 0
+        # and the rule holds in the service, whatever a form lets through
+        with pytest.raises(referrals.ReferralError) as refused_by_service:
+            _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id, categories=[Category.NOTES])
+        assert refused_by_service.value.code == "consent"
+
+
+def test_a_closed_service_cannot_be_referred_to(client, login, jo, in_app):
+    with in_app():
+        closed = _service(jo["harbour"], "Family mediation", capacity=CapacityStatus.CLOSED)
+        closed_id = closed.id
+    login(client, jo["alex"])
+    path = f"/people/{jo['jo'].id}/referrals/new?service={closed_id}&step={jo['step']}"
+    assert "is not taking referrals at the moment" in client.get(path).get_data(as_text=True)
+    refused = form_post(
+        client, path, {"categories": ["needs"], "urgency": "routine"}, token_from=f"/people/{jo['jo'].id}/plan"
+    )
+    assert "Family mediation is not taking referrals at the moment" in refused.get_data(as_text=True)
+    found = client.get(f"/people/{jo['jo'].id}/referrals/find?filtered=1&domain=housing").get_data(as_text=True)
+    assert "Family mediation" in found and f"service={closed_id}" not in found
+    with in_app():
+        assert db.session.scalar(select(func.count(Referral.id))) == 0
+
+
+def test_jo_sees_their_referrals_in_plain_words_and_never_the_notes(client, new_client, login, jo, in_app):
+    with in_app():
+        accepted = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id, note="NOTE-FOR-HARBOUR")
+        declined = _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id, note="ANOTHER-NOTE")
+        worker = db.session.get(factories.User, jo["worker"].id)
+        referrals.change_status(accepted, ReferralStatus.ACCEPTED, by=worker, note="INTERNAL-EVENT-NOTE")
+        referrals.change_status(
+            declined, ReferralStatus.DECLINED, by=worker, reason=DeclineReason.OTHER, reason_text="DECLINE-FREE-TEXT"
+        )
+        db.session.commit()
+    login(client, jo["jo_login"])
+    for path in (f"/people/{jo['jo'].id}/referrals", "/me"):
+        page = client.get(path).get_data(as_text=True)
+        for secret in ("NOTE-FOR-HARBOUR", "ANOTHER-NOTE", "INTERNAL-EVENT-NOTE", "DECLINE-FREE-TEXT"):
+            assert secret not in page, (path, secret)
+    mine = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "Housing advice (Harbour Housing Advice) has accepted — they will contact you." in mine
+    assert "could not take this on. Your advocate will talk to you about other places." in mine
+    assert "Withdraw" not in mine and "Another reason" not in mine
+    own_plan = client.get("/me").get_data(as_text=True)
+    assert "has accepted — they will contact you." in own_plan and "Refer to a service" not in own_plan
+    assert f"/people/{jo['jo'].id}/referrals" in client.get("/me").get_data(as_text=True)
+
+
+def test_after_a_decline_the_advocate_sees_the_reason_and_other_places(client, login, jo, in_app):
+    with in_app():
+        referral = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id)
+        worker = db.session.get(factories.User, jo["worker"].id)
+        referrals.change_status(referral, ReferralStatus.DECLINED, by=worker, reason=DeclineReason.NO_CAPACITY)
+        _service(jo["elsewhere"], "Closed for now", capacity=CapacityStatus.CLOSED)
+        _service(jo["elsewhere"], "Debt advice", domains=("money",))
+        db.session.commit()
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "They have no space at the moment" in page
+    assert "Refer to Tenancy rescue" in page
+    assert f"/people/{jo['jo'].id}/referrals/new?service={jo['other']}&amp;step={jo['step']}" in page
+    assert "Refer to Closed for now" not in page and "Refer to Debt advice" not in page
+    assert "History" in page
+
+
+def test_an_open_referral_can_be_withdrawn_once(client, login, jo, in_app):
+    with in_app():
+        referral_id = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id).id
+    login(client, jo["alex"])
+    path = f"/people/{jo['jo'].id}/referrals/{referral_id}/withdraw"
+    page = f"/people/{jo['jo'].id}/referrals"
+    assert "Withdraw this referral" in client.get(page).get_data(as_text=True)
+    done = form_post(client, path, {}, token_from=page)
+    assert done.status_code == 302
+    with in_app():
+        assert db.session.get(Referral, referral_id).status is ReferralStatus.WITHDRAWN
+    after = client.get(page).get_data(as_text=True)
+    assert "The referral has been withdrawn." in after and "Withdraw this referral" not in after
+    again = form_post(client, path, {}, token_from=f"/people/{jo['jo'].id}/plan", follow_redirects=True)
+    assert "no longer open, so it cannot be withdrawn" in again.get_data(as_text=True)
+    with in_app():
+        assert len(referrals.load(referral_id).events) == 2
+
+
+def test_advocates_outside_the_caseload_and_the_person_cannot_refer_or_withdraw(client, login, jo, in_app):
+    with in_app():
+        referral_id = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id).id
+    login(client, factories.advocate(name="Bea"))
+    base = f"/people/{jo['jo'].id}/referrals"
+    for path in (f"{base}/find", _new_path(jo), base):
+        assert client.get(path).status_code == 404, path
+    assert form_post(client, f"{base}/{referral_id}/withdraw", {}, token_from="/people").status_code == 404
+    with in_app():
+        assert db.session.get(Referral, referral_id).status is ReferralStatus.SENT
+
+
+def test_find_filters_by_domain_language_and_capacity_and_shows_figures_from_real_referrals(client, login, jo, in_app):
+    with in_app():
+        _service(jo["harbour"], "Polish housing line", languages=("pl",))
+        _service(jo["harbour"], "Waiting-list housing", capacity=CapacityStatus.WAITING_LIST)
+        _service(jo["harbour"], "Closed housing", capacity=CapacityStatus.CLOSED)
+        _service(jo["harbour"], "Money clinic", domains=("money",))
+        worker = db.session.get(factories.User, jo["worker"].id)
+        for status in (ReferralStatus.ACCEPTED, ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
+            referral = _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)
+            referral.created_at = utcnow() - timedelta(days=4)
+            reason = DeclineReason.NO_CAPACITY if status is ReferralStatus.DECLINED else None
+            referrals.change_status(referral, status, by=worker, reason=reason)
+        _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)  # not answered yet: not in the figures
+        db.session.commit()
+    login(client, jo["alex"])
+    base = f"/people/{jo['jo'].id}/referrals/find"
+
+    by_default = client.get(f"{base}?step={jo['step']}").get_data(as_text=True)
+    assert 'value="housing" selected' in by_default.replace('selected=""', "selected")
+    names = set(re.findall(r'<h3 class="govuk-heading-s app-card__title">([^<]+)</h3>', by_default))
+    assert names == {"Housing advice", "Waiting-list housing", "Tenancy rescue"}
+    assert "Usually replies in 4 days, 67% accepted (from 3 answered referrals)" in by_default
+    assert "No referrals yet" in by_default
+
+    everything = client.get(f"{base}?filtered=1&domain=housing").get_data(as_text=True)
+    assert "Closed housing" in everything and "Polish housing line" in everything
+    assert "Money clinic" not in everything
+    polish = client.get(f"{base}?filtered=1&domain=housing&language=pl&open=1").get_data(as_text=True)
+    assert "Polish housing line" in polish and "Housing advice" not in polish
+    money = client.get(f"{base}?filtered=1&domain=money&open=1").get_data(as_text=True)
+    assert "Money clinic" in money and "Tenancy rescue" not in money
+    assert "Open Door" not in money
+    bad_age = client.get(f"{base}?filtered=1&age=old").get_data(as_text=True)
+    assert "govuk-error-summary" in bad_age
+
+
+def test_the_caseload_counts_referrals_waiting_past_their_reply_date(client, login, jo, in_app):
+    with in_app():
+        late = _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)
+        late.respond_by = local_today() - timedelta(days=1)
+        _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)  # still in time
+        db.session.commit()
+    login(client, jo["alex"])
+    caseload = client.get("/people").get_data(as_text=True)
+    assert "1 referral waiting past its reply date" in caseload
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert page.count("No reply yet: it was due by") == 1
+
+
+def _count_queries(app, client, path) -> int:
+    statements = []
+    with app.app_context():
+        engine = db.engine()
+
+    def counter(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return len(statements)
+
+
+def _more_referrals(in_app, w, how_many: int) -> None:
+    with in_app():
+        worker = db.session.get(factories.User, w["worker"].id)
+        for n in range(how_many):
+            step = _step(db.session.get(Person, w["jo"].id), db.session.get(factories.User, w["alex"].id), f"Step {n}")
+            referral = _refer(w["jo"].id, w["housing"], step.id, w["alex"].id)
+            if n % 2 == 0:  # the first one too, so both counts include the search for other places
+                referrals.change_status(referral, ReferralStatus.DECLINED, by=worker, reason=DeclineReason.DUPLICATE)
+            else:
+                referrals.change_status(referral, ReferralStatus.ACCEPTED, by=worker)
+        db.session.commit()
+
+
+def test_pages_make_as_many_queries_for_twenty_referrals_as_for_one(app, client, new_client, login, jo, in_app):
+    login(client, jo["alex"])
+    phone = new_client()
+    login(phone, jo["jo_login"])
+    paths = [
+        (client, f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}"),
+        (client, f"/people/{jo['jo'].id}/referrals"),
+        (phone, f"/people/{jo['jo'].id}/referrals"),
+        (client, f"/people/{jo['jo'].id}/plan"),
+        (client, "/people"),
+    ]
+    _more_referrals(in_app, jo, 1)
+    one = [_count_queries(app, visitor, path) for visitor, path in paths]
+    _more_referrals(in_app, jo, 19)
+    twenty = [_count_queries(app, visitor, path) for visitor, path in paths]
+    assert one == twenty
