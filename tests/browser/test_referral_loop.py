@@ -32,21 +32,45 @@ def jo(live_server):
         advocate = db.session.scalar(select(User).where(User.email == ADVOCATE))
         harbour = db.session.scalar(select(Organisation).where(Organisation.name == "Harbour Housing Advice"))
         northside = db.session.scalar(select(Organisation).where(Organisation.name == "Northside Community Hub"))
-        consent.give(person, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=advocate, language="pl",
-                     organisation=harbour, purpose="help Jo find a safe home", categories=[Category.NEEDS, Category.PLAN])
+        consent.give(
+            person,
+            ConsentKind.SHARING,
+            given_how=GivenHow.VERBAL,
+            by=advocate,
+            language="pl",
+            organisation=harbour,
+            purpose="help Jo find a safe home",
+            categories=[Category.NEEDS, Category.PLAN],
+        )
         # Somewhere else that helps with housing, for when Harbour cannot.
-        db.session.add(Service(organisation_id=northside.id, name="Safe homes project", area_description="Northshire",
-                               need_domains=[ServiceNeedDomain(domain="housing")],
-                               languages=[ServiceLanguage(language="pl")]))
+        db.session.add(
+            Service(
+                organisation_id=northside.id,
+                name="Safe homes project",
+                area_description="Northshire",
+                need_domains=[ServiceNeedDomain(domain="housing")],
+                languages=[ServiceLanguage(language="pl")],
+            )
+        )
         plan = plans.plan_for(person.id, by=advocate)
-        need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("A safe home", domain="housing", priority=1),
-                              by=advocate)
+        need = plans.add_item(
+            plan, ItemKind.NEED, plans.ItemFields("A safe home", domain="housing", priority=1), by=advocate
+        )
         goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Move by the spring"), by=advocate, parent=need)
-        plans.add_item(plan, ItemKind.STEP, plans.ItemFields(STEP, owner=StepOwner.ORGANISATION), by=advocate,
-                       parent=goal)
+        plans.add_item(
+            plan, ItemKind.STEP, plans.ItemFields(STEP, owner=StepOwner.ORGANISATION), by=advocate, parent=goal
+        )
         if db.session.scalar(select(User).where(User.person_id == person.id)) is None:
-            db.session.add(User(username="jo_k", display_name=person.preferred_name, role=Role.INDIVIDUAL,
-                                person_id=person.id, locale="en", password_hash=passwords.hash_password(DEMO_PASSWORD)))
+            db.session.add(
+                User(
+                    username="jo_k",
+                    display_name=person.preferred_name,
+                    role=Role.INDIVIDUAL,
+                    person_id=person.id,
+                    locale="en",
+                    password_hash=passwords.hash_password(DEMO_PASSWORD),
+                )
+            )
         db.session.commit()
         return person.id
 
