@@ -60,17 +60,12 @@ def jo(live_server):
         plans.add_item(
             plan, ItemKind.STEP, plans.ItemFields(STEP, owner=StepOwner.ORGANISATION), by=advocate, parent=goal
         )
-        if db.session.scalar(select(User).where(User.person_id == person.id)) is None:
-            db.session.add(
-                User(
-                    username="jo_k",
-                    display_name=person.preferred_name,
-                    role=Role.INDIVIDUAL,
-                    person_id=person.id,
-                    locale="en",
-                    password_hash=passwords.hash_password(DEMO_PASSWORD),
-                )
-            )
+        login = db.session.scalar(select(User).where(User.person_id == person.id))
+        if login is None:  # another test may already have set one up, through the setup code
+            login = User(display_name=person.preferred_name, role=Role.INDIVIDUAL, person_id=person.id)
+            db.session.add(login)
+        login.username, login.locale = "jo_k", "en"
+        login.password_hash = passwords.hash_password(DEMO_PASSWORD)
         db.session.commit()
         return person.id
 
