@@ -263,17 +263,14 @@ def new_need(person_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/goals/new", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
-def new_goal(person_id: int, item_id: int):
+def _add_under(person_id: int, item_id: int, *, kind: ItemKind, form, heading: str, extra) -> object:
+    """Add a goal under a need, or a step under a goal: the same journey for both."""
+    parent_kind = ItemKind.NEED if kind is ItemKind.GOAL else ItemKind.GOAL
     person = access.person_for(person_id, Action.PLAN_WRITE)
-    need = _item_or_404(access.active_plan_for(person), item_id, ItemKind.NEED)
-    form = GoalForm()
+    parent = _item_or_404(access.active_plan_for(person), item_id, parent_kind)
     _prepare_voice(form, person)
     if form.validate_on_submit():
-        item = services.add_item(
-            need.plan, ItemKind.GOAL, _fields(form, target_date=form.target_date.data), by=_me(), parent=need
-        )
+        item = services.add_item(parent.plan, kind, _fields(form, **extra(form)), by=_me(), parent=parent)
         db.session.commit()
         _flash_outcome("added")
         return redirect(plan_url(person, f"item-{item.id}"))
@@ -281,38 +278,40 @@ def new_goal(person_id: int, item_id: int):
         "plans/item_form.html",
         form=form,
         person=person,
-        heading=_("Add a goal"),
-        parent=need,
-        back=plan_url(person, f"item-{need.id}"),
+        heading=heading,
+        parent=parent,
+        back=plan_url(person, f"item-{parent.id}"),
         new=True,
+    )
+
+
+@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/goals/new", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def new_goal(person_id: int, item_id: int):
+    return _add_under(
+        person_id,
+        item_id,
+        kind=ItemKind.GOAL,
+        form=GoalForm(),
+        heading=_("Add a goal"),
+        extra=lambda form: {"target_date": form.target_date.data},
     )
 
 
 @bp.route("/people/<int:person_id>/plan/items/<int:item_id>/steps/new", methods=["GET", "POST"])
 @roles_required(*STAFF_AND_PERSON)
 def new_step(person_id: int, item_id: int):
-    person = access.person_for(person_id, Action.PLAN_WRITE)
-    goal = _item_or_404(access.active_plan_for(person), item_id, ItemKind.GOAL)
-    form = StepForm()
-    _prepare_voice(form, person)
-    if form.validate_on_submit():
-        extra = {
+    return _add_under(
+        person_id,
+        item_id,
+        kind=ItemKind.STEP,
+        form=StepForm(),
+        heading=_("Add a step"),
+        extra=lambda form: {
             "owner": StepOwner(form.owner.data),
             "owner_detail": form.owner_detail.data,
             "due_date": form.due_date.data,
-        }
-        item = services.add_item(goal.plan, ItemKind.STEP, _fields(form, **extra), by=_me(), parent=goal)
-        db.session.commit()
-        _flash_outcome("added")
-        return redirect(plan_url(person, f"item-{item.id}"))
-    return render_template(
-        "plans/item_form.html",
-        form=form,
-        person=person,
-        heading=_("Add a step"),
-        parent=goal,
-        back=plan_url(person, f"item-{goal.id}"),
-        new=True,
+        },
     )
 
 
