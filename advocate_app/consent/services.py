@@ -150,17 +150,21 @@ def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
     )
 
 
-def shared_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
-    """Everything ``organisation_id`` may see about a person right now, by consent or approved override."""
+def active_sharing(
+    person_id: int, organisation_id: int, now: datetime | None = None
+) -> tuple[list[Consent], list[SharingOverride]]:
+    """The consents (newest first) and approved overrides that let ``organisation_id`` see something now."""
     now = now or utcnow()
     consents = db.session.scalars(
-        select(Consent).where(
+        select(Consent)
+        .where(
             Consent.person_id == person_id,
             Consent.organisation_id == organisation_id,
             Consent.kind == ConsentKind.SHARING,
             Consent.withdrawn_at.is_(None),
             Consent.expires_at > now,
         )
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
     ).all()
     overrides = db.session.scalars(
         select(SharingOverride).where(
@@ -170,6 +174,12 @@ def shared_categories(person_id: int, organisation_id: int, now: datetime | None
             SharingOverride.expires_at > now,
         )
     ).all()
+    return list(consents), list(overrides)
+
+
+def shared_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
+    """Everything ``organisation_id`` may see about a person right now, by consent or approved override."""
+    consents, overrides = active_sharing(person_id, organisation_id, now)
     covered: set[Category] = set()
     for record in (*consents, *overrides):
         covered |= record.category_set

@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
-from advocate_app.consent.models import Category, Consent, ConsentKind, OverrideStatus, SharingOverride
+from advocate_app.consent import services as consent_services
+from advocate_app.consent.models import Category
 from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
@@ -39,29 +40,10 @@ class ReferralError(ValueError):
 
 def _covering_basis(person_id: int, organisation_id: int, categories: frozenset[Category]):
     """The consent or approved override that covers every category for this organisation now, if any."""
-    now = utcnow()
-    consents = db.session.scalars(
-        select(Consent)
-        .where(
-            Consent.person_id == person_id,
-            Consent.organisation_id == organisation_id,
-            Consent.kind == ConsentKind.SHARING,
-            Consent.withdrawn_at.is_(None),
-            Consent.expires_at > now,
-        )
-        .order_by(Consent.given_at.desc())
-    ).all()
+    consents, overrides = consent_services.active_sharing(person_id, organisation_id)
     for consent in consents:
         if categories <= consent.category_set:
             return consent, None
-    overrides = db.session.scalars(
-        select(SharingOverride).where(
-            SharingOverride.person_id == person_id,
-            SharingOverride.organisation_id == organisation_id,
-            SharingOverride.status == OverrideStatus.APPROVED,
-            SharingOverride.expires_at > now,
-        )
-    ).all()
     for override in overrides:
         if categories <= override.category_set:
             return None, override
