@@ -179,7 +179,7 @@ def retention_group():
 def retention_apply(dry_run: bool):
     """Anonymise people whose case closed more than RETENTION_YEARS (default 6) ago, keeping aggregate figures."""
     from advocate_app.db import utcnow
-    from advocate_app.records.services import apply_retention, retention_cutoff
+    from advocate_app.records.retention import apply_retention, retention_cutoff
 
     years = int(current_app.config.get("RETENTION_YEARS", 6))
     now = utcnow()
@@ -212,15 +212,15 @@ def directory_import(source, dry_run: bool):
     SOURCE may be a list page ({"contents": [...]}), an array of services or one service, each with its
     organization nested. Nothing is changed when any part of it is wrong.
     """
-    from advocate_app.directory import hsds
+    from advocate_app.directory import hsds_import, hsds_read
 
     try:
         text = source.read().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise click.ClickException(f"cannot import: the file is not UTF-8 text (byte {error.start})") from error
     try:
-        report = hsds.apply(hsds.parse(text))
-    except hsds.HsdsError as error:
+        report = hsds_import.apply(hsds_read.parse(text))
+    except hsds_read.HsdsError as error:
         db.session.rollback()
         problems = "\n".join(f"  {problem}" for problem in error.problems)
         raise click.ClickException(f"cannot import; nothing was changed:\n{problems}") from error
@@ -237,9 +237,9 @@ def directory_import(source, dry_run: bool):
 @with_appcontext
 def directory_export(path):
     """Write the directory as an HSDS 3.0 service list to PATH (default: standard output)."""
-    from advocate_app.directory import hsds
+    from advocate_app.directory import hsds_export
 
-    path.write(hsds.export_text())
+    path.write(hsds_export.export_text())
 
 
 def register(app: Flask) -> None:

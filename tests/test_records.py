@@ -30,8 +30,8 @@ from advocate_app.plans.models import (
     RatedBy,
     Review,
 )
-from advocate_app.records import services
-from advocate_app.records.services import ANONYMISED_NAME, apply_retention
+from advocate_app.records import access_log, retention
+from advocate_app.records.retention import ANONYMISED_NAME, apply_retention
 from tests import factories
 
 # Strings that belong to other people: none may ever show in Sam's record.
@@ -270,8 +270,8 @@ def test_the_access_list_pages_newest_first(app, client, login, world, in_app):
         db.session.commit()
     login(client, world.sam_login)
     with in_app():
-        first = services.access_log(world.sam_id, page=1, per_page=2)
-        second = services.access_log(world.sam_id, page=2, per_page=2)
+        first = access_log.access_log(world.sam_id, page=1, per_page=2)
+        second = access_log.access_log(world.sam_id, page=2, per_page=2)
     assert first.has_next and len(first.entries) == 2
     assert first.entries[0].occurred_at >= first.entries[1].occurred_at >= second.entries[0].occurred_at
     assert client.get(f"/people/{world.sam_id}/access?page=2").status_code == 200
@@ -606,7 +606,7 @@ def test_retention_years_come_from_the_config(app_factory):
 
 
 def test_retention_works_through_many_people_in_batches(app, in_app, monkeypatch):
-    monkeypatch.setattr(services, "RETENTION_BATCH", 2)
+    monkeypatch.setattr(retention, "RETENTION_BATCH", 2)
     alex = factories.advocate()
     ids = [_closed_person(in_app, alex, f"Batch{n}", NOW - timedelta(days=365 * 7))[0] for n in range(3)]
     with in_app():

@@ -12,7 +12,7 @@ from advocate_app import db
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
-from advocate_app.directory.hsds import area_summary, service_collections, sync_codes
+from advocate_app.directory.hsds_import import area_summary, service_collections, sync_codes
 from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,

@@ -21,7 +21,7 @@ from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.routes import ABOUT_TOPICS
 from advocate_app.policy import Action
-from advocate_app.records import bp, services
+from advocate_app.records import access_log, bp, subject_access
 
 PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
 
@@ -68,7 +68,7 @@ def access(person_id: int):
     """Who has seen the record: staff, their organisation and when; emergencies and sharing without consent first."""
     person = policy.person_or_404(current_user, person_id, Action.ACCESS_LOG_VIEW)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    log = services.access_log(person.id, page=page)
+    log = access_log.access_log(person.id, page=page)
     if not _is_person():
         audit("view", actor=_me(), person_id=person.id, object_type="access_log")
     db.session.commit()
@@ -88,7 +88,7 @@ def _export(person_id: int) -> dict:
     person = policy.person_or_404(current_user, person_id, Action.RECORD_EXPORT)
     audit("export", actor=_me(), person_id=person.id, object_type="subject_access", object_id=person.id)
     db.session.flush()
-    data = services.subject_access_data(person.id)
+    data = subject_access.subject_access_data(person.id)
     db.session.commit()
     return data
 

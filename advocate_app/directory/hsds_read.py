@@ -1,12 +1,8 @@
-"""Open Referral HSDS 3.0 interchange: read published service JSON into the directory, and write it back out.
+"""Reading Open Referral HSDS 3.0 JSON: check a whole document and turn it into plain records to import.
 
 Reading is in two passes. ``parse`` checks the whole document and turns it into plain records, naming
 every problem by its JSON path (``contents[2].organization.name: missing``); only when there are none
-does ``apply`` write, inside the caller's transaction. So a bad file changes nothing.
-
-HSDS has no need domains, capacity, response target or kind of organisation. We export ours as
-``attributes`` in our own taxonomies (``advocate-app:…``) so our files re-import to the same directory;
-other feeds' taxonomy terms become need domains only when a term is one of our domains by name.
+does ``hsds_import.apply`` write, inside the caller's transaction. So a bad file changes nothing.
 """
 
 from __future__ import annotations
@@ -14,27 +10,18 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db
-from advocate_app.audit.services import record as audit
-from advocate_app.db import utcnow
-from advocate_app.directory.models import (
-    CapacityStatus,
-    Organisation,
-    OrganisationKind,
-    Service,
-    ServiceArea,
-    ServiceLanguage,
-    ServiceNeedDomain,
-    ServicePhone,
-    ServiceStatus,
-)
+from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, ServiceStatus
 from advocate_app.needs import NEED_DOMAINS
+
+# HSDS has no need domains, capacity, response target or kind of organisation. We export ours as
+# ``attributes`` in our own taxonomies (``advocate-app:…``) so our files re-import to the same directory;
+# other feeds' taxonomy terms become need domains only when a term is one of our domains by name.
 
 # Fixed, so that identifiers we derive (languages, attributes, terms) are the same in every export.
 NAMESPACE = uuid.UUID("6f1c58a4-2a53-4d55-9a49-0d0c5b1f3e27")
@@ -89,30 +76,9 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class ImportReport:
-    """What an import did, by name, for the person who ran it."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        out = [f"Created {len(self.created)}, updated {len(self.updated)}, skipped {len(self.skipped)} (unchanged)."]
-        out += [f"  created: {name}" for name in self.created]
-        out += [f"  updated: {name}" for name in self.updated]
-        out += [f"  skipped: {name} (unchanged)" for name in self.skipped]
-        out += [f"Note: {note}" for note in self.notes]
-        return out
-
-
 def derived_id(*parts: str) -> str:
     """A stable identifier for something HSDS wants an id for but we do not store."""
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
-
-
-# --- reading -------------------------------------------------------------------------------------
 
 
 class _Reader:
@@ -437,259 +403,3 @@ def _check_organisations_exist(reader: _Reader, parsed: Parsed) -> None:
         if service.organisation_id in missing - known:
             reader.problem(_join(service.path, "organization_id"), "no such organisation in the file or the directory")
 
-
-# --- writing -------------------------------------------------------------------------------------
-
-
-def apply(parsed: Parsed, now: datetime | None = None) -> ImportReport:
-    """Write checked records into the directory, matched on HSDS ids; flushes, the caller commits.
-
-    Our own fields HSDS lacks are kept on update: capacity and response target always, need domains
-    unless the file names some. On create they come from our attributes when present, else defaults.
-    """
-    now = now or utcnow()
-    report = ImportReport(notes=list(parsed.notes))
-    wanted = set(parsed.organisations) | {s.organisation_id for s in parsed.services}
-    organisations = {
-        o.hsds_id: o for o in db.session.scalars(select(Organisation).where(Organisation.hsds_id.in_(wanted)))
-    }
-    existing = {
-        s.hsds_id: s
-        for s in db.session.scalars(
-            select(Service)
-            .where(Service.hsds_id.in_([s.hsds_id for s in parsed.services]))
-            .options(*service_collections())
-        )
-    }
-    for hsds_id, incoming in parsed.organisations.items():
-        organisation = organisations.get(hsds_id)
-        label = f"organisation {incoming.name!r} ({hsds_id})"
-        if organisation is None:
-            organisation = Organisation(hsds_id=hsds_id, kind=incoming.kind or OrganisationKind.OTHER, description="")
-            _update_organisation(organisation, incoming)
-            db.session.add(organisation)
-            db.session.flush()
-            organisations[hsds_id] = organisation
-            _note(report.created, label, "create", "organisation", organisation.id)
-        elif _update_organisation(organisation, incoming):
-            _note(report.updated, label, "update", "organisation", organisation.id)
-        else:
-            report.skipped.append(label)
-    for incoming in parsed.services:
-        organisation = organisations[incoming.organisation_id]
-        label = f"service {incoming.name!r} ({incoming.hsds_id})"
-        service = existing.get(incoming.hsds_id)
-        if service is None:
-            service = _new_service(incoming, organisation, now)
-            db.session.add(service)
-            db.session.flush()
-            _note(report.created, label, "create", "service", service.id)
-        elif _update_service(service, incoming, organisation):
-            db.session.flush()
-            _note(report.updated, label, "update", "service", service.id)
-        else:
-            report.skipped.append(label)
-    without = sum(1 for s in parsed.services if not s.need_domains)
-    if without:
-        report.notes.append(
-            f"{without} service(s) came without need domains (HSDS has none, and no taxonomy term matched ours): "
-            "new ones have none, existing ones keep theirs. Set them in the directory."
-        )
-    return report
-
-
-def _note(names: list[str], label: str, action: str, object_type: str, object_id: int) -> None:
-    names.append(label)
-    audit(action, actor=None, object_type=object_type, object_id=object_id)
-
-
-def service_collections():
-    """Loader options for a service's lists (one query each, whatever the number of services)."""
-    return (
-        selectinload(Service.need_domains),
-        selectinload(Service.languages),
-        selectinload(Service.areas),
-        selectinload(Service.phones),
-    )
-
-
-def _set(record, **values) -> bool:
-    changed = False
-    for attr, value in values.items():
-        if getattr(record, attr) != value:
-            setattr(record, attr, value)
-            changed = True
-    return changed
-
-
-def _update_organisation(organisation: Organisation, incoming: OrganisationIn) -> bool:
-    changed = _set(organisation, **incoming.fields)
-    if incoming.kind is not None:
-        changed = _set(organisation, kind=incoming.kind) or changed
-    return changed
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _new_service(incoming: ServiceIn, organisation: Organisation, now: datetime) -> Service:
-    service = Service(
-        hsds_id=incoming.hsds_id,
-        organisation_id=organisation.id,
-        capacity_status=incoming.capacity or CapacityStatus.OPEN,
-        response_target_days=incoming.response_target_days or 5,
-        last_confirmed_at=_midnight(incoming.assured) if incoming.assured else now,
-        area_description=area_summary([name for _, name, _ in incoming.areas or []]),
-        need_domains=[ServiceNeedDomain(domain=code) for code in incoming.need_domains],
-        languages=[ServiceLanguage(language=code) for code in incoming.languages or []],
-        areas=[ServiceArea(hsds_id=i, name=n, description=d) for i, n, d in incoming.areas or []],
-        phones=[ServicePhone(hsds_id=i, number=n, description=d) for i, n, d in incoming.phones or []],
-        status=ServiceStatus.ACTIVE,
-        description="",
-        eligibility_description="",
-    )
-    _set(service, **incoming.fields)
-    return service
-
-
-def _update_service(service: Service, incoming: ServiceIn, organisation: Organisation) -> bool:
-    changed = _set(service, organisation_id=organisation.id, **incoming.fields)
-    # A confirmation is never moved back by an older date in someone else's file.
-    if incoming.assured and incoming.assured > service.last_confirmed_at.astimezone(UTC).date():
-        changed = _set(service, last_confirmed_at=_midnight(incoming.assured)) or changed
-    phones = [(p.hsds_id, p.number, p.description) for p in service.phones]
-    if incoming.phones is not None and phones != incoming.phones:
-        service.phones = [ServicePhone(hsds_id=i, number=n, description=d) for i, n, d in incoming.phones]
-        changed = True
-    if incoming.areas is not None and area_rows(service) != incoming.areas:
-        service.areas = [ServiceArea(hsds_id=i, name=n, description=d) for i, n, d in incoming.areas]
-        service.area_description = area_summary([name for _, name, _ in incoming.areas])
-        changed = True
-    if incoming.languages is not None:
-        changed = sync_codes(service.languages, incoming.languages, "language", ServiceLanguage) or changed
-    if incoming.need_domains:
-        changed = sync_codes(service.need_domains, incoming.need_domains, "domain", ServiceNeedDomain) or changed
-    return changed
-
-
-def sync_codes(rows: list, codes: list[str], attr: str, model) -> bool:
-    """Make a collection of code rows hold exactly ``codes``, keeping rows that stay (so no unique clash)."""
-    current = {getattr(row, attr) for row in rows}
-    if current == set(codes):
-        return False
-    for row in [r for r in rows if getattr(r, attr) not in codes]:
-        rows.remove(row)
-    rows.extend(model(**{attr: code}) for code in codes if code not in current)
-    return True
-
-
-def area_summary(names: list[str]) -> str:
-    """The areas as one line, kept on the service for searches that match words in it."""
-    return "; ".join(names)[:500]
-
-
-def area_rows(service: Service) -> list[tuple[str, str, str]]:
-    """(id, name, description) of each area; an older free-text area counts as one unnamed area."""
-    if service.areas:
-        return [(a.hsds_id, a.name, a.description) for a in service.areas]
-    if service.area_description:
-        return [(derived_id(service.hsds_id, "area-description"), service.area_description, "")]
-    return []
-
-
-# --- export --------------------------------------------------------------------------------------
-
-
-def export_page() -> dict:
-    """The whole directory as one HSDS 3.0 service list page."""
-    services = (
-        db.session.scalars(
-            select(Service)
-            .join(Service.organisation)
-            .options(joinedload(Service.organisation), *service_collections())
-            .order_by(Organisation.name, Organisation.hsds_id, Service.name, Service.hsds_id)
-        )
-        .unique()
-        .all()
-    )
-    contents = [service_object(service) for service in services]
-    return {
-        "total_items": len(contents),
-        "total_pages": 1,
-        "page_number": 1,
-        "size": len(contents),
-        "first_page": True,
-        "last_page": True,
-        "empty": not contents,
-        "contents": contents,
-    }
-
-
-def export_text() -> str:
-    return json.dumps(export_page(), indent=2, ensure_ascii=False) + "\n"
-
-
-def service_object(service: Service) -> dict:
-    """One service as HSDS 3.0, with its organisation nested."""
-    obj = {"id": service.hsds_id, "name": service.name, "description": service.description}
-    obj.update({key: getattr(service, key) for key in ("url", "email") if getattr(service, key)})
-    obj["status"] = service.status.value
-    obj["eligibility_description"] = service.eligibility_description
-    obj.update({key: getattr(service, key) for key in ("minimum_age", "maximum_age") if getattr(service, key)
-                is not None})
-    obj["assured_date"] = service.last_confirmed_at.astimezone(UTC).date().isoformat()
-    obj["phones"] = [_without_empty({"id": p.hsds_id, "number": p.number, "description": p.description})
-                     for p in service.phones]
-    obj["service_areas"] = [_without_empty({"id": i, "name": n, "description": d}) for i, n, d in area_rows(service)]
-    obj["languages"] = [
-        {"id": derived_id(service.hsds_id, "language", row.language), "name": english_language_name(row.language),
-         "code": row.language}
-        for row in sorted(service.languages, key=lambda row: row.language)
-    ]
-    obj["organization"] = organisation_object(service.organisation)
-    with force_locale("en"):
-        domains = [code for code in NEED_DOMAINS if code in {row.domain for row in service.need_domains}]
-        attributes = [_attribute(service.hsds_id, "service", NEED_TAXONOMY, code, str(NEED_DOMAINS[code]))
-                      for code in domains]
-    attributes.append(_attribute(service.hsds_id, "service", CAPACITY_TAXONOMY, service.capacity_status.value,
-                                 service.capacity_status.value.replace("_", " ")))
-    attributes.append(_attribute(service.hsds_id, "service", RESPONSE_TAXONOMY, "days", "response target in days",
-                                 str(service.response_target_days)))
-    obj["attributes"] = attributes
-    return obj
-
-
-def organisation_object(organisation: Organisation) -> dict:
-    obj = {"id": organisation.hsds_id, "name": organisation.name, "description": organisation.description}
-    obj.update({key: getattr(organisation, key) for key in ("email", "website") if getattr(organisation, key)})
-    if organisation.phone:
-        obj["phones"] = [{"id": derived_id(organisation.hsds_id, "phone"), "number": organisation.phone}]
-    obj["attributes"] = [_attribute(organisation.hsds_id, "organization", KIND_TAXONOMY, organisation.kind.value,
-                                    organisation.kind.value)]
-    return obj
-
-
-def _attribute(owner_id: str, entity: str, taxonomy: str, code: str, name: str, value: str = "") -> dict:
-    term_id = derived_id(taxonomy, code)
-    return _without_empty({
-        "id": derived_id(owner_id, taxonomy, code),
-        "link_id": owner_id,
-        "link_entity": entity,
-        "taxonomy_term_id": term_id,
-        "value": value,
-        "taxonomy_term": {"id": term_id, "code": code, "name": name, "description": name, "taxonomy": taxonomy},
-    })
-
-
-def _without_empty(obj: dict) -> dict:
-    return {key: value for key, value in obj.items() if value not in ("", None)}
-
-
-def english_language_name(code: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(code).get_display_name("en") or code
-    except (ValueError, UnknownLocaleError):
-        return code

@@ -1,233 +1,27 @@
-"""A person's own view of their record: who has accessed it, everything held about them, and retention.
+"""Subject access: everything held about a person, JSON-ready for them to download, and nothing about anyone else.
 
-What the person sees here follows two rules. Nothing about anyone else: other people's names, records and
-anything across an information wall stay out (staff are named with their organisation, as the person is
-entitled to know who looked). And nothing the record keeps from them on purpose: safeguarding shares the
-person was deliberately not told about (``SharingOverride.person_told`` false) stay out until a coordinator
-decides otherwise.
+It follows the access log's two rules (see ``records.access_log``): nothing about anyone else, and nothing the
+record keeps from the person on purpose.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, false, or_, select, true, update
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db
-from advocate_app.accounts.models import STAFF_ROLES, SetupCode, User, UserSession
+from advocate_app.accounts.models import STAFF_ROLES, User, UserSession
 from advocate_app.audit.models import AuditEvent
-from advocate_app.audit.services import record as audit
-from advocate_app.clock import LOCAL_ZONE
 from advocate_app.consent.models import BreakGlass, Consent, SharingOverride
 from advocate_app.consent.services import walled_from
-from advocate_app.db import Base, utcnow
+from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
-from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
-from advocate_app.plans.models import (
-    CheckIn,
-    Plan,
-    PlanAgreement,
-    PlanComment,
-    PlanItem,
-    PlanItemRevision,
-    PlanLook,
-    Review,
-)
-
-STAFF_ROLE_VALUES = tuple(role.value for role in STAFF_ROLES)
-ACCESS_PAGE_SIZE = 100
-ALERT_LIMIT = 100
-ANONYMISED_NAME = "Anonymised"
-RETENTION_BATCH = 500
-
-BREAK_GLASS = "break_glass"
-OVERRIDE_ACTIONS = ("override_requested", "override_approved", "override_rejected")
-ALERT_ACTIONS = (BREAK_GLASS, *OVERRIDE_ACTIONS)
-# Events about a harm link name or imply the person on the other side of the wall.
-_WALL_ACTIONS = ("link_recorded", "lead_justified")
-_WALL_OBJECTS = ("person_link", "lead_justification")
-
-# What happened, in plain words; the most specific match wins: (action, object), then the action alone.
-WHAT = {
-    ("view", "person"): _l("Looked at personal details"),
-    ("view", "plan"): _l("Looked at the plan"),
-    ("view", "plan_item"): _l("Looked at an entry in the plan"),
-    ("view", "plan_review"): _l("Looked at the plan reviews"),
-    ("view", "check_ins"): _l("Looked at the check-ins"),
-    ("view", "access_log"): _l("Looked at the list of who has seen the record"),
-    ("view", "shared_record"): _l("Looked at what is shared with their organisation"),
-    ("export", "plan"): _l("Downloaded the plan summary"),
-    ("export", "subject_access"): _l("Downloaded a copy of everything held"),
-    ("create", "person"): _l("Started the record"),
-    ("create", "plan"): _l("Started a plan"),
-    ("create", "plan_item"): _l("Added to the plan"),
-    ("create", "plan_comment"): _l("Commented on the plan"),
-    ("create", "check_in"): _l("Recorded a check-in"),
-    ("create", "plan_review"): _l("Recorded a plan review"),
-    ("update", "person"): _l("Changed personal details"),
-    ("update", "plan"): _l("Changed the plan"),
-    ("update", "plan_item"): _l("Changed the plan"),
-    "view": _l("Looked at the record"),
-    "export": _l("Downloaded a copy of the record"),
-    "create": _l("Added to the record"),
-    "update": _l("Changed the record"),
-    "agree": _l("Agreed the plan"),
-    "consent_given": _l("Recorded a consent"),
-    "consent_withdrawn": _l("Recorded that a consent was withdrawn"),
-    "override_requested": _l("Asked to share information without consent, to keep someone safe"),
-    "override_approved": _l("Approved sharing information without consent, to keep someone safe"),
-    "override_rejected": _l("Refused a request to share information without consent"),
-    BREAK_GLASS: _l("Opened the record in an emergency (break glass)"),
-    "assign": _l("Assigned an advocate"),
-    "unassign": _l("Ended an advocate's work on the case"),
-    "setup_code_issued": _l("Gave a code to set up a login"),
-    "setup_completed": _l("Set up a login"),
-    "password_changed": _l("Changed the password"),
-    "login": _l("Signed in"),
-    "login_failed": _l("A sign-in failed"),
-    "logout": _l("Signed out"),
-    "exit_page": _l("Used “Exit this page”"),
-    "anonymised": _l("Anonymised under the retention rule"),
-}
-OTHER_ACTIVITY = _l("Other activity on the record")
-
-
-def describe(action: str, object_type: str | None):
-    """What an audit event means, in plain words (a lazy string: it takes the language where it is shown)."""
-    # Lazy strings are not tested for truth: that would translate them, which needs a request.
-    if (action, object_type) in WHAT:
-        return WHAT[(action, object_type)]
-    return WHAT.get(action, OTHER_ACTIVITY)
-
-
-def _shown_to_person(person_id: int):
-    """Audit rows the person may see: no wall events, no shares they were deliberately not told about.
-
-    Needs ``SharingOverride`` outer-joined on the event's object.
-    """
-    return and_(
-        AuditEvent.action.not_in(_WALL_ACTIONS),
-        or_(AuditEvent.object_type.is_(None), AuditEvent.object_type.not_in(_WALL_OBJECTS)),
-        or_(
-            AuditEvent.object_type.is_(None),
-            AuditEvent.object_type != "sharing_override",
-            and_(SharingOverride.person_told.is_(True), SharingOverride.person_id == person_id),
-        ),
-    )
-
-
-def _join_override(query):
-    return query.outerjoin(
-        SharingOverride,
-        and_(AuditEvent.object_type == "sharing_override", SharingOverride.id == AuditEvent.object_id),
-    )
-
-
-# Who has seen my record -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AccessEntry:
-    """One thing a member of staff did with the record."""
-
-    occurred_at: datetime
-    action: str
-    what: object  # a lazy string
-    staff_name: str | None
-    role: str | None
-    organisation: str | None
-    # For a break-glass opening: the coordinator's written reason (about this person's own record).
-    reason: str | None = None
-    # For sharing without consent: the organisation it was (to be) shared with, and what.
-    shared_with: str | None = None
-    categories: frozenset[str] = frozenset()
-
-    @property
-    def day(self) -> date:
-        """The day it happened in the UK."""
-        return self.occurred_at.astimezone(LOCAL_ZONE).date()
-
-
-@dataclass(frozen=True)
-class AccessLog:
-    alerts: list[AccessEntry]
-    entries: list[AccessEntry]
-    page: int
-    has_next: bool
-
-
-def _staff_events(person_id: int):
-    actor, actor_org, shared_org = aliased(User), aliased(Organisation), aliased(Organisation)
-    query = select(
-        AuditEvent.occurred_at,
-        AuditEvent.action,
-        AuditEvent.object_type,
-        AuditEvent.actor_role,
-        actor.display_name,
-        actor_org.name,
-        BreakGlass.reason,
-        shared_org.name,
-        SharingOverride.categories,
-    )
-    query = (
-        _join_override(query.select_from(AuditEvent))
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .outerjoin(actor_org, actor_org.id == actor.organisation_id)
-        .outerjoin(
-            BreakGlass,
-            and_(
-                AuditEvent.object_type == BREAK_GLASS,
-                BreakGlass.id == AuditEvent.object_id,
-                BreakGlass.person_id == person_id,
-            ),
-        )
-        .outerjoin(shared_org, shared_org.id == SharingOverride.organisation_id)
-        .where(
-            AuditEvent.person_id == person_id,
-            AuditEvent.actor_role.in_(STAFF_ROLE_VALUES),
-            _shown_to_person(person_id),
-        )
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
-    return query
-
-
-def _entry(row) -> AccessEntry:
-    occurred_at, action, object_type, role, name, organisation, reason, shared_with, categories = row
-    return AccessEntry(
-        occurred_at=occurred_at,
-        action=action,
-        what=describe(action, object_type),
-        staff_name=name,
-        role=role,
-        organisation=organisation,
-        reason=reason if action == BREAK_GLASS else None,
-        shared_with=shared_with,
-        categories=frozenset(c for c in (categories or "").split(",") if c),
-    )
-
-
-def access_log(person_id: int, page: int = 1, per_page: int = ACCESS_PAGE_SIZE) -> AccessLog:
-    """What staff have done with a person's record, newest first, a page at a time (two queries).
-
-    Break-glass openings and sharing without consent come separately as ``alerts``, whatever the page.
-    """
-    page = max(page, 1)
-    query = _staff_events(person_id)
-    alerts = db.session.execute(query.where(AuditEvent.action.in_(ALERT_ACTIONS)).limit(ALERT_LIMIT)).all()
-    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return AccessLog(
-        alerts=[_entry(row) for row in alerts],
-        entries=[_entry(row) for row in rows[:per_page]],
-        page=page,
-        has_next=len(rows) > per_page,
-    )
-
-
-# Subject access ---------------------------------------------------------------------------------
+from advocate_app.people.models import Assignment, Person
+from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, PlanLook, Review
+from advocate_app.records.access_log import BREAK_GLASS, describe, join_override, shown_to_person
 
 
 def _iso(value):
@@ -353,7 +147,7 @@ def _load(person_id: int) -> dict:
             AuditEvent.occurred_at >= login.created_at,
         )
     events = db.session.execute(
-        _join_override(select(AuditEvent, BreakGlass.reason).select_from(AuditEvent))
+        join_override(select(AuditEvent, BreakGlass.reason).select_from(AuditEvent))
         .outerjoin(
             BreakGlass,
             and_(
@@ -364,7 +158,7 @@ def _load(person_id: int) -> dict:
         )
         .where(
             or_(AuditEvent.person_id == person_id, about_login),
-            _shown_to_person(person_id),
+            shown_to_person(person_id),
             _not_across_a_wall(walled_from(person_id)),
         )
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
@@ -625,132 +419,3 @@ def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
         "referrals": [],
         "access_log": [_event_part(event, reason, who) for event, reason in rows["events"]],
     }
-
-
-# Retention --------------------------------------------------------------------------------------
-
-
-def retention_cutoff(now: datetime, years: int) -> datetime:
-    """The moment ``years`` before ``now`` (29 February falls back to the 28th)."""
-    try:
-        return now.replace(year=now.year - years)
-    except ValueError:
-        return now.replace(year=now.year - years, day=28)
-
-
-def _not_yet_anonymised():
-    return Person.anonymised_at.is_(None)
-
-
-def due_for_retention(now: datetime, years: int):
-    """A query for the ids of people whose case closed more than ``years`` ago and who still hold content."""
-    return select(Person.id).where(
-        Person.status == PersonStatus.CLOSED,
-        Person.closed_at.is_not(None),
-        Person.closed_at < retention_cutoff(now, years),
-        _not_yet_anonymised(),
-    )
-
-
-def _user_reference_columns():
-    """Columns that point at a user and would block deleting one (every feature's, present and future)."""
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            for key in column.foreign_keys:
-                if key.column.table.name == User.__tablename__ and key.ondelete is None and column.nullable:
-                    yield table, column
-
-
-def _delete_logins(person_ids: list[int]) -> None:
-    logins = select(User.id).where(User.person_id.in_(person_ids)).scalar_subquery()
-    # Who wrote what stays as a role ("individual"); the link to the deleted login goes.
-    for table, column in _user_reference_columns():
-        db.session.execute(table.update().where(column.in_(logins)).values({column.name: None}))
-    db.session.execute(delete(UserSession).where(UserSession.user_id.in_(logins)))
-    db.session.execute(delete(User).where(User.person_id.in_(person_ids)))
-
-
-def _anonymise_people(person_ids: list[int], now: datetime) -> None:
-    # Area and language stay (figures by area); the year of birth does not: it adds little to the
-    # figures kept and, with area and dates, helps pick out someone in a small place.
-    db.session.execute(
-        update(Person)
-        .where(Person.id.in_(person_ids))
-        .values(
-            preferred_name=ANONYMISED_NAME,
-            phone_e164=None,
-            date_of_birth=None,
-            code_word_hash=None,
-            contact_notes="",
-            contact_review_date=None,
-            updated_at=now,
-            anonymised_at=now,
-        )
-    )
-    db.session.execute(delete(SafeWindow).where(SafeWindow.person_id.in_(person_ids)))
-    db.session.execute(delete(SetupCode).where(SetupCode.person_id.in_(person_ids)))
-
-
-def _anonymise_plans(person_ids: list[int]) -> None:
-    """Empty every piece of free text in plans; kinds, domains, priorities, statuses, dates and scores stay."""
-    execute = db.session.execute
-    plan_ids = select(Plan.id).where(Plan.person_id.in_(person_ids)).scalar_subquery()
-    item_ids = select(PlanItem.id).where(PlanItem.plan_id.in_(plan_ids)).scalar_subquery()
-    execute(
-        update(PlanItem)
-        .where(PlanItem.id.in_(item_ids))
-        .values(
-            text="", owner_detail=None, proposed_text=None, proposed_voice=None, proposed_by_id=None, proposed_at=None
-        )
-    )
-    revisions = execute(
-        select(PlanItemRevision.id, PlanItemRevision.fields).where(PlanItemRevision.item_id.in_(item_ids))
-    ).all()
-    execute(update(PlanItemRevision).where(PlanItemRevision.item_id.in_(item_ids)).values(text=""))
-    # Who does a step is free text kept inside each revision's snapshot of the fields.
-    scrubbed = [{"id": i, "fields": {**f, "owner_detail": None}} for i, f in revisions if (f or {}).get("owner_detail")]
-    if scrubbed:
-        execute(update(PlanItemRevision), scrubbed)
-    execute(update(PlanComment).where(PlanComment.item_id.in_(item_ids)).values(body=""))
-    execute(update(Review).where(Review.plan_id.in_(plan_ids)).values(went_well="", what_changed=""))
-    execute(update(CheckIn).where(CheckIn.person_id.in_(person_ids)).values(note=""))
-
-
-def _anonymise_consents(person_ids: list[int]) -> None:
-    """Empty the words of consents, overrides and break-glass reasons; kinds, organisations and dates stay."""
-    # A bulk UPDATE passes by the consent ledger's append-only guard on purpose: erasing the words at the
-    # end of retention is the one change allowed to a consent besides its withdrawal.
-    db.session.execute(update(Consent).where(Consent.person_id.in_(person_ids)).values(statement_text="", purpose=""))
-    db.session.execute(
-        update(SharingOverride)
-        .where(SharingOverride.person_id.in_(person_ids))
-        .values(reasons="", what_shared="", not_told_reason="", decision_note="")
-    )
-    db.session.execute(update(BreakGlass).where(BreakGlass.person_id.in_(person_ids)).values(reason=""))
-
-
-def apply_retention(now: datetime, years: int, dry_run: bool = False) -> int:
-    """Anonymise everyone whose case closed more than ``years`` before ``now``; returns how many.
-
-    Aggregate figures stay (needs by domain, goal statuses, check-in scores and dates, plan and consent dates,
-    the audit trail); names, contact details, free text and the person's login go. Running it again changes
-    nothing. Flushes; the caller commits.
-
-    :param dry_run: count who would be anonymised, and change nothing.
-    """
-    person_ids = list(db.session.scalars(due_for_retention(now, years).order_by(Person.id)))
-    if dry_run or not person_ids:
-        return len(person_ids)
-    # In batches, so no statement carries more ids than a database accepts.
-    for start in range(0, len(person_ids), RETENTION_BATCH):
-        batch = person_ids[start : start + RETENTION_BATCH]
-        _anonymise_people(batch, now)
-        _anonymise_plans(batch)
-        _anonymise_consents(batch)
-        _delete_logins(batch)
-        for person_id in batch:
-            audit("anonymised", actor=None, person_id=person_id, object_type="person", object_id=person_id)
-        db.session.flush()
-    # The bulk statements bypassed the identity map: nothing cached may show the old content.
-    db.session.expire_all()
-    return len(person_ids)
