@@ -7,7 +7,7 @@ import re
 
 import pytest
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
@@ -219,3 +219,20 @@ def login():
         return response
 
     return do_login
+
+
+def count_queries(app, client, path: str) -> int:
+    """How many SQL statements the page at ``path`` costs (it must answer 200)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine()
+
+    def counter(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return len(statements)

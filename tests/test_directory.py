@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.directory.models import (
@@ -21,7 +21,7 @@ from advocate_app.directory.models import (
     ServicePhone,
 )
 from tests import factories
-from tests.conftest import csrf_from, form_post
+from tests.conftest import count_queries, csrf_from, form_post
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hsds"
 EXAMPLES = ["service_full.json", "service_list.json"]
@@ -381,21 +381,6 @@ def test_an_advocate_cannot_add_a_service(app, client, login):
     assert client.get(f"/admin/organisations/{org.id}/services/new").status_code == 403
 
 
-def _queries_for(app, client, path: str) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
 
 def _add_services(app, organisation_id: int, number: int, start: int = 0) -> None:
     with app.app_context():
@@ -413,9 +398,9 @@ def test_the_directory_list_takes_the_same_number_of_queries_for_1_or_20_service
     login(client, factories.advocate())
     _add_services(app, org.id, 1)
     client.get("/directory")  # warm up anything done once per session
-    one = _queries_for(app, client, "/directory")
+    one = count_queries(app, client, "/directory")
     _add_services(app, org.id, 19, start=1)
-    twenty = _queries_for(app, client, "/directory")
+    twenty = count_queries(app, client, "/directory")
     assert "Service 19" in client.get("/directory").get_data(as_text=True)
     assert one == twenty
-    assert _queries_for(app, client, "/directory?domain=housing&area=north&language=pl&capacity=open") == one
+    assert count_queries(app, client, "/directory?domain=housing&area=north&language=pl&capacity=open") == one

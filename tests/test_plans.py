@@ -6,13 +6,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.plans import services
 from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, Voice
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import count_queries, form_post
 
 
 @pytest.fixture
@@ -303,21 +303,6 @@ def test_nobody_outside_the_case_can_reach_a_plan(app, client, new_client, login
         assert "Private" not in response.get_data(as_text=True)
 
 
-def _count_queries(app, client, path) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def counter(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return len(statements)
-
 
 def _fill_plan(in_app, advocate, person_id, needs: int) -> None:
     with in_app():
@@ -342,14 +327,14 @@ def test_plan_page_queries_do_not_grow_with_the_number_of_entries(app, client, n
     login(person_phone, sam_login)
     _fill_plan(in_app, alex, sam.id, 1)
     small = (
-        _count_queries(app, client, f"/people/{sam.id}/plan"),
-        _count_queries(app, person_phone, "/me"),
-        _count_queries(app, client, "/people"),
+        count_queries(app, client, f"/people/{sam.id}/plan"),
+        count_queries(app, person_phone, "/me"),
+        count_queries(app, client, "/people"),
     )
     _fill_plan(in_app, alex, sam.id, 49)
     large = (
-        _count_queries(app, client, f"/people/{sam.id}/plan"),
-        _count_queries(app, person_phone, "/me"),
-        _count_queries(app, client, "/people"),
+        count_queries(app, client, f"/people/{sam.id}/plan"),
+        count_queries(app, person_phone, "/me"),
+        count_queries(app, client, "/people"),
     )
     assert small == large

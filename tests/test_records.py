@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.accounts import sessions
@@ -33,6 +33,7 @@ from advocate_app.plans.models import (
 from advocate_app.records import access_log, retention
 from advocate_app.records.retention import ANONYMISED_NAME, apply_retention
 from tests import factories
+from tests.conftest import count_queries
 
 # Strings that belong to other people: none may ever show in Sam's record.
 OTHER_PEOPLES_STRINGS = (
@@ -380,32 +381,17 @@ def test_archived_plans_are_in_the_copy_too(client, login, world, in_app):
     assert "Sam need" in json.dumps(data)
 
 
-def _count_queries(app, client, path) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def counter(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return len(statements)
-
 
 def test_queries_do_not_grow_with_the_size_of_the_record(app, client, login, world, in_app):
     login(client, world.sam_login)
     paths = [f"/people/{world.sam_id}/{p}" for p in ("access", "export", "export.json")]
-    small = [_count_queries(app, client, path) for path in paths]
+    small = [count_queries(app, client, path) for path in paths]
     with in_app():
         for n in range(10):
             _write_plan(world.sam_id, world.alex, world.sam_login, f"More {n}")
             record("view", actor=factories.org_worker(), person_id=world.sam_id, object_type="person")
         db.session.commit()
-    large = [_count_queries(app, client, path) for path in paths]
+    large = [count_queries(app, client, path) for path in paths]
     assert small == large
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.clock import local_today
@@ -20,7 +20,7 @@ from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, Step
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import count_queries, form_post
 
 
 def _service(organisation, name, *, domains=("housing",), languages=("en",), capacity=CapacityStatus.OPEN, days=3):
@@ -324,21 +324,6 @@ def test_the_caseload_counts_referrals_waiting_past_their_reply_date(client, log
     assert page.count("No reply yet: it was due by") == 1
 
 
-def _count_queries(app, client, path) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def counter(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return len(statements)
-
 
 def _more_referrals(in_app, w, how_many: int) -> None:
     with in_app():
@@ -365,7 +350,7 @@ def test_pages_make_as_many_queries_for_twenty_referrals_as_for_one(app, client,
         (client, "/people"),
     ]
     _more_referrals(in_app, jo, 1)
-    one = [_count_queries(app, visitor, path) for visitor, path in paths]
+    one = [count_queries(app, visitor, path) for visitor, path in paths]
     _more_referrals(in_app, jo, 19)
-    twenty = [_count_queries(app, visitor, path) for visitor, path in paths]
+    twenty = [count_queries(app, visitor, path) for visitor, path in paths]
     assert one == twenty

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
@@ -20,7 +20,7 @@ from advocate_app.plans.models import ItemKind
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus, Urgency
 from tests import factories
-from tests.conftest import csrf_from, form_post
+from tests.conftest import count_queries, csrf_from, form_post
 
 NEED_TEXT = "A safe place to live, away from the estate"
 GOAL_TEXT = "Move before the winter"
@@ -165,31 +165,16 @@ def test_an_empty_inbox_says_so_in_plain_words(client, login, harbour):
     assert "There are no referrals for your organisation yet." in page_of(client, "/referrals")
 
 
-def _count_queries(app, client, path: str) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def counter(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        page_of(client, path)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return len(statements)
-
 
 def test_inbox_queries_do_not_grow_with_the_number_of_referrals(app, client, login, harbour, in_app):
     alex, sam, organisation, wren, _step = harbour
     service_id = add_service(in_app, organisation)
     refer(in_app, alex, sam, service_id)
     login(client, wren)
-    one = _count_queries(app, client, "/referrals")
+    one = count_queries(app, client, "/referrals")
     for n in range(29):
         refer(in_app, alex, sam, service_id, days_ago=n)
-    thirty = _count_queries(app, client, "/referrals")
+    thirty = count_queries(app, client, "/referrals")
     assert one == thirty
 
 

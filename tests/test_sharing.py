@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
@@ -20,7 +20,7 @@ from advocate_app.plans import outcomes
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, RatedBy
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import count_queries, form_post
 
 # What each kind of information looks like on the page, so a test can say what must and must not show.
 MARKERS = {
@@ -274,27 +274,12 @@ def test_only_organisation_workers_have_a_shared_list(client, new_client, login,
         assert visitor.get(f"/shared/{sam.id}").status_code == 403
 
 
-def _count_queries(app, client, path) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine()
-
-    def counter(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        page_of(client, path)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return len(statements)
-
 
 def test_shared_page_queries_do_not_grow_with_the_number_of_entries(app, client, login, harbour, in_app):
     alex, sam, organisation, wren = harbour
     share(in_app, sam, organisation, list(Category), by=alex)
     login(client, wren)
-    small = _count_queries(app, client, f"/shared/{sam.id}"), _count_queries(app, client, "/shared")
+    small = count_queries(app, client, f"/shared/{sam.id}"), count_queries(app, client, "/shared")
     for n in range(20):
         write_plan(in_app, alex, sam.id, f"Need {n}", f"Goal {n}", f"Step {n}")
         other = factories.person(alex)
@@ -307,7 +292,7 @@ def test_shared_page_queries_do_not_grow_with_the_number_of_entries(app, client,
                 sam.id, domain="money", score=5, rated_by=RatedBy.TOGETHER, taken_on=date(2026, 1, day + 1), by=alex
             )
         db.session.commit()
-    large = _count_queries(app, client, f"/shared/{sam.id}"), _count_queries(app, client, "/shared")
+    large = count_queries(app, client, f"/shared/{sam.id}"), count_queries(app, client, "/shared")
     assert small == large
 
 
