@@ -381,7 +381,6 @@ def test_archived_plans_are_in_the_copy_too(client, login, world, in_app):
     assert "Sam need" in json.dumps(data)
 
 
-
 def test_queries_do_not_grow_with_the_size_of_the_record(app, client, login, world, in_app):
     login(client, world.sam_login)
     paths = [f"/people/{world.sam_id}/{p}" for p in ("access", "export", "export.json")]
@@ -601,3 +600,46 @@ def test_retention_works_through_many_people_in_batches(app, in_app, monkeypatch
     with in_app():
         assert [db.session.get(Person, pid).preferred_name for pid in ids] == [ANONYMISED_NAME] * 3
         assert db.session.scalar(select(func.count()).where(User.person_id.in_(ids))) == 0
+
+
+def test_the_export_holds_the_persons_referrals_and_their_history_but_no_notes(client, login, in_app):
+    from advocate_app.clock import local_today
+    from advocate_app.consent import services as consent
+    from advocate_app.consent.models import Category, ConsentKind, GivenHow
+    from advocate_app.directory.models import Service
+    from advocate_app.referrals import services as referrals
+
+    alex = factories.advocate()
+    sam = factories.person(alex, name="Sam")
+    harbour = factories.organisation("Harbour Housing Advice")
+    with in_app():
+        consent.give(
+            sam,
+            ConsentKind.SHARING,
+            given_how=GivenHow.VERBAL,
+            by=alex,
+            language="en",
+            organisation=harbour,
+            purpose="housing",
+            categories=[Category.NEEDS],
+        )
+        service = Service(organisation_id=harbour.id, name="Housing advice", response_target_days=3)
+        db.session.add(service)
+        db.session.flush()
+        referrals.make_referral(
+            sam,
+            service,
+            categories=[Category.NEEDS],
+            by=alex,
+            today=local_today(),
+            note="Private note for the organisation only",
+        )
+        db.session.commit()
+    login(client, alex)
+    data = client.get(f"/people/{sam.id}/export.json").get_json()
+    (referral,) = data["referrals"]
+    assert referral["service"] == "Housing advice" and referral["organisation"] == "Harbour Housing Advice"
+    assert referral["status"] == "sent" and [step["status"] for step in referral["history"]] == ["sent"]
+    assert "Private note" not in str(data)
+    page = client.get(f"/people/{sam.id}/export").get_data(as_text=True)
+    assert "Housing advice (Harbour Housing Advice)" in page and "Private note" not in page

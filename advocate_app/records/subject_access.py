@@ -22,6 +22,8 @@ from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Assignment, Person
 from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, PlanLook, Review
 from advocate_app.records.access_log import BREAK_GLASS, describe, join_override, shown_to_person
+from advocate_app.referrals.inbox_forms import STATUS_LABELS
+from advocate_app.referrals.models import Referral
 
 
 def _iso(value):
@@ -132,6 +134,16 @@ def _load(person_id: int) -> dict:
         .options(joinedload(SharingOverride.organisation))
         .order_by(SharingOverride.requested_at, SharingOverride.id)
     ).all()
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.person_id == person_id)
+        .options(
+            joinedload(Referral.service),
+            joinedload(Referral.organisation),
+            selectinload(Referral.events),
+        )
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
     sessions, looks = [], []
     about_login = false()
     if login is not None:
@@ -164,6 +176,7 @@ def _load(person_id: int) -> dict:
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
     return {
+        "referrals": referrals,
         "person": person,
         "login": login,
         "sessions": sessions,
@@ -391,6 +404,32 @@ def _event_part(event: AuditEvent, reason: str | None, who) -> dict:
     }
 
 
+def _referral_part(referral: Referral) -> dict:
+    # What the referral is and where it stands. Notes written between advocate and organisation stay out,
+    # as they do on the person's own pages; a human review of a subject access request can add them.
+    return {
+        "reference": referral.reference,
+        "service": referral.service.name,
+        "organisation": referral.organisation.name,
+        "sent_on": _iso(referral.created_at),
+        "shared": sorted(referral.category_set),
+        "urgency": referral.urgency.value,
+        "reply_by": _iso(referral.respond_by),
+        "status": referral.status.value,
+        "status_in_words": str(STATUS_LABELS[referral.status]),
+        "decline_reason": referral.decline_reason.value if referral.decline_reason else None,
+        "history": [
+            {
+                "status": e.status.value,
+                "status_in_words": str(STATUS_LABELS[e.status]),
+                "at": _iso(e.at),
+                "by_role": e.by_role,
+            }
+            for e in referral.events
+        ],
+    }
+
+
 def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
     """Everything held about a person and nothing about anyone else, JSON-ready (dates in ISO 8601).
 
@@ -414,8 +453,6 @@ def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
         "check_ins": [_check_in_part(c, who) for c in rows["check_ins"]],
         "consents": [_consent_part(c, who) for c in rows["consents"]],
         "sharing_without_consent": [_override_part(o, who) for o in rows["overrides"]],
-        # The referrals feature adds the person's referrals (with their status history) here; until it
-        # exists there are none to hold.
-        "referrals": [],
+        "referrals": [_referral_part(r) for r in rows["referrals"]],
         "access_log": [_event_part(event, reason, who) for event, reason in rows["events"]],
     }
