@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db
@@ -306,16 +308,26 @@ def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
 
 
 def record_look(plan: Plan, user: User) -> int:
-    """Remember that ``user`` has now seen the plan; returns the version they had seen before (0 if never)."""
-    look = db.session.scalar(select(PlanLook).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id))
-    if look is None:
-        db.session.add(PlanLook(plan_id=plan.id, user_id=user.id, version=plan.version))
-        return 0
-    previous = look.version
-    if look.version != plan.version:
-        look.version = plan.version
-        look.looked_at = utcnow()
-    return previous
+    """Remember that ``user`` has now seen the plan; returns the version they had seen before (0 if never).
+
+    The same person may open the plan twice at once (two tabs, a double tap): the look is written with
+    one insert-or-update, so the second request never trips over the first.
+    """
+    previous = db.session.scalar(
+        select(PlanLook.version).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id)
+    )
+    if previous == plan.version:
+        return previous
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(PlanLook).values(plan_id=plan.id, user_id=user.id, version=plan.version, looked_at=utcnow())
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PlanLook.plan_id, PlanLook.user_id],
+            set_={"version": statement.excluded.version, "looked_at": statement.excluded.looked_at},
+        )
+    )
+    return previous or 0
 
 
 def baseline_for(plan: Plan, user: User, previous_look: int) -> int:
