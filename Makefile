@@ -40,6 +40,11 @@ translations: $(STAMPS)/python
 db: setup
 	$(APP) db upgrade
 
+# Seeds PostgreSQL (BENCH_ADMIN_URL, default the local test server) with 10,000 people, serves them with
+# gunicorn and times the key pages at 20 concurrent clients; figures go to docs/benchmarks.md.
+bench: setup
+	$(PY) bench/run.py
+
 # Chromium for the browser tests: Debian's package (Playwright's own download cannot be used here).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
