@@ -203,6 +203,23 @@ def people_sharing_with(organisation_id: int, now: datetime | None = None):
     return by_consent.union(by_override)
 
 
+def organisations_shared_with(person_id: int, now: datetime | None = None) -> set[int]:
+    """The organisations an agreement in force (or an approved override) lets see something of the person now."""
+    now = now or utcnow()
+    by_consent = select(Consent.organisation_id).where(
+        Consent.person_id == person_id,
+        Consent.kind == ConsentKind.SHARING,
+        Consent.withdrawn_at.is_(None),
+        Consent.expires_at > now,
+    )
+    by_override = select(SharingOverride.organisation_id).where(
+        SharingOverride.person_id == person_id,
+        SharingOverride.status == OverrideStatus.APPROVED,
+        SharingOverride.expires_at > now,
+    )
+    return {org_id for (org_id,) in db.session.execute(by_consent.union(by_override)) if org_id is not None}
+
+
 def request_override(
     person: Person,
     *,

@@ -7,8 +7,8 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, union
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import roles_required
@@ -16,9 +16,8 @@ from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
-from advocate_app.consent.models import Category, Consent, ConsentKind, OverrideStatus, SharingOverride
+from advocate_app.consent.models import Category
 from advocate_app.consent.statements import CATEGORY_LABELS
-from advocate_app.db import utcnow
 from advocate_app.directory.models import Service
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -26,7 +25,7 @@ from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
 from advocate_app.policy import Action
 from advocate_app.referrals import bp, services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
-from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus, Urgency
+from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
 
 DECLINE_REASON_LABELS = {
     DeclineReason.NO_CAPACITY: (lambda: _("They have no space at the moment")),
@@ -71,23 +70,6 @@ def _age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _organisations_sharing(person_id: int) -> set[int]:
-    """The organisations an agreement in force (or an approved override) lets see something of the person now."""
-    now = utcnow()
-    by_consent = select(Consent.organisation_id).where(
-        Consent.person_id == person_id,
-        Consent.kind == ConsentKind.SHARING,
-        Consent.withdrawn_at.is_(None),
-        Consent.expires_at > now,
-    )
-    by_override = select(SharingOverride.organisation_id).where(
-        SharingOverride.person_id == person_id,
-        SharingOverride.status == OverrideStatus.APPROVED,
-        SharingOverride.expires_at > now,
-    )
-    return {org_id for (org_id,) in db.session.execute(union(by_consent, by_override)) if org_id is not None}
-
-
 @bp.get("/people/<int:person_id>/referrals/find")
 @roles_required(Role.ADVOCATE)
 def find_service(person_id: int):
@@ -125,7 +107,7 @@ def find_service(person_id: int):
         form=form,
         found=found,
         figures=services.service_figures([s.id for s in found]),
-        sharing_with=_organisations_sharing(person.id),
+        sharing_with=consent_services.organisations_shared_with(person.id),
     )
 
 
@@ -240,71 +222,19 @@ def _format_date(value: date) -> str:
     return format_date(value, "d MMMM yyyy")
 
 
-def _referrals_of(person_id: int, *, with_history: bool) -> list[Referral]:
-    """The person's referrals, newest first, with what the page shows loaded in a fixed number of queries."""
-    options = [
-        joinedload(Referral.service).selectinload(Service.need_domains),
-        joinedload(Referral.organisation),
-    ]
-    if with_history:
-        options.append(selectinload(Referral.events).joinedload(ReferralEvent.by))
-    return list(
-        db.session.scalars(
-            select(Referral)
-            .where(Referral.person_id == person_id)
-            .options(*options)
-            .order_by(Referral.created_at.desc(), Referral.id.desc())
-        ).unique()
-    )
-
-
-def _alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
-    """Like ``services.alternatives`` for many declined referrals at once: one search per need domain, not per row.
-
-    The domain is the need the referral's step belongs to, else the first the declined service serves.
-    """
-    step_ids = {r.step_id for r in declined if r.step_id is not None}
-    domain_of_step: dict[int, str | None] = {}
-    if step_ids:
-        goal, need = aliased(PlanItem), aliased(PlanItem)
-        domain_of_step = dict(
-            db.session.execute(
-                select(PlanItem.id, need.domain)
-                .join(goal, goal.id == PlanItem.parent_id)
-                .join(need, need.id == goal.parent_id)
-                .where(PlanItem.id.in_(step_ids))
-            ).all()
-        )
-    domains: dict[int, str | None] = {}
-    for referral in declined:
-        domain = domain_of_step.get(referral.step_id) if referral.step_id is not None else None
-        if domain is None and referral.service.need_domains:
-            domain = sorted(d.domain for d in referral.service.need_domains)[0]
-        domains[referral.id] = domain
-    matches = {domain: services.find_services(domain=domain, open_only=True) for domain in set(domains.values())}
-    return {
-        referral.id: [
-            s
-            for s in matches[domains[referral.id]]
-            if s.id != referral.service_id and s.organisation_id != referral.organisation_id
-        ][:5]
-        for referral in declined
-    }
-
-
 @bp.get("/people/<int:person_id>/referrals")
 @roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
 def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
     is_person = current_user.role is Role.INDIVIDUAL
-    referrals = _referrals_of(person.id, with_history=not is_person)
+    referrals = services.of_person(person.id, with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
     if not is_person:
         audit("view", actor=_me(), person_id=person.id, object_type="referrals")
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
-        alternatives = _alternatives_for(declined)
+        alternatives = services.alternatives_for(declined)
         figures = services.service_figures(sorted({s.id for found in alternatives.values() for s in found}))
         db.session.commit()
     return render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -209,15 +209,21 @@ def inbox(organisation_id: int, today: date) -> dict[str, list[Referral]]:
     return sections
 
 
-def of_person(person_id: int) -> list[Referral]:
-    """A person's referrals, newest first."""
+def of_person(person_id: int, *, with_history: bool = False) -> list[Referral]:
+    """A person's referrals, newest first, with what their page shows loaded in a fixed number of queries."""
+    options = [
+        joinedload(Referral.service).selectinload(Service.need_domains),
+        joinedload(Referral.organisation),
+    ]
+    if with_history:
+        options.append(selectinload(Referral.events).joinedload(ReferralEvent.by))
     return list(
         db.session.scalars(
             select(Referral)
             .where(Referral.person_id == person_id)
-            .options(joinedload(Referral.service), joinedload(Referral.organisation))
+            .options(*options)
             .order_by(Referral.created_at.desc(), Referral.id.desc())
-        )
+        ).unique()
     )
 
 
@@ -292,21 +298,36 @@ def find_services(
     return list(db.session.scalars(query.order_by(Service.capacity_status, Service.name)).unique())
 
 
-def alternatives(referral: Referral) -> list[Service]:
-    """After a decline: other services for the same need that are taking referrals."""
-    domain = None
-    if referral.step_id is not None:
-        step = db.session.get(PlanItem, referral.step_id)
-        goal = db.session.get(PlanItem, step.parent_id) if step and step.parent_id else None
-        need = db.session.get(PlanItem, goal.parent_id) if goal and goal.parent_id else None
-        domain = need.domain if need else None
-    if domain is None:
-        domains = db.session.scalars(
-            select(ServiceNeedDomain.domain).where(ServiceNeedDomain.service_id == referral.service_id)
-        ).all()
-        domain = domains[0] if domains else None
-    return [
-        s
-        for s in find_services(domain=domain, open_only=True, exclude_service_id=referral.service_id)
-        if s.organisation_id != referral.organisation_id
-    ][:5]
+def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
+    """Other open services for the same need after a decline, for many referrals at once: one search per need domain.
+
+    The domain is the need the referral's step belongs to, else the first the declined service serves (load
+    ``Referral.service`` with its need domains, as ``of_person`` does).
+    """
+    step_ids = {r.step_id for r in declined if r.step_id is not None}
+    domain_of_step: dict[int, str | None] = {}
+    if step_ids:
+        goal, need = aliased(PlanItem), aliased(PlanItem)
+        domain_of_step = dict(
+            db.session.execute(
+                select(PlanItem.id, need.domain)
+                .join(goal, goal.id == PlanItem.parent_id)
+                .join(need, need.id == goal.parent_id)
+                .where(PlanItem.id.in_(step_ids))
+            ).all()
+        )
+    domains: dict[int, str | None] = {}
+    for referral in declined:
+        domain = domain_of_step.get(referral.step_id) if referral.step_id is not None else None
+        if domain is None and referral.service.need_domains:
+            domain = sorted(d.domain for d in referral.service.need_domains)[0]
+        domains[referral.id] = domain
+    matches = {domain: find_services(domain=domain, open_only=True) for domain in set(domains.values())}
+    return {
+        referral.id: [
+            s
+            for s in matches[domains[referral.id]]
+            if s.id != referral.service_id and s.organisation_id != referral.organisation_id
+        ][:5]
+        for referral in declined
+    }
