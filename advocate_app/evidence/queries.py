@@ -1,0 +1,525 @@
+"""The evidence figures, each from live data in a fixed number of queries whatever the number of people.
+
+Every function takes a ``Scope``: which people count (a coordinator's organisation or the whole
+partnership, or an advocate's own caseload, as ``scope_for`` decides through the policy) and the
+period. Queries return small aggregates, or compact rows of numbers and codes when a median or a
+spread is needed; nothing here loops over people with a query each.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, case, exists, func, select
+
+from advocate_app import db, policy
+from advocate_app.accounts.models import Role, User
+from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
+from advocate_app.evidence.period import Period, uk_day
+from advocate_app.people.models import Assignment, Person
+from advocate_app.plans.models import (
+    CheckIn,
+    GoalStatus,
+    ItemKind,
+    Plan,
+    PlanAgreement,
+    PlanItem,
+    PlanStatus,
+    RatedBy,
+    Review,
+    Voice,
+)
+from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus
+
+# What happened after a referral was accepted, as the organisation recorded it.
+OUTCOME_STATUSES = (ReferralStatus.ENGAGED, ReferralStatus.COMPLETED, ReferralStatus.DID_NOT_ENGAGE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose records count, and over which months."""
+
+    people: Select  # SELECT person.id … (used as a subquery)
+    period: Period
+    today: date
+
+
+class NotAllowed(Exception):
+    """The user may not see evidence figures (or not for that organisation)."""
+
+
+def scope_for(user: User, period: Period, *, today: date, organisation_id: int | None = None) -> Scope:
+    """The people whose records count for ``user``: a coordinator's choice of organisation (or everyone),
+    an advocate's own current caseload.
+
+    An organisation's people are those any of its advocates has ever worked with, so closed cases count.
+
+    :raises NotAllowed: for anyone else.
+    """
+    if not policy.can(user, policy.Action.EVIDENCE_VIEW):
+        raise NotAllowed
+    if user.role is Role.ADVOCATE:
+        people = policy.visible_people(user).with_only_columns(Person.id)
+    else:
+        people = partnership_people(organisation_id)
+    return Scope(people=people, period=period, today=today)
+
+
+def partnership_people(organisation_id: int | None = None) -> Select:
+    """Everyone (for the partnership's coordinators and the evaluators' export), or the people an
+    organisation's advocates have ever worked with, closed cases included."""
+    if organisation_id is None:
+        return select(Person.id)
+    return (
+        select(Assignment.person_id)
+        .join(User, User.id == Assignment.advocate_id)
+        .where(User.organisation_id == organisation_id)
+    )
+
+
+def _in_period(column, period: Period, *, moments: bool):
+    if moments:
+        return and_(column >= period.starts_at, column < period.ends_at)
+    return and_(column >= period.first, column < period.end)
+
+
+# Distance travelled ------------------------------------------------------------------------------
+
+
+@dataclass
+class Spread:
+    """How far scores moved between each person's first and latest check-in in one domain."""
+
+    domain: str
+    rated_by: RatedBy
+    people: int
+    mean_first: float
+    mean_latest: float
+    mean_change: float
+    median_change: float
+    lower_quartile: float
+    upper_quartile: float
+    lowest: int
+    highest: int
+    better: int
+    same: int
+    worse: int
+
+
+def _spread(domain: str, rated_by: RatedBy, pairs: list[tuple[int, int]]) -> Spread:
+    changes = sorted(latest - first for first, latest in pairs)
+    if len(changes) > 1:
+        lower, _median, upper = statistics.quantiles(changes, n=4, method="inclusive")
+    else:
+        lower = upper = changes[0]
+    return Spread(
+        domain=domain,
+        rated_by=rated_by,
+        people=len(pairs),
+        mean_first=round(statistics.fmean(f for f, _ in pairs), 1),
+        mean_latest=round(statistics.fmean(latest for _, latest in pairs), 1),
+        mean_change=round(statistics.fmean(changes), 1),
+        median_change=round(statistics.median(changes), 1),
+        lower_quartile=round(lower, 1),
+        upper_quartile=round(upper, 1),
+        lowest=changes[0],
+        highest=changes[-1],
+        better=sum(1 for c in changes if c > 0),
+        same=sum(1 for c in changes if c == 0),
+        worse=sum(1 for c in changes if c < 0),
+    )
+
+
+def first_and_latest(scope: Scope) -> list[tuple[int, str, RatedBy, int, int]]:
+    """(person id, domain, whose rating, first score, latest score) for every person, domain and rater
+    with at least two check-ins in the period. One query."""
+    partition = (CheckIn.person_id, CheckIn.domain, CheckIn.rated_by)
+    order = (CheckIn.taken_on, CheckIn.id)
+    whole = {"partition_by": partition, "order_by": order, "rows": (None, None)}
+    ranked = (
+        select(
+            CheckIn.person_id,
+            CheckIn.domain,
+            CheckIn.rated_by,
+            func.first_value(CheckIn.score).over(**whole).label("first"),
+            func.last_value(CheckIn.score).over(**whole).label("latest"),
+            func.count(CheckIn.id).over(partition_by=partition).label("readings"),
+        )
+        .where(CheckIn.person_id.in_(scope.people), _in_period(CheckIn.taken_on, scope.period, moments=False))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.person_id, ranked.c.domain, ranked.c.rated_by, ranked.c.first, ranked.c.latest)
+        .where(ranked.c.readings >= 2)
+        .distinct()
+        .order_by(ranked.c.person_id, ranked.c.domain, ranked.c.rated_by)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def distance_travelled(scope: Scope) -> list[Spread]:
+    """Per need domain and whose rating: first against latest check-in in the period, with the spread."""
+    pairs: dict[tuple[str, RatedBy], list[tuple[int, int]]] = defaultdict(list)
+    for _person, domain, rated_by, first, latest in first_and_latest(scope):
+        pairs[(domain, RatedBy(rated_by))].append((first, latest))
+    return [_spread(domain, rated_by, values) for (domain, rated_by), values in sorted(pairs.items())]
+
+
+# Goals and steps ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalFigures:
+    """Goals set in the period by where they stand now, and steps due in the period by when they were done."""
+
+    by_status: dict[GoalStatus, int] = field(default_factory=dict)
+    steps_due: int = 0  # due in the period, on or before today
+    steps_on_time: int = 0
+    steps_late: int = 0
+    steps_not_done: int = 0
+    steps_not_yet_due: int = 0
+
+    @property
+    def goals_set(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return _percent(self.steps_on_time, self.steps_due)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def _plans_of_scope(scope: Scope):
+    return select(Plan.id).where(Plan.person_id.in_(scope.people))
+
+
+def goals_and_steps(scope: Scope) -> GoalFigures:
+    """Goals set (and what became of them), and steps done on time. Two queries."""
+    figures = GoalFigures(by_status={status: 0 for status in GoalStatus})
+    goals = db.session.execute(
+        select(PlanItem.goal_status, func.count(PlanItem.id))
+        .where(
+            PlanItem.plan_id.in_(_plans_of_scope(scope)),
+            PlanItem.kind == ItemKind.GOAL,
+            _in_period(PlanItem.created_at, scope.period, moments=True),
+        )
+        .group_by(PlanItem.goal_status)
+    )
+    for status, count in goals:
+        figures.by_status[GoalStatus(status or GoalStatus.NOT_STARTED)] += count
+    steps = db.session.execute(
+        select(PlanItem.due_date, PlanItem.done_at).where(
+            PlanItem.plan_id.in_(_plans_of_scope(scope)),
+            PlanItem.kind == ItemKind.STEP,
+            _in_period(PlanItem.due_date, scope.period, moments=False),
+        )
+    )
+    for due, done_at in steps:
+        if done_at is not None and uk_day(done_at) <= due:
+            figures.steps_on_time += 1
+        elif due >= scope.today:
+            # Not yet due (or due today and not done yet): neither on time nor late so far.
+            figures.steps_not_yet_due += 1
+            continue
+        elif done_at is not None:
+            figures.steps_late += 1
+        else:
+            figures.steps_not_done += 1
+        figures.steps_due += 1
+    return figures
+
+
+# Engagement --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Engagement:
+    """How far the plans are the person's own, and how often people check in, agree and review."""
+
+    entries: int = 0
+    entries_in_own_words: int = 0
+    check_ins: int = 0
+    people_open: int = 0
+    months: int = 1
+    active_plans: int = 0
+    plans_agreed_by_person: int = 0
+    plans_agreed_together: int = 0
+    reviews_held: int = 0
+    reviews_with_due_date: int = 0
+    reviews_on_time: int = 0
+
+    @property
+    def own_words_percent(self) -> int | None:
+        return _percent(self.entries_in_own_words, self.entries)
+
+    @property
+    def check_ins_per_person_month(self) -> float | None:
+        if not self.people_open:
+            return None
+        return round(self.check_ins / self.people_open / self.months, 2)
+
+    @property
+    def agreed_together_percent(self) -> int | None:
+        return _percent(self.plans_agreed_together, self.active_plans)
+
+    @property
+    def reviews_on_time_percent(self) -> int | None:
+        return _percent(self.reviews_on_time, self.reviews_with_due_date)
+
+
+def _count(flag) -> object:
+    return func.coalesce(func.sum(case((flag, 1), else_=0)), 0)
+
+
+def engagement(scope: Scope) -> Engagement:
+    """Five queries: entries by voice, check-ins, people open, plans agreed, reviews on time."""
+    period = scope.period
+    figures = Engagement(months=period.months)
+    voices = db.session.execute(
+        select(PlanItem.voice, func.count(PlanItem.id))
+        .where(PlanItem.plan_id.in_(_plans_of_scope(scope)), _in_period(PlanItem.created_at, period, moments=True))
+        .group_by(PlanItem.voice)
+    )
+    for voice, count in voices:
+        figures.entries += count
+        if Voice(voice) is Voice.PERSON:
+            figures.entries_in_own_words += count
+    figures.check_ins = db.session.scalar(
+        select(func.count(CheckIn.id)).where(
+            CheckIn.person_id.in_(scope.people), _in_period(CheckIn.taken_on, period, moments=False)
+        )
+    )
+    figures.people_open = db.session.scalar(
+        select(func.count(Person.id)).where(
+            Person.id.in_(scope.people),
+            Person.created_at < period.ends_at,
+            (Person.closed_at.is_(None)) | (Person.closed_at >= period.starts_at),
+        )
+    )
+
+    def agreed_by(role: Role):
+        return exists().where(PlanAgreement.plan_id == Plan.id, PlanAgreement.role == role.value)
+
+    plans, by_person, together = db.session.execute(
+        select(
+            func.count(Plan.id),
+            _count(agreed_by(Role.INDIVIDUAL)),
+            _count(and_(agreed_by(Role.INDIVIDUAL), agreed_by(Role.ADVOCATE))),
+        ).where(Plan.person_id.in_(scope.people), Plan.status == PlanStatus.ACTIVE)
+    ).one()
+    figures.active_plans, figures.plans_agreed_by_person, figures.plans_agreed_together = plans, by_person, together
+    held, with_due, on_time = db.session.execute(
+        select(
+            func.count(Review.id),
+            _count(Review.due_date.is_not(None)),
+            _count(and_(Review.due_date.is_not(None), Review.held_on <= Review.due_date)),
+        ).where(Review.plan_id.in_(_plans_of_scope(scope)), _in_period(Review.held_on, period, moments=False))
+    ).one()
+    figures.reviews_held, figures.reviews_with_due_date, figures.reviews_on_time = held, with_due, on_time
+    return figures
+
+
+# The referral loop -------------------------------------------------------------------------------
+
+
+@dataclass
+class LoopFigures:
+    """One organisation's (or one service's) answers to referrals sent in the period."""
+
+    organisation: str
+    service: str | None
+    sent: int = 0
+    accepted: int = 0
+    declined: int = 0
+    declined_by_reason: Counter = field(default_factory=Counter)
+    withdrawn_unanswered: int = 0
+    waiting: int = 0
+    due_for_answer: int = 0  # answered, or unanswered past the reply date
+    answered_in_time: int = 0
+    days_to_respond: list[float] = field(default_factory=list)
+    outcomes: Counter = field(default_factory=Counter)
+
+    @property
+    def median_days(self) -> float | None:
+        return round(statistics.median(self.days_to_respond), 1) if self.days_to_respond else None
+
+    @property
+    def in_time_percent(self) -> int | None:
+        return _percent(self.answered_in_time, self.due_for_answer)
+
+    @property
+    def answered(self) -> int:
+        return len(self.days_to_respond)
+
+
+@dataclass
+class Loop:
+    organisations: list[LoopFigures]
+    services: list[LoopFigures]
+
+
+def referral_rows(scope: Scope) -> list[tuple]:
+    """(referral id, person id, organisation, service, status, decline reason, sent, answered, reply-by date,
+    urgency) for referrals sent in the period. One query."""
+    return list(
+        db.session.execute(
+            select(
+                Referral.id,
+                Referral.person_id,
+                Organisation.name,
+                Service.name,
+                Referral.status,
+                Referral.decline_reason,
+                Referral.created_at,
+                Referral.responded_at,
+                Referral.respond_by,
+                Referral.urgency,
+            )
+            .join(Organisation, Organisation.id == Referral.organisation_id)
+            .join(Service, Service.id == Referral.service_id)
+            .where(Referral.person_id.in_(scope.people), _in_period(Referral.created_at, scope.period, moments=True))
+            .order_by(Organisation.name, Service.name, Referral.id)
+        )
+    )
+
+
+def referral_outcomes(scope: Scope) -> dict[int, frozenset[ReferralStatus]]:
+    """For each referral sent in the period, the outcomes it ever reached (engaged, completed, did not engage)."""
+    rows = db.session.execute(
+        select(ReferralEvent.referral_id, ReferralEvent.status)
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(
+            Referral.person_id.in_(scope.people),
+            _in_period(Referral.created_at, scope.period, moments=True),
+            ReferralEvent.status.in_(OUTCOME_STATUSES),
+        )
+        .distinct()
+    )
+    reached: dict[int, set] = defaultdict(set)
+    for referral_id, status in rows:
+        reached[referral_id].add(ReferralStatus(status))
+    return {key: frozenset(value) for key, value in reached.items()}
+
+
+def _add(figures: LoopFigures, row, reached: frozenset, today: date) -> None:
+    _id, _person, _org, _service, status, reason, sent_at, answered_at, respond_by, _urgency = row
+    figures.sent += 1
+    if answered_at is not None:
+        figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
+        figures.due_for_answer += 1
+        if uk_day(answered_at) <= respond_by:
+            figures.answered_in_time += 1
+        if reason is not None:
+            figures.declined += 1
+            figures.declined_by_reason[DeclineReason(reason)] += 1
+        else:
+            figures.accepted += 1
+    elif ReferralStatus(status) is ReferralStatus.WITHDRAWN:
+        figures.withdrawn_unanswered += 1
+    else:
+        figures.waiting += 1
+        if respond_by < today:
+            figures.due_for_answer += 1
+    figures.outcomes.update(reached)
+
+
+def referral_loop(scope: Scope) -> Loop:
+    """Per organisation and per service: sent, accepted, declined by reason, days to answer, outcomes.
+
+    Two queries.
+    """
+    rows = referral_rows(scope)
+    reached = referral_outcomes(scope)
+    by_org: dict[str, LoopFigures] = {}
+    by_service: dict[tuple[str, str], LoopFigures] = {}
+    for row in rows:
+        org, service = row[2], row[3]
+        outcome = reached.get(row[0], frozenset())
+        _add(by_org.setdefault(org, LoopFigures(org, None)), row, outcome, scope.today)
+        _add(by_service.setdefault((org, service), LoopFigures(org, service)), row, outcome, scope.today)
+    return Loop(organisations=list(by_org.values()), services=list(by_service.values()))
+
+
+# Unmet need --------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnmetNeed:
+    domain: str
+    area: str
+    needs: int
+    met: int
+
+    @property
+    def unmet(self) -> int:
+        return self.needs - self.met
+
+
+def unmet_need(scope: Scope) -> list[UnmetNeed]:
+    """Needs in current plans at the end of the period, by domain and the person's area, and how many have
+    an accepted referral to a service for that domain (accepted before the period ended). One query."""
+    period = scope.period
+    accepted = (
+        exists()
+        .where(
+            Referral.person_id == Plan.person_id,
+            Referral.responded_at.is_not(None),
+            Referral.responded_at < period.ends_at,
+            Referral.decline_reason.is_(None),
+            ServiceNeedDomain.service_id == Referral.service_id,
+            ServiceNeedDomain.domain == PlanItem.domain,
+        )
+        .correlate(Plan, PlanItem)
+    )
+    needs = (
+        select(PlanItem.id, PlanItem.domain, Person.area, case((accepted, 1), else_=0).label("met"))
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .join(Person, Person.id == Plan.person_id)
+        .where(
+            Plan.person_id.in_(scope.people),
+            Plan.status == PlanStatus.ACTIVE,
+            PlanItem.kind == ItemKind.NEED,
+            PlanItem.created_at < period.ends_at,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(needs.c.domain, needs.c.area, needs.c.met, func.count(needs.c.id)).group_by(
+            needs.c.domain, needs.c.area, needs.c.met
+        )
+    )
+    table: dict[tuple[str, str], UnmetNeed] = {}
+    for domain, area, is_met, count in rows:
+        key = (domain or "", (area or "").strip())
+        entry = table.setdefault(key, UnmetNeed(domain=key[0], area=key[1], needs=0, met=0))
+        entry.needs += count
+        if is_met:
+            entry.met += count
+    return sorted(table.values(), key=lambda e: (e.domain, e.area))
+
+
+def unmet_by_domain(rows: list[UnmetNeed]) -> list[UnmetNeed]:
+    """The same figures added up over areas."""
+    totals: dict[str, UnmetNeed] = {}
+    for row in rows:
+        entry = totals.setdefault(row.domain, UnmetNeed(domain=row.domain, area="", needs=0, met=0))
+        entry.needs += row.needs
+        entry.met += row.met
+    return list(totals.values())
+
+
+def organisations_with_advocates() -> list[tuple[int, str]]:
+    """The organisations a coordinator may choose between: those with advocates."""
+    return list(
+        db.session.execute(
+            select(Organisation.id, Organisation.name)
+            .where(exists().where(User.organisation_id == Organisation.id, User.role == Role.ADVOCATE))
+            .order_by(Organisation.name)
+        )
+    )
