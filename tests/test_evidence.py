@@ -367,6 +367,7 @@ def _seed_people(count: int) -> User:
         user = db.session.get(User, advocate.id)
         for n in range(count):
             person = factories.person(user, name=f"Person {n}", area=f"Area {n % 3}")
+            person.created_at = at(2025, 12, 1)
             plan = plans.start_plan(person.id, by=user)
             need = _entry(plan, ItemKind.NEED, Voice.PERSON, at(2026, 2, 1), domain="housing")
             goal = _entry(plan, ItemKind.GOAL, Voice.PERSON, at(2026, 2, 1), parent=need,
