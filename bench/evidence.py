@@ -217,7 +217,6 @@ def main() -> None:
         people = db.session.scalar(text("SELECT count(*) FROM person"))
         check_ins = db.session.scalar(text("SELECT count(*) FROM check_in"))
         referrals = db.session.scalar(text("SELECT count(*) FROM referral"))
-        db.session.remove()
 
     path = f"/evidence?start={ROOT_PERIOD[0]}&end={ROOT_PERIOD[1]}"
     rows = []
@@ -247,7 +246,6 @@ def main() -> None:
         with app.app_context():
             scope = queries.Scope(queries.partnership_people(), Period.of_months(*ROOT_PERIOD), local_today())
             export.build(scope, b"benchmark pseudonym key").zip_bytes()
-            db.session.remove()
 
     build()
     rows.append(("export (zip of every file)", _timed(build, max(3, options.repeats // 4))))

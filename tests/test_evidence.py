@@ -301,7 +301,7 @@ def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_n
     html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
     for figure in (
         "4 → 6",  # distance travelled, the person's ratings
-        "+2 (middle half -0.5 to +4.5; all -2 to +6)",
+        "+2 (-0.5 to +4.5; -2 to +6)",
         "2 / 1 / 1",
         "4 goals set in the period.",
         "1 (33%)",  # steps on time

@@ -13,6 +13,7 @@ from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.evidence import charts, queries
 from advocate_app.evidence.period import Period
+from advocate_app.i18n import text_direction
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
 from advocate_app.plans.models import GoalStatus, RatedBy
@@ -39,8 +40,9 @@ def number(value: float) -> str:
 
 
 def signed(value: float) -> str:
-    """A change with its sign: +2, −1.5, 0."""
-    return format_decimal(value, "+#,##0.#;-#,##0.#") if value else format_decimal(0)
+    """A change with its sign: +2, −1.5, 0 (kept in one piece inside right-to-left text)."""
+    text = format_decimal(value, "+#,##0.#;-#,##0.#") if value else format_decimal(0)
+    return f"\u2066{text}\u2069" if text_direction() == "rtl" else text
 
 
 def percent(value: int) -> str:

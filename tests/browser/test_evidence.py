@@ -74,7 +74,7 @@ def test_the_coordinator_reads_the_dashboard_on_a_phone(phone, evidence_server, 
     expect(page.get_by_role("heading", name="Evidence of what works", level=1)).to_be_visible()
     chart_name = "Average first and latest score by need: The person's own ratings"
     expect(page.get_by_role("img", name=chart_name)).to_be_visible()
-    expect(page.locator("main")).to_contain_text("+2 (middle half -0.5 to +4.5; all -2 to +6)")
+    expect(page.locator("main")).to_contain_text("+2 (-0.5 to +4.5; -2 to +6)")
     charts = page.locator("svg.app-evidence-chart")
     expect(charts).to_have_count(5)
     for index in range(5):
