@@ -214,6 +214,9 @@ def main() -> None:
             seed(people=options.people)
             figures = seed_evidence()
             print(f"seeded in {time.perf_counter() - started:.1f} s: {figures}")
+        # Fresh statistics, as autovacuum would have gathered on a database in use.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
         people = db.session.scalar(text("SELECT count(*) FROM person"))
         check_ins = db.session.scalar(text("SELECT count(*) FROM check_in"))
         referrals = db.session.scalar(text("SELECT count(*) FROM referral"))

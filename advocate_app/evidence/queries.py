@@ -11,14 +11,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, select, text, true
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
+from advocate_app.clock import LOCAL_ZONE
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
-from advocate_app.evidence.period import Period, uk_day
+from advocate_app.evidence.period import Period
 from advocate_app.people.models import Assignment, Person
 from advocate_app.plans.models import (
     CheckIn,
@@ -42,9 +43,13 @@ OUTCOME_STATUSES = (ReferralStatus.ENGAGED, ReferralStatus.COMPLETED, ReferralSt
 class Scope:
     """Whose records count, and over which months."""
 
-    people: Select  # SELECT person.id … (used as a subquery)
+    people: Select | None  # SELECT person.id … (used as a subquery), or None for everyone
     period: Period
     today: date
+
+    def covers(self, person_id_column):
+        """A condition: the row is about someone in scope (nothing to check when it is everyone)."""
+        return true() if self.people is None else person_id_column.in_(self.people)
 
 
 class NotAllowed(Exception):
@@ -68,16 +73,33 @@ def scope_for(user: User, period: Period, *, today: date, organisation_id: int |
     return Scope(people=people, period=period, today=today)
 
 
-def partnership_people(organisation_id: int | None = None) -> Select:
-    """Everyone (for the partnership's coordinators and the evaluators' export), or the people an
+def partnership_people(organisation_id: int | None = None) -> Select | None:
+    """Everyone (None: for the partnership's coordinators and the evaluators' export), or the people an
     organisation's advocates have ever worked with, closed cases included."""
     if organisation_id is None:
-        return select(Person.id)
+        return None
     return (
         select(Assignment.person_id)
         .join(User, User.id == Assignment.advocate_id)
         .where(User.organisation_id == organisation_id)
     )
+
+
+def without_jit() -> None:
+    """On PostgreSQL, no JIT compilation for the rest of this transaction.
+
+    The evidence queries scan whole tables, so their estimated cost passes PostgreSQL's JIT threshold;
+    compiling them takes seconds while running them takes milliseconds. ``SET LOCAL`` ends with the
+    transaction, so pooled connections are left as they were.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+def _run(statement):
+    """Run a query of plain columns on the session's connection: the rows come back without the ORM's
+    per-row bookkeeping, which costs more than the query itself when tens of thousands of rows come back."""
+    return db.session.connection().execute(statement)
 
 
 def _in_period(column, period: Period, *, moments: bool):
@@ -133,38 +155,43 @@ def _spread(domain: str, rated_by: RatedBy, pairs: list[tuple[int, int]]) -> Spr
     )
 
 
-def first_and_latest(scope: Scope) -> list[tuple[int, str, RatedBy, int, int]]:
-    """(person id, domain, whose rating, first score, latest score) for every person, domain and rater
-    with at least two check-ins in the period. One query."""
+def first_and_latest(scope: Scope) -> list[tuple[str, RatedBy, int, int, int]]:
+    """(domain, whose rating, first score, latest score, how many people) over every person, domain and
+    rater with at least two check-ins in the period: each person's first and latest, counted together.
+
+    One query, and at most 100 rows per domain and rater however many people there are.
+    """
     partition = (CheckIn.person_id, CheckIn.domain, CheckIn.rated_by)
     order = (CheckIn.taken_on, CheckIn.id)
     whole = {"partition_by": partition, "order_by": order, "rows": (None, None)}
     ranked = (
         select(
-            CheckIn.person_id,
             CheckIn.domain,
             CheckIn.rated_by,
             func.first_value(CheckIn.score).over(**whole).label("first"),
             func.last_value(CheckIn.score).over(**whole).label("latest"),
-            func.count(CheckIn.id).over(partition_by=partition).label("readings"),
+            # One window for all four, so the database sorts the check-ins once.
+            func.count(CheckIn.id).over(**whole).label("readings"),
+            func.row_number().over(**whole).label("position"),
         )
-        .where(CheckIn.person_id.in_(scope.people), _in_period(CheckIn.taken_on, scope.period, moments=False))
+        .where(scope.covers(CheckIn.person_id), _in_period(CheckIn.taken_on, scope.period, moments=False))
         .subquery()
     )
     query = (
-        select(ranked.c.person_id, ranked.c.domain, ranked.c.rated_by, ranked.c.first, ranked.c.latest)
-        .where(ranked.c.readings >= 2)
-        .distinct()
-        .order_by(ranked.c.person_id, ranked.c.domain, ranked.c.rated_by)
+        select(ranked.c.domain, ranked.c.rated_by, ranked.c.first, ranked.c.latest, func.count())
+        .where(ranked.c.readings >= 2, ranked.c.position == 1)
+        .group_by(ranked.c.domain, ranked.c.rated_by, ranked.c.first, ranked.c.latest)
     )
-    return [tuple(row) for row in db.session.execute(query)]
+    return [
+        (domain, RatedBy(rated_by), first, latest, people) for domain, rated_by, first, latest, people in _run(query)
+    ]
 
 
 def distance_travelled(scope: Scope) -> list[Spread]:
     """Per need domain and whose rating: first against latest check-in in the period, with the spread."""
     pairs: dict[tuple[str, RatedBy], list[tuple[int, int]]] = defaultdict(list)
-    for _person, domain, rated_by, first, latest in first_and_latest(scope):
-        pairs[(domain, RatedBy(rated_by))].append((first, latest))
+    for domain, rated_by, first, latest, people in first_and_latest(scope):
+        pairs[(domain, rated_by)].extend([(first, latest)] * people)
     return [_spread(domain, rated_by, values) for (domain, rated_by), values in sorted(pairs.items())]
 
 
@@ -195,17 +222,34 @@ def _percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def _plans_of_scope(scope: Scope):
-    return select(Plan.id).where(Plan.person_id.in_(scope.people))
+class _Deadlines:
+    """The first moment (UTC) after a UK day, remembered per day: "on or before the day" without converting
+    every timestamp to UK time."""
+
+    def __init__(self):
+        self._known: dict[date, datetime] = {}
+
+    def __call__(self, day: date) -> datetime:
+        moment = self._known.get(day)
+        if moment is None:
+            moment = self._known[day] = datetime.combine(day + timedelta(days=1), time(), LOCAL_ZONE).astimezone(UTC)
+        return moment
+
+
+def _of_plans_in(plan_id_column, scope: Scope):
+    """A condition: the row belongs to a plan of someone in scope."""
+    if scope.people is None:
+        return true()
+    return plan_id_column.in_(select(Plan.id).where(scope.covers(Plan.person_id)))
 
 
 def goals_and_steps(scope: Scope) -> GoalFigures:
     """Goals set (and what became of them), and steps done on time. Two queries."""
     figures = GoalFigures(by_status={status: 0 for status in GoalStatus})
-    goals = db.session.execute(
+    goals = _run(
         select(PlanItem.goal_status, func.count(PlanItem.id))
         .where(
-            PlanItem.plan_id.in_(_plans_of_scope(scope)),
+            _of_plans_in(PlanItem.plan_id, scope),
             PlanItem.kind == ItemKind.GOAL,
             _in_period(PlanItem.created_at, scope.period, moments=True),
         )
@@ -213,15 +257,16 @@ def goals_and_steps(scope: Scope) -> GoalFigures:
     )
     for status, count in goals:
         figures.by_status[GoalStatus(status or GoalStatus.NOT_STARTED)] += count
-    steps = db.session.execute(
+    steps = _run(
         select(PlanItem.due_date, PlanItem.done_at).where(
-            PlanItem.plan_id.in_(_plans_of_scope(scope)),
+            _of_plans_in(PlanItem.plan_id, scope),
             PlanItem.kind == ItemKind.STEP,
             _in_period(PlanItem.due_date, scope.period, moments=False),
         )
     )
+    deadline = _Deadlines()
     for due, done_at in steps:
-        if done_at is not None and uk_day(done_at) <= due:
+        if done_at is not None and done_at < deadline(due):
             figures.steps_on_time += 1
         elif due >= scope.today:
             # Not yet due (or due today and not done yet): neither on time nor late so far.
@@ -281,9 +326,9 @@ def engagement(scope: Scope) -> Engagement:
     """Five queries: entries by voice, check-ins, people open, plans agreed, reviews on time."""
     period = scope.period
     figures = Engagement(months=period.months)
-    voices = db.session.execute(
+    voices = _run(
         select(PlanItem.voice, func.count(PlanItem.id))
-        .where(PlanItem.plan_id.in_(_plans_of_scope(scope)), _in_period(PlanItem.created_at, period, moments=True))
+        .where(_of_plans_in(PlanItem.plan_id, scope), _in_period(PlanItem.created_at, period, moments=True))
         .group_by(PlanItem.voice)
     )
     for voice, count in voices:
@@ -292,12 +337,12 @@ def engagement(scope: Scope) -> Engagement:
             figures.entries_in_own_words += count
     figures.check_ins = db.session.scalar(
         select(func.count(CheckIn.id)).where(
-            CheckIn.person_id.in_(scope.people), _in_period(CheckIn.taken_on, period, moments=False)
+            scope.covers(CheckIn.person_id), _in_period(CheckIn.taken_on, period, moments=False)
         )
     )
     figures.people_open = db.session.scalar(
         select(func.count(Person.id)).where(
-            Person.id.in_(scope.people),
+            scope.covers(Person.id),
             Person.created_at < period.ends_at,
             (Person.closed_at.is_(None)) | (Person.closed_at >= period.starts_at),
         )
@@ -306,20 +351,20 @@ def engagement(scope: Scope) -> Engagement:
     def agreed_by(role: Role):
         return exists().where(PlanAgreement.plan_id == Plan.id, PlanAgreement.role == role.value)
 
-    plans, by_person, together = db.session.execute(
+    plans, by_person, together = _run(
         select(
             func.count(Plan.id),
             _count(agreed_by(Role.INDIVIDUAL)),
             _count(and_(agreed_by(Role.INDIVIDUAL), agreed_by(Role.ADVOCATE))),
-        ).where(Plan.person_id.in_(scope.people), Plan.status == PlanStatus.ACTIVE)
+        ).where(scope.covers(Plan.person_id), Plan.status == PlanStatus.ACTIVE)
     ).one()
     figures.active_plans, figures.plans_agreed_by_person, figures.plans_agreed_together = plans, by_person, together
-    held, with_due, on_time = db.session.execute(
+    held, with_due, on_time = _run(
         select(
             func.count(Review.id),
             _count(Review.due_date.is_not(None)),
             _count(and_(Review.due_date.is_not(None), Review.held_on <= Review.due_date)),
-        ).where(Review.plan_id.in_(_plans_of_scope(scope)), _in_period(Review.held_on, period, moments=False))
+        ).where(_of_plans_in(Review.plan_id, scope), _in_period(Review.held_on, period, moments=False))
     ).one()
     figures.reviews_held, figures.reviews_with_due_date, figures.reviews_on_time = held, with_due, on_time
     return figures
@@ -368,7 +413,7 @@ def referral_rows(scope: Scope) -> list[tuple]:
     """(referral id, person id, organisation, service, status, decline reason, sent, answered, reply-by date,
     urgency) for referrals sent in the period. One query."""
     return list(
-        db.session.execute(
+        _run(
             select(
                 Referral.id,
                 Referral.person_id,
@@ -383,7 +428,7 @@ def referral_rows(scope: Scope) -> list[tuple]:
             )
             .join(Organisation, Organisation.id == Referral.organisation_id)
             .join(Service, Service.id == Referral.service_id)
-            .where(Referral.person_id.in_(scope.people), _in_period(Referral.created_at, scope.period, moments=True))
+            .where(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
             .order_by(Organisation.name, Service.name, Referral.id)
         )
     )
@@ -391,11 +436,11 @@ def referral_rows(scope: Scope) -> list[tuple]:
 
 def referral_outcomes(scope: Scope) -> dict[int, frozenset[ReferralStatus]]:
     """For each referral sent in the period, the outcomes it ever reached (engaged, completed, did not engage)."""
-    rows = db.session.execute(
+    rows = _run(
         select(ReferralEvent.referral_id, ReferralEvent.status)
         .join(Referral, Referral.id == ReferralEvent.referral_id)
         .where(
-            Referral.person_id.in_(scope.people),
+            scope.covers(Referral.person_id),
             _in_period(Referral.created_at, scope.period, moments=True),
             ReferralEvent.status.in_(OUTCOME_STATUSES),
         )
@@ -407,43 +452,85 @@ def referral_outcomes(scope: Scope) -> dict[int, frozenset[ReferralStatus]]:
     return {key: frozenset(value) for key, value in reached.items()}
 
 
-def _add(figures: LoopFigures, row, reached: frozenset, today: date) -> None:
-    _id, _person, _org, _service, status, reason, sent_at, answered_at, respond_by, _urgency = row
-    figures.sent += 1
-    if answered_at is not None:
-        figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
-        figures.due_for_answer += 1
-        if uk_day(answered_at) <= respond_by:
-            figures.answered_in_time += 1
-        if reason is not None:
-            figures.declined += 1
-            figures.declined_by_reason[DeclineReason(reason)] += 1
-        else:
-            figures.accepted += 1
-    elif ReferralStatus(status) is ReferralStatus.WITHDRAWN:
-        figures.withdrawn_unanswered += 1
-    else:
-        figures.waiting += 1
-        if respond_by < today:
-            figures.due_for_answer += 1
-    figures.outcomes.update(reached)
+def _merge(into: LoopFigures, other: LoopFigures) -> None:
+    for name in (
+        "sent",
+        "accepted",
+        "declined",
+        "withdrawn_unanswered",
+        "waiting",
+        "due_for_answer",
+        "answered_in_time",
+    ):
+        setattr(into, name, getattr(into, name) + getattr(other, name))
+    into.declined_by_reason.update(other.declined_by_reason)
+    into.days_to_respond.extend(other.days_to_respond)
+    into.outcomes.update(other.outcomes)
 
 
 def referral_loop(scope: Scope) -> Loop:
     """Per organisation and per service: sent, accepted, declined by reason, days to answer, outcomes.
 
-    Two queries.
+    Three queries: the referrals' answers (numbers and codes only), the outcomes counted per service,
+    and the names of the services.
     """
-    rows = referral_rows(scope)
-    reached = referral_outcomes(scope)
-    by_org: dict[str, LoopFigures] = {}
-    by_service: dict[tuple[str, str], LoopFigures] = {}
-    for row in rows:
-        org, service = row[2], row[3]
-        outcome = reached.get(row[0], frozenset())
-        _add(by_org.setdefault(org, LoopFigures(org, None)), row, outcome, scope.today)
-        _add(by_service.setdefault((org, service), LoopFigures(org, service)), row, outcome, scope.today)
-    return Loop(organisations=list(by_org.values()), services=list(by_service.values()))
+    sent_in_scope = and_(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
+    rows = _run(
+        select(
+            Referral.service_id,
+            Referral.status,
+            Referral.decline_reason,
+            Referral.created_at,
+            Referral.responded_at,
+            Referral.respond_by,
+        ).where(sent_in_scope)
+    )
+    deadline = _Deadlines()
+    by_service: dict[int, LoopFigures] = {}
+    for service_id, status, reason, sent_at, answered_at, respond_by in rows:
+        figures = by_service.get(service_id)
+        if figures is None:
+            figures = by_service[service_id] = LoopFigures("", None)
+        figures.sent += 1
+        if answered_at is not None:
+            figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
+            figures.due_for_answer += 1
+            if answered_at < deadline(respond_by):
+                figures.answered_in_time += 1
+            if reason is not None:
+                figures.declined += 1
+                figures.declined_by_reason[DeclineReason(reason)] += 1
+            else:
+                figures.accepted += 1
+        elif status == ReferralStatus.WITHDRAWN:
+            figures.withdrawn_unanswered += 1
+        else:
+            figures.waiting += 1
+            if respond_by < scope.today:
+                figures.due_for_answer += 1
+    outcomes = _run(
+        select(Referral.service_id, ReferralEvent.status, func.count(func.distinct(ReferralEvent.referral_id)))
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(sent_in_scope, ReferralEvent.status.in_(OUTCOME_STATUSES))
+        .group_by(Referral.service_id, ReferralEvent.status)
+    )
+    for service_id, status, count in outcomes:
+        by_service[service_id].outcomes[ReferralStatus(status)] += count
+    names = _run(
+        select(Service.id, Organisation.name, Service.name)
+        .join(Organisation, Organisation.id == Service.organisation_id)
+        .where(Service.id.in_(by_service))
+        .order_by(Organisation.name, Service.name, Service.id)
+    )
+    services, organisations = [], {}
+    for service_id, organisation, service in names:
+        figures = by_service[service_id]
+        figures.organisation, figures.service = organisation, service
+        services.append(figures)
+        if organisation not in organisations:
+            organisations[organisation] = LoopFigures(organisation, None)
+        _merge(organisations[organisation], figures)
+    return Loop(organisations=list(organisations.values()), services=services)
 
 
 # Unmet need --------------------------------------------------------------------------------------
@@ -482,14 +569,14 @@ def unmet_need(scope: Scope) -> list[UnmetNeed]:
         .join(Plan, Plan.id == PlanItem.plan_id)
         .join(Person, Person.id == Plan.person_id)
         .where(
-            Plan.person_id.in_(scope.people),
+            scope.covers(Plan.person_id),
             Plan.status == PlanStatus.ACTIVE,
             PlanItem.kind == ItemKind.NEED,
             PlanItem.created_at < period.ends_at,
         )
         .subquery()
     )
-    rows = db.session.execute(
+    rows = _run(
         select(needs.c.domain, needs.c.area, needs.c.met, func.count(needs.c.id)).group_by(
             needs.c.domain, needs.c.area, needs.c.met
         )
@@ -517,7 +604,7 @@ def unmet_by_domain(rows: list[UnmetNeed]) -> list[UnmetNeed]:
 def organisations_with_advocates() -> list[tuple[int, str]]:
     """The organisations a coordinator may choose between: those with advocates."""
     return list(
-        db.session.execute(
+        _run(
             select(Organisation.id, Organisation.name)
             .where(exists().where(User.organisation_id == Organisation.id, User.role == Role.ADVOCATE))
             .order_by(Organisation.name)

@@ -51,7 +51,7 @@ def percent(value: int) -> str:
 
 
 def month_name(day: date) -> str:
-    """"March 2026"."""
+    """ "March 2026"."""
     return format_date(day, "MMMM yyyy")
 
 
@@ -151,6 +151,7 @@ def dashboard(user: User, period: Period, *, today: date, organisation_id: int |
     :raises queries.NotAllowed: for anyone but a coordinator or an advocate.
     """
     scope = queries.scope_for(user, period, today=today, organisation_id=organisation_id)
+    queries.without_jit()
     spreads = queries.distance_travelled(scope)
     goals = queries.goals_and_steps(scope)
     loop = queries.referral_loop(scope)
