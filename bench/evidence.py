@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, create_engine, insert, select, text
 
-ROOT_PERIOD = ("2026-01", "2026-06")
+ROOT_PERIOD = ("2026-01", "2026-11")
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, select, text, true
+from sqlalchemy import DateTime, Select, and_, case, exists, func, select, text, true, type_coerce
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
@@ -243,22 +243,28 @@ def _of_plans_in(plan_id_column, scope: Scope):
     return plan_id_column.in_(select(Plan.id).where(scope.covers(Plan.person_id)))
 
 
-def goals_and_steps(scope: Scope) -> GoalFigures:
-    """Goals set (and what became of them), and steps done on time. Two queries."""
-    figures = GoalFigures(by_status={status: 0 for status in GoalStatus})
-    goals = _run(
-        select(PlanItem.goal_status, func.count(PlanItem.id))
-        .where(
-            _of_plans_in(PlanItem.plan_id, scope),
-            PlanItem.kind == ItemKind.GOAL,
-            _in_period(PlanItem.created_at, scope.period, moments=True),
+def entries_written(scope: Scope) -> list[tuple[ItemKind, GoalStatus | None, Voice, int]]:
+    """Plan entries written in the period, counted by kind, goal status and voice. One query, which both
+    the goals and the engagement figures read."""
+    return [
+        (ItemKind(kind), GoalStatus(status) if status else None, Voice(voice), count)
+        for kind, status, voice, count in _run(
+            select(PlanItem.kind, PlanItem.goal_status, PlanItem.voice, func.count(PlanItem.id))
+            .where(_of_plans_in(PlanItem.plan_id, scope), _in_period(PlanItem.created_at, scope.period, moments=True))
+            .group_by(PlanItem.kind, PlanItem.goal_status, PlanItem.voice)
         )
-        .group_by(PlanItem.goal_status)
-    )
-    for status, count in goals:
-        figures.by_status[GoalStatus(status or GoalStatus.NOT_STARTED)] += count
+    ]
+
+
+def goals_and_steps(scope: Scope, entries: list | None = None) -> GoalFigures:
+    """Goals set (and what became of them), and steps done on time. Two queries (one when ``entries``,
+    from ``entries_written``, is given)."""
+    figures = GoalFigures(by_status={status: 0 for status in GoalStatus})
+    for kind, status, _voice, count in entries_written(scope) if entries is None else entries:
+        if kind is ItemKind.GOAL:
+            figures.by_status[status or GoalStatus.NOT_STARTED] += count
     steps = _run(
-        select(PlanItem.due_date, PlanItem.done_at).where(
+        select(PlanItem.due_date, type_coerce(PlanItem.done_at, DateTime())).where(
             _of_plans_in(PlanItem.plan_id, scope),
             PlanItem.kind == ItemKind.STEP,
             _in_period(PlanItem.due_date, scope.period, moments=False),
@@ -266,6 +272,8 @@ def goals_and_steps(scope: Scope) -> GoalFigures:
     )
     deadline = _Deadlines()
     for due, done_at in steps:
+        if done_at is not None and done_at.tzinfo is None:  # SQLite keeps UTC without saying so
+            done_at = done_at.replace(tzinfo=UTC)
         if done_at is not None and done_at < deadline(due):
             figures.steps_on_time += 1
         elif due >= scope.today:
@@ -322,18 +330,14 @@ def _count(flag) -> object:
     return func.coalesce(func.sum(case((flag, 1), else_=0)), 0)
 
 
-def engagement(scope: Scope) -> Engagement:
-    """Five queries: entries by voice, check-ins, people open, plans agreed, reviews on time."""
+def engagement(scope: Scope, entries: list | None = None) -> Engagement:
+    """Five queries (four when ``entries`` is given): entries by voice, check-ins, people open, plans
+    agreed, reviews on time."""
     period = scope.period
     figures = Engagement(months=period.months)
-    voices = _run(
-        select(PlanItem.voice, func.count(PlanItem.id))
-        .where(_of_plans_in(PlanItem.plan_id, scope), _in_period(PlanItem.created_at, period, moments=True))
-        .group_by(PlanItem.voice)
-    )
-    for voice, count in voices:
+    for _kind, _status, voice, count in entries_written(scope) if entries is None else entries:
         figures.entries += count
-        if Voice(voice) is Voice.PERSON:
+        if voice is Voice.PERSON:
             figures.entries_in_own_words += count
     figures.check_ins = db.session.scalar(
         select(func.count(CheckIn.id)).where(
@@ -475,39 +479,49 @@ def referral_loop(scope: Scope) -> Loop:
     and the names of the services.
     """
     sent_in_scope = and_(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
-    rows = _run(
-        select(
-            Referral.service_id,
-            Referral.status,
-            Referral.decline_reason,
-            Referral.created_at,
-            Referral.responded_at,
-            Referral.respond_by,
-        ).where(sent_in_scope)
+    unanswered = case((Referral.responded_at.is_(None), 1), else_=0)
+    overdue = case((Referral.respond_by < scope.today, 1), else_=0)
+    counts = _run(
+        select(Referral.service_id, Referral.status, Referral.decline_reason, unanswered, overdue, func.count())
+        .where(sent_in_scope)
+        .group_by(Referral.service_id, Referral.status, Referral.decline_reason, unanswered, overdue)
     )
-    deadline = _Deadlines()
     by_service: dict[int, LoopFigures] = {}
-    for service_id, status, reason, sent_at, answered_at, respond_by in rows:
+    for service_id, status, reason, is_unanswered, is_overdue, count in counts:
         figures = by_service.get(service_id)
         if figures is None:
             figures = by_service[service_id] = LoopFigures("", None)
-        figures.sent += 1
-        if answered_at is not None:
-            figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
-            figures.due_for_answer += 1
-            if answered_at < deadline(respond_by):
-                figures.answered_in_time += 1
+        figures.sent += count
+        if not is_unanswered:
+            figures.due_for_answer += count
             if reason is not None:
-                figures.declined += 1
-                figures.declined_by_reason[DeclineReason(reason)] += 1
+                figures.declined += count
+                figures.declined_by_reason[DeclineReason(reason)] += count
             else:
-                figures.accepted += 1
+                figures.accepted += count
         elif status == ReferralStatus.WITHDRAWN:
-            figures.withdrawn_unanswered += 1
+            figures.withdrawn_unanswered += count
         else:
-            figures.waiting += 1
-            if respond_by < scope.today:
-                figures.due_for_answer += 1
+            figures.waiting += count
+            if is_overdue:
+                figures.due_for_answer += count
+    # How long each answer took: plain timestamps (stored in UTC), without converting every one.
+    answers = _run(
+        select(
+            Referral.service_id,
+            type_coerce(Referral.created_at, DateTime()),
+            type_coerce(Referral.responded_at, DateTime()),
+            Referral.respond_by,
+        ).where(sent_in_scope, Referral.responded_at.is_not(None))
+    )
+    deadline = _Deadlines()
+    for service_id, sent_at, answered_at, respond_by in answers:
+        figures = by_service[service_id]
+        figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
+        if answered_at.tzinfo is None:  # SQLite keeps UTC without saying so
+            answered_at = answered_at.replace(tzinfo=UTC)
+        if answered_at < deadline(respond_by):
+            figures.answered_in_time += 1
     outcomes = _run(
         select(Referral.service_id, ReferralEvent.status, func.count(func.distinct(ReferralEvent.referral_id)))
         .join(Referral, Referral.id == ReferralEvent.referral_id)
@@ -552,42 +566,38 @@ def unmet_need(scope: Scope) -> list[UnmetNeed]:
     """Needs in current plans at the end of the period, by domain and the person's area, and how many have
     an accepted referral to a service for that domain (accepted before the period ended). One query."""
     period = scope.period
+    # Each person and domain with a referral accepted, before the period ended, by a service for that domain.
     accepted = (
-        exists()
+        select(Referral.person_id, ServiceNeedDomain.domain)
+        .join(ServiceNeedDomain, ServiceNeedDomain.service_id == Referral.service_id)
         .where(
-            Referral.person_id == Plan.person_id,
+            scope.covers(Referral.person_id),
             Referral.responded_at.is_not(None),
             Referral.responded_at < period.ends_at,
             Referral.decline_reason.is_(None),
-            ServiceNeedDomain.service_id == Referral.service_id,
-            ServiceNeedDomain.domain == PlanItem.domain,
         )
-        .correlate(Plan, PlanItem)
+        .distinct()
+        .subquery()
     )
-    needs = (
-        select(PlanItem.id, PlanItem.domain, Person.area, case((accepted, 1), else_=0).label("met"))
+    rows = _run(
+        select(PlanItem.domain, Person.area, func.count(PlanItem.id), func.count(accepted.c.person_id))
         .join(Plan, Plan.id == PlanItem.plan_id)
         .join(Person, Person.id == Plan.person_id)
+        .outerjoin(accepted, and_(accepted.c.person_id == Plan.person_id, accepted.c.domain == PlanItem.domain))
         .where(
             scope.covers(Plan.person_id),
             Plan.status == PlanStatus.ACTIVE,
             PlanItem.kind == ItemKind.NEED,
             PlanItem.created_at < period.ends_at,
         )
-        .subquery()
-    )
-    rows = _run(
-        select(needs.c.domain, needs.c.area, needs.c.met, func.count(needs.c.id)).group_by(
-            needs.c.domain, needs.c.area, needs.c.met
-        )
+        .group_by(PlanItem.domain, Person.area)
     )
     table: dict[tuple[str, str], UnmetNeed] = {}
-    for domain, area, is_met, count in rows:
+    for domain, area, needs, met in rows:
         key = (domain or "", (area or "").strip())
         entry = table.setdefault(key, UnmetNeed(domain=key[0], area=key[1], needs=0, met=0))
-        entry.needs += count
-        if is_met:
-            entry.met += count
+        entry.needs += needs
+        entry.met += met
     return sorted(table.values(), key=lambda e: (e.domain, e.area))
 
 

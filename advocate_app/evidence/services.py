@@ -153,7 +153,8 @@ def dashboard(user: User, period: Period, *, today: date, organisation_id: int |
     scope = queries.scope_for(user, period, today=today, organisation_id=organisation_id)
     queries.without_jit()
     spreads = queries.distance_travelled(scope)
-    goals = queries.goals_and_steps(scope)
+    entries = queries.entries_written(scope)
+    goals = queries.goals_and_steps(scope, entries)
     loop = queries.referral_loop(scope)
     unmet = queries.unmet_need(scope)
     by_domain = queries.unmet_by_domain(unmet)
@@ -163,7 +164,7 @@ def dashboard(user: User, period: Period, *, today: date, organisation_id: int |
         distance_charts=_distance_charts(spreads),
         goals=goals,
         goals_chart=_goals_chart(goals),
-        engagement=queries.engagement(scope),
+        engagement=queries.engagement(scope, entries),
         loop=loop,
         loop_chart=_loop_chart(loop),
         unmet=unmet,
