@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from advocate_app import db
 from advocate_app.accounts.models import Role
-from advocate_app.evidence import queries
+from advocate_app.evidence import partnership, queries
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, describe_rows
 from advocate_app.evidence.period import Period, month_key, uk_day
 from advocate_app.evidence.pseudonyms import pseudonym
@@ -268,9 +268,9 @@ def _review_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
 
 
 def _referral_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
-    reached = queries.referral_outcomes(scope)
+    reached = partnership.referral_outcomes(scope)
     result = []
-    for row in queries.referral_rows(scope):
+    for row in partnership.referral_rows(scope):
         referral_id, person_id, org, service, status, reason, sent, answered, respond_by, urgency = row
         if person_id not in ids:
             continue
@@ -322,7 +322,7 @@ def _distance_rows(scope: queries.Scope) -> list[dict]:
 
 def _loop_rows(scope: queries.Scope) -> list[dict]:
     rows = []
-    for figures in queries.referral_loop(scope).services:
+    for figures in partnership.referral_loop(scope).services:
         row = {
             "organisation": figures.organisation,
             "service": figures.service,
@@ -336,7 +336,7 @@ def _loop_rows(scope: queries.Scope) -> list[dict]:
         row["answered_by_reply_date_percent"] = (
             figures.in_time_percent if figures.due_for_answer >= MIN_CELL else SUPPRESSED
         )
-        for status in queries.OUTCOME_STATUSES:
+        for status in partnership.OUTCOME_STATUSES:
             row[status.value] = small(figures.outcomes.get(status, 0))
         rows.append(row)
     return rows
@@ -351,7 +351,7 @@ def _unmet_rows(scope: queries.Scope) -> list[dict]:
             "with_accepted_referral": small(row.met),
             "without_accepted_referral": small(row.unmet),
         }
-        for row in queries.unmet_by_domain(queries.unmet_need(scope))
+        for row in partnership.unmet_by_domain(partnership.unmet_need(scope))
     ]
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
-from advocate_app.evidence import charts, queries
+from advocate_app.evidence import charts, partnership, queries
 from advocate_app.evidence.period import Period
 from advocate_app.i18n import text_direction
 from advocate_app.needs import NEED_DOMAINS
@@ -71,10 +71,10 @@ class Dashboard:
     goals: queries.GoalFigures
     goals_chart: charts.BarChart
     engagement: queries.Engagement
-    loop: queries.Loop
+    loop: partnership.Loop
     loop_chart: charts.BarChart | None
-    unmet: list[queries.UnmetNeed]
-    unmet_by_domain: list[queries.UnmetNeed]
+    unmet: list[partnership.UnmetNeed]
+    unmet_by_domain: list[partnership.UnmetNeed]
     unmet_chart: charts.BarChart | None
 
 
@@ -116,7 +116,7 @@ def _goals_chart(goals: queries.GoalFigures) -> charts.BarChart:
     )
 
 
-def _loop_chart(loop: queries.Loop) -> charts.BarChart | None:
+def _loop_chart(loop: partnership.Loop) -> charts.BarChart | None:
     rows = [
         (org.organisation, org.in_time_percent, f"{org.in_time_percent}%")
         for org in loop.organisations
@@ -132,7 +132,7 @@ def _loop_chart(loop: queries.Loop) -> charts.BarChart | None:
     )
 
 
-def _unmet_chart(by_domain: list[queries.UnmetNeed]) -> charts.BarChart | None:
+def _unmet_chart(by_domain: list[partnership.UnmetNeed]) -> charts.BarChart | None:
     rows = [(domain_label(row.domain), row.unmet, str(row.unmet)) for row in by_domain if row.unmet]
     if not rows:
         return None
@@ -155,9 +155,9 @@ def dashboard(user: User, period: Period, *, today: date, organisation_id: int |
     spreads = queries.distance_travelled(scope)
     entries = queries.entries_written(scope)
     goals = queries.goals_and_steps(scope, entries)
-    loop = queries.referral_loop(scope)
-    unmet = queries.unmet_need(scope)
-    by_domain = queries.unmet_by_domain(unmet)
+    loop = partnership.referral_loop(scope)
+    unmet = partnership.unmet_need(scope)
+    by_domain = partnership.unmet_by_domain(unmet)
     return Dashboard(
         period=period,
         distance=spreads,
