@@ -83,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.consent import shared_routes as _shared_routes  # noqa: F401
     from advocate_app.directory import bp as directory_bp
     from advocate_app.directory import routes as _directory_routes  # noqa: F401
+    from advocate_app.evidence import bp as evidence_bp
+    from advocate_app.evidence import routes as _evidence_routes  # noqa: F401
     from advocate_app.health import bp as health_bp
     from advocate_app.people import bp as people_bp
     from advocate_app.people import routes as _people_routes  # noqa: F401
@@ -104,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(evidence_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -123,6 +123,10 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
         "COMPRESS_BR_LEVEL": 5,
         "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 6),
+        # Key of the evaluators' export pseudonyms, kept outside the database (see evidence.pseudonyms).
+        "EVIDENCE_PSEUDONYM_KEY": env.get("EVIDENCE_PSEUDONYM_KEY", "")
+        or ("test-evidence-pseudonym-key" if app_env == "test" else ""),
+        "EVIDENCE_PSEUDONYM_KEY_FILE": env.get("EVIDENCE_PSEUDONYM_KEY_FILE", ""),
     }
 
 

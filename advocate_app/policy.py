@@ -43,6 +43,8 @@ class Action(StrEnum):
     REFERRAL_MAKE = "referral.make"
     REFERRALS_OF_PERSON = "referrals.of_person"
     DIRECTORY_VIEW = "directory.view"
+    EVIDENCE_VIEW = "evidence.view"
+    EVIDENCE_EXPORT = "evidence.export"
 
 
 # Actions decided by role alone.
@@ -56,6 +58,9 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.BREAK_GLASS: frozenset({Role.COORDINATOR}),
     Action.REFERRALS_RECEIVE: frozenset({Role.ORG_WORKER}),
     Action.DIRECTORY_VIEW: frozenset({Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR}),
+    # Aggregate figures only: a coordinator's across organisations, an advocate's over their own caseload.
+    Action.EVIDENCE_VIEW: frozenset({Role.ADVOCATE, Role.COORDINATOR}),
+    Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.

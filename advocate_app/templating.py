@@ -58,8 +58,9 @@ def _nav_items() -> list[dict]:
             ("people.caseload", _("Caseload")),
             ("people.new_person", _("Add a person")),
             ("directory.browse", _("Directory")),
+            ("evidence.dashboard", _("Outcomes")),
         ],
-        Role.INDIVIDUAL: [("people.my_plan", _("My plan"))],
+        Role.INDIVIDUAL: [("people.my_plan", _("My plan")), ("evidence.my_progress", _("What has changed"))],
         Role.ORG_WORKER: [
             ("referrals.inbox", _("Referrals")),
             ("consent.shared_people", _("Shared with us")),
@@ -71,6 +72,7 @@ def _nav_items() -> list[dict]:
             ("accounts.users", _("Users")),
             ("people.assignments", _("People")),
             ("consent.overrides", _("Sharing decisions")),
+            ("evidence.dashboard", _("Evidence")),
         ],
     }
     items = by_role[current_user.role] + [("accounts.account", _("Account"))]

@@ -1,0 +1,374 @@
+"""The anonymised export for evaluators: CSV files and a data dictionary, in a zip or a folder.
+
+What goes out: a pseudonymous id per person (``pseudonyms``), codes, scores, counts and months. What
+never goes out: names, phone numbers, dates of birth, areas, any free text (plan entries, notes,
+reasons), or a day of the month. Ages are bands at the end of the period. In the person-level files
+the columns that say who or when (age band, language, months, organisation and service) are checked
+value by value: a value that fewer than ``MIN_CELL`` people share is replaced by ``suppressed``. In
+the summary files any count from 1 to ``MIN_CELL - 1`` is suppressed, and so is any average, median or
+share worked out from fewer than ``MIN_CELL`` people or referrals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from advocate_app import db
+from advocate_app.accounts.models import Role
+from advocate_app.evidence import partnership, queries
+from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, describe_rows
+from advocate_app.evidence.period import Period, month_key, uk_day
+from advocate_app.evidence.pseudonyms import pseudonym
+from advocate_app.people.models import Person
+from advocate_app.plans.models import CheckIn, ItemKind, Plan, PlanAgreement, PlanItem, PlanStatus, Review
+from advocate_app.referrals.models import DeclineReason, ReferralStatus
+
+MIN_CELL = 5
+SUPPRESSED = "suppressed"
+AGE_BANDS = (
+    (0, 17, "under 18"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 200, "65 and over"),
+)
+# Columns of the person-level files that could help single someone out, checked value by value.
+QUASI_IDENTIFIERS = {
+    "people.csv": ("age_band", "language", "case_status", "case_opened", "case_closed"),
+    "check_ins.csv": ("month",),
+    "plan_entries.csv": ("month_written", "step_due_month"),
+    "reviews.csv": ("due_month", "held_month"),
+    "referrals.csv": ("organisation", "service", "sent_month"),
+}
+
+
+def age_band(born: date | None, on: date) -> str:
+    """An age band on a day, or "unknown"."""
+    if born is None:
+        return "unknown"
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    for low, high, name in AGE_BANDS:
+        if low <= age <= high:
+            return name
+    return "unknown"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def suppress_rare(rows: list[dict], columns: tuple[str, ...], minimum: int = MIN_CELL) -> list[dict]:
+    """Replace each value of ``columns`` shared by fewer than ``minimum`` people (by ``person``) with SUPPRESSED."""
+    people: dict[tuple[str, str], set] = defaultdict(set)
+    for row in rows:
+        for column in columns:
+            people[(column, row[column])].add(row["person"])
+    for row in rows:
+        for column in columns:
+            if len(people[(column, row[column])]) < minimum:
+                row[column] = SUPPRESSED
+    return rows
+
+
+def small(count: int, minimum: int = MIN_CELL) -> int | str:
+    """A count, unless it describes from 1 to ``minimum - 1`` people or referrals."""
+    return SUPPRESSED if 0 < count < minimum else count
+
+
+@dataclass
+class Export:
+    """The files of one export, by name, each a header and rows in the dictionary's column order."""
+
+    period: Period
+    files: dict[str, list[dict]]
+
+    def csv_text(self, name: str) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=COLUMNS[name], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.files[name])
+        return out.getvalue()
+
+    def names(self) -> list[str]:
+        return [*self.files, DICTIONARY_FILE]
+
+    def text_of(self, name: str) -> str:
+        if name == DICTIONARY_FILE:
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["file", "column", "meaning"])
+            writer.writerows(describe_rows())
+            return out.getvalue()
+        return self.csv_text(name)
+
+    def zip_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in self.names():
+                archive.writestr(f"{self.folder}/{name}", self.text_of(name))
+        return buffer.getvalue()
+
+    def write_folder(self, path: Path) -> list[Path]:
+        path.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in self.names():
+            target = path / name
+            target.write_text(self.text_of(name), encoding="utf-8")
+            written.append(target)
+        return written
+
+    @property
+    def folder(self) -> str:
+        return f"evidence-{month_key(self.period.first)}-to-{month_key(self.period.last)}"
+
+
+def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], set[int]]:
+    period = scope.period
+
+    plan = aliased(Plan)
+    active = and_(plan.person_id == Person.id, plan.status == PlanStatus.ACTIVE)
+    by_person = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.INDIVIDUAL.value)
+    by_advocate = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.ADVOCATE.value)
+    rows = db.session.execute(
+        select(
+            Person.id,
+            Person.date_of_birth,
+            Person.language,
+            Person.status,
+            Person.created_at,
+            Person.closed_at,
+            by_person.label("by_person"),
+            by_advocate.label("by_advocate"),
+        )
+        .where(
+            scope.covers(Person.id),
+            Person.created_at < period.ends_at,
+            (Person.closed_at.is_(None)) | (Person.closed_at >= period.starts_at),
+        )
+        .order_by(Person.id)
+    )
+    last_day = period.end.fromordinal(period.end.toordinal() - 1)
+    result, ids = [], set()
+    for person_id, born, language, status, created, closed, agreed_person, agreed_advocate in rows:
+        ids.add(person_id)
+        result.append(
+            {
+                "person": pseudonym(key, person_id),
+                "age_band": age_band(born, last_day),
+                "language": language or "",
+                "case_status": getattr(status, "value", status),
+                "case_opened": month_key(created),
+                "case_closed": month_key(closed),
+                "plan_agreed_by_person": _yes_no(bool(agreed_person)),
+                "plan_agreed_by_advocate": _yes_no(bool(agreed_advocate)),
+            }
+        )
+    return result, ids
+
+
+def _check_in_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+    period = scope.period
+    rows = db.session.execute(
+        select(CheckIn.person_id, CheckIn.domain, CheckIn.rated_by, CheckIn.taken_on, CheckIn.score)
+        .where(scope.covers(CheckIn.person_id), CheckIn.taken_on >= period.first, CheckIn.taken_on < period.end)
+        .order_by(CheckIn.person_id, CheckIn.taken_on, CheckIn.id)
+    )
+    return [
+        {
+            "person": pseudonym(key, person_id),
+            "domain": domain,
+            "rated_by": rated_by.value,
+            "month": month_key(taken_on),
+            "score": score,
+        }
+        for person_id, domain, rated_by, taken_on, score in rows
+        if person_id in ids
+    ]
+
+
+def _entry_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+    period = scope.period
+    parent = aliased(PlanItem)
+    grandparent = aliased(PlanItem)
+    rows = db.session.execute(
+        select(
+            Plan.person_id,
+            PlanItem.kind,
+            func.coalesce(PlanItem.domain, parent.domain, grandparent.domain),
+            PlanItem.voice,
+            PlanItem.author_role,
+            PlanItem.created_at,
+            PlanItem.goal_status,
+            PlanItem.owner,
+            PlanItem.due_date,
+            PlanItem.done_at,
+        )
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(parent, parent.id == PlanItem.parent_id)
+        .outerjoin(grandparent, grandparent.id == parent.parent_id)
+        .where(
+            scope.covers(Plan.person_id),
+            PlanItem.created_at >= period.starts_at,
+            PlanItem.created_at < period.ends_at,
+        )
+        .order_by(Plan.person_id, PlanItem.id)
+    )
+    result = []
+    for person_id, kind, domain, voice, author_role, created, goal_status, owner, due, done_at in rows:
+        if person_id not in ids:
+            continue
+        is_step = ItemKind(kind) is ItemKind.STEP
+        result.append(
+            {
+                "person": pseudonym(key, person_id),
+                "kind": ItemKind(kind).value,
+                "domain": domain or "",
+                "voice": voice.value,
+                "written_by": author_role,
+                "month_written": month_key(created),
+                "goal_status": goal_status.value if goal_status else "",
+                "step_owner": owner.value if owner else "",
+                "step_due_month": month_key(due),
+                "step_done": _yes_no(done_at is not None) if is_step else "",
+                "step_done_on_time": _yes_no(uk_day(done_at) <= due) if is_step and due and done_at else "",
+            }
+        )
+    return result
+
+
+def _review_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+    period = scope.period
+    rows = db.session.execute(
+        select(Plan.person_id, Review.due_date, Review.held_on)
+        .join(Plan, Plan.id == Review.plan_id)
+        .where(scope.covers(Plan.person_id), Review.held_on >= period.first, Review.held_on < period.end)
+        .order_by(Plan.person_id, Review.held_on)
+    )
+    return [
+        {
+            "person": pseudonym(key, person_id),
+            "due_month": month_key(due),
+            "held_month": month_key(held),
+            "held_on_time": _yes_no(held <= due) if due else "",
+        }
+        for person_id, due, held in rows
+        if person_id in ids
+    ]
+
+
+def _referral_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+    reached = partnership.referral_outcomes(scope)
+    result = []
+    for row in partnership.referral_rows(scope):
+        referral_id, person_id, org, service, status, reason, sent, answered, respond_by, urgency = row
+        if person_id not in ids:
+            continue
+        outcomes = reached.get(referral_id, frozenset())
+        result.append(
+            {
+                "person": pseudonym(key, person_id),
+                "organisation": org,
+                "service": service,
+                "urgency": urgency.value,
+                "sent_month": month_key(sent),
+                "status": ReferralStatus(status).value,
+                "decline_reason": DeclineReason(reason).value if reason else "",
+                "days_to_answer": round((answered - sent).total_seconds() / 86400) if answered else "",
+                "answered_by_reply_date": _yes_no(uk_day(answered) <= respond_by) if answered else "",
+                "engaged": _yes_no(ReferralStatus.ENGAGED in outcomes),
+                "completed": _yes_no(ReferralStatus.COMPLETED in outcomes),
+                "did_not_engage": _yes_no(ReferralStatus.DID_NOT_ENGAGE in outcomes),
+            }
+        )
+    return result
+
+
+def _distance_rows(scope: queries.Scope) -> list[dict]:
+    rows = []
+    for spread in queries.distance_travelled(scope):
+        enough = spread.people >= MIN_CELL
+        figures = {
+            name: getattr(spread, name) if enough else SUPPRESSED
+            for name in (
+                "mean_first",
+                "mean_latest",
+                "mean_change",
+                "median_change",
+                "lower_quartile",
+                "upper_quartile",
+                "better",
+                "same",
+                "worse",
+            )
+        }
+        if enough:
+            figures.update({name: small(figures[name]) for name in ("better", "same", "worse")})
+        rows.append(
+            {"domain": spread.domain, "rated_by": spread.rated_by.value, "people": small(spread.people), **figures}
+        )
+    return rows
+
+
+def _loop_rows(scope: queries.Scope) -> list[dict]:
+    rows = []
+    for figures in partnership.referral_loop(scope).services:
+        row = {
+            "organisation": figures.organisation,
+            "service": figures.service,
+            "sent": small(figures.sent),
+            "accepted": small(figures.accepted),
+            "declined": small(figures.declined),
+        }
+        for reason in DeclineReason:
+            row[f"declined_{reason.value}"] = small(figures.declined_by_reason.get(reason, 0))
+        row["median_days_to_answer"] = figures.median_days if figures.answered >= MIN_CELL else SUPPRESSED
+        row["answered_by_reply_date_percent"] = (
+            figures.in_time_percent if figures.due_for_answer >= MIN_CELL else SUPPRESSED
+        )
+        for status in partnership.OUTCOME_STATUSES:
+            row[status.value] = small(figures.outcomes.get(status, 0))
+        rows.append(row)
+    return rows
+
+
+def _unmet_rows(scope: queries.Scope) -> list[dict]:
+    # By need only: the area is typed freely, so it stays on the dashboard and out of the export.
+    return [
+        {
+            "domain": row.domain,
+            "needs": small(row.needs),
+            "with_accepted_referral": small(row.met),
+            "without_accepted_referral": small(row.unmet),
+        }
+        for row in partnership.unmet_by_domain(partnership.unmet_need(scope))
+    ]
+
+
+def build(scope: queries.Scope, key: bytes) -> Export:
+    """Every file of the export for the people and period of ``scope``, in a fixed number of queries."""
+    queries.without_jit()
+    people, ids = _people_rows(scope, key)
+    files = {
+        "people.csv": people,
+        "check_ins.csv": _check_in_rows(scope, key, ids),
+        "plan_entries.csv": _entry_rows(scope, key, ids),
+        "reviews.csv": _review_rows(scope, key, ids),
+        "referrals.csv": _referral_rows(scope, key, ids),
+        "distance_travelled.csv": _distance_rows(scope),
+        "referral_loop.csv": _loop_rows(scope),
+        "unmet_need.csv": _unmet_rows(scope),
+    }
+    for name, columns in QUASI_IDENTIFIERS.items():
+        suppress_rare(files[name], columns)
+    return Export(period=scope.period, files=files)

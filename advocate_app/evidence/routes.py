@@ -1,0 +1,122 @@
+"""Views: the outcomes dashboard, the evaluators' export download, and a person's own view of change."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from advocate_app import db, policy
+from advocate_app.accounts.auth import roles_required
+from advocate_app.accounts.models import Role, User
+from advocate_app.audit.services import record as audit
+from advocate_app.clock import local_today
+from advocate_app.evidence import bp, change, export, pseudonyms, queries, services
+from advocate_app.evidence.forms import ExportForm, PeriodForm
+from advocate_app.people.models import Person
+from advocate_app.plans.forms import GOAL_STATUS_LABELS
+from advocate_app.plans.outcome_routes import rater_labels
+from advocate_app.policy import Action
+from advocate_app.referrals.models import DeclineReason
+
+
+@bp.context_processor
+def _formatting() -> dict:
+    return {
+        "number": services.number,
+        "signed": services.signed,
+        "percent": services.percent,
+        "month_name": services.month_name,
+    }
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _organisations(me: User) -> list[tuple[int, str]] | None:
+    """Coordinators choose an organisation (or all); an advocate's figures are always their own caseload."""
+    return queries.organisations_with_advocates() if me.role is Role.COORDINATOR else None
+
+
+@bp.get("/evidence")
+@roles_required(Role.COORDINATOR, Role.ADVOCATE)
+def dashboard():
+    me = _me()
+    if not policy.can(me, Action.EVIDENCE_VIEW):
+        abort(403)
+    today = local_today()
+    form = PeriodForm(formdata=request.args if request.args else None)
+    form.offer(today, _organisations(me))
+    board = None
+    if form.validate():
+        board = services.dashboard(me, form.period(), today=today, organisation_id=form.organisation_id())
+    return render_template(
+        "evidence/dashboard.html",
+        form=form,
+        board=board,
+        is_coordinator=me.role is Role.COORDINATOR,
+        goal_status_labels=GOAL_STATUS_LABELS,
+        rater_names=services.RATER_NAMES,
+        decline_names=services.DECLINE_NAMES,
+        decline_reasons=list(DeclineReason),
+        domain_label=services.domain_label,
+        area_label=services.area_label,
+    )
+
+
+@bp.route("/evidence/export", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def export_download():
+    me = _me()
+    if not policy.can(me, Action.EVIDENCE_EXPORT):
+        abort(403)
+    today = local_today()
+    form = ExportForm()
+    form.offer(today, _organisations(me))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            key = pseudonyms.key_from(current_app.config, current_app.instance_path)
+        except pseudonyms.KeyMissing:
+            problem = _("The export is not set up on this server yet: ask whoever runs it to set the pseudonym key.")
+        else:
+            period = form.period()
+            scope = queries.scope_for(me, period, today=today, organisation_id=form.organisation_id())
+            data = export.build(scope, key)
+            services.record_export(me, period)
+            db.session.commit()
+            response = make_response(data.zip_bytes())
+            response.headers["Content-Type"] = "application/zip"
+            response.headers["Content-Disposition"] = f'attachment; filename="{data.folder}.zip"'
+            return response
+    return render_template("evidence/export.html", form=form, problem=problem), 503 if problem else 200
+
+
+def _progress_page(person: Person):
+    me = _me()
+    is_person = me.role is Role.INDIVIDUAL
+    if not is_person:
+        audit("view", actor=me, person_id=person.id, object_type="progress")
+        db.session.commit()
+    return render_template(
+        "evidence/progress.html",
+        person=person,
+        is_person=is_person,
+        change=change.person_change(person.id),
+        raters=rater_labels(person, first_person=is_person),
+        goal_status_labels=GOAL_STATUS_LABELS,
+        back=url_for("people.my_plan") if is_person else url_for("plans.plan", person_id=person.id),
+    )
+
+
+@bp.get("/people/<int:person_id>/progress")
+@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+def progress(person_id: int):
+    return _progress_page(policy.person_or_404(current_user, person_id, Action.PLAN_VIEW))
+
+
+@bp.get("/me/progress")
+@roles_required(Role.INDIVIDUAL)
+def my_progress():
+    return _progress_page(policy.person_or_404(current_user, current_user.person_id or 0, Action.PLAN_VIEW))

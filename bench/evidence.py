@@ -1,0 +1,265 @@
+"""Time the evidence dashboard and export with 10,000 people on PostgreSQL.
+
+Seeds a database of its own with ``bench.seed`` (people, caseloads, plans, referrals), adds what the
+evidence figures read — check-ins, goals, steps, reviews, agreements and referral answers — then
+renders the dashboard in-process (one client, no network) for a coordinator (everyone) and for an
+advocate (a caseload of 200), and builds the export. Prints a Markdown table.
+
+    .venv/bin/python -m bench.evidence --admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import bindparam, create_engine, insert, select, text
+
+ROOT_PERIOD = ("2026-01", "2026-11")
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def _database(admin_url: str, name: str, fresh: bool) -> tuple[str, bool]:
+    """The benchmark database's URL, and whether it was made now (and so needs seeding)."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists and fresh:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            exists = False
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return engine.url.set(database=name).render_as_string(hide_password=False), not exists
+
+
+def _rows(model, rows: list[dict], chunk: int = 5000) -> None:
+    from advocate_app import db
+
+    for start in range(0, len(rows), chunk):
+        db.session.execute(insert(model), rows[start : start + chunk])
+
+
+def seed_evidence() -> dict:
+    """Add check-ins, goals, steps, reviews, agreements and answers to the seeded people."""
+    from advocate_app import db
+    from advocate_app.accounts import passwords
+    from advocate_app.accounts.models import Role, User
+    from advocate_app.needs import NEED_DOMAINS
+    from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, Review
+    from advocate_app.referrals.models import Referral, ReferralEvent
+
+    rng = random.Random(9)  # noqa: S311 - spreads made-up figures, not a secret
+    domains = list(NEED_DOMAINS)
+    start = date(2026, 1, 1)
+    plans = db.session.execute(select(Plan.id, Plan.person_id)).all()
+    check_ins, goals, reviews, agreements = [], [], [], []
+    for plan_id, person_id in plans:
+        for k in range(3):
+            domain = domains[(person_id + k) % len(domains)]
+            for visit in range(3):
+                check_ins.append(
+                    {
+                        "person_id": person_id,
+                        "domain": domain,
+                        "score": rng.randint(1, 10),
+                        "rated_by": rng.choice(["person", "advocate", "together"]),
+                        "note": "",
+                        "taken_on": start + timedelta(days=visit * 50 + rng.randint(0, 20)),
+                        "recorded_at": datetime.now(UTC),
+                    }
+                )
+        moment = datetime(2026, 2, 1, 10, tzinfo=UTC)
+        for k in range(2):
+            goals.append(
+                {
+                    "plan_id": plan_id,
+                    "kind": "goal",
+                    "text": f"Goal {k}",
+                    "voice": rng.choice(["person", "advocate"]),
+                    "goal_status": rng.choice(["not_started", "in_progress", "achieved", "changed", "stopped"]),
+                    "author_role": "advocate",
+                    "changed_version": 1,
+                    "changed_by_role": "advocate",
+                    "created_at": moment,
+                    "changed_at": moment,
+                }
+            )
+            goals.append(
+                {
+                    "plan_id": plan_id,
+                    "kind": "step",
+                    "text": f"Step {k}",
+                    "voice": "advocate",
+                    "owner": "me",
+                    "due_date": start + timedelta(days=rng.randint(0, 170)),
+                    "done_at": moment + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.6 else None,
+                    "author_role": "advocate",
+                    "changed_version": 1,
+                    "changed_by_role": "advocate",
+                    "created_at": moment,
+                    "changed_at": moment,
+                }
+            )
+        due = start + timedelta(days=rng.randint(30, 150))
+        reviews.append(
+            {
+                "plan_id": plan_id,
+                "due_date": due,
+                "held_on": due + timedelta(days=rng.randint(-5, 10)),
+                "went_well": "",
+                "what_changed": "",
+                "next_review_date": due + timedelta(days=90),
+                "recorded_at": moment,
+            }
+        )
+        if rng.random() < 0.5:
+            agreements.append({"plan_id": plan_id, "role": "advocate", "version": 1, "agreed_at": moment})
+            if rng.random() < 0.6:
+                agreements.append({"plan_id": plan_id, "role": "individual", "version": 1, "agreed_at": moment})
+    _rows(CheckIn, check_ins)
+    _rows(PlanItem, goals)
+    _rows(Review, reviews)
+    _rows(PlanAgreement, agreements)
+
+    # Referrals were all sent "now" and never answered: spread them over the period and answer most.
+    referral_ids = list(db.session.scalars(select(Referral.id)))
+    updates, events = [], []
+    for referral_id in referral_ids:
+        sent = datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(days=rng.randint(0, 175))
+        row = {"b_id": referral_id, "created_at": sent, "respond_by": sent.date() + timedelta(days=5)}
+        roll = rng.random()
+        if roll < 0.6:
+            answered = sent + timedelta(hours=rng.randint(2, 240))
+            row.update(status="engaged", responded_at=answered, decline_reason=None)
+            events.append({"referral_id": referral_id, "status": "engaged", "note": "", "at": answered})
+        elif roll < 0.85:
+            answered = sent + timedelta(hours=rng.randint(2, 240))
+            reason = rng.choice(["no_capacity", "not_eligible", "person_declined", "unable_to_contact"])
+            row.update(status="declined", responded_at=answered, decline_reason=reason)
+        else:
+            row.update(status="sent", responded_at=None, decline_reason=None)
+        updates.append(row)
+    table = Referral.__table__
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            created_at=bindparam("created_at"),
+            respond_by=bindparam("respond_by"),
+            status=bindparam("status"),
+            responded_at=bindparam("responded_at"),
+            decline_reason=bindparam("decline_reason"),
+        )
+    )
+    db.session.connection().execute(statement, updates)
+    _rows(ReferralEvent, events)
+    db.session.add(
+        User(
+            email="coordinator@bench.example",
+            display_name="Coordinator",
+            role=Role.COORDINATOR,
+            password_hash=passwords.hash_password("benchmark passphrase"),
+        )
+    )
+    db.session.commit()
+    return {"check_ins": len(check_ins), "goals_and_steps": len(goals), "reviews": len(reviews)}
+
+
+def _timed(function, repeats: int) -> dict:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "max": times[-1],
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="evidence_bench")
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--fresh", action="store_true", help="drop and seed the database again")
+    options = parser.parse_args()
+
+    url, new = _database(options.admin_url, options.database, options.fresh)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("APP_ENV", "development")
+    os.environ.setdefault("EVIDENCE_PSEUDONYM_KEY", "benchmark pseudonym key, not secret")
+    from alembic import command
+
+    from advocate_app import create_app, db
+    from advocate_app.cli import alembic_config
+
+    app = create_app()
+    app.config["RATELIMIT_ENABLED"] = False
+    with app.app_context():
+        if new:
+            from bench.seed import seed
+
+            command.upgrade(alembic_config(), "head")
+            started = time.perf_counter()
+            seed(people=options.people)
+            figures = seed_evidence()
+            print(f"seeded in {time.perf_counter() - started:.1f} s: {figures}")
+        # Fresh statistics, as autovacuum would have gathered on a database in use.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        people = db.session.scalar(text("SELECT count(*) FROM person"))
+        check_ins = db.session.scalar(text("SELECT count(*) FROM check_in"))
+        referrals = db.session.scalar(text("SELECT count(*) FROM referral"))
+
+    path = f"/evidence?start={ROOT_PERIOD[0]}&end={ROOT_PERIOD[1]}"
+    rows = []
+    for label, identifier in (
+        ("dashboard, coordinator (everyone)", "coordinator@bench.example"),
+        ("dashboard, advocate (caseload of 200)", "advocate0@bench.example"),
+    ):
+        client = app.test_client()
+        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+        response = client.post(
+            "/login", data={"csrf_token": token, "identifier": identifier, "password": "benchmark passphrase"}
+        )
+        assert response.status_code == 302, response.status_code
+
+        def render(client=client):
+            answer = client.get(path)
+            assert answer.status_code == 200 and b"Distance travelled" in answer.data
+
+        render()  # warm caches: templates, translations, the database's buffers
+        rows.append((label, _timed(render, options.repeats)))
+
+    from advocate_app.clock import local_today
+    from advocate_app.evidence import export, queries
+    from advocate_app.evidence.period import Period
+
+    def build():
+        with app.app_context():
+            scope = queries.Scope(queries.partnership_people(), Period.of_months(*ROOT_PERIOD), local_today())
+            export.build(scope, b"benchmark pseudonym key").zip_bytes()
+
+    build()
+    rows.append(("export (zip of every file)", _timed(build, max(3, options.repeats // 4))))
+
+    period = f"{ROOT_PERIOD[0]} to {ROOT_PERIOD[1]}"
+    print(f"\n{people:,} people, {check_ins:,} check-ins, {referrals:,} referrals; period {period}\n")
+    print("| What | median ms | p95 ms | slowest ms |")
+    print("|---|---|---|---|")
+    for label, t in rows:
+        print(f"| {label} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
