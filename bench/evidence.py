@@ -179,6 +179,7 @@ def _timed(function, repeats: int) -> dict:
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     return {
+        "fastest": times[0],
         "median": statistics.median(times),
         "max": times[-1],
         "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
@@ -221,6 +222,7 @@ def main() -> None:
         check_ins = db.session.scalar(text("SELECT count(*) FROM check_in"))
         referrals = db.session.scalar(text("SELECT count(*) FROM referral"))
 
+    load_before = f"{os.getloadavg()[0]:.1f}"
     path = f"/evidence?start={ROOT_PERIOD[0]}&end={ROOT_PERIOD[1]}"
     rows = []
     for label, identifier in (
@@ -255,10 +257,11 @@ def main() -> None:
 
     period = f"{ROOT_PERIOD[0]} to {ROOT_PERIOD[1]}"
     print(f"\n{people:,} people, {check_ins:,} check-ins, {referrals:,} referrals; period {period}\n")
-    print("| What | median ms | p95 ms | slowest ms |")
-    print("|---|---|---|---|")
+    print(f"load average before and after: {load_before} → {os.getloadavg()[0]:.1f} (2 cores)\n")
+    print("| What | fastest ms | median ms | p95 ms | slowest ms |")
+    print("|---|---|---|---|---|")
     for label, t in rows:
-        print(f"| {label} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |")
+        print(f"| {label} | {t['fastest']:.0f} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |")
 
 
 if __name__ == "__main__":
