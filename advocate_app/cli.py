@@ -246,6 +246,9 @@ def register(app: Flask) -> None:
     """Add our command groups to the app's CLI."""
     for group in (db_group, users_group, demo_group, translations_group, retention_group, directory_group):
         app.cli.add_command(group)
+    from advocate_app.sms.commands import sms_group
+
+    app.cli.add_command(sms_group)
 
 
 def _create_app():

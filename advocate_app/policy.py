@@ -43,6 +43,7 @@ class Action(StrEnum):
     REFERRAL_MAKE = "referral.make"
     REFERRALS_OF_PERSON = "referrals.of_person"
     DIRECTORY_VIEW = "directory.view"
+    SMS_INBOX = "sms.inbox"
 
 
 # Actions decided by role alone.
@@ -81,6 +82,7 @@ _CASELOAD_ONLY = frozenset(
         Action.OVERRIDE_REQUEST,
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
+        Action.SMS_INBOX,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
