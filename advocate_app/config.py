@@ -131,7 +131,11 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
 DEFAULT_SMS_REVEALING_WORDS = (
     "abuse,abused,abuser,violence,violent,domestic,police,refuge,shelter,advocate,advocacy,victim,survivor,"
     "perpetrator,assault,harm,safeguarding,crime,court,injunction,support worker,case worker,caseworker,"
-    "helpline,counselling,counsellor,plan together,referral,trauma"
+    "helpline,counselling,counsellor,plan together,referral,trauma,"
+    # The same ideas in Welsh, Polish and Urdu, the other languages messages are written in.
+    "trais,cam-drin,heddlu,lloches,eiriolwr,dioddefwr,atgyfeiriad,"
+    "przemoc,przemocy,policja,policji,schronisko,ofiara,rzecznik,"
+    "تشدد,پولیس,پناہ گاہ,زیادتی,مددگار"
 )
 
 

@@ -47,7 +47,8 @@ def test_every_template_is_translated(app, language):
 
 
 def test_the_check_fails_when_a_revealing_word_is_added_to_a_template(app, monkeypatch):
-    monkeypatch.setitem(messages.TEMPLATES, "leaky", lambda **v: "Your refuge place is ready. Call the Police if needed.")
+    leaky = "Your refuge place is ready. Call the Police if needed."
+    monkeypatch.setitem(messages.TEMPLATES, "leaky", lambda **v: leaky)
     assert {word.lower() for word in leaks(app, "leaky", "en")} == {"refuge", "police"}
 
 

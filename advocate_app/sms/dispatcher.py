@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db
 from advocate_app.accounts.models import User
-from advocate_app.audit.services import record as audit
+from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import LOCAL_ZONE
 from advocate_app.consent.models import Consent, ConsentKind
 from advocate_app.db import utcnow
@@ -131,7 +131,7 @@ class Dispatcher:
                 session.rollback()
                 return []
             rules = _Rules.load(batch, now, self.config)
-            jobs = []
+            jobs, first_tries, lookups = [], [], []
             for message in batch:
                 reconcile = message.status in (MessageStatus.IN_DOUBT, MessageStatus.SENDING)
                 if not reconcile:
@@ -147,11 +147,7 @@ class Dispatcher:
                         message.updated_at = now
                         counts.held += 1
                         continue
-                    message.attempts += 1
-                    message.first_attempt_at = message.first_attempt_at or now
-                message.status, message.status_reason = MessageStatus.SENDING, ""
-                message.last_attempt_at = now
-                message.updated_at = now
+                (lookups if reconcile else first_tries).append(message.id)
                 jobs.append(
                     Job(
                         id=message.id,
@@ -162,6 +158,20 @@ class Dispatcher:
                         reconcile_since=message.first_attempt_at if reconcile else None,
                     )
                 )
+            session.flush()
+            # One statement for the whole batch: the round trips, not the rows, are what cost.
+            table = SmsMessage.__table__
+            sending = {"status": MessageStatus.SENDING.value, "status_reason": "", "last_attempt_at": now,
+                       "updated_at": now}
+            if first_tries:
+                session.execute(
+                    update(table)
+                    .where(table.c.id.in_(first_tries))
+                    .values(attempts=table.c.attempts + 1,
+                            first_attempt_at=func.coalesce(table.c.first_attempt_at, now), **sending)
+                )
+            if lookups:
+                session.execute(update(table).where(table.c.id.in_(lookups)).values(**sending))
             _known_sids(jobs)
             session.commit()
             return jobs
@@ -195,62 +205,93 @@ class Dispatcher:
         session = db.session
         now = utcnow()
         base = float(self.config["SMS_RETRY_BASE"])
+        table = SmsMessage.__table__
+        # Each change applies only while the message is still ours: sending, and claimed at our time. A
+        # dispatcher that outlived its lease finds the message taken over, and the other's answer wins.
+        ours = (table.c.id == bindparam("b_id")) & (table.c.status == MessageStatus.SENDING.value) & (
+            table.c.last_attempt_at == bindparam("b_claimed")
+        )
+        sent, retry, doubt, not_found, given_up = [], [], [], [], []
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            row = {"b_id": job.id, "b_claimed": job.claimed_at}
+            if outcome.result == backends.SENT:
+                sent.append({**row, "provider_sid": outcome.provider_sid})
+            elif outcome.result == NOT_FOUND:
+                not_found.append(row)
+            elif outcome.result == backends.IN_DOUBT:
+                doubt.append({**row, "error_code": outcome.error_code})
+            elif outcome.result == backends.TRANSIENT:
+                retry.append((job, outcome))
+            else:
+                given_up.append((job, outcome))
         try:
-            rows = {
-                m.id: m
-                for m in session.scalars(
-                    select(SmsMessage)
-                    .where(SmsMessage.id.in_([j.id for j in jobs]))
-                    .with_for_update()
-                    .execution_options(populate_existing=True)
+            if sent:
+                session.execute(
+                    update(table)
+                    .where(ours)
+                    .values(status=MessageStatus.SENT.value, provider_sid=bindparam("provider_sid"), sent_at=now,
+                            updated_at=now, error_code=None),
+                    sent,
                 )
-            }
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                message = rows.get(job.id)
-                if message is None or message.last_attempt_at != job.claimed_at:
-                    # Another dispatcher took it over after our lease ran out; its answer wins.
-                    if message is not None and outcome.result == backends.SENT and message.provider_sid is None:
-                        log.warning("text message %s: sent after its lease ran out", job.key)
-                    continue
-                message.updated_at = now
-                message.error_code = outcome.error_code
-                if outcome.result == backends.SENT:
-                    message.provider_sid = message.provider_sid or outcome.provider_sid
-                    if message.status in (MessageStatus.SENDING, MessageStatus.IN_DOUBT):
-                        message.status = MessageStatus.SENT
-                    message.sent_at = message.sent_at or now
-                    if message.person_id is not None:
-                        audit("sms_sent", person_id=message.person_id, object_type="sms_message", object_id=message.id)
-                    counts.sent += 1
-                elif outcome.result == NOT_FOUND:
-                    # It never reached the provider: it is an ordinary queued message again.
-                    message.status = MessageStatus.QUEUED
-                    message.first_attempt_at = None
-                    message.next_attempt_at = now
-                    counts.retrying += 1
-                elif outcome.result == backends.IN_DOUBT:
-                    message.status = MessageStatus.IN_DOUBT
-                    message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts, base))
-                    counts.in_doubt += 1
-                elif outcome.result == backends.TRANSIENT and message.attempts < self.config["SMS_MAX_ATTEMPTS"]:
-                    message.status = MessageStatus.QUEUED
-                    message.status_reason = "retrying"
-                    message.first_attempt_at = None
-                    message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts, base))
-                    counts.retrying += 1
-                else:
-                    message.status = MessageStatus.FAILED
-                    message.status_reason = "refused" if outcome.result == backends.PERMANENT else "gave_up"
-                    if outcome.number_failed:
-                        sms.number_failed(message, outcome.error_code)
-                    elif message.person_id is not None:
-                        sms.add_task(message.person_id, TaskKind.NOT_SENT, message_id=message.id,
-                                     detail=outcome.error_code or "")
-                    counts.failed += 1
+                people = dict(session.execute(
+                    select(table.c.id, table.c.person_id).where(table.c.id.in_([r["b_id"] for r in sent]))
+                ).all())
+                events = [{"action": "sms_sent", "person_id": people[r["b_id"]], "object_type": "sms_message",
+                           "object_id": r["b_id"]} for r in sent if people.get(r["b_id"])]
+                if events:
+                    session.execute(insert(AuditEvent), events)
+                counts.sent += len(sent)
+            if not_found:
+                # It never reached the provider: it is an ordinary queued message again.
+                session.execute(
+                    update(table).where(ours).values(status=MessageStatus.QUEUED.value, first_attempt_at=None,
+                                                     next_attempt_at=now, updated_at=now),
+                    not_found,
+                )
+                counts.retrying += len(not_found)
+            if doubt:
+                session.execute(
+                    update(table)
+                    .where(ours)
+                    .values(status=MessageStatus.IN_DOUBT.value, error_code=bindparam("error_code"),
+                            next_attempt_at=bindparam("next_at"), updated_at=now),
+                    [{**r, "next_at": now + timedelta(seconds=backoff_seconds(1, base))} for r in doubt],
+                )
+                counts.in_doubt += len(doubt)
+            if retry or given_up:
+                self._record_failures(retry, given_up, now, base, counts)
             session.commit()
         except Exception:
             session.rollback()
             raise
+
+    def _record_failures(self, retry, given_up, now: datetime, base: float, counts: RoundCounts) -> None:
+        """Transient failures wait and try again (until ``SMS_MAX_ATTEMPTS``); the rest fail and say why."""
+        ids = [job.id for job, _ in retry + given_up]
+        rows = {m.id: m for m in db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(ids)))}
+        for job, outcome in retry + given_up:
+            message = rows.get(job.id)
+            if message is None or message.status is not MessageStatus.SENDING:
+                continue
+            if message.last_attempt_at != job.claimed_at:
+                continue
+            message.updated_at = now
+            message.error_code = outcome.error_code
+            if outcome.result == backends.TRANSIENT and message.attempts < self.config["SMS_MAX_ATTEMPTS"]:
+                message.status, message.status_reason = MessageStatus.QUEUED, "retrying"
+                message.first_attempt_at = None
+                message.next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts, base))
+                counts.retrying += 1
+                continue
+            message.status = MessageStatus.FAILED
+            message.status_reason = "refused" if outcome.result == backends.PERMANENT else "gave_up"
+            if outcome.number_failed:
+                sms.number_failed(message, outcome.error_code)
+            elif message.person_id is not None:
+                sms.add_task(
+                    message.person_id, TaskKind.NOT_SENT, message_id=message.id, detail=outcome.error_code or ""
+                )
+            counts.failed += 1
 
 
 def _known_sids(jobs: list[Job]) -> None:

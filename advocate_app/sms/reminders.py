@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -171,6 +172,7 @@ def sweep(today: date | None = None) -> int:
     steps = db.session.scalars(
         select(PlanItem)
         .join(Plan, Plan.id == PlanItem.plan_id)
+        .options(contains_eager(PlanItem.plan))
         .where(
             Plan.status == PlanStatus.ACTIVE,
             Plan.person_id.in_(consenting),

@@ -93,7 +93,7 @@ def cancel_waiting(*, reason: str, person_id: int | None = None, kind: MessageKi
         )
     result = db.session.execute(
         query.values(status=MessageStatus.CANCELLED, status_reason=reason, updated_at=utcnow()),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": "fetch"},
     )
     return result.rowcount or 0
 
