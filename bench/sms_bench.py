@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SECTION = "## SMS dispatch"
-BATCH, THREADS, LEASE = 100, 8, 6
+BATCH, THREADS, LEASE = 200, 12, 6
 
 
 def _fresh_database(admin_url: str, name: str) -> str:
@@ -102,6 +102,11 @@ def _stats(port: int) -> dict:
         return json.load(response)
 
 
+def accepted_enough(port: int, kill_after: int, killed: bool) -> bool:
+    """Near the moment to kill: look more often."""
+    return not killed and _stats(port)["accepted"] >= kill_after * 0.9
+
+
 def _outbox(engine) -> dict[str, int]:
     with engine.connect() as connection:
         return dict(connection.execute(text("SELECT status, count(*) FROM sms_message GROUP BY status")).all())
@@ -152,9 +157,11 @@ def run(admin_url: str, database: str, count: int, failure_rate: float, kill_aft
         workers = [_worker(database_url, port, workdir, workdir / f"worker{n}.log") for n in (1, 2)]
         killed = False
         while time.time() - began < limit:
-            time.sleep(0.25)
+            time.sleep(0.05 if accepted_enough(port, kill_after, killed) else 0.25)
             accepted = _stats(port)["accepted"]
-            if not killed and accepted >= kill_after:
+            # Kill while more messages are "sending" than one worker claims at a time, so the one killed
+            # certainly holds some: the case that has to be recovered without losing or repeating any.
+            if not killed and accepted >= kill_after and _outbox(engine).get("sending", 0) > BATCH:
                 workers[0].send_signal(signal.SIGKILL)
                 workers[0].wait()
                 killed = True
@@ -179,7 +186,9 @@ def run(admin_url: str, database: str, count: int, failure_rate: float, kill_aft
     engine.dispose()
     keys = stats["keys"]
     expected = {f"bench:{n}" for n in range(1, count + 1)}
-    lost = len(expected - set(keys))
+    waiting = sum(outbox.get(s, 0) for s in ("queued", "held", "sending", "in_doubt"))
+    # Lost: the outbox holds it as done (sent, or given up) but the provider never accepted it.
+    lost = len(expected - set(keys)) - waiting
     duplicated = sum(n - 1 for n in keys.values() if n > 1)
     elapsed = (stats["last_at"] or finished) - began
     return {
@@ -190,6 +199,7 @@ def run(admin_url: str, database: str, count: int, failure_rate: float, kill_aft
         "lost": lost,
         "duplicated": duplicated,
         "unexpected": len(set(keys) - expected),
+        "still_waiting": waiting,
         "creates": stats["calls"].get("create", 0),
         "failed_calls": stats["calls"].get("failed", 0),
         "lookups": stats["calls"].get("list", 0),
@@ -204,7 +214,8 @@ def run(admin_url: str, database: str, count: int, failure_rate: float, kill_aft
 def _write(result: dict, path: Path, failure_rate: float) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     outbox = ", ".join(f"{status} {n}" for status, n in sorted(result["outbox"].items()))
-    verdict = "within" if result["elapsed"] <= 60 and not result["lost"] and not result["duplicated"] else "outside"
+    good = result["elapsed"] <= 60 and not (result["lost"] or result["duplicated"] or result["still_waiting"])
+    verdict = "within" if good else "outside"
     load = ", ".join(f"{x:.1f}" for x in result["load_average"])
     setting = (
         f"Measured by `make bench-sms` on {when}: {platform.machine()}, {os.cpu_count()} cores (load average "
@@ -228,6 +239,7 @@ def _write(result: dict, path: Path, failure_rate: float) -> None:
 | throughput | {result['per_second']} messages/s |
 | lost (queued, never accepted by the provider) | {result['lost']} |
 | duplicated (accepted more than once) | {result['duplicated']} |
+| still waiting when the run ended | {result['still_waiting']} |
 | send calls / of which failed transiently | {result['creates']:,} / {result['failed_calls']:,} |
 | provider look-ups for messages in doubt | {result['lookups']} |
 | outbox at the end | {outbox} |
@@ -252,13 +264,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--failure-rate", type=float, default=0.2)
     parser.add_argument("--kill-after", type=int, default=3_000, help="kill one dispatcher after this many accepted")
-    parser.add_argument("--limit", type=float, default=150.0, help="give up after this many seconds")
+    parser.add_argument("--limit", type=float, default=300.0, help="give up after this many seconds")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     result = run(args.admin_url, args.database, args.messages, args.failure_rate, args.kill_after, args.limit)
     print(json.dumps(result, indent=2))
     _write(result, Path(args.output), args.failure_rate)
-    if result["lost"] or result["duplicated"] or not result["finished_in_time"]:
+    if result["lost"] or result["duplicated"] or result["still_waiting"]:
         sys.exit(1)
 
 

@@ -31,7 +31,7 @@ TWILIO_CONFIG = {
 class FakeTwilio(HttpClient):
     """Answers the library like the provider's Messages API; ``script`` says how the next sends go wrong.
 
-    Script entries: ``"ok"``, ``"503"``, ``"429"``, an error code such as ``21610`` (a 400 with that
+    Script entries: ``"ok"``, ``"503"``, ``"429"``, ``"401"`` (wrong auth token), an error code such as ``21610`` (a 400 with that
     code), ``"connect_timeout"`` (never reached us), ``"read_timeout"`` (accepted, but the answer is lost).
     """
 
@@ -58,9 +58,9 @@ class FakeTwilio(HttpClient):
         action = self.script.pop(0) if self.script else "ok"
         if action == "connect_timeout":
             raise requests.ConnectTimeout("no connection")
-        if action in ("503", "429"):
+        if action in ("503", "429", "401"):
             status = int(action)
-            code = 20429 if status == 429 else 20500
+            code = {429: 20429, 401: 20003}.get(status, 20500)
             return Response(status, json.dumps({"code": code, "message": "try later", "status": status}))
         if isinstance(action, int):
             return Response(400, json.dumps({"code": action, "message": "refused", "status": 400}))

@@ -134,15 +134,16 @@ def test_no_more_than_the_daily_limit_reaches_a_person_in_a_day(twilio_app):
 
 def test_a_transient_failure_is_retried_with_backoff_and_sent_once(twilio_app):
     fake = FakeTwilio()
-    fake.script = ["503", "429", "connect_timeout"]
+    # Including a wrong auth token while it is being rotated: ours to fix, so the message waits.
+    fake.script = ["503", "429", "connect_timeout", "401"]
     with time_machine.travel(WEDNESDAY_NOON, tick=True), twilio_app.app_context():
         _, person = someone_who_agreed_to_texts()
         message_id = queue_check_in(person)
-        for _ in range(3):
+        for _ in range(4):
             assert dispatch(twilio_app, fake).retrying == 1
             assert message(message_id).status is MessageStatus.QUEUED
         assert dispatch(twilio_app, fake).sent == 1
-        assert message(message_id).attempts == 4
+        assert message(message_id).attempts == 5
     assert len(fake.accepted) == 1
 
 

@@ -41,8 +41,9 @@ PERMANENT_CODES = frozenset(
     }
 )
 # Codes that are about this one request, not the number: retrying the same request cannot help.
-REQUEST_CODES = frozenset({20003, 20404, 21602, 21604, 21606, 21617, 21660})
-TRANSIENT_CODES = frozenset({20429, 20500, 20503, 30001, 30002, 30008, 30500})
+# 20003 (authentication) is ours to fix, not the message's: it waits and is retried, so a token rotation
+# loses nothing.
+TRANSIENT_CODES = frozenset({20003, 20429, 20500, 20503, 30001, 30002, 30008, 30500})
 
 
 @dataclass
@@ -62,7 +63,7 @@ def classify_rest_error(error) -> Outcome:
     status = int(getattr(error, "status", 0) or 0)
     if code in PERMANENT_CODES:
         return Outcome(PERMANENT, error_code=str(code), number_failed=True)
-    if code in TRANSIENT_CODES or status == 429 or status >= 500:
+    if code in TRANSIENT_CODES or status in (401, 429) or status >= 500:
         return Outcome(TRANSIENT, error_code=str(code or status))
     return Outcome(PERMANENT, error_code=str(code or status))
 
