@@ -225,8 +225,8 @@ def _write(result: dict, path: Path, failure_rate: float) -> None:
         f"two `advocate-app sms worker` processes (batches of {BATCH}, {THREADS} sending threads each). The fake "
         f"fails {failure_rate:.0%} of calls with a transient 503. The first worker is killed with SIGKILL once the "
         f"fake has accepted {result['kill_after']:,} messages; {result['killed_holding']} messages were marked "
-        "\"sending\" at that moment, the killed worker's among them, and the survivor looked those up at the "
-        f"provider after their {LEASE}-second lease before sending anything again."
+        f"\"sending\" at that moment, the killed worker's among them; once their {LEASE}-second lease ran out, "
+        "the survivor looked the killed worker's up at the provider before sending any of them again."
     )
     section = f"""{SECTION}
 
@@ -237,9 +237,10 @@ def _write(result: dict, path: Path, failure_rate: float) -> None:
 | messages queued | {result['messages']:,} |
 | time from start to the last message accepted | {result['elapsed']} s |
 | throughput | {result['per_second']} messages/s |
-| lost (queued, never accepted by the provider) | {result['lost']} |
+| lost (done in the outbox, never accepted by the provider) | {result['lost']} |
 | duplicated (accepted more than once) | {result['duplicated']} |
 | still waiting when the run ended | {result['still_waiting']} |
+| accepted by the provider but never queued | {result['unexpected']} |
 | send calls / of which failed transiently | {result['creates']:,} / {result['failed_calls']:,} |
 | provider look-ups for messages in doubt | {result['lookups']} |
 | outbox at the end | {outbox} |

@@ -31,8 +31,9 @@ TWILIO_CONFIG = {
 class FakeTwilio(HttpClient):
     """Answers the library like the provider's Messages API; ``script`` says how the next sends go wrong.
 
-    Script entries: ``"ok"``, ``"503"``, ``"429"``, ``"401"`` (wrong auth token), an error code such as ``21610`` (a 400 with that
-    code), ``"connect_timeout"`` (never reached us), ``"read_timeout"`` (accepted, but the answer is lost).
+    Script entries: ``"ok"``, ``"503"``, ``"429"``, ``"401"`` (wrong auth token), an error code such
+    as ``21610`` (a 400 with that code), ``"connect_timeout"`` (never reached us), ``"read_timeout"``
+    (accepted, but the answer is lost).
     """
 
     def __init__(self):

@@ -147,6 +147,22 @@ def test_a_transient_failure_is_retried_with_backoff_and_sent_once(twilio_app):
     assert len(fake.accepted) == 1
 
 
+def test_after_the_last_attempt_a_message_fails_and_the_advocate_is_told(app_factory):
+    app = app_factory(**TWILIO_CONFIG, SMS_MAX_ATTEMPTS=2)
+    factories.use(app)
+    fake = FakeTwilio()
+    fake.script = ["503", "503"]
+    with time_machine.travel(WEDNESDAY_NOON, tick=True), app.app_context():
+        _, person = someone_who_agreed_to_texts()
+        message_id = queue_check_in(person)
+        assert dispatch(app, fake).retrying == 1
+        assert dispatch(app, fake).failed == 1
+        assert (message(message_id).status, message(message_id).status_reason) == (MessageStatus.FAILED, "gave_up")
+        task = db.session.scalar(select(SmsTask).where(SmsTask.person_id == person.id))
+        assert (task.kind, task.message_id) == (TaskKind.NOT_SENT, message_id)
+    assert fake.accepted == []
+
+
 def test_backoff_doubles_with_jitter_up_to_an_hour():
     from advocate_app.sms.dispatcher import backoff_seconds
 
