@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SECTION = "## SMS dispatch"
 BATCH, THREADS, LEASE = 200, 12, 6
+RESTART_AFTER = 1.0
 
 
 def _fresh_database(admin_url: str, name: str) -> str:
@@ -166,6 +167,9 @@ def run(admin_url: str, database: str, count: int, failure_rate: float, kill_aft
                 workers[0].wait()
                 killed = True
                 killed_holding = _outbox(engine).get("sending", 0)
+                # As a process supervisor would (systemd's Restart=always, RestartSec=1), start a new one.
+                time.sleep(RESTART_AFTER)
+                workers.append(_worker(database_url, port, workdir, workdir / "worker3.log"))
             outbox = _outbox(engine)
             if not any(outbox.get(s) for s in ("queued", "held", "sending", "in_doubt")):
                 break
@@ -226,7 +230,8 @@ def _write(result: dict, path: Path, failure_rate: float) -> None:
         f"fails {failure_rate:.0%} of calls with a transient 503. The first worker is killed with SIGKILL once the "
         f"fake has accepted {result['kill_after']:,} messages; {result['killed_holding']} messages were marked "
         f"\"sending\" at that moment, the killed worker's among them; once their {LEASE}-second lease ran out, "
-        "the survivor looked the killed worker's up at the provider before sending any of them again."
+        "the other worker looked the killed worker's up at the provider before sending any of them again. As a "
+        f"process supervisor would, a new worker is started {RESTART_AFTER:.0f} s after the kill."
     )
     section = f"""{SECTION}
 
