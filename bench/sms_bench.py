@@ -230,7 +230,7 @@ def _write(result: dict, path: Path, failure_rate: float) -> None:
         f"fails {failure_rate:.0%} of calls with a transient 503. The first worker is killed with SIGKILL once the "
         f"fake has accepted {result['kill_after']:,} messages; {result['killed_holding']} messages were marked "
         f"\"sending\" at that moment, the killed worker's among them; once their {LEASE}-second lease ran out, "
-        "the other worker looked the killed worker's up at the provider before sending any of them again. As a "
+        "a live worker looked the killed worker's up at the provider before sending any of them again. As a "
         f"process supervisor would, a new worker is started {RESTART_AFTER:.0f} s after the kill."
     )
     section = f"""{SECTION}

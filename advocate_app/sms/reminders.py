@@ -159,7 +159,7 @@ def check_in_due(person: Person, today: date) -> None:
 
 
 def sweep(today: date | None = None) -> int:
-    """Queue every reminder due in the next days that is not queued yet; returns how many messages exist now."""
+    """Queue every reminder due in the next days that is not queued yet; returns how many steps and plans it saw."""
     from advocate_app.consent.models import Consent, ConsentKind
     from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, StepOwner
     from advocate_app.referrals.models import Referral, ReferralStatus

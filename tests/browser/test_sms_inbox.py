@@ -22,6 +22,8 @@ def test_a_reply_by_text_waits_in_the_advocates_inbox_until_dealt_with(page, liv
     page.goto("/people")
     alert = page.get_by_role("status").filter(has_text="1 text message to look at")
     expect(alert).to_be_visible()
+    assert_fits_the_screen(page)
+    screenshot(page, "sms-caseload-alert")
     alert.get_by_role("link", name="Sam Okafor: 1 to look at").click()
     expect(page.get_by_role("heading", name="Text messages: Sam Okafor", level=1)).to_be_visible()
     expect(page.get_by_text("Can we move Thursday? Evenings are better.")).to_be_visible()
