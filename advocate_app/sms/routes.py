@@ -128,11 +128,11 @@ def console():
 
 @bp.app_context_processor
 def _sms_inbox_counts():
-    """``sms_inbox_counts()`` in templates: open message tasks per person on the signed-in advocate's caseload."""
+    """``sms_inbox()`` in templates: (person id, name, open message tasks) on the signed-in advocate's caseload."""
 
-    def counts() -> dict[int, int]:
+    def inbox() -> list[tuple[int, str, int]]:
         if not current_user.is_authenticated or current_user.role is not Role.ADVOCATE:
-            return {}
+            return []
         return sms.open_task_counts(current_user._get_current_object())
 
-    return {"sms_inbox_counts": counts}
+    return {"sms_inbox": inbox}

@@ -253,16 +253,18 @@ def recent_messages(person_id: int, limit: int = 20) -> list[SmsMessage]:
     )
 
 
-def open_task_counts(advocate: User) -> dict[int, int]:
-    """Open message tasks per person on the advocate's caseload, in one query."""
+def open_task_counts(advocate: User) -> list[tuple[int, str, int]]:
+    """(person id, name, open message tasks) for each person on the advocate's caseload with any, in one query."""
     rows = db.session.execute(
-        select(SmsTask.person_id, func.count(SmsTask.id))
-        .join(Assignment, (Assignment.person_id == SmsTask.person_id) & (Assignment.advocate_id == advocate.id)
+        select(Person.id, Person.preferred_name, func.count(SmsTask.id))
+        .join(SmsTask, SmsTask.person_id == Person.id)
+        .join(Assignment, (Assignment.person_id == Person.id) & (Assignment.advocate_id == advocate.id)
               & Assignment.ended_at.is_(None))
         .where(SmsTask.done_at.is_(None))
-        .group_by(SmsTask.person_id)
+        .group_by(Person.id, Person.preferred_name)
+        .order_by(Person.preferred_name, Person.id)
     )
-    return {person_id: count for person_id, count in rows}
+    return [(person_id, name, count) for person_id, name, count in rows]
 
 
 def close_task(task: SmsTask, *, by: User) -> None:
