@@ -298,3 +298,36 @@ def test_two_dispatchers_on_postgresql_never_claim_the_same_message(twilio_app):
         assert {m["to"] for m in fake.accepted}.isdisjoint({m.to_number for m in locked})
         session.rollback()
         first.close()
+
+
+@pytest.mark.postgres
+def test_two_dispatchers_together_keep_to_the_daily_limit(twilio_app):
+    """A second dispatcher waits while the first claims for the same person, then counts what it sent."""
+    import threading
+
+    from advocate_app.sms.dispatcher import _one_claim_per_person_at_a_time
+
+    with time_machine.travel(WEDNESDAY_NOON, tick=True), twilio_app.app_context():
+        _, person = someone_who_agreed_to_texts()
+        ids = [queue_check_in(person, key=f"k{n}") for n in range(4)]
+        # The first dispatcher has claimed three of them and is counting for this person.
+        first_three = db.session.scalars(
+            select(SmsMessage).where(SmsMessage.id.in_(ids[:3])).with_for_update(skip_locked=True)
+        ).all()
+        _one_claim_per_person_at_a_time(first_three)
+        results = {}
+
+        def second_dispatcher():
+            with twilio_app.app_context():
+                results["counts"] = dispatch(twilio_app, FakeTwilio())
+
+        other = threading.Thread(target=second_dispatcher)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive(), "the second dispatcher waits for the first one's claim"
+        for message_row in first_three:
+            message_row.status, message_row.first_attempt_at = MessageStatus.SENDING, utcnow()
+        db.session.commit()
+        other.join(timeout=10)
+        assert (results["counts"].sent, results["counts"].held) == (0, 1)
+        assert message(ids[3]).status_reason == "daily_limit"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from advocate_app import db
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
 from advocate_app.consent.models import ConsentKind, GivenHow
+from advocate_app.db import utcnow
 from advocate_app.people import services as people
 from advocate_app.plans import outcomes
 from advocate_app.plans import services as plans
@@ -144,3 +145,25 @@ def test_staff_mobiles_are_set_from_the_command_line(app):
     assert runner.invoke(args=["sms", "staff-number", "alex@example.org", "020 7946 0000"]).exit_code != 0
     with app.app_context():
         assert sms.staff_with_number("+447700900456").id == advocate.id
+
+
+def test_a_wider_safe_window_releases_a_held_message_at_once(app, sam):
+    import time_machine
+
+    from advocate_app.sms.dispatcher import Dispatcher
+
+    with time_machine.travel(datetime(2026, 1, 14, 21, 30, tzinfo=UTC), tick=False), app.app_context():
+        message_id = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="held", to_number=SAM,
+                               language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=2),
+                               person_id=sam["person"].id).id
+        db.session.commit()
+        dispatcher = Dispatcher(app.config)
+        assert dispatcher.run_once().held == 1, "21:30 is after the window closes at 21:00"
+        person = people.load_for_edit(sam["person"].id)
+        later = {day: (time(8, 0), time(22, 30)) for day in range(7)}
+        people.update_person(person, people.PersonDetails(preferred_name="Sam", phone_e164=SAM, sms_allowed=True,
+                                                          safe_windows=later), by=sam["advocate"])
+        db.session.commit()
+        assert dispatcher.run_once().sent == 1
+        dispatcher.close()
+        assert db.session.get(SmsMessage, message_id, populate_existing=True).status is MessageStatus.SENT

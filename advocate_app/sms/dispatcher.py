@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db
@@ -130,6 +130,7 @@ class Dispatcher:
             if not batch:
                 session.rollback()
                 return []
+            _one_claim_per_person_at_a_time(batch)
             rules = _Rules.load(batch, now, self.config)
             jobs, first_tries, lookups = [], [], []
             for message in batch:
@@ -292,6 +293,23 @@ class Dispatcher:
                     message.person_id, TaskKind.NOT_SENT, message_id=message.id, detail=outcome.error_code or ""
                 )
             counts.failed += 1
+
+
+# Namespace of our advocate_app advisory locks (the two-number form: namespace, person id).
+_DAILY_LIMIT_LOCK = 7007
+
+
+def _one_claim_per_person_at_a_time(batch: list[SmsMessage]) -> None:
+    """On PostgreSQL, two dispatchers holding messages for the same person take turns to count what
+    went out today, so together they never pass the daily limit. The locks end with the claim's
+    transaction; taking them in order of id means two claims cannot wait on each other."""
+    person_ids = sorted({m.person_id for m in batch if m.person_id is not None})
+    if not person_ids or db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, id) FROM unnest(CAST(:ids AS integer[])) AS id ORDER BY id"),
+        {"space": _DAILY_LIMIT_LOCK, "ids": person_ids},
+    )
 
 
 def _known_sids(jobs: list[Job]) -> None:
