@@ -10,7 +10,7 @@ APP := $(VENV)/bin/advocate-app
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMPS := .make
 
-.PHONY: run serve test test-fast test-browser test-postgres lint setup assets translations db bench clean chromium
+.PHONY: run serve test test-fast test-browser test-postgres lint setup assets translations db bench clean chromium bench-sms
 
 run: setup db
 	$(APP) demo seed
@@ -44,6 +44,11 @@ db: setup
 # gunicorn and times the key pages at 20 concurrent clients; figures go to docs/benchmarks.md.
 bench: setup
 	$(PY) bench/run.py
+
+# 10,000 queued text messages through the twilio library to a local fake provider, two dispatchers on
+# PostgreSQL (database sms_bench, re-created), one killed mid-run; figures go to docs/benchmarks.md.
+bench-sms: setup
+	$(PY) bench/sms_bench.py
 
 # Chromium for the browser tests: Debian's package (Playwright's own download cannot be used here).
 chromium:

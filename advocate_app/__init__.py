@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.referrals import advocate_routes as _referral_advocate_routes  # noqa: F401
     from advocate_app.referrals import bp as referrals_bp
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
+    from advocate_app.sms import bp as sms_bp
+    from advocate_app.sms import routes as _sms_routes  # noqa: F401
 
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(sms_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

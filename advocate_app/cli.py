@@ -249,6 +249,9 @@ def register(app: Flask) -> None:
     from advocate_app.evidence.cli import evidence_group
 
     app.cli.add_command(evidence_group)
+    from advocate_app.sms.commands import sms_group
+
+    app.cli.add_command(sms_group)
 
 
 def _create_app():

@@ -127,6 +127,39 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "EVIDENCE_PSEUDONYM_KEY": env.get("EVIDENCE_PSEUDONYM_KEY", "")
         or ("test-evidence-pseudonym-key" if app_env == "test" else ""),
         "EVIDENCE_PSEUDONYM_KEY_FILE": env.get("EVIDENCE_PSEUDONYM_KEY_FILE", ""),
+        **_sms_settings(env),
+    }
+
+
+# Words no text message may contain: a message read over someone's shoulder must not say what it is about.
+DEFAULT_SMS_REVEALING_WORDS = (
+    "abuse,abused,abuser,violence,violent,domestic,police,refuge,shelter,advocate,advocacy,victim,survivor,"
+    "perpetrator,assault,harm,safeguarding,crime,court,injunction,support worker,case worker,caseworker,"
+    "helpline,counselling,counsellor,plan together,referral,trauma,"
+    # The same ideas in Welsh, Polish and Urdu, the other languages messages are written in.
+    "trais,cam-drin,heddlu,lloches,eiriolwr,dioddefwr,atgyfeiriad,"
+    "przemoc,przemocy,policja,policji,schronisko,ofiara,rzecznik,"
+    "تشدد,پولیس,پناہ گاہ,زیادتی,مددگار"
+)
+
+
+def _sms_settings(env: dict) -> dict:
+    """Settings of the text-message outbox and its dispatcher."""
+    words = env.get("SMS_REVEALING_WORDS", DEFAULT_SMS_REVEALING_WORDS)
+    return {
+        # Seconds the provider has to answer one request; the twilio library waits for ever without it.
+        "SMS_SEND_TIMEOUT": _int(env, "SMS_SEND_TIMEOUT", 10),
+        # A message left "sending" this long by a dispatcher that died is checked with the provider again.
+        "SMS_SENDING_LEASE": _int(env, "SMS_SENDING_LEASE", 120),
+        "SMS_MAX_ATTEMPTS": _int(env, "SMS_MAX_ATTEMPTS", 8),
+        # First wait after a transient failure, in seconds; it doubles each time (with jitter), up to an hour.
+        "SMS_RETRY_BASE": float(env.get("SMS_RETRY_BASE") or 30),
+        "SMS_BATCH_SIZE": _int(env, "SMS_BATCH_SIZE", 50),
+        "SMS_DISPATCH_THREADS": _int(env, "SMS_DISPATCH_THREADS", 4),
+        "SMS_CHECK_IN_DAYS": _int(env, "SMS_CHECK_IN_DAYS", 14),
+        "SMS_REVEALING_WORDS": tuple(w.strip().lower() for w in words.split(",") if w.strip()),
+        # Only for a local fake of the provider (tests, benchmark): where the twilio library sends requests.
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").rstrip("/"),
     }
 
 

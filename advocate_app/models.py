@@ -30,6 +30,7 @@ from advocate_app.plans.models import (
     Review,
 )
 from advocate_app.referrals.models import Referral, ReferralEvent
+from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
 
 __all__ = [
     "Assignment",
@@ -63,4 +64,9 @@ __all__ = [
     "SetupCode",
     "User",
     "UserSession",
+    "InboundSms",
+    "SmsMessage",
+    "SmsNumber",
+    "SmsTask",
+    "StaffNumber",
 ]

@@ -45,6 +45,7 @@ class Action(StrEnum):
     DIRECTORY_VIEW = "directory.view"
     EVIDENCE_VIEW = "evidence.view"
     EVIDENCE_EXPORT = "evidence.export"
+    SMS_INBOX = "sms.inbox"
 
 
 # Actions decided by role alone.
@@ -86,6 +87,7 @@ _CASELOAD_ONLY = frozenset(
         Action.OVERRIDE_REQUEST,
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
+        Action.SMS_INBOX,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.

@@ -28,6 +28,8 @@ from advocate_app.models import Base
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind
 from advocate_app.referrals import services as referrals
+from advocate_app.sms import services as sms_services
+from advocate_app.sms.models import TaskKind
 from tests import factories
 from tests.conftest import CSRF_PATTERN, _pg_url, make_test_app
 
@@ -105,10 +107,12 @@ def _build_world() -> World:
                                        step=step, note="Sam would like a call in the evening.")
     consent.record_link(sam, wally, description="harm relationship", by=world.users["coordinator"])
     consent.open_break_glass(world.users["coordinator_break_glass"], sam, "Advocate off sick; urgent safety check.")
+    sms_task = sms_services.add_task(sam.id, TaskKind.REPLY)
     world.ids = {
         "person_id": sam.id, "item_id": need.id, "goal_id": goal.id, "step_id": step.id, "plan_id": old.id,
         "consent_id": shared.id, "override_id": override.id, "user_id": bea.id, "organisation_id": orgs["A"].id,
         "service_id": service.id, "referral_id": referral.id, "reference": referral.reference,
+        "sms_task_id": sms_task.id,
     }
     db.session.commit()
     return world

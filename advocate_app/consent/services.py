@@ -117,6 +117,10 @@ def withdraw(consent: Consent, *, how: GivenHow, by: User | None, now: datetime 
     consent.withdrawn_how = how
     consent.withdrawn_by_id = by.id if by else None
     audit("consent_withdrawn", actor=by, person_id=consent.person_id, object_type="consent", object_id=consent.id)
+    if consent.kind is ConsentKind.SMS:
+        from advocate_app.sms import reminders as sms_reminders
+
+        sms_reminders.sms_consent_withdrawn(consent.person_id)
     return True
 
 

@@ -81,6 +81,9 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.contact_details_changed(person)
 
 
 def load_for_edit(person_id: int) -> Person | None:

@@ -78,6 +78,9 @@ def hold_review(
     db.session.add(review)
     db.session.flush()
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_review", object_id=review.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.review_date_changed(plan)
     return review
 
 
@@ -87,6 +90,9 @@ def set_next_review(plan: Plan, next_review_date: date, *, by: User) -> None:
         raise PlanError("archived")
     plan.next_review_date = next_review_date
     audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.review_date_changed(plan)
 
 
 def reviews(plan_id: int) -> list[Review]:

@@ -172,6 +172,9 @@ def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent
     db.session.flush()
     _changed(item, by, "created")
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_item", object_id=item.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.step_changed(item)
     return item
 
 
@@ -214,6 +217,9 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
         outcome = "edited" if outcome == "unchanged" else outcome
     if outcome != "unchanged":
         audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
+        from advocate_app.sms import reminders as sms_reminders
+
+        sms_reminders.step_changed(item)
     return outcome
 
 
@@ -268,6 +274,9 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
     item.done_at = utcnow() if done else None
     _changed(item, by, "done" if done else "not_done")
     audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.step_changed(item)
 
 
 def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:

@@ -100,6 +100,9 @@ def make_referral(
         ReferralEvent(referral_id=referral.id, status=ReferralStatus.SENT, by_id=by.id, by_role=by.role.value)
     )
     audit("referral_sent", actor=by, person_id=person.id, object_type="referral", object_id=referral.id)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.referral_made(referral)
     return referral
 
 
@@ -157,6 +160,9 @@ def change_status(
         object_id=referral.id,
     )
     _update_step(referral, by)
+    from advocate_app.sms import reminders as sms_reminders
+
+    sms_reminders.referral_answered(referral)
 
 
 def _update_step(referral: Referral, by: User) -> None:
