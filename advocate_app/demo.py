@@ -59,7 +59,7 @@ WEEKDAY_EVENINGS = {day: (time(17, 0), time(20, 0)) for day in range(5)}
 
 
 # Demo staff sign in with a code from an authenticator app set up with this key (or `advocate-app demo code`).
-DEMO_TOTP_SECRET = "PLANTOGETHERDEMOPLANTOGETHERDEMO"  # noqa: S105 # nosec B105 - demo accounts only, never in production
+DEMO_TOTP_SECRET = "PLANTOGETHERDEMOPLANTOGETHERDEMO"  # noqa: S105 # nosec B105 # demo only
 
 
 class DemoRefused(RuntimeError):

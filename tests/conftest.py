@@ -269,3 +269,14 @@ def count_queries(app, client, path: str) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     return len(statements)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many attack cases the attack tests tried (tests/attack_surface.py keeps the tally)."""
+    import sys
+
+    surface = sys.modules.get("tests.attack_surface")
+    if surface is not None and surface.TALLY:
+        terminalreporter.write_sep("-", "attack cases tried")
+        for kind, count in sorted(surface.TALLY.items()):
+            terminalreporter.write_line(f"{kind}: {count}")

@@ -91,6 +91,8 @@ def enrol_second_factor():
         return redirect(url_for("accounts.login"))
     if user.has_second_factor:
         return redirect(url_for("accounts.second_factor"))
+    if request.method == "POST" and not user.totp_secret:
+        return redirect(url_for("accounts.enrol_second_factor"))  # the key was never shown: show it first
     form = SecondFactorForm()
     refused = False
     if form.validate_on_submit():
@@ -133,6 +135,8 @@ def two_factor_setup():
     user = current_user._get_current_object()
     if user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
+    if request.method == "POST" and not user.totp_secret:
+        return redirect(url_for("accounts.two_factor_setup"))  # the key was never shown: show it first
     form = SecondFactorForm()
     refused = False
     if form.validate_on_submit():
