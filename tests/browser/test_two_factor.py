@@ -35,7 +35,9 @@ def test_new_staff_enrol_an_authenticator_app_at_first_sign_in(new_context, live
     page.locator('input[name="password"]').fill(DEMO_PASSWORD)
     page.locator('input[name="password"]').press("Enter")
     expect(page).to_have_url(re.compile(r"/login/enrol$"))
-    expect(page.get_by_role("heading", name=translate(locale, "Set up your authenticator app"), level=1)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=translate(locale, "Set up your authenticator app"), level=1)
+    ).to_be_visible()
     expect(page.get_by_role("img", name=translate(locale, "QR code for your authenticator app"))).to_be_visible()
     assert page.locator("html").get_attribute("dir") == ("rtl" if locale == "ur" else "ltr")
     assert_fits_the_screen(page)
