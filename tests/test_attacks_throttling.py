@@ -73,3 +73,23 @@ def test_a_view_that_sends_a_text_message_is_throttled_per_account_and_per_addre
     TALLY["throttling attempts"] += len(statuses)
     assert statuses == [200] * 30 + [429]  # per account, from however many addresses
     assert send_reminder.sends_sms
+
+
+def test_a_view_that_sends_a_text_message_is_throttled_per_address_across_accounts(app_factory, login):
+    app = app_factory(RATELIMIT_ENABLED=True)
+
+    @app.post("/test-only/send-reminder")
+    @login_required
+    @throttle_sms_sending
+    def send_reminder():
+        return "queued"
+
+    factories.use(app)
+    statuses = []
+    for advocate in (factories.advocate(), factories.advocate()):
+        client = app.test_client()
+        login(client, advocate)
+        token = csrf_from(client.get("/account").get_data(as_text=True))
+        statuses += [client.post("/test-only/send-reminder", data={"csrf_token": token}).status_code for _ in range(11)]
+    TALLY["throttling attempts"] += len(statuses)
+    assert statuses == [200] * 20 + [429] * 2  # 20 an hour from one address, whoever is signed in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pyotp
@@ -209,3 +210,19 @@ def test_wrong_codes_are_throttled_per_account(app_factory):
         "/login/code", data={"csrf_token": token, "code": code_now()}, environ_base={"REMOTE_ADDR": "192.0.2.7"}
     )
     assert response.status_code == 429
+
+
+def test_demo_staff_codes_come_from_the_demo_key(app):
+    from advocate_app.demo import DEMO_TOTP_SECRET
+
+    runner = app.test_cli_runner()
+    seeded = runner.invoke(args=["demo", "seed"])
+    assert DEMO_TOTP_SECRET in seeded.output
+    printed = runner.invoke(args=["demo", "code"]).output.strip()
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    assert printed in {totp.at(time.time() + drift) for drift in (-30, 0, 30)}  # a step may turn meanwhile
+
+
+def test_there_is_no_demo_code_in_production(app_factory):
+    result = app_factory(APP_ENV="production").test_cli_runner().invoke(args=["demo", "code"])
+    assert result.exit_code != 0
