@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from advocate_app.accounts import bp as accounts_bp
+    from advocate_app.accounts import mfa_routes as _mfa_routes  # noqa: F401
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
     from advocate_app.assets import bp as assets_bp
     from advocate_app.consent import bp as consent_bp

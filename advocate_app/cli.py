@@ -81,6 +81,8 @@ def users_create(role, email, display_name, organisation_name, password):
 
     if len(password) < passwords.MIN_LENGTH:
         raise click.BadParameter(f"use at least {passwords.MIN_LENGTH} characters", param_hint="--password")
+    if passwords.too_easy_to_guess(password, [email, display_name or ""]):
+        raise click.BadParameter("too easy to guess: choose three or four unrelated words", param_hint="--password")
     organisation_id = None
     if organisation_name:
         organisation_id = db.session.scalar(select(Organisation.id).where(Organisation.name == organisation_name))
@@ -117,6 +119,23 @@ def demo_seed():
     except DemoRefused as refusal:
         raise click.ClickException(str(refusal)) from refusal
     click.echo("Demo data ready." if not created else f"Demo data created: {', '.join(created)}.")
+    from advocate_app.demo import DEMO_TOTP_SECRET
+
+    click.echo(
+        f"Demo staff sign in with a code from an authenticator app set up with the key {DEMO_TOTP_SECRET} "
+        "(or run `advocate-app demo code` for the current one)."
+    )
+
+
+@demo_group.command("code")
+@with_appcontext
+def demo_code():
+    """Print the sign-in code demo staff type now (not in production)."""
+    from advocate_app.demo import current_code
+
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("There are no demo accounts in production.")
+    click.echo(current_code())
 
 
 @click.group("translations")

@@ -58,6 +58,10 @@ ORGANISATIONS = [
 WEEKDAY_EVENINGS = {day: (time(17, 0), time(20, 0)) for day in range(5)}
 
 
+# Demo staff sign in with a code from an authenticator app set up with this key (or `advocate-app demo code`).
+DEMO_TOTP_SECRET = "PLANTOGETHERDEMOPLANTOGETHERDEMO"  # noqa: S105 # nosec B105 # demo only
+
+
 class DemoRefused(RuntimeError):
     """Demo data must never be written to a production database."""
 
@@ -76,7 +80,16 @@ def _user(
         created_by=None,
     )
     accounts.set_password(user, password)
+    user.totp_secret = DEMO_TOTP_SECRET
+    user.totp_enabled_at = db.utcnow()
     return user, True
+
+
+def current_code() -> str:
+    """The code demo staff type after their passphrase right now."""
+    import pyotp
+
+    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
 
 
 def _organisation(spec: dict) -> tuple[Organisation, bool]:

@@ -1,6 +1,6 @@
 """Imports every model so that Base.metadata is complete (for Alembic and for tests)."""
 
-from advocate_app.accounts.models import Role, SetupCode, User, UserSession
+from advocate_app.accounts.models import RecoveryCode, Role, SetupCode, User, UserSession
 from advocate_app.audit.models import AuditEvent
 from advocate_app.consent.models import (
     BreakGlass,
@@ -38,6 +38,7 @@ __all__ = [
     "Consent",
     "LeadJustification",
     "PersonLink",
+    "RecoveryCode",
     "SharingOverride",
     "CheckIn",
     "Plan",

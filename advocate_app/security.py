@@ -1,10 +1,14 @@
-"""Response headers that protect people on shared or watched phones: CSP with a nonce, no caching of pages."""
+"""Response headers that protect people on shared or watched phones (CSP with a nonce, no caching of pages),
+refusal of characters no form needs, and the throttle every view that sends a text message wears."""
 
 from __future__ import annotations
 
 import secrets
 
 from flask import Flask, Response, abort, current_app, g, request
+from flask_login import current_user
+
+from advocate_app.extensions import limiter
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
@@ -64,6 +68,28 @@ def _refuse_nul_characters() -> None:
         values = [*values, *request.form.listvalues()]
     if any("\x00" in value for group in values for value in group):
         abort(400)
+
+
+# A view that makes the app send a text message costs money and can be used to pester someone: limit it
+# per address and per signed-in account.
+SMS_LIMIT_PER_ADDRESS = "20 per hour; 100 per day"
+SMS_LIMIT_PER_ACCOUNT = "30 per hour; 200 per day"
+
+
+def _account_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+
+
+def throttle_sms_sending(view):
+    """Decorate a view that sends (or queues) a text message: rate limited per address and per account.
+
+    Only POSTs count; the limits are ``SMS_LIMIT_PER_ADDRESS`` and ``SMS_LIMIT_PER_ACCOUNT``.
+    """
+    limited = limiter.limit(SMS_LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"])(
+        limiter.limit(SMS_LIMIT_PER_ADDRESS, methods=["POST"])(view)
+    )
+    limited.sends_sms = True
+    return limited
 
 
 def init_app(app: Flask) -> None:

@@ -203,9 +203,42 @@ def form_post(client, path: str, data: dict, *, token_from: str | None = None, *
     return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data}, **kwargs)
 
 
-def sign_in(client, identifier: str, password: str):
-    """Sign in through the login form; returns the response (302 on success)."""
-    return form_post(client, "/login", {"identifier": identifier, "password": password})
+def sign_in(client, identifier: str, password: str, *, second_factor: bool = True):
+    """Sign in through the login form; returns the response (302 on success).
+
+    Staff (and anyone who turned codes on) are then asked for a code from their authenticator app: unless
+    ``second_factor`` is false, the code is typed for them, and a member of staff without an app yet
+    enrols one with the key the page shows, as a person would.
+    """
+    response = form_post(client, "/login", {"identifier": identifier, "password": password})
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if not second_factor or not location.startswith(("/login/code", "/login/enrol")):
+        return response
+    return complete_second_factor(client, identifier, location)
+
+
+ENROL_KEY_PATTERN = re.compile(r'class="govuk-body app-secret"[^>]*><strong>([A-Z2-7 ]+)</strong>')
+
+
+def complete_second_factor(client, identifier: str, location: str):
+    """Type the authenticator app's code on the page the sign-in was sent to."""
+    import pyotp
+
+    from advocate_app.accounts.services import find_by_identifier
+
+    if location.startswith("/login/enrol"):
+        page = client.get("/login/enrol").get_data(as_text=True)
+        key = ENROL_KEY_PATTERN.search(page).group(1).replace(" ", "")
+        response = client.post("/login/enrol", data={"csrf_token": csrf_from(page), "code": pyotp.TOTP(key).now()})
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return client.get("/")  # past the recovery codes: the way home
+    with client.application.app_context():
+        user = find_by_identifier(identifier)
+        # A code works once; signing the same person in twice within 30 seconds stands for waiting for the next.
+        user.totp_last_counter = None
+        db.session.commit()
+        secret = user.totp_secret
+    return form_post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
 
 
 @pytest.fixture
@@ -236,3 +269,14 @@ def count_queries(app, client, path: str) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     return len(statements)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many attack cases the attack tests tried (tests/attack_surface.py keeps the tally)."""
+    import sys
+
+    surface = sys.modules.get("tests.attack_surface")
+    if surface is not None and surface.TALLY:
+        terminalreporter.write_sep("-", "attack cases tried")
+        for kind, count in sorted(surface.TALLY.items()):
+            terminalreporter.write_line(f"{kind}: {count}")

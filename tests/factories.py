@@ -14,6 +14,8 @@ from advocate_app.directory.models import Organisation, OrganisationKind
 from advocate_app.people import services as people
 
 PASSWORD = "a long test passphrase"
+# Staff made here have set up an authenticator app with this key (tests compute its codes with pyotp).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _counter = itertools.count(1)
 _app = None
 
@@ -53,6 +55,7 @@ def staff(
     name: str | None = None,
     organisation_id: int | None = None,
     password: str = PASSWORD,
+    second_factor: bool = True,
 ) -> User:
     n = next(_counter)
     if role is Role.ORG_WORKER and organisation_id is None:
@@ -65,6 +68,9 @@ def staff(
         created_by=None,
     )
     accounts.set_password(user, password)
+    if second_factor:
+        user.totp_secret = TOTP_SECRET
+        user.totp_enabled_at = db.utcnow()
     db.session.commit()
     return user
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from tests import factories
-from tests.conftest import csrf_from, form_post, sign_in
+from tests.conftest import complete_second_factor, csrf_from, form_post, sign_in
 
 
 def test_advocate_signs_in_and_lands_on_their_caseload(client, in_app):
@@ -65,6 +65,7 @@ def test_next_is_followed_only_to_a_local_path(client):
         "/login?next=//evil.example/steal",
         data={"csrf_token": csrf_from(page), "identifier": "alex@example.org", "password": factories.PASSWORD},
     )
+    response = complete_second_factor(client, "alex@example.org", response.headers["Location"])
     assert response.headers["Location"] == "/people"
 
 

@@ -31,7 +31,7 @@ from advocate_app.referrals import services as referrals
 from advocate_app.sms import services as sms_services
 from advocate_app.sms.models import TaskKind
 from tests import factories
-from tests.conftest import CSRF_PATTERN, _pg_url, make_test_app
+from tests.conftest import CSRF_PATTERN, _pg_url, make_test_app, sign_in
 
 MATRIX = Path(__file__).with_name("authorisation_matrix.csv")
 with MATRIX.open(newline="") as handle:
@@ -45,6 +45,7 @@ CHANGES_THE_WORLD = {
     ("consent.withdraw", "POST"),
     ("plans.start_new_plan", "POST"),
     ("referrals.withdraw_referral", "POST"),
+    ("accounts.reset_two_factor", "POST"),
 }
 # Rows that end the session they run in: each column signs in afresh.
 ENDS_THE_SESSION = {("accounts.logout", "POST"), ("accounts.exit_page", "GET")}
@@ -152,12 +153,7 @@ class Stage:
             client = self.app.test_client()
             if column != "anonymous":
                 user = self.world.users[column]
-                page = client.get("/login").get_data(as_text=True)
-                response = client.post("/login", data={
-                    "csrf_token": CSRF_PATTERN.search(page).group(1),
-                    "identifier": user.email or user.username,
-                    "password": factories.PASSWORD,
-                })
+                response = sign_in(client, user.email or user.username, factories.PASSWORD)
                 assert response.status_code == 302, f"{column} could not sign in"
             if fresh:
                 return client

@@ -12,7 +12,7 @@ from advocate_app.audit.models import AuditEvent
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Assignment
 from tests import factories
-from tests.conftest import form_post, sign_in
+from tests.conftest import complete_second_factor, form_post, sign_in
 
 ERROR_ID = re.compile(r'<p id="([^"]+)-error" class="govuk-error-message">')
 
@@ -86,6 +86,8 @@ def test_a_new_staff_member_sets_their_passphrase_with_the_code_and_signs_in_by_
     assert 'name="username"' not in page  # staff sign in by email
     passphrase = "harbour lights at dusk"
     response = form_post(dana_laptop, "/setup/account", {"password": passphrase, "confirm": passphrase})
+    assert response.headers["Location"] == "/login/enrol"  # staff set up an authenticator app first
+    response = complete_second_factor(dana_laptop, "dana@example.org", response.headers["Location"])
     assert response.headers["Location"] == "/referrals"
 
     form_post(dana_laptop, "/logout", {}, token_from="/referrals")

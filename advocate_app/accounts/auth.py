@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
@@ -13,6 +14,9 @@ from advocate_app.accounts import sessions
 from advocate_app.accounts.models import Role, User
 
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a session key, not a secret
+# Between the passphrase and the second factor: whose passphrase was right, when, and where to go next.
+PENDING_KEY = "mfa_pending"
+PENDING_LIFETIME_SECONDS = 300
 
 
 def _load_user(user_id: str) -> User | None:
@@ -22,6 +26,10 @@ def _load_user(user_id: str) -> User | None:
     except (TypeError, ValueError):
         return None
     if user is None or not user.active:
+        return None
+    if user.is_staff and not user.has_second_factor:
+        # Staff sessions exist only after the second factor (e.g. one begun before a coordinator's reset).
+        session.clear()
         return None
     config = current_app.config
     idle = config["SESSION_IDLE_TIMEOUT_STAFF"] if user.is_staff else config["SESSION_IDLE_TIMEOUT_INDIVIDUAL"]
@@ -59,6 +67,44 @@ def sign_in(user: User) -> None:
     session.permanent = False
     # Remember-me is never offered: a shared phone must not stay signed in.
     login_user(user, remember=False)
+
+
+def begin_second_factor(user: User, next_url: str | None) -> None:
+    """The passphrase was right: remember that (briefly) while the second factor is asked for."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url or ""}
+
+
+def pending_user() -> User | None:
+    """The user whose passphrase was right a moment ago and who still owes the second factor."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    if not isinstance(started, int) or time.time() - started > PENDING_LIFETIME_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    try:
+        user = db.session.get(User, int(pending.get("user")))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def pending_user_id() -> int | None:
+    """The id of the user owing the second factor, read without the database (for rate limits)."""
+    pending = session.get(PENDING_KEY)
+    value = pending.get("user") if isinstance(pending, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def pending_next() -> str:
+    """Where the person was going before being asked to sign in."""
+    pending = session.get(PENDING_KEY)
+    return pending.get("next", "") if isinstance(pending, dict) else ""
 
 
 def sign_out(reason: str = "logout") -> None:

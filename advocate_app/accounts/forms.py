@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
-from advocate_app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from advocate_app.accounts.passwords import MAX_LENGTH, MIN_LENGTH, too_easy_to_guess
 from advocate_app.accounts.services import CODE_LENGTH, normalise_code
 from advocate_app.forms import TOO_LONG, AppForm
 
 
+def _not_easy_to_guess(form, field):
+    """Refuse common and breached passphrases, and ones made of the person's own details."""
+    if field.errors or not field.data:
+        return
+    own = [*getattr(form, "own_words", ()), current_app.config.get("SERVICE_NAME", "")]
+    if "username" in form and form.username.data:
+        own.append(form.username.data)
+    if current_user.is_authenticated:
+        own.extend([current_user.sign_in_name, current_user.display_name])
+    if too_easy_to_guess(field.data, own):
+        raise ValidationError(
+            _l(
+                "This passphrase is too easy to guess: it is common, or made from your own details. "
+                "Try three or four unrelated words."
+            )
+        )
+
+
 def new_password_field(label):
-    """A new passphrase: long rather than complicated (no composition rules)."""
+    """A new passphrase: long rather than complicated (no composition rules), and not easy to guess."""
     return PasswordField(
         label,
         validators=[
@@ -22,6 +42,7 @@ def new_password_field(label):
                 max=MAX_LENGTH,
                 message=_l("Your passphrase must be at least %(min)d characters", min=MIN_LENGTH),
             ),
+            _not_easy_to_guess,
         ],
     )
 
@@ -99,6 +120,26 @@ class ChangePasswordForm(AppForm):
     )
     password = new_password_field(_l("New passphrase"))
     confirm = confirm_field()
+
+
+class SecondFactorForm(AppForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(message=_l("Enter the 6-digit code from your authenticator app")),
+            Length(max=32, message=TOO_LONG),
+        ],
+    )
+
+
+class TurnOffSecondFactorForm(AppForm):
+    password = PasswordField(
+        _l("Your passphrase"),
+        validators=[
+            DataRequired(message=_l("Enter your passphrase")),
+            Length(max=MAX_LENGTH, message=TOO_LONG),
+        ],
+    )
 
 
 def role_choices():

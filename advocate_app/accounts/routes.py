@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db
-from advocate_app.accounts import auth, bp, services
+from advocate_app.accounts import auth, bp, mfa, services
 from advocate_app.accounts.forms import (
     ChangePasswordForm,
     IndividualSetupForm,
@@ -57,9 +57,15 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.identifier.data, form.password.data)
         if user is not None:
+            target = request.args.get("next")
+            if mfa.needs_second_factor(user):
+                auth.begin_second_factor(user, target if is_local_path(target) else None)
+                db.session.commit()
+                return redirect(
+                    url_for("accounts.enrol_second_factor" if mfa.must_enrol(user) else "accounts.second_factor")
+                )
             auth.sign_in(user)
             db.session.commit()
-            target = request.args.get("next")
             return redirect(target if is_local_path(target) else auth.home_url_for(user))
         db.session.commit()  # keep the failed-login audit event
         form.form_errors.append(_("The email address, username or passphrase is not right"))
@@ -134,6 +140,9 @@ def setup_account():
         return redirect(url_for("accounts.setup_code"))
     for_person = setup.person_id is not None
     form = IndividualSetupForm() if for_person else StaffSetupForm()
+    if not for_person:
+        staff_user = db.session.get(User, setup.user_id)
+        form.own_words = [staff_user.email, staff_user.display_name] if staff_user else []
     if form.validate_on_submit():
         try:
             user = services.complete_setup(
@@ -148,6 +157,11 @@ def setup_account():
                 return redirect(url_for("accounts.setup_code"))
         else:
             session.pop(SETUP_SESSION_KEY, None)
+            if mfa.must_enrol(user):
+                # Staff set up an authenticator app before their first page.
+                auth.begin_second_factor(user, None)
+                db.session.commit()
+                return redirect(url_for("accounts.enrol_second_factor"))
             auth.sign_in(user)
             db.session.commit()
             flash(_("Your login is ready."), "success")
