@@ -36,7 +36,7 @@ INDIVIDUAL = "sam"  # the demo person with a login (Sam Okafor)
 TIMEOUT_MS = 10_000  # a local server answers in milliseconds; fail fast rather than hang
 
 
-_LIVE_APPS: list = []  # the live server's app, so sign_in can stand in for waiting for a fresh code
+_LIVE_APPS: list = []  # the live servers' apps, so sign_in can stand in for waiting for a fresh code
 
 
 class LiveServer:
@@ -95,7 +95,7 @@ def live_server(tmp_path_factory, _fast_password_hashing):
     with app.app_context():
         Base.metadata.create_all(db.engine())
         demo.seed(DEMO_PASSWORD)
-    _LIVE_APPS[:] = [app]
+    _LIVE_APPS.append(app)
     server = LiveServer(app)
     server.start()
     yield server
@@ -189,21 +189,28 @@ def sign_in(page, identifier: str, password: str = DEMO_PASSWORD, *, labels=None
     page.get_by_role("button", name=labels.get("submit", "Sign in"), exact=True).click()
     page.wait_for_load_state()
     if "/login/code" in page.url:
-        # Demo staff type the code their authenticator app shows (set up with the demo key).
-        page.locator('input[name="code"]').fill(_fresh_demo_code(identifier))
+        # Staff type the code their authenticator app shows.
+        page.locator('input[name="code"]').fill(_fresh_code(identifier))
         page.locator('input[name="code"]').press("Enter")
         page.wait_for_load_state()
 
 
-def _fresh_demo_code(identifier: str) -> str:
-    """The demo code now; a code works once, so a second sign-in within 30 s stands for waiting for the next."""
+def _fresh_code(identifier: str) -> str:
+    """The code the staff member's app shows now; a code works once, so a second sign-in within 30 s
+    stands for waiting for the next."""
+    import pyotp
+
     from advocate_app.accounts.services import find_by_identifier
 
-    with _LIVE_APPS[0].app_context():
-        user = find_by_identifier(identifier)
-        user.totp_last_counter = None
-        db.session.commit()
-    return demo.current_code()
+    for app in reversed(_LIVE_APPS):
+        with app.app_context():
+            user = find_by_identifier(identifier)
+            if user is None or not user.totp_secret:
+                continue
+            user.totp_last_counter = None
+            db.session.commit()
+            return pyotp.TOTP(user.totp_secret).now()
+    raise AssertionError(f"{identifier} has no authenticator app on any live server")
 
 
 def assert_fits_the_screen(page) -> None:
