@@ -506,6 +506,20 @@ def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_n
         "Area not recorded",
     ):
         assert figure in html, figure
+    # The referral loop by organisation, cell by cell: sent, accepted, declined (reasons), waiting, median
+    # days, answered by the reply date, engaged, completed, did not engage.
+    assert (
+        "<td>Harbour Housing</td><td>3</td><td>1</td><td>1 (No capacity: 1)</td><td>1</td><td>5.5</td>"
+        "<td>33%</td><td>1</td><td>1</td><td>0</td>"
+    ) in html
+    assert (
+        "<td>Money Matters</td><td>2</td><td>1</td><td>0</td><td>0</td><td>1</td><td>100%</td>"
+        "<td>0</td><td>0</td><td>1</td>"
+    ) in html
+    assert "<td>Harbour Housing</td><td>Tenancy help</td><td>3</td>" in html
+    # Unmet need by area.
+    assert "<tr><td>Housing</td><td>Southtown</td><td>1</td><td>1</td></tr>" in html
+    assert "<tr><td>Housing</td><td>Northtown</td><td>1</td><td>0</td></tr>" in html
     assert html.count('role="img"') == 5  # two distance charts, goals, answers in time, unmet need
     assert html.count("<title id=") == 5 and html.count("<desc id=") == 5
     assert html.count("<table") >= 5

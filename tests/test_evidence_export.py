@@ -301,3 +301,25 @@ def test_the_key_may_come_from_a_file_and_must_not_be_short(tmp_path):
     # Development makes one key in the instance folder and keeps it.
     made = pseudonyms.key_from({"APP_ENV": "development"}, str(tmp_path / "instance"))
     assert made == pseudonyms.key_from({"APP_ENV": "development"}, str(tmp_path / "instance"))
+
+
+def test_person_level_rows_carry_the_hand_worked_values(app, in_app):
+    _seed_people(6)
+    with in_app():
+        data = _build()
+    referral = _read(data, "referrals.csv")[0]
+    # Sent 2 February at 09:00, answered the next day, engaged on the 9th; reply asked by the 7th.
+    assert {k: referral[k] for k in ("organisation", "service", "sent_month", "status", "days_to_answer",
+                                     "answered_by_reply_date", "engaged", "completed", "did_not_engage")} == {
+        "organisation": referral["organisation"], "service": "Help", "sent_month": "2026-02", "status": "engaged",
+        "days_to_answer": "1", "answered_by_reply_date": "yes", "engaged": "yes", "completed": "no",
+        "did_not_engage": "no"}
+    entries = [r for r in _read(data, "plan_entries.csv") if r["person"] == referral["person"]]
+    assert [(r["kind"], r["domain"], r["voice"], r["goal_status"], r["step_done"]) for r in entries] == [
+        ("need", "housing", "person", "", ""), ("goal", "housing", "person", "in_progress", ""),
+        ("step", "housing", "advocate", "", "no")]
+    assert {r["month_written"] for r in entries} == {"2026-02"} and entries[2]["step_due_month"] == "2026-03"
+    checks = [(r["month"], r["score"]) for r in _read(data, "check_ins.csv") if r["person"] == referral["person"]]
+    assert checks == [("2026-02", "3"), ("2026-04", "6")]
+    [review] = [r for r in _read(data, "reviews.csv") if r["person"] == referral["person"]]
+    assert (review["due_month"], review["held_month"], review["held_on_time"]) == ("2026-03", "2026-03", "no")

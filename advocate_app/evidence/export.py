@@ -22,7 +22,6 @@ from pathlib import Path
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
-from advocate_app import db
 from advocate_app.accounts.models import Role
 from advocate_app.evidence import partnership, queries
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, describe_rows
@@ -133,14 +132,15 @@ class Export:
         return f"evidence-{month_key(self.period.first)}-to-{month_key(self.period.last)}"
 
 
-def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], set[int]]:
+def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int, str]]:
+    """The people of the export, and each one's pseudonym by record id (worked out once per person)."""
     period = scope.period
 
     plan = aliased(Plan)
     active = and_(plan.person_id == Person.id, plan.status == PlanStatus.ACTIVE)
     by_person = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.INDIVIDUAL.value)
     by_advocate = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.ADVOCATE.value)
-    rows = db.session.execute(
+    rows = queries._run(
         select(
             Person.id,
             Person.date_of_birth,
@@ -159,12 +159,12 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], set[int]
         .order_by(Person.id)
     )
     last_day = period.end.fromordinal(period.end.toordinal() - 1)
-    result, ids = [], set()
+    result, ids = [], {}
     for person_id, born, language, status, created, closed, agreed_person, agreed_advocate in rows:
-        ids.add(person_id)
+        ids[person_id] = pseudonym(key, person_id)
         result.append(
             {
-                "person": pseudonym(key, person_id),
+                "person": ids[person_id],
                 "age_band": age_band(born, last_day),
                 "language": language or "",
                 "case_status": getattr(status, "value", status),
@@ -177,16 +177,16 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], set[int]
     return result, ids
 
 
-def _check_in_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+def _check_in_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
-    rows = db.session.execute(
+    rows = queries._run(
         select(CheckIn.person_id, CheckIn.domain, CheckIn.rated_by, CheckIn.taken_on, CheckIn.score)
         .where(scope.covers(CheckIn.person_id), CheckIn.taken_on >= period.first, CheckIn.taken_on < period.end)
         .order_by(CheckIn.person_id, CheckIn.taken_on, CheckIn.id)
     )
     return [
         {
-            "person": pseudonym(key, person_id),
+            "person": ids[person_id],
             "domain": domain,
             "rated_by": rated_by.value,
             "month": month_key(taken_on),
@@ -197,11 +197,11 @@ def _check_in_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict
     ]
 
 
-def _entry_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
     parent = aliased(PlanItem)
     grandparent = aliased(PlanItem)
-    rows = db.session.execute(
+    rows = queries._run(
         select(
             Plan.person_id,
             PlanItem.kind,
@@ -231,7 +231,7 @@ def _entry_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
         is_step = ItemKind(kind) is ItemKind.STEP
         result.append(
             {
-                "person": pseudonym(key, person_id),
+                "person": ids[person_id],
                 "kind": ItemKind(kind).value,
                 "domain": domain or "",
                 "voice": voice.value,
@@ -247,9 +247,9 @@ def _entry_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
     return result
 
 
-def _review_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+def _review_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
-    rows = db.session.execute(
+    rows = queries._run(
         select(Plan.person_id, Review.due_date, Review.held_on)
         .join(Plan, Plan.id == Review.plan_id)
         .where(scope.covers(Plan.person_id), Review.held_on >= period.first, Review.held_on < period.end)
@@ -257,7 +257,7 @@ def _review_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
     )
     return [
         {
-            "person": pseudonym(key, person_id),
+            "person": ids[person_id],
             "due_month": month_key(due),
             "held_month": month_key(held),
             "held_on_time": _yes_no(held <= due) if due else "",
@@ -267,7 +267,7 @@ def _review_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
     ]
 
 
-def _referral_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict]:
+def _referral_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     reached = partnership.referral_outcomes(scope)
     result = []
     for row in partnership.referral_rows(scope):
@@ -277,7 +277,7 @@ def _referral_rows(scope: queries.Scope, key: bytes, ids: set[int]) -> list[dict
         outcomes = reached.get(referral_id, frozenset())
         result.append(
             {
-                "person": pseudonym(key, person_id),
+                "person": ids[person_id],
                 "organisation": org,
                 "service": service,
                 "urgency": urgency.value,
@@ -361,10 +361,10 @@ def build(scope: queries.Scope, key: bytes) -> Export:
     people, ids = _people_rows(scope, key)
     files = {
         "people.csv": people,
-        "check_ins.csv": _check_in_rows(scope, key, ids),
-        "plan_entries.csv": _entry_rows(scope, key, ids),
-        "reviews.csv": _review_rows(scope, key, ids),
-        "referrals.csv": _referral_rows(scope, key, ids),
+        "check_ins.csv": _check_in_rows(scope, ids),
+        "plan_entries.csv": _entry_rows(scope, ids),
+        "reviews.csv": _review_rows(scope, ids),
+        "referrals.csv": _referral_rows(scope, ids),
         "distance_travelled.csv": _distance_rows(scope),
         "referral_loop.csv": _loop_rows(scope),
         "unmet_need.csv": _unmet_rows(scope),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -36,8 +37,16 @@ def month_key(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_ZONE).date()
+        return _moment_month(value.year, value.month, value.day, value.hour, value.tzinfo)
     return f"{value.year:04d}-{value.month:02d}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _moment_month(year: int, month: int, day: int, hour: int, zone) -> str:
+    # The UK month of a moment depends only on its hour (UK offsets are whole hours): an export of
+    # hundreds of thousands of timestamps converts each hour once.
+    local = datetime(year, month, day, hour, tzinfo=zone or UTC).astimezone(LOCAL_ZONE)
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def uk_day(moment: datetime) -> date:

@@ -235,6 +235,9 @@ class CheckIn(Base):
     """How things are in one need domain, 1 (very hard) to 10 (going well), on a day."""
 
     __tablename__ = "check_in"
+    # Each person's readings per domain and rater in date order: the evidence dashboard's first-and-latest
+    # window reads them without sorting.
+    __table_args__ = (Index("ix_check_in_journey", "person_id", "domain", "rated_by", "taken_on", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
