@@ -123,6 +123,8 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
         "COMPRESS_BR_LEVEL": 5,
         "RETENTION_YEARS": _int(env, "RETENTION_YEARS", 6),
+        # `make bench` only: a signed-in floor route and a query count on every response.
+        "BENCH_ROUTES": _bool(env.get("BENCH_ROUTES")),
     }
 
 
