@@ -21,6 +21,8 @@ AXE = resource_dir("static").parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_A_AND_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENS = {"phone": {"width": 360, "height": 640}, "laptop": {"width": 1280, "height": 800}}
 LOCALES = {"en": "en-GB", "ur": "ur-PK"}
+# Right to left on a phone is worth a look after each run (test-results/screenshots/).
+SCREENSHOTS = {"caseload search", "goal", "inbox section", "accessibility statement", "my plan"}
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +103,15 @@ def report(pytestconfig):
 
 @pytest.mark.parametrize("language", list(LOCALES))
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=page_id)
-def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report):
+def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report, screenshot):
     page = signed_in(page_type.who, language).new_page()
     try:
         response = page.goto(page_type.path.format(**world))
         assert response.status == page_type.status, f"{page_type.path} answered {response.status}"
         if language == "ur":
             assert page.get_attribute("html", "dir") == "rtl", "the Urdu page is not right to left"
+            if page_type.name in SCREENSHOTS:
+                screenshot(page, f"axe-{page_id(page_type)}-ur")
         found = {}
         for screen, size in SCREENS.items():
             page.set_viewport_size(size)
