@@ -453,6 +453,9 @@ def _report(args, machine: dict, results, checks, lighthouse, loads) -> None:
                 for row in lighthouse
             ),
         ]
+    notes = Path(__file__).with_name("notes.md")
+    if notes.exists():  # what the figures led to, written by people
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     _write(Path(args.output), lines)
     print("\n".join(lines))
     if grown:
