@@ -238,7 +238,11 @@ def _lighthouse(port: int, pages: list[tuple[str, str, str | None]]) -> list[dic
     if run.returncode != 0:
         print(run.stderr[-2000:], flush=True)
         raise SystemExit("lighthouse failed")
-    return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    figures = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    for row, (_name, path, _cookie) in zip(figures, pages, strict=True):
+        if not row["url"].endswith(path):
+            raise SystemExit(f"lighthouse measured {row['url']} instead of {path}")
+    return figures
 
 
 def _serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:

@@ -4,31 +4,40 @@
 //
 // pages.json: {"base": "http://127.0.0.1:5099", "pages": [{"name": "...", "path": "/login", "cookie": "session=..."}]}
 // Chromium is CHROME_PATH (default /usr/bin/chromium), headless, without the sandbox (it runs as root in CI).
+// The signed-in pages get their session cookie set in the browser before Lighthouse loads them (Chromium
+// ignores a Cookie header passed as an extra header), and Lighthouse is told not to clear it.
 // Scores are 0–100; LCP and TBT in milliseconds; CLS unitless.
 
 import { readFileSync } from "node:fs";
-import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
+import puppeteer from "puppeteer-core";
 
 const { base, pages } = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const chrome = await chromeLauncher.launch({
-  chromePath: process.env.CHROME_PATH || "/usr/bin/chromium",
-  chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
 try {
   for (const page of pages) {
+    const tab = await browser.newPage();
+    if (page.cookie) {
+      const at = page.cookie.indexOf("=");
+      await tab.setCookie({ name: page.cookie.slice(0, at), value: page.cookie.slice(at + 1), url: base });
+    }
     const result = await lighthouse(
       base + page.path,
       {
-        port: chrome.port,
         output: "json",
         logLevel: "error",
         onlyCategories: ["performance", "accessibility"],
         formFactor: "mobile",
-        extraHeaders: page.cookie ? { Cookie: page.cookie } : undefined,
+        disableStorageReset: true,
       },
       undefined,
+      tab,
     );
+    await tab.close();
     const { categories, audits, finalDisplayedUrl } = result.lhr;
     const failed = Object.values(audits)
       .filter((audit) => audit.scoreDisplayMode === "binary" && audit.score === 0)
@@ -47,5 +56,5 @@ try {
     );
   }
 } finally {
-  await chrome.kill();
+  await browser.close();
 }
