@@ -365,6 +365,9 @@ def main() -> None:
         for name, path, cookie, _few in pages:
             load(args.port, path, cookie, args.clients, 3.0)  # warm up
             results.append((name, load(args.port, path, cookie, args.clients, args.seconds)))
+            # wrk counts only 4xx and 5xx as errors: make sure the page did not turn into a redirect to sign in.
+            if _get(args.port, path, cookie).status != 200:
+                raise SystemExit(f"{path} no longer answers 200 after the load: the figures are not of the page")
             print(name, results[-1][1], flush=True)
         lighthouse = _lighthouse(
             args.port,
