@@ -72,6 +72,10 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
 
+    from advocate_app import benchmark
+
+    benchmark.init_app(app)
+
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
@@ -111,6 +115,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(sms_bp)
+
+    from advocate_app.accessibility import bp as accessibility_bp
+
+    app.register_blueprint(accessibility_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -127,6 +127,8 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "EVIDENCE_PSEUDONYM_KEY": env.get("EVIDENCE_PSEUDONYM_KEY", "")
         or ("test-evidence-pseudonym-key" if app_env == "test" else ""),
         "EVIDENCE_PSEUDONYM_KEY_FILE": env.get("EVIDENCE_PSEUDONYM_KEY_FILE", ""),
+        # `make bench` only: a signed-in floor route and a query count on every response.
+        "BENCH_ROUTES": _bool(env.get("BENCH_ROUTES")),
         **_sms_settings(env),
     }
 

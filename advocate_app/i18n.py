@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from advocate_app.config import RTL_LANGUAGES
@@ -45,4 +45,34 @@ def init_app(app: Flask) -> None:
         app,
         locale_selector=select_locale,
         default_translation_directories=str(resource_dir("translations")),
+    )
+    install_quick_gettext(app)
+
+
+def _catalogue():
+    """The translations for the locale in force, looked up once per request and locale.
+
+    Flask-Babel looks the catalogue up afresh for every message, which costs more than rendering a
+    row of a list. ``force_locale`` swaps the locale object, so a block in another language still gets
+    its own catalogue.
+    """
+    if not g:
+        return get_translations()
+    locale = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
+    cached = getattr(g, "_app_catalogue", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._app_catalogue = (get_locale(), translations)
+    return translations
+
+
+def install_quick_gettext(app: Flask) -> None:
+    """Templates translate through ``_catalogue`` (the same messages as Flask-Babel's, found faster)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import Select, false, select
 
 from advocate_app import db
@@ -101,16 +101,23 @@ def _on_caseload_clause(user: User):
 
 
 def is_on_caseload(user: User, person_id: int) -> bool:
-    """True when ``user`` currently advocates for the person."""
-    return bool(
-        db.session.scalar(
-            select(Assignment.id).where(
-                Assignment.person_id == person_id,
-                Assignment.advocate_id == user.id,
-                Assignment.ended_at.is_(None),
+    """True when ``user`` currently advocates for the person.
+
+    Asked once per request and person: a page asks it for every link it offers.
+    """
+    key = (user.id, person_id)
+    known = g.setdefault("_on_caseload", {}) if has_request_context() else {}
+    if key not in known:
+        known[key] = bool(
+            db.session.scalar(
+                select(Assignment.id).where(
+                    Assignment.person_id == person_id,
+                    Assignment.advocate_id == user.id,
+                    Assignment.ended_at.is_(None),
+                )
             )
         )
-    )
+    return known[key]
 
 
 def shared_categories(user: User, person: Person):

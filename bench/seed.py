@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from advocate_app import db
 from advocate_app.accounts import passwords
@@ -15,7 +15,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Assignment, Person
-from advocate_app.plans.models import Plan, PlanItem
+from advocate_app.plans.models import Plan, PlanItem, PlanLook
 from advocate_app.referrals.models import Referral, ReferralEvent
 
 PASSWORD = "benchmark passphrase"  # noqa: S105 - the made-up accounts of a throwaway database
@@ -27,7 +27,83 @@ def _rows(model, rows: list[dict], chunk: int = 5000) -> None:
         db.session.execute(insert(model), rows[start : start + chunk])
 
 
-def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20_000) -> dict:
+_OPTIONAL = ("topic", "domain", "priority", "parent_id", "goal_status", "target_date", "owner", "due_date", "done_at")
+
+
+def _entry(plan_id: int, kind: str, author: int, now, k: int, **fields) -> dict:
+    return {
+        "plan_id": plan_id,
+        "kind": kind,
+        "text": f"{kind.title()} {k}: what we agreed, in a sentence or two of plain words",
+        "voice": "person" if k % 2 else "advocate",
+        "author_id": author,
+        "author_role": "advocate",
+        "changed_version": 1 + k,
+        "changed_by_id": author,
+        "changed_by_role": "advocate",
+        "created_at": now,
+        "changed_at": now,
+        **dict.fromkeys(_OPTIONAL),
+        **fields,
+    }
+
+
+def _plan_entries(plan_of: dict, shape: dict, lead: dict, rng, now, today) -> None:
+    """Every plan's entries, in three passes (needs and "about me", goals under needs, steps under goals)."""
+    topics = ["matters", "strengths", "helped", "supports"]
+    top = []
+    for pid, (about, needs, _goals, _steps) in shape.items():
+        plan = plan_of[pid]
+        top += [_entry(plan, "about", lead[pid], now, k, topic=topics[k]) for k in range(about)]
+        top += [
+            _entry(plan, "need", lead[pid], now, k, domain=DOMAINS[k % len(DOMAINS)], priority=1 + k % 3)
+            for k in range(needs)
+        ]
+    _rows(PlanItem, top)
+    needs_of: dict[int, list[int]] = {}
+    for plan, item in db.session.execute(select(PlanItem.plan_id, PlanItem.id).where(PlanItem.kind == "need")):
+        needs_of.setdefault(plan, []).append(item)
+    goal_rows = []
+    for pid, (_about, _needs, goals, _steps) in shape.items():
+        plan = plan_of[pid]
+        goal_rows += [
+            _entry(
+                plan,
+                "goal",
+                lead[pid],
+                now,
+                k,
+                parent_id=needs_of[plan][k % len(needs_of[plan])],
+                goal_status="in_progress",
+                target_date=today + timedelta(days=30 + k),
+            )
+            for k in range(goals)
+        ]
+    _rows(PlanItem, goal_rows)
+    goals_of: dict[int, list[int]] = {}
+    for plan, item in db.session.execute(select(PlanItem.plan_id, PlanItem.id).where(PlanItem.kind == "goal")):
+        goals_of.setdefault(plan, []).append(item)
+    step_rows = []
+    for pid, (_about, _needs, _goals, steps) in shape.items():
+        plan = plan_of[pid]
+        step_rows += [
+            _entry(
+                plan,
+                "step",
+                lead[pid],
+                now,
+                k,
+                parent_id=goals_of[plan][k % len(goals_of[plan])],
+                owner=("me", "advocate", "organisation")[k % 3],
+                due_date=today + timedelta(days=rng.randint(-10, 40)),
+                done_at=now if k % 4 == 0 else None,
+            )
+            for k in range(steps)
+        ]
+    _rows(PlanItem, step_rows)
+
+
+def seed(people: int = 10_000, referrals: int = 20_000) -> dict:
     """Fill an empty database; returns the ids the load generator needs."""
     rng = random.Random(2026)  # noqa: S311 - spreads dates, not a secret
     now = utcnow()
@@ -46,7 +122,7 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
                 "updated_at": now,
                 "last_confirmed_at": now,
             }
-            for n in range(50)
+            for n in range(51)
         ],
     )
     organisation_ids = list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
@@ -68,7 +144,7 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
                 "last_confirmed_at": now,
             }
             for org in organisation_ids
-            for k in range(2)
+            for k in range(2 if org != organisation_ids[-1] else 1)
         ],
     )
     service_rows = db.session.execute(select(Service.id, Service.organisation_id).order_by(Service.id)).all()
@@ -96,8 +172,17 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
             "created_at": now,
         }
     )
+    # A worker at a small organisation with a single referral: the inbox's queries are compared with theirs.
+    staff.append({**staff[-1], "email": "worker-small@bench.example", "organisation_id": organisation_ids[-1]})
+    # An advocate with one person: the caseload's queries are compared with theirs.
+    staff.append({**staff[0], "email": "advocate-small@bench.example", "display_name": "Advocate small"})
     _rows(User, staff)
-    advocate_ids = list(db.session.scalars(select(User.id).where(User.role == Role.ADVOCATE).order_by(User.id)))
+    small_advocate = db.session.scalar(select(User.id).where(User.email == "advocate-small@bench.example"))
+    advocate_ids = list(
+        db.session.scalars(
+            select(User.id).where(User.role == Role.ADVOCATE, User.id != small_advocate).order_by(User.id)
+        )
+    )
 
     _rows(
         Person,
@@ -123,6 +208,7 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
         pid: advocate_ids[i // 200] if i < 600 else advocate_ids[3 + i % (len(advocate_ids) - 3)]
         for i, pid in enumerate(person_ids)
     }
+    lead[person_ids[-1]] = small_advocate
     _rows(
         Assignment,
         [{"person_id": pid, "advocate_id": aid, "is_lead": True, "created_at": now} for pid, aid in lead.items()],
@@ -145,88 +231,36 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
     _rows(
         Plan,
         [
-            {"person_id": pid, "status": "active", "version": entries_per_person, "created_at": now}
+            {
+                "person_id": pid,
+                "status": "active",
+                "version": 200,
+                "next_review_date": today + timedelta(days=rng.randint(-20, 60)),
+                "created_at": now,
+            }
             for pid in person_ids
         ],
     )
     plan_of = dict(db.session.execute(select(Plan.person_id, Plan.id)).all())
-    big_person = person_ids[1]  # a plan with 30 goals and 100 steps
-    items = []
-    for pid in person_ids:
-        count = 130 if pid == big_person else entries_per_person
-        for k in range(count):
-            items.append(
-                {
-                    "plan_id": plan_of[pid],
-                    "kind": "need",
-                    "domain": DOMAINS[k % len(DOMAINS)],
-                    "priority": 2,
-                    "text": f"Need {k}",
-                    "voice": "person",
-                    "author_id": lead[pid],
-                    "author_role": "advocate",
-                    "changed_version": k,
-                    "changed_by_id": lead[pid],
-                    "changed_by_role": "advocate",
-                    "created_at": now,
-                    "changed_at": now,
-                }
-            )
-    _rows(PlanItem, items)
-    # Goals and steps under the big plan's needs.
-    needs = list(db.session.scalars(select(PlanItem.id).where(PlanItem.plan_id == plan_of[big_person]).limit(30)))
-    _rows(
-        PlanItem,
-        [
-            {
-                "plan_id": plan_of[big_person],
-                "kind": "goal",
-                "parent_id": need,
-                "text": f"Goal {k}",
-                "voice": "advocate",
-                "goal_status": "in_progress",
-                "author_id": lead[big_person],
-                "author_role": "advocate",
-                "changed_version": 1,
-                "changed_by_id": lead[big_person],
-                "changed_by_role": "advocate",
-                "created_at": now,
-                "changed_at": now,
-            }
-            for k, need in enumerate(needs)
-        ],
-    )
-    goals = list(
-        db.session.scalars(select(PlanItem.id).where(PlanItem.plan_id == plan_of[big_person], PlanItem.kind == "goal"))
-    )
-    _rows(
-        PlanItem,
-        [
-            {
-                "plan_id": plan_of[big_person],
-                "kind": "step",
-                "parent_id": goals[k % len(goals)],
-                "text": f"Step {k}",
-                "voice": "advocate",
-                "owner": "me",
-                "due_date": today + timedelta(days=k),
-                "author_id": lead[big_person],
-                "author_role": "advocate",
-                "changed_version": 1,
-                "changed_by_id": lead[big_person],
-                "changed_by_role": "advocate",
-                "created_at": now,
-                "changed_at": now,
-            }
-            for k in range(100)
-        ],
-    )
+    big_person = person_ids[1]  # 4 "about me" answers, 12 needs, 30 goals and 100 steps
+    shape = {pid: (4, 4, 6, 6) for pid in person_ids}  # about, needs, goals, steps: 20 entries
+    shape[big_person] = (4, 12, 30, 100)
+    _plan_entries(plan_of, shape, lead, rng, now, today)
 
     # Referrals: 500 to the worker's organisation, the rest spread.
     first_org_services = [sid for sid, org in service_rows if org == organisation_ids[0]]
+    spread = [(sid, org) for sid, org in service_rows if org not in (organisation_ids[0], organisation_ids[-1])]
+    small_service = next(sid for sid, org in service_rows if org == organisation_ids[-1])
+    statuses = ("sent", "sent", "sent", "accepted", "completed")
     referral_rows = []
     for k in range(referrals):
-        sid, org = (first_org_services[k % 2], organisation_ids[0]) if k < 500 else service_rows[k % len(service_rows)]
+        if k < 500:
+            sid, org = first_org_services[k % 2], organisation_ids[0]
+        elif k == 500:
+            sid, org = small_service, organisation_ids[-1]
+        else:
+            sid, org = spread[k % len(spread)]
+        status = statuses[k % len(statuses)]
         referral_rows.append(
             {
                 "reference": f"B{k:05d}",
@@ -239,16 +273,19 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
                 "urgency": "routine",
                 "decline_text": "",
                 "respond_by": today + timedelta(days=rng.randint(-5, 10)),
-                "status": "sent",
+                "status": status,
+                "responded_at": None if status == "sent" else now,
                 "created_at": now,
                 "updated_at": now,
             }
         )
     _rows(Referral, referral_rows)
-    ids = list(db.session.scalars(select(Referral.id)))
     _rows(
         ReferralEvent,
-        [{"referral_id": rid, "status": "sent", "note": "", "by_role": "advocate", "at": now} for rid in ids],
+        [
+            {"referral_id": rid, "status": status, "note": "", "by_role": "advocate", "at": now}
+            for rid, status in db.session.execute(select(Referral.id, Referral.status))
+        ],
     )
     # The worker's organisation may see people 0..499 (their names show in the inbox).
     _rows(
@@ -270,10 +307,25 @@ def seed(people: int = 10_000, entries_per_person: int = 20, referrals: int = 20
             for k in range(500)
         ],
     )
+    # The advocate has looked at half of their people's plans since the seed: the rest show changes.
+    _rows(
+        PlanLook,
+        [
+            {"plan_id": plan_of[pid], "user_id": aid, "version": 10, "looked_at": now}
+            for pid, aid in lead.items()
+            if aid == advocate_ids[0] and pid % 2
+        ],
+    )
     db.session.commit()
+    # Fresh statistics, as a live database has: the planner guesses badly on tables it has never analysed.
+    with db.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
     return {
         "advocate": "advocate0@bench.example",
         "worker": "worker@bench.example",
+        "small_advocate": "advocate-small@bench.example",
+        "small_worker": "worker-small@bench.example",
+        "small_plan_person": person_ids[2],
         "person": "person0",
         "big_plan_person": big_person,
         "password": PASSWORD,

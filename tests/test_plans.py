@@ -185,12 +185,16 @@ def test_both_agree_and_later_changes_by_the_other_are_highlighted(client, new_c
     caseload = visit.get("/people").get_data(as_text=True)
     assert "1 change in the plan since you last looked" in caseload
     page = visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
-    marked = re.search(rf'id="item-{step_id}"', page)
-    assert marked and "app-highlight" in page[marked.start() - 120 : marked.start()]
-    assert "Changed since you last looked" in page
+    # The plan counts the changed step under its goal; the goal's page marks it.
+    assert "1 entry has changed since you last looked" in page and "1 changed since you last looked" in page
     assert "It has changed since then." in page
+    goal_link = re.search(r'href="(/people/\d+/plan/goals/\d+\?since=\d+)"', page).group(1)
+    goal_page = visit.get(goal_link.replace("&amp;", "&")).get_data(as_text=True)
+    marked = re.search(rf'id="item-{step_id}"', goal_page)
+    assert marked and "app-highlight" in goal_page[marked.start() - 120 : marked.start()]
+    assert "Changed since you last looked" in goal_page
     # Seen now: the next look is quiet.
-    assert "Changed since you last looked" not in visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    assert "since you last looked" not in visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
     assert "since you last looked" not in visit.get("/people").get_data(as_text=True)
 
 

@@ -96,7 +96,7 @@ def jo(app, in_app):
         housing = _service(harbour, "Housing advice")
         step = _step(jo, alex)
         other = _service(elsewhere, "Tenancy rescue")
-        ids = {"housing": housing.id, "step": step.id, "other": other.id}
+        ids = {"housing": housing.id, "step": step.id, "goal": step.parent_id, "other": other.id}
     return {
         "alex": alex,
         "jo": jo,
@@ -125,7 +125,9 @@ def _ticked_choices(html: str) -> set[str]:
 def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client, login, jo, in_app):
     login(client, jo["alex"])
     plan = client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True)
-    assert f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}" in plan and "Refer to a service" in plan
+    assert f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}" in plan
+    goal = client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True)
+    assert f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}" in goal and "Refer to a service" in goal
 
     found = client.get(f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}").get_data(as_text=True)
     assert "Housing advice" in found and "Harbour Housing Advice" in found
@@ -139,7 +141,8 @@ def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client,
         client, _new_path(jo), {"categories": ["needs", "plan"], "urgency": "soon", "note": "Evening calls are best."}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/people/{jo['jo'].id}/plan#item-{jo['step']}")
+    goal_page = f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}"
+    assert response.headers["Location"].endswith(f"{goal_page}#item-{jo['step']}")
     with in_app():
         referral = db.session.scalar(select(Referral))
         assert referral.category_set == {"needs", "plan"} and referral.urgency.value == "soon"
@@ -151,7 +154,7 @@ def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client,
         ).first()
         assert last.fields["owner"] == "organisation" and last.fields["owner_detail"] == "Housing advice"
 
-    plan = client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True)
+    plan = client.get(goal_page).get_data(as_text=True)
     assert "Housing advice (Harbour Housing Advice) is looking at it: they aim to reply by" in plan
 
 
@@ -222,8 +225,8 @@ def test_jo_sees_their_referrals_in_plain_words_and_never_the_notes(client, new_
     assert "Housing advice (Harbour Housing Advice) has accepted — they will contact you." in mine
     assert "could not take this on. Your advocate will talk to you about other places." in mine
     assert "Withdraw" not in mine and "Another reason" not in mine
-    own_plan = client.get("/me").get_data(as_text=True)
-    assert "has accepted — they will contact you." in own_plan and "Refer to a service" not in own_plan
+    own_goal = client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True)
+    assert "has accepted — they will contact you." in own_goal and "Refer to a service" not in own_goal
     assert f"/people/{jo['jo'].id}/referrals" in client.get("/me").get_data(as_text=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
+from advocate_app.paging import requested_page
 from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Assignment, Person, PersonStatus
@@ -65,10 +66,13 @@ def _fill_form(form: PersonForm, person: Person) -> None:
 @bp.get("/people")
 @roles_required(Role.ADVOCATE)
 def caseload():
+    """The advocate's people, 25 at a time, by name; ``?q=`` finds names containing the words typed."""
     me = current_user._get_current_object()
-    rows = services.caseload(me, today=local_today())
-    unseen = plan_services.unseen_changes(me, [row.person.id for row in rows])
-    return render_template("people/caseload.html", rows=rows, unseen=unseen)
+    shown = services.caseload_page(
+        me, today=local_today(), search=request.args.get("q", "")[:100], page=requested_page()
+    )
+    unseen = plan_services.unseen_changes(me, [row.person.id for row in shown.rows])
+    return render_template("people/caseload.html", caseload=shown, rows=shown.rows, unseen=unseen)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
+from advocate_app.paging import PAGE_SIZE, Page, page_of
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
 
 _code_word_hasher = PasswordHasher()
@@ -209,6 +210,105 @@ def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
         )
         for person, is_lead, has_login, review_date, steps, referrals in db.session.execute(query)
     ]
+
+
+@dataclass
+class CaseloadPage:
+    """One page of an advocate's caseload, with the figures the page shows above it."""
+
+    rows: list[CaseloadRow]
+    page: Page
+    search: str
+    # Over the whole caseload, not only this page: referrals still waiting past their reply date.
+    waiting_referrals: int
+
+
+def _name_matches(search: str):
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Person.preferred_name.ilike(f"%{escaped}%", escape="\\")
+
+
+def caseload_page(
+    advocate: User, *, today: date, search: str = "", page: int = 1, size: int = PAGE_SIZE
+) -> CaseloadPage:
+    """A page of the advocate's people (by name, optionally only names containing ``search``) with what
+    needs attention, in three queries whatever the caseload or page size."""
+    from advocate_app import policy
+    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+    from advocate_app.referrals.models import Referral, ReferralStatus
+
+    mine = policy.visible_people(advocate).with_only_columns(Person.id)
+    search = search.strip()
+    if search:
+        mine = mine.where(_name_matches(search))
+    waiting = (
+        select(func.count(Referral.id))
+        .where(
+            Referral.person_id.in_(policy.visible_people(advocate).with_only_columns(Person.id)),
+            Referral.status == ReferralStatus.SENT,
+            Referral.respond_by < today,
+        )
+        .scalar_subquery()
+    )
+    total, waiting_referrals = db.session.execute(
+        select(select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting)
+    ).one()
+    shown = page_of(total, page, size)
+    on_page = (
+        mine.order_by(Person.preferred_name, Person.id).limit(shown.size).offset(shown.offset).subquery()
+    )
+    overdue_steps = (
+        select(func.count(PlanItem.id))
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(
+            Plan.person_id == Person.id,
+            Plan.status == PlanStatus.ACTIVE,
+            PlanItem.kind == ItemKind.STEP,
+            PlanItem.done_at.is_(None),
+            PlanItem.due_date < today,
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    overdue_referrals = (
+        select(func.count(Referral.id))
+        .where(Referral.person_id == Person.id, Referral.status == ReferralStatus.SENT, Referral.respond_by < today)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Person,
+            Assignment.is_lead,
+            User.id.is_not(None).label("has_login"),
+            Plan.next_review_date,
+            overdue_steps.label("overdue_steps"),
+            overdue_referrals.label("overdue_referrals"),
+        )
+        .join(on_page, on_page.c.id == Person.id)
+        .join(
+            Assignment,
+            (Assignment.person_id == Person.id)
+            & (Assignment.advocate_id == advocate.id)
+            & Assignment.ended_at.is_(None),
+        )
+        .outerjoin(User, User.person_id == Person.id)
+        .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
+        .order_by(Person.preferred_name, Person.id)
+    )
+    rows = [
+        CaseloadRow(
+            person=person,
+            is_lead=is_lead,
+            has_login=has_login,
+            next_review_date=review_date,
+            overdue_steps=steps or 0,
+            review_overdue=review_date is not None and review_date < today,
+            overdue_referrals=referrals or 0,
+        )
+        for person, is_lead, has_login, review_date, steps, referrals in db.session.execute(query)
+    ]
+    return CaseloadPage(rows=rows, page=shown, search=search, waiting_referrals=waiting_referrals or 0)
 
 
 def close_case(person: Person, *, by: User) -> None:

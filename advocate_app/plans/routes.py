@@ -14,6 +14,7 @@ from advocate_app import db, policy
 from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
+from advocate_app.clock import local_today
 from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, services
 from advocate_app.plans.forms import (
@@ -46,6 +47,13 @@ def plan_url(person: Person, anchor: str | None = None) -> str:
     return url_for("plans.plan", person_id=person.id, _anchor=anchor)
 
 
+def entry_url(person: Person, item: PlanItem) -> str:
+    """Where an entry is shown: a step on its goal's page, anything else on the plan page."""
+    if item.kind is ItemKind.STEP and item.parent_id is not None:
+        return url_for("plans.goal", person_id=person.id, item_id=item.parent_id, _anchor=f"item-{item.id}")
+    return plan_url(person, f"item-{item.id}")
+
+
 def _me():
     return current_user._get_current_object()
 
@@ -68,21 +76,28 @@ def _fields(form, **extra) -> services.ItemFields:
 
 def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     """The plan page for the person or their advocate (marked as seen by them), or for a coordinator who broke
-    the glass: they only read, so nothing is marked and no control to change anything is shown."""
+    the glass: they only read, so nothing is marked and no control to change anything is shown.
+
+    Steps are summarised under each goal (how many, done, overdue, new) and listed on the goal's own page,
+    so the page stays small and quick however long the plan grows.
+    """
     me = _me()
     reads_only = me.role is Role.COORDINATOR
     plan = read_only_plan or services.active_plan(person.id)
     items: list[PlanItem] = []
     new_ids: set[int] = set()
     agreements = {}
+    baseline = None
+    summaries: dict[int, services.StepSummary] = {}
     if plan is not None:
-        plan = services.load_plan(plan.id)
+        plan = services.load_outline(plan.id)
         items = plan.items
         if plan.status is PlanStatus.ACTIVE and not reads_only:
             previous = services.record_look(plan, me)
             baseline = services.baseline_for(plan, me, previous)
             new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
         agreements = services.latest_agreements(plan.id)
+        summaries = services.step_summaries(plan.id, today=local_today(), since=baseline, reader=me)
     # Also when there is no plan yet: the view's audit event must be kept.
     db.session.commit()
     has_login = access.person_has_login(person.id)
@@ -92,12 +107,6 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         if item.parent_id is not None:
             children[item.parent_id].append(item)
     needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
-    may_refer = (
-        not reads_only
-        and plan is not None
-        and plan.status is PlanStatus.ACTIVE
-        and policy.can(me, Action.REFERRAL_MAKE, person)
-    )
     return render_template(
         "plans/plan.html",
         person=person,
@@ -109,26 +118,86 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         needs=needs,
         children=children,
         new_ids=new_ids,
+        new_count=len(new_ids) + sum(summary.changed for summary in summaries.values()),
+        baseline=baseline,
+        step_summaries=summaries,
+        comment_counts=services.comment_counts([item.id for item in items]),
         agreements=agreements,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=PRIORITY_LABELS,
         goal_status_labels=GOAL_STATUS_LABELS,
-        owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_start=policy.can(me, Action.PLAN_START, person),
-        may_refer=may_refer,
-        step_referrals=_referrals_by_step(plan) if plan is not None else {},
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else _more_links(person, me),
     )
 
 
-def _referrals_by_step(plan: Plan) -> dict[int, list]:
-    """The referrals made from each step of the plan, oldest first, in one query whatever the number of steps."""
+def _may_refer(me, person: Person, plan: Plan) -> bool:
+    return me.role is not Role.COORDINATOR and plan.status is PlanStatus.ACTIVE and policy.can(
+        me, Action.REFERRAL_MAKE, person
+    )
+
+
+@bp.get("/people/<int:person_id>/plan/goals/<int:item_id>")
+@roles_required(*STAFF_AND_PERSON, Role.COORDINATOR)
+def goal(person_id: int, item_id: int):
+    """One goal and its steps: ticking them off, who does them, and the referrals made from them.
+
+    ``?since=`` is the plan version the reader had seen before opening the plan, so the steps changed
+    after it are marked here as they were counted on the plan page.
+    """
+    me = _me()
+    person = access.person_for(person_id)
+    entry = services.load_item(item_id)
+    if entry is None or entry.kind is not ItemKind.GOAL or entry.plan.person_id != person.id:
+        abort(404)
+    if me.role in (Role.ADVOCATE, Role.COORDINATOR):
+        audit("view", actor=me, person_id=person.id, object_type="plan_item", object_id=entry.id)
+    db.session.commit()
+    plan = entry.plan
+    reads_only = me.role is Role.COORDINATOR
+    steps = services.load_steps(entry)
+    since = request.args.get("since", type=int)
+    has_login = access.person_has_login(person.id)
+    new_ids = (
+        {s.id for s in steps if s.changed_version > since and s.changed_by_id != me.id}
+        if since is not None and not reads_only
+        else set()
+    )
+    return render_template(
+        "plans/goal.html",
+        person=person,
+        plan=plan,
+        goal=entry,
+        need=db.session.get(PlanItem, entry.parent_id) if entry.parent_id else None,
+        steps=steps,
+        read_only=reads_only or plan.status is not PlanStatus.ACTIVE,
+        break_glass=reads_only,
+        new_ids=new_ids,
+        comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+        deciders=set()
+        if reads_only
+        else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
+        goal_status_labels=GOAL_STATUS_LABELS,
+        owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
+        is_person=me.role is Role.INDIVIDUAL,
+        may_refer=_may_refer(me, person, plan),
+        step_referrals=_referrals_by_step([s.id for s in steps]),
+        back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
+            "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
+        ),
+    )
+
+
+def _referrals_by_step(step_ids: list[int]) -> dict[int, list]:
+    """The referrals made from each of these steps, oldest first, in one query whatever the number of steps."""
+    if not step_ids:
+        return {}
     rows = db.session.scalars(
         select(Referral)
-        .where(Referral.step_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id)))
+        .where(Referral.step_id.in_(step_ids))
         .options(joinedload(Referral.service), joinedload(Referral.organisation))
         .order_by(Referral.created_at, Referral.id)
     )
@@ -221,7 +290,7 @@ def about(person_id: int, topic: str):
             outcome = services.edit_item(item, _fields(form), by=_me())
         db.session.commit()
         _flash_outcome(outcome)
-        return redirect(plan_url(person, f"item-{item.id}"))
+        return redirect(entry_url(person, item))
     if not form.is_submitted() and existing is not None:
         form.text.data = existing.text
     return render_template(
@@ -257,7 +326,7 @@ def new_need(person_id: int):
         )
         db.session.commit()
         _flash_outcome("added")
-        return redirect(plan_url(person, f"item-{item.id}"))
+        return redirect(entry_url(person, item))
     return render_template(
         "plans/item_form.html", form=form, person=person, heading=_("Add a need"), back=plan_url(person)
     )
@@ -273,14 +342,16 @@ def _add_under(person_id: int, item_id: int, *, kind: ItemKind, form, heading: s
         item = services.add_item(parent.plan, kind, _fields(form, **extra(form)), by=_me(), parent=parent)
         db.session.commit()
         _flash_outcome("added")
-        return redirect(plan_url(person, f"item-{item.id}"))
+        return redirect(entry_url(person, item))
     return render_template(
         "plans/item_form.html",
         form=form,
         person=person,
         heading=heading,
         parent=parent,
-        back=plan_url(person, f"item-{parent.id}"),
+        back=url_for("plans.goal", person_id=person.id, item_id=parent.id)
+        if kind is ItemKind.STEP
+        else entry_url(person, parent),
         new=True,
     )
 
@@ -357,7 +428,7 @@ def edit_item(person_id: int, item_id: int):
         outcome = services.edit_item(item, services.ItemFields(text=form.text.data, **extra), by=_me())
         db.session.commit()
         _flash_outcome(outcome)
-        return redirect(plan_url(person, f"item-{item.id}"))
+        return redirect(entry_url(person, item))
     if not form.is_submitted():
         _fill(form, item)
     writes_own_words = services.voice_of(_me()) is item.voice
@@ -367,7 +438,7 @@ def edit_item(person_id: int, item_id: int):
         person=person,
         item=item,
         heading=_("Change this entry"),
-        back=plan_url(person, f"item-{item.id}"),
+        back=entry_url(person, item),
         suggesting=not writes_own_words,
     )
 
@@ -402,7 +473,7 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
         person=person,
         item=entry,
         form=form,
-        back=plan_url(person, f"item-{entry.id}"),
+        back=entry_url(person, entry),
         revision_actions={key: label() for key, label in REVISION_ACTIONS.items()},
     )
 
@@ -429,7 +500,7 @@ def decide(person_id: int, item_id: int):
     choice = request.form.get("decision")
     if choice not in ("accept", "keep") or entry.proposed_text is None:
         flash(_("There is no suggested wording to decide on."))
-        return redirect(plan_url(person, f"item-{entry.id}"))
+        return redirect(entry_url(person, entry))
     try:
         services.decide_proposal(
             entry, accept=choice == "accept", by=_me(), person_has_login=access.person_has_login(person.id)
@@ -440,7 +511,7 @@ def decide(person_id: int, item_id: int):
     flash(
         _("The new wording is now in the plan.") if choice == "accept" else _("The original wording stays."), "success"
     )
-    return redirect(plan_url(person, f"item-{entry.id}"))
+    return redirect(entry_url(person, entry))
 
 
 @bp.post("/people/<int:person_id>/plan/items/<int:item_id>/done")
@@ -451,7 +522,7 @@ def step_done(person_id: int, item_id: int):
     services.set_step_done(entry, request.form.get("done") == "1", by=_me())
     db.session.commit()
     flash(_("Step marked as done.") if entry.is_done else _("Step marked as not done."), "success")
-    return redirect(plan_url(person, f"item-{entry.id}"))
+    return redirect(entry_url(person, entry))
 
 
 @bp.post("/people/<int:person_id>/plan/agree")

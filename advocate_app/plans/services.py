@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -407,3 +407,78 @@ def unseen_changes(user: User, person_ids: list[int] | None = None) -> dict[int,
     if person_ids is not None:
         query = query.where(Plan.person_id.in_(person_ids))
     return dict(db.session.execute(query).all())
+
+
+def load_outline(plan_id: int) -> Plan:
+    """A plan with its "about me" answers, needs and goals (not the steps: those are on each goal's page),
+    their writers loaded in a fixed number of queries."""
+    return db.session.scalar(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.items.and_(PlanItem.kind != ItemKind.STEP)).options(
+                joinedload(PlanItem.author),
+                joinedload(PlanItem.changed_by),
+                joinedload(PlanItem.proposed_by),
+            )
+        )
+    )
+
+
+def load_steps(goal: PlanItem) -> list[PlanItem]:
+    """The steps under a goal, in the order they were written, with their writers."""
+    return list(
+        db.session.scalars(
+            select(PlanItem)
+            .where(PlanItem.parent_id == goal.id, PlanItem.kind == ItemKind.STEP)
+            .options(joinedload(PlanItem.author), joinedload(PlanItem.changed_by), joinedload(PlanItem.proposed_by))
+            .order_by(PlanItem.id)
+        )
+    )
+
+
+def comment_counts(item_ids: list[int]) -> dict[int, int]:
+    """How many comments each entry has, in one query."""
+    if not item_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(PlanComment.item_id, func.count(PlanComment.id))
+            .where(PlanComment.item_id.in_(item_ids))
+            .group_by(PlanComment.item_id)
+        ).all()
+    )
+
+
+@dataclass
+class StepSummary:
+    """What a goal's line on the plan says about its steps."""
+
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    # Changed by someone else since the reader's baseline (their last look or agreement).
+    changed: int = 0
+
+
+def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User) -> dict[int, StepSummary]:
+    """For each goal of the plan, how many steps it has, how many are done or overdue and how many are new
+    to ``reader`` (changed after version ``since`` by someone else; none when ``since`` is None)."""
+    is_open = PlanItem.done_at.is_(None)
+    changed = (
+        func.count(PlanItem.id).filter(PlanItem.changed_version > since, PlanItem.changed_by_id != reader.id)
+        if since is not None
+        else func.count(PlanItem.id).filter(false())
+    )
+    rows = db.session.execute(
+        select(
+            PlanItem.parent_id,
+            func.count(PlanItem.id),
+            func.count(PlanItem.id).filter(PlanItem.done_at.is_not(None)),
+            func.count(PlanItem.id).filter(is_open, PlanItem.due_date < today),
+            changed,
+        )
+        .where(PlanItem.plan_id == plan_id, PlanItem.kind == ItemKind.STEP)
+        .group_by(PlanItem.parent_id)
+    ).all()
+    return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}

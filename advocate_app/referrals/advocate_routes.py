@@ -202,7 +202,9 @@ def new_referral(person_id: int):
                 "success",
             )
             if step is not None:
-                return redirect(url_for("plans.plan", person_id=person.id, _anchor=f"item-{step.id}"))
+                return redirect(
+                    url_for("plans.goal", person_id=person.id, item_id=step.parent_id, _anchor=f"item-{step.id}")
+                )
             return redirect(url_for("referrals.person_referrals", person_id=person.id))
     return render_template(
         "referrals/new.html",

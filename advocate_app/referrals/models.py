@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocate_app.db import Base, UTCDateTime, utcnow
@@ -85,6 +85,12 @@ class Referral(Base):
     """A person referred to a service, resting on a consent (or an approved override) that covers what is shared."""
 
     __tablename__ = "referral"
+    __table_args__ = (
+        # The inbox counts and lists an organisation's referrals by status and reply date; the caseload
+        # counts each person's referrals waiting past their reply date.
+        Index("ix_referral_inbox", "organisation_id", "status", "respond_by"),
+        Index("ix_referral_person_waiting", "person_id", "status", "respond_by"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True, default=_new_reference)

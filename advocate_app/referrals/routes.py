@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import roles_required
@@ -15,7 +16,9 @@ from advocate_app.clock import local_today
 from advocate_app.consent.services import people_sharing_with
 from advocate_app.consent.shared_routes import RATED_BY_LABELS, SHARED_HEADINGS, _shared_sections
 from advocate_app.directory.models import Organisation
+from advocate_app.paging import page_of, requested_page
 from advocate_app.people.forms import WEEKDAYS
+from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
 from advocate_app.referrals import bp, services
@@ -31,7 +34,7 @@ from advocate_app.referrals.inbox_forms import (
 from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral, ReferralStatus
 
 # The inbox's sections, in the order a worker should deal with them.
-SECTIONS = ("overdue", "due_soon", "new", "open", "finished")
+SECTIONS = services.INBOX_SECTIONS
 
 
 def _me():
@@ -53,24 +56,47 @@ def _labels() -> dict:
 @bp.get("/referrals")
 @roles_required(Role.ORG_WORKER)
 def inbox():
-    """Every referral to the worker's organisation: overdue first, then due soon, new, under way and finished."""
+    """Every referral to the worker's organisation: overdue first, then due soon, new, under way and finished.
+
+    The first few of each section show here; ``?section=overdue`` lists one section 25 at a time.
+    """
     me = _me()
-    if me.organisation_id is None:
-        sections = {name: [] for name in SECTIONS}
-        named: set[int] = set()
-    else:
-        sections = services.inbox(me.organisation_id, local_today())
+    today = local_today()
+    chosen = request.args.get("section")
+    chosen = chosen if chosen in SECTIONS else None
+    counts = dict.fromkeys(SECTIONS, 0)
+    sections: dict[str, list] = {name: [] for name in SECTIONS}
+    page = page_of(0, 1)
+    named: set[int] = set()
+    if me.organisation_id is not None:
+        counts = services.inbox_counts(me.organisation_id, today)
+        if chosen:
+            page = page_of(counts[chosen], requested_page())
+            sections[chosen] = services.inbox_rows(
+                me.organisation_id, today, chosen, limit=page.size, offset=page.offset
+            )
+        else:
+            sections = services.inbox_preview(me.organisation_id, today)
+        shown = {referral.person_id for rows in sections.values() for referral in rows}
         # One query for the whole page: whose name the organisation may show (something is shared right now).
-        named = set(db.session.scalars(people_sharing_with(me.organisation_id)))
+        named = set(
+            db.session.scalars(
+                select(Person.id).where(Person.id.in_(shown), Person.id.in_(people_sharing_with(me.organisation_id)))
+            )
+        )
     return render_template(
         "referrals/inbox.html",
         organisation=_organisation_of(me),
         sections=sections,
-        section_order=SECTIONS,
+        counts=counts,
+        section_order=[chosen] if chosen else SECTIONS,
+        chosen=chosen,
+        page=page,
+        preview=services.INBOX_PREVIEW,
         named=named,
-        total=sum(len(rows) for rows in sections.values()),
-        overdue=len(sections["overdue"]),
-        overdue_text=overdue_message(len(sections["overdue"])),
+        total=sum(counts.values()),
+        overdue=counts["overdue"],
+        overdue_text=overdue_message(counts["overdue"]),
         **_labels(),
     )
 

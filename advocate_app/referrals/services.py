@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db
@@ -212,6 +212,74 @@ def inbox(organisation_id: int, today: date) -> dict[str, list[Referral]]:
             sections["open"].append(referral)
         else:
             sections["finished"].append(referral)
+    return sections
+
+
+# The inbox's sections, in the order a worker should deal with them.
+INBOX_SECTIONS = ("overdue", "due_soon", "new", "open", "finished")
+INBOX_PREVIEW = 5
+
+
+def _section_clause(name: str, today: date):
+    """Which referrals belong in one section of the inbox, as SQL (the same rule as ``inbox``)."""
+    sent = Referral.status == ReferralStatus.SENT
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    return {
+        "overdue": sent & (Referral.respond_by < today),
+        "due_soon": sent & (Referral.respond_by >= today) & (Referral.respond_by <= soon),
+        "new": sent & (Referral.respond_by > soon),
+        "open": Referral.status.in_(OPEN_STATUSES - {ReferralStatus.SENT}),
+        "finished": Referral.status.not_in(OPEN_STATUSES),
+    }[name]
+
+
+def inbox_counts(organisation_id: int, today: date) -> dict[str, int]:
+    """How many of the organisation's referrals are in each section, in one query."""
+    counts = [
+        func.count(Referral.id).filter(_section_clause(name, today)).label(name) for name in INBOX_SECTIONS
+    ]
+    row = db.session.execute(select(*counts).where(Referral.organisation_id == organisation_id)).one()
+    return dict(zip(INBOX_SECTIONS, (n or 0 for n in row), strict=True))
+
+
+def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, offset: int = 0) -> list[Referral]:
+    """One section's referrals, soonest reply date first, with what a row shows loaded in the same query."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.organisation_id == organisation_id, _section_clause(section, today))
+            .options(joinedload(Referral.service), joinedload(Referral.person))
+            .order_by(Referral.respond_by, Referral.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Referral]]:
+    """The first few referrals of every section, in one query whatever the size of the inbox."""
+    section = case(
+        *((_section_clause(name, today), name) for name in INBOX_SECTIONS[:-1]), else_=INBOX_SECTIONS[-1]
+    ).label("section")
+    ranked = (
+        select(
+            Referral.id,
+            section,
+            func.row_number().over(partition_by=section, order_by=(Referral.respond_by, Referral.id)).label("n"),
+        )
+        .where(Referral.organisation_id == organisation_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Referral, ranked.c.section)
+        .join(ranked, ranked.c.id == Referral.id)
+        .where(ranked.c.n <= limit)
+        .options(joinedload(Referral.service), joinedload(Referral.person))
+        .order_by(Referral.respond_by, Referral.id)
+    ).all()
+    sections: dict[str, list[Referral]] = {name: [] for name in INBOX_SECTIONS}
+    for referral, name in rows:
+        sections[name].append(referral)
     return sections
 
 

@@ -6,36 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from tests.browser.conftest import ADVOCATE, COORDINATOR, INDIVIDUAL, WORKER, sign_in
+from tests.browser.conftest import PHONE, TIMEOUT_MS, sign_in
+from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
 pytestmark = pytest.mark.browser
 
 MAX_TOTAL_BYTES = 100 * 1024
 MAX_REQUESTS = 10
 MAX_HTML_BYTES = 14 * 1024  # about what the first round trip of a new connection can carry
+# A few pages are worth looking at on a phone after each run (test-results/screenshots/).
+SCREENSHOTS = {"caseload", "plan", "goal", "inbox", "my plan", "accessibility statement"}
 FONT_URL = re.compile(r"\.(woff2?|ttf|otf)(\?|#|$)", re.IGNORECASE)
-
-
-def _sam_path(app) -> str:
-    from advocate_app import db
-    from advocate_app.people.models import Person
-
-    with app.app_context():
-        person_id = db.session.scalar(select(Person.id).where(Person.preferred_name == "Sam Okafor"))
-    return f"/people/{person_id}"
-
-
-# (name, who signs in first, the page)
-PAGES = [
-    ("login", None, "/login"),
-    ("caseload", ADVOCATE, "/people"),
-    ("person", ADVOCATE, _sam_path),
-    ("my plan", INDIVIDUAL, "/me"),
-    ("referrals inbox", WORKER, "/referrals"),
-    ("coordinator overview", COORDINATOR, "/admin"),
-]
 
 
 class Transfers:
@@ -125,15 +107,45 @@ def weights(pytestconfig):
     print("\n" + table)
 
 
-@pytest.mark.parametrize(("name", "who", "where"), PAGES, ids=[name.replace(" ", "-") for name, _, _ in PAGES])
-def test_first_visit_stays_within_the_budget(name, who, where, new_context, live_server, weights, screenshot):
-    page = new_context().new_page()
-    if who is not None:
-        sign_in(page, who)
-    path = where(live_server.app) if callable(where) else where
-    transfers = _load_and_record(page, path)
-    assert page.url.endswith(path), f"expected {path}, landed on {page.url}"
-    screenshot(page, "weight-" + name.replace(" ", "-"))
+@pytest.fixture(scope="module")
+def world(live_server) -> dict:
+    return build_pat(live_server.app)
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, live_server, world):
+    """``signed_in(who)``: one phone-sized browser profile per user, signed in once for the module."""
+    contexts: dict = {}
+
+    def get(who):
+        if who not in contexts:
+            context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-GB")
+            context.set_default_timeout(TIMEOUT_MS)
+            if who is not None:
+                page = context.new_page()
+                sign_in(page, who)
+                page.close()
+            contexts[who] = context
+        return contexts[who]
+
+    yield get
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.mark.parametrize("page_type", PAGE_TYPES, ids=page_id)
+def test_first_visit_stays_within_the_budget(page_type, signed_in, world, weights, screenshot):
+    """Every kind of page, as its user first opens it with nothing cached: bytes, requests and fonts."""
+    name = page_type.name
+    path = page_type.path.format(**world)
+    page = signed_in(page_type.who).new_page()
+    try:
+        transfers = _load_and_record(page, path)
+        assert page.url.endswith(path), f"expected {path}, landed on {page.url}"
+        if name in SCREENSHOTS:
+            screenshot(page, "weight-" + page_id(page_type))
+    finally:
+        page.close()
 
     weights[name] = {
         "requests": len(transfers.requests),

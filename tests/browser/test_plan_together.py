@@ -50,8 +50,10 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     advocate.get_by_label("What is the goal?").fill(GOAL)
     advocate.get_by_label("My words, as their advocate").check()
     advocate.get_by_role("button", name="Save").click()
+    # Steps are listed on the goal's own page.
     goal = advocate.locator(".app-entry--goal").filter(has_text=GOAL)
-    goal.get_by_role("link", name=re.compile("^Add a step")).click()
+    goal.get_by_role("link", name=re.compile("^No steps yet")).click()
+    advocate.get_by_role("link", name=re.compile("^Add a step")).click()
     advocate.get_by_label("What is the step?").fill(STEP)
     advocate.get_by_label("My advocate").check()
     advocate.get_by_label("My words, as their advocate").check()
@@ -60,6 +62,7 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     assert_fits_the_screen(advocate)
 
     # The advocate rewords Sam's need: Sam's words stay, the new wording waits beside them.
+    advocate.get_by_role("link", name="Back to the plan").click()
     need = advocate.locator(".app-entry--need").filter(has_text=NEED)
     need.get_by_role("link", name=re.compile("^Change")).first.click()
     expect(advocate.get_by_text("Nothing is overwritten.")).to_be_visible()
@@ -85,7 +88,8 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     expect(advocate.get_by_text(re.compile(r"Sam Okafor agreed version \d+"))).to_be_visible()
     expect(advocate.get_by_text(re.compile(r"Alex Morgan agreed version \d+"))).to_be_visible()
 
-    # Sam ticks off the step on their phone; the advocate sees it highlighted.
+    # Sam ticks off the step on their phone, on the goal's page; the advocate sees it highlighted.
+    person.locator(".app-entry--goal").filter(has_text=GOAL).get_by_role("link", name=re.compile("^1 step")).click()
     _entry(person, STEP).get_by_role("button", name=re.compile("^Mark as done")).click()
     expect(_entry(person, STEP)).to_contain_text("Done")
     person.goto("/me")
@@ -94,6 +98,9 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     advocate.goto("/people")
     expect(advocate.get_by_text("1 change in the plan since you last looked")).to_be_visible()
     advocate.get_by_role("link", name="Plan for Sam Okafor").click()
+    goal = advocate.locator(".app-entry--goal").filter(has_text=GOAL)
+    expect(goal).to_contain_text("1 changed since you last looked")
+    goal.get_by_role("link", name=re.compile("^1 step")).click()
     step = advocate.locator(".app-entry--step").filter(has_text=STEP)
     expect(step).to_have_class(re.compile(r"\bapp-highlight\b"))
     expect(step).to_contain_text("Changed since you last looked")

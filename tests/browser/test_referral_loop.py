@@ -72,6 +72,9 @@ def jo(live_server):
 
 def _refer(advocate, person_id: int, service: str) -> None:
     advocate.goto(f"/people/{person_id}/plan")
+    advocate.locator(".app-entry--goal").filter(has_text="Move by the spring").get_by_role(
+        "link", name=re.compile(r"^\d+ steps?")
+    ).click()
     step = advocate.locator(".app-entry--step").filter(has_text=STEP)
     step.get_by_role("link", name=re.compile("^Refer to a service")).click()
     advocate.get_by_role("link", name=re.compile(rf"^Refer to this service\W+{service}$")).click()
@@ -83,7 +86,7 @@ def _refer(advocate, person_id: int, service: str) -> None:
 
 
 def _open_newest(worker, service: str) -> None:
-    worker.goto("/referrals")
+    worker.goto("/referrals?section=new")
     row = worker.locator(".app-inbox__row").filter(has_text="Jo Kowalski").filter(has_text=service)
     row.filter(has_text="Waiting for your answer").first.get_by_role("link").click()
 

@@ -1,0 +1,122 @@
+"""axe-core on every kind of page, in English and in Urdu, on a phone and a laptop: no WCAG 2.0–2.2 A or AA failures.
+
+axe-core is the npm package (node_modules/axe-core), injected into each page by Playwright. Each page is
+loaded once per language and checked at 360×640, then again after resizing to 1280×800.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advocate_app import resource_dir
+from tests.browser.conftest import TIMEOUT_MS, sign_in
+from tests.browser.pages import PAGE_TYPES, build_pat, page_id
+
+pytestmark = pytest.mark.browser
+
+AXE = resource_dir("static").parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AND_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCREENS = {"phone": {"width": 360, "height": 640}, "laptop": {"width": 1280, "height": 800}}
+LOCALES = {"en": "en-GB", "ur": "ur-PK"}
+# Right to left on a phone is worth a look after each run (test-results/screenshots/).
+SCREENSHOTS = {"caseload search", "goal", "inbox section", "accessibility statement", "my plan"}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: install the npm packages first (npm ci, or make setup)", pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def world(live_server) -> dict:
+    return build_pat(live_server.app)
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, live_server, world, translate):
+    """``signed_in(who, language)``: one browser profile per user and language, signed in once for the module."""
+    contexts: dict = {}
+
+    def get(who, language):
+        if (who, language) not in contexts:
+            context = browser.new_context(
+                viewport=SCREENS["phone"],
+                base_url=live_server.url,
+                locale=LOCALES[language],
+                # axe is injected as a script of its own, which the app's strict policy would rightly refuse.
+                bypass_csp=True,
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            if who is not None:
+                page = context.new_page()
+                page.goto("/login")
+                sign_in(
+                    page,
+                    who,
+                    labels={
+                        "identifier": translate(language, "Email address or username"),
+                        "password": translate(language, "Password or passphrase"),
+                        "submit": translate(language, "Sign in"),
+                    },
+                )
+                page.close()
+            contexts[(who, language)] = context
+        return contexts[(who, language)]
+
+    yield get
+    for context in contexts.values():
+        context.close()
+
+
+def _violations(page, axe_source: str) -> list[dict]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_A_AND_AA,
+    )
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "where": [" ".join(node["target"]) for node in violation["nodes"][:5]],
+        }
+        for violation in result["violations"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def report(pytestconfig):
+    """Collects the pages checked; writes test-results/axe.json at the end of the module."""
+    rows: list[dict] = []
+    yield rows
+    folder = Path(pytestconfig.rootpath) / "test-results"
+    folder.mkdir(exist_ok=True)
+    (folder / "axe.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("language", list(LOCALES))
+@pytest.mark.parametrize("page_type", PAGE_TYPES, ids=page_id)
+def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report, screenshot):
+    page = signed_in(page_type.who, language).new_page()
+    try:
+        response = page.goto(page_type.path.format(**world))
+        assert response.status == page_type.status, f"{page_type.path} answered {response.status}"
+        if language == "ur":
+            assert page.get_attribute("html", "dir") == "rtl", "the Urdu page is not right to left"
+            if page_type.name in SCREENSHOTS:
+                screenshot(page, f"axe-{page_id(page_type)}-ur")
+        found = {}
+        for screen, size in SCREENS.items():
+            page.set_viewport_size(size)
+            found[screen] = _violations(page, axe_source)
+        report.append({"page": page_type.name, "language": language, "violations": found})
+        assert not any(found.values()), json.dumps(found, indent=1, ensure_ascii=False)
+    finally:
+        page.close()
