@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,22 +84,30 @@ def _get(port: int, path: str, cookie: str | None = None) -> http.client.HTTPRes
 
 
 def sign_in(port: int, identifier: str, password: str) -> str:
-    """Sign in through the login form over HTTP; returns the Cookie header for later requests.
+    """Sign in through the login form over HTTP (and, for staff, the code their app shows); returns the
+    Cookie header for later requests."""
+    from bench.seed import BENCH_TOTP_SECRET
 
-    Kept in one place so a further sign-in step (a code from an app, say) is added here only.
-    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/login")
+    cookie, location = _post_form(connection, "/login", {"identifier": identifier, "password": password}, None)
+    if location.endswith("/login/code"):
+        cookie, _ = _post_form(connection, "/login/code", {"code": pyotp.TOTP(BENCH_TOTP_SECRET).now()}, cookie)
+    return cookie
+
+
+def _post_form(connection: http.client.HTTPConnection, path: str, fields: dict, cookie: str | None) -> tuple[str, str]:
+    """GET a form and POST it with its CSRF token; returns the session cookie and where it redirects."""
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
     response = connection.getresponse()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
+    cookie = (response.getheader("Set-Cookie") or cookie or "").split(";")[0]
     token = CSRF.search(response.read().decode()).group(1)
-    body = urllib.parse.urlencode({"csrf_token": token, "identifier": identifier, "password": password})
-    connection.request("POST", "/login", body, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    body = urllib.parse.urlencode({"csrf_token": token, **fields})
+    connection.request("POST", path, body, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     response = connection.getresponse()
     response.read()
     if response.status != 302:
-        raise SystemExit(f"could not sign in as {identifier}: {response.status}")
-    return response.getheader("Set-Cookie").split(";")[0]
+        raise SystemExit(f"could not sign in at {path}: {response.status}")
+    return (response.getheader("Set-Cookie") or cookie).split(";")[0], response.getheader("Location") or ""
 
 
 WRK_REPORT = Path(__file__).with_name("wrk_report.lua")

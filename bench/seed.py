@@ -18,6 +18,8 @@ from advocate_app.people.models import Assignment, Person
 from advocate_app.plans.models import Plan, PlanItem, PlanLook
 from advocate_app.referrals.models import Referral, ReferralEvent
 
+BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # noqa: S105 # nosec B105 # benchmark data only
+
 PASSWORD = "benchmark passphrase"  # noqa: S105 - the made-up accounts of a throwaway database
 DOMAINS = list(NEED_DOMAINS)
 
@@ -156,6 +158,9 @@ def seed(people: int = 10_000, referrals: int = 20_000) -> dict:
             "display_name": f"Advocate {n}",
             "role": Role.ADVOCATE.value,
             "password_hash": hashed,
+            # Staff sign in with a code too: every bench staff member's app holds the same key.
+            "totp_secret": BENCH_TOTP_SECRET,
+            "totp_enabled_at": now,
             "active": True,
             "created_at": now,
         }
@@ -168,6 +173,8 @@ def seed(people: int = 10_000, referrals: int = 20_000) -> dict:
             "role": Role.ORG_WORKER.value,
             "organisation_id": organisation_ids[0],
             "password_hash": hashed,
+            "totp_secret": BENCH_TOTP_SECRET,
+            "totp_enabled_at": now,
             "active": True,
             "created_at": now,
         }
