@@ -150,68 +150,6 @@ class CaseloadRow:
     overdue_referrals: int = 0
 
 
-def caseload(advocate: User, *, today: date) -> list[CaseloadRow]:
-    """The advocate's people with what needs attention, in one query whatever the caseload size."""
-    from advocate_app import policy
-    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
-    from advocate_app.referrals.models import Referral, ReferralStatus
-
-    overdue_steps = (
-        select(func.count(PlanItem.id))
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .where(
-            Plan.person_id == Person.id,
-            Plan.status == PlanStatus.ACTIVE,
-            PlanItem.kind == ItemKind.STEP,
-            PlanItem.done_at.is_(None),
-            PlanItem.due_date < today,
-        )
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    overdue_referrals = (
-        select(func.count(Referral.id))
-        .where(
-            Referral.person_id == Person.id,
-            Referral.status == ReferralStatus.SENT,
-            Referral.respond_by < today,
-        )
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    query = (
-        policy.visible_people(advocate)
-        .add_columns(
-            Assignment.is_lead,
-            User.id.is_not(None).label("has_login"),
-            Plan.next_review_date,
-            overdue_steps.label("overdue_steps"),
-            overdue_referrals.label("overdue_referrals"),
-        )
-        .join(
-            Assignment,
-            (Assignment.person_id == Person.id)
-            & (Assignment.advocate_id == advocate.id)
-            & Assignment.ended_at.is_(None),
-        )
-        .outerjoin(User, User.person_id == Person.id)
-        .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
-        .order_by(Person.preferred_name)
-    )
-    return [
-        CaseloadRow(
-            person=person,
-            is_lead=is_lead,
-            has_login=has_login,
-            next_review_date=review_date,
-            overdue_steps=steps or 0,
-            review_overdue=review_date is not None and review_date < today,
-            overdue_referrals=referrals or 0,
-        )
-        for person, is_lead, has_login, review_date, steps, referrals in db.session.execute(query)
-    ]
-
-
 @dataclass
 class CaseloadPage:
     """One page of an advocate's caseload, with the figures the page shows above it."""

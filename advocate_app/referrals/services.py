@@ -191,37 +191,13 @@ def load(referral_id: int) -> Referral | None:
     )
 
 
-def inbox(organisation_id: int, today: date) -> dict[str, list[Referral]]:
-    """An organisation's referrals, sorted into what needs an answer and what is under way."""
-    rows = db.session.scalars(
-        select(Referral)
-        .where(Referral.organisation_id == organisation_id)
-        .options(joinedload(Referral.service), joinedload(Referral.person))
-        .order_by(Referral.respond_by, Referral.id)
-    ).all()
-    sections: dict[str, list[Referral]] = {"overdue": [], "due_soon": [], "new": [], "open": [], "finished": []}
-    for referral in rows:
-        if referral.status is ReferralStatus.SENT:
-            if referral.respond_by < today:
-                sections["overdue"].append(referral)
-            elif referral.respond_by <= today + timedelta(days=DUE_SOON_DAYS):
-                sections["due_soon"].append(referral)
-            else:
-                sections["new"].append(referral)
-        elif referral.status in OPEN_STATUSES:
-            sections["open"].append(referral)
-        else:
-            sections["finished"].append(referral)
-    return sections
-
-
 # The inbox's sections, in the order a worker should deal with them.
 INBOX_SECTIONS = ("overdue", "due_soon", "new", "open", "finished")
 INBOX_PREVIEW = 5
 
 
 def _section_clause(name: str, today: date):
-    """Which referrals belong in one section of the inbox, as SQL (the same rule as ``inbox``)."""
+    """Which referrals belong in one section of the inbox, as SQL."""
     sent = Referral.status == ReferralStatus.SENT
     soon = today + timedelta(days=DUE_SOON_DAYS)
     return {
