@@ -63,6 +63,11 @@ PAGE_TYPES = [
     PageType("service", ADVOCATE, "/directory/services/{service}"),
     PageType("account", ADVOCATE, "/account"),
     PageType("change password", ADVOCATE, "/account/password"),
+    PageType("sign-in codes", ADVOCATE, "/account/two-factor"),
+    PageType("texts about a person", ADVOCATE, "/people/{pat}/messages"),
+    PageType("texts sent (development)", ADVOCATE, "/sms/console"),
+    PageType("outcomes of a caseload", ADVOCATE, "/evidence"),
+    PageType("what has changed for a person", ADVOCATE, "/people/{pat}/progress"),
     # The organisation worker
     PageType("inbox", WORKER, "/referrals"),
     PageType("inbox section", WORKER, "/referrals?section=new"),
@@ -78,6 +83,8 @@ PAGE_TYPES = [
     PageType("my referrals", PAT, "/people/{pat}/referrals"),
     PageType("my consents", PAT, "/people/{pat}/consents"),
     PageType("who has seen my record", PAT, "/people/{pat}/access"),
+    PageType("what has changed for me", PAT, "/me/progress"),
+    PageType("my sign-in codes", PAT, "/account/two-factor"),
     # The coordinator
     PageType("coordinator overview", COORDINATOR, "/admin"),
     PageType("users", COORDINATOR, "/admin/users"),
@@ -89,6 +96,8 @@ PAGE_TYPES = [
     PageType("sharing decisions", COORDINATOR, "/admin/overrides"),
     PageType("break glass", COORDINATOR, "/admin/people/{pat}/break-glass"),
     PageType("harm links", COORDINATOR, "/admin/people/{pat}/links"),
+    PageType("evidence dashboard", COORDINATOR, "/evidence"),
+    PageType("anonymised export", COORDINATOR, "/evidence/export"),
 ]
 
 

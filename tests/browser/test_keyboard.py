@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADVOCATE, DEMO_PASSWORD, WORKER
+from tests.browser.conftest import ADVOCATE, DEMO_PASSWORD, WORKER, _fresh_code
 from tests.browser.pages import PAT, build_pat
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,11 @@ def keyboard_sign_in(page, identifier: str) -> None:
     tab_to(page, field("password"))
     page.keyboard.type(DEMO_PASSWORD)
     press_and_follow(page)
+    if "/login/code" in page.url:
+        # Staff then type the code their authenticator app shows.
+        tab_to(page, field("code"))
+        page.keyboard.type(_fresh_code(identifier))
+        press_and_follow(page)
 
 
 @pytest.fixture(scope="module")
