@@ -18,6 +18,7 @@ import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import pyotp
 from sqlalchemy import bindparam, create_engine, insert, select, text
 
 ROOT_PERIOD = ("2026-01", "2026-11")
@@ -50,9 +51,11 @@ def seed_evidence() -> dict:
     from advocate_app import db
     from advocate_app.accounts import passwords
     from advocate_app.accounts.models import Role, User
+    from advocate_app.db import utcnow
     from advocate_app.needs import NEED_DOMAINS
     from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, Review
     from advocate_app.referrals.models import Referral, ReferralEvent
+    from bench.seed import BENCH_TOTP_SECRET
 
     rng = random.Random(9)  # noqa: S311 - spreads made-up figures, not a secret
     domains = list(NEED_DOMAINS)
@@ -165,6 +168,8 @@ def seed_evidence() -> dict:
             display_name="Coordinator",
             role=Role.COORDINATOR,
             password_hash=passwords.hash_password("benchmark passphrase"),
+            totp_secret=BENCH_TOTP_SECRET,
+            totp_enabled_at=utcnow(),
         )
     )
     db.session.commit()
@@ -203,6 +208,7 @@ def main() -> None:
 
     from advocate_app import create_app, db
     from advocate_app.cli import alembic_config
+    from bench.seed import BENCH_TOTP_SECRET
 
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
@@ -235,6 +241,11 @@ def main() -> None:
             "/login", data={"csrf_token": token, "identifier": identifier, "password": "benchmark passphrase"}
         )
         assert response.status_code == 302, response.status_code
+        if response.location.endswith("/login/code"):  # staff type the code their app shows
+            token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
+            code = pyotp.TOTP(BENCH_TOTP_SECRET).now()
+            response = client.post("/login/code", data={"csrf_token": token, "code": code})
+            assert response.status_code == 302, response.status_code
 
         def render(client=client):
             answer = client.get(path)
