@@ -94,6 +94,22 @@ def enrol_second_factor():
     if request.method == "POST" and not user.totp_secret:
         return redirect(url_for("accounts.enrol_second_factor"))  # the key was never shown: show it first
     form = SecondFactorForm()
+    codes = _confirm_enrolment(user, form)
+    if codes is not None:
+        target = auth.pending_next()
+        auth.sign_in(user)
+        db.session.commit()
+        return render_template(
+            "accounts/recovery_codes.html",
+            codes=codes,
+            next_url=target if is_local_path(target) else auth.home_url_for(user),
+        )
+    return _enrolment_page(user, form, during_sign_in=True)
+
+
+def _confirm_enrolment(user, form: SecondFactorForm) -> list[str] | None:
+    """The new recovery codes when the typed code confirms the app; otherwise None, with the error on the field."""
+    codes = None
     refused = False
     if form.validate_on_submit():
         try:
@@ -102,17 +118,8 @@ def enrol_second_factor():
             db.session.commit()
             form.code.errors = [_("That code is not right. Enter the code your app shows now.")]
             refused = True
-        else:
-            target = auth.pending_next()
-            auth.sign_in(user)
-            db.session.commit()
-            return render_template(
-                "accounts/recovery_codes.html",
-                codes=codes,
-                next_url=target if is_local_path(target) else auth.home_url_for(user),
-            )
     g.code_refused = refused or bool(form.errors)
-    return _enrolment_page(user, form, during_sign_in=True)
+    return codes
 
 
 @bp.get("/account/two-factor")
@@ -138,18 +145,10 @@ def two_factor_setup():
     if request.method == "POST" and not user.totp_secret:
         return redirect(url_for("accounts.two_factor_setup"))  # the key was never shown: show it first
     form = SecondFactorForm()
-    refused = False
-    if form.validate_on_submit():
-        try:
-            codes = mfa.confirm_enrolment(user, form.code.data)
-        except SecondFactorError:
-            db.session.commit()
-            form.code.errors = [_("That code is not right. Enter the code your app shows now.")]
-            refused = True
-        else:
-            db.session.commit()
-            return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_factor"))
-    g.code_refused = refused or bool(form.errors)
+    codes = _confirm_enrolment(user, form)
+    if codes is not None:
+        db.session.commit()
+        return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_factor"))
     return _enrolment_page(user, form, during_sign_in=False)
 
 
