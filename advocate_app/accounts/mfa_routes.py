@@ -37,17 +37,25 @@ def _signed_in_response(user: User):
     return redirect(target if is_local_path(target) else auth.home_url_for(user))
 
 
+def _pending_or_elsewhere():
+    """Who is half-way through signing in, or where to send a request that is not (signed in, or timed out)."""
+    if current_user.is_authenticated:
+        return None, auth.redirect_home()
+    user = auth.pending_user()
+    if user is None:
+        flash(_("Sign in again to continue."))
+        return None, redirect(url_for("accounts.login"))
+    return user, None
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def second_factor():
     """Step 2 of signing in: the code from the authenticator app, or a recovery code."""
-    if current_user.is_authenticated:
-        return auth.redirect_home()
-    user = auth.pending_user()
-    if user is None:
-        flash(_("Sign in again to continue."))
-        return redirect(url_for("accounts.login"))
+    user, elsewhere = _pending_or_elsewhere()
+    if elsewhere is not None:
+        return elsewhere
     if mfa.must_enrol(user):
         return redirect(url_for("accounts.enrol_second_factor"))
     form = SecondFactorForm()
@@ -83,12 +91,9 @@ def _enrolment_page(user: User, form: SecondFactorForm, *, during_sign_in: bool)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def enrol_second_factor():
     """Staff without an authenticator app set one up before anything else."""
-    if current_user.is_authenticated:
-        return auth.redirect_home()
-    user = auth.pending_user()
-    if user is None:
-        flash(_("Sign in again to continue."))
-        return redirect(url_for("accounts.login"))
+    user, elsewhere = _pending_or_elsewhere()
+    if elsewhere is not None:
+        return elsewhere
     if user.has_second_factor:
         return redirect(url_for("accounts.second_factor"))
     if request.method == "POST" and not user.totp_secret:
