@@ -43,7 +43,7 @@ db: setup
 # Seeds its own PostgreSQL database (advocate_bench, on the server BENCH_ADMIN_URL names) with 10,000 people,
 # serves them with gunicorn, loads the key pages with wrk at 20 concurrent clients beside a signed-in floor
 # route, checks queries per page and runs Lighthouse; figures go to docs/benchmarks.md.
-bench: setup wrk
+bench: setup wrk chromium
 	$(PY) bench/run.py
 
 # 10,000 queued text messages through the twilio library to a local fake provider, two dispatchers on
@@ -54,7 +54,7 @@ bench-sms: setup
 .PHONY: lighthouse wrk
 
 # Lighthouse (mobile) alone, on the database an earlier `make bench` seeded.
-lighthouse: setup
+lighthouse: setup chromium
 	$(PY) bench/run.py --lighthouse-only
 
 # wrk, the load generator of `make bench`: Debian's package (a Python one would take the server's CPU).

@@ -75,11 +75,33 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+# Set on a connection once a statement that may write has run in its transaction; cleared when it ends.
+_WROTE = "advocate_app.wrote"
+
+
+def _note_writes(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_WROTE] = True
+
+
+def _forget_writes(conn, *_args) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def track_writes(engine: Engine) -> None:
+    """Remember, per connection, whether the open transaction has run anything but SELECTs."""
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    event.listen(engine, "commit", _forget_writes)
+    event.listen(engine, "rollback", _forget_writes)
+    event.listen(engine.pool, "checkout", lambda _dbapi, record, _proxy: record.info.pop(_WROTE, None))
+
+
 def init_app(app: Flask) -> None:
     """Attach an engine to ``app`` and close the context's session when the context ends."""
     app.extensions["advocate_app.engine"] = make_engine(
         app.config["DATABASE_URL"], echo=app.config.get("SQLALCHEMY_ECHO", False)
     )
+    track_writes(app.extensions["advocate_app.engine"])
     app.teardown_appcontext(_close_session)
 
 
@@ -95,9 +117,26 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def _only_read(db_session: Session) -> bool:
+    transaction = db_session.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False  # nothing begun, or a failed flush left it to be rolled back
+    if db_session.new or db_session.dirty or db_session.deleted:
+        return False
+    return not db_session.connection().info.get(_WROTE)
+
+
+def _close_session(exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
+        if exc is None and _only_read(db_session):
+            # A transaction that only read ends the same either way; COMMIT keeps the connection's prepared
+            # statements, which psycopg forgets on every ROLLBACK, so a page's queries are not planned again
+            # on every request. Anything written and not committed is still rolled back below.
+            db_session.commit()
+    finally:
         db_session.close()
 
 

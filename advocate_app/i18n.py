@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 from advocate_app.config import RTL_LANGUAGES
 from advocate_app.extensions import babel
@@ -76,3 +77,32 @@ def install_quick_gettext(app: Flask) -> None:
         pgettext=lambda c, s: _catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
     )
+
+
+def page_translators() -> dict:
+    """``_``, ``gettext`` and ``ngettext`` for one page, bound to the catalogue in force when it is rendered.
+
+    They behave as Jinja's "newstyle" gettext does in an autoescaped template (every template here is
+    HTML): the translation is trusted markup and the values put into it are escaped. A page calls them a
+    hundred times or more, so they skip the per-call lookups of the ones installed on the environment,
+    which stay for macros imported without the page's context.
+    """
+    catalogue = _catalogue()
+
+    def gettext(message: str, **variables) -> Markup:
+        # Our own catalogue's text is trusted as Jinja trusts it; the values put into it are escaped by %.
+        return Markup(catalogue.ugettext(message)) % variables  # noqa: S704 - see above
+
+    def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(catalogue.ungettext(singular, plural, num)) % variables  # noqa: S704 - as gettext
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def worded(labels: dict) -> dict:
+    """Lazily translated labels, each worded once now in the language in force.
+
+    A list reads the same few labels on every row; a lazy label looks its catalogue up again each time.
+    """
+    return {key: str(label) for key, label in labels.items()}

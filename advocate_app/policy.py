@@ -94,10 +94,13 @@ _CASELOAD_ONLY = frozenset(
 _BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
 
 
+def caseload_person_ids(user: User) -> Select:
+    """A query for the ids of the people ``user`` currently advocates for (from their assignments alone)."""
+    return select(Assignment.person_id).where(Assignment.advocate_id == user.id, Assignment.ended_at.is_(None))
+
+
 def _on_caseload_clause(user: User):
-    return Person.id.in_(
-        select(Assignment.person_id).where(Assignment.advocate_id == user.id, Assignment.ended_at.is_(None))
-    )
+    return Person.id.in_(caseload_person_ids(user))
 
 
 def is_on_caseload(user: User, person_id: int) -> bool:

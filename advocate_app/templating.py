@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 
-from advocate_app.i18n import LANGUAGE_NAMES, text_direction
+from advocate_app.i18n import LANGUAGE_NAMES, page_translators, text_direction, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
 
@@ -35,10 +37,22 @@ def asset_url(name: str) -> str:
     return url_for("assets.built", filename=_manifest().get(name, name))
 
 
-def _short_date(value: date | datetime | None) -> str:
+@lru_cache(maxsize=8192)
+def _day_in(day: date, locale: str) -> str:
+    # Formatting a date with Babel costs more than rendering the entry it belongs to, and a page shows the
+    # same few days again and again: each day is worded once per language.
+    return babel_format_date(day, "d MMMM yyyy", locale=locale)
+
+
+@pass_context
+def _short_date(context, value: date | datetime | None) -> str:
+    """A day as "4 March 2026", in the page's language; a moment is first put in the service's time zone."""
     if value is None:
         return ""
-    return format_date(value, "d MMMM yyyy")
+    # A macro imported without the page's context has neither: ask Flask-Babel then.
+    if isinstance(value, datetime):
+        value = value.astimezone(context.get("local_zone") or get_timezone()).date()
+    return _day_in(value, context.get("current_locale") or str(get_locale()))
 
 
 def _date_time(value: datetime | None) -> str:
@@ -111,8 +125,10 @@ CAPACITY_NAMES = {
 
 
 def _context() -> dict:
+    locale = str(get_locale())
     return {
-        "role_names": ROLE_NAMES,
+        **page_translators(),
+        "role_names": worded(ROLE_NAMES),
         "kind_names": KIND_NAMES,
         "capacity_names": CAPACITY_NAMES,
         "override_status": OVERRIDE_STATUS,
@@ -121,11 +137,13 @@ def _context() -> dict:
         "csp_nonce": csp_nonce,
         "asset_url": asset_url,
         "service_name": current_app.config["SERVICE_NAME"],
-        "current_locale": str(get_locale()),
+        "current_locale": locale,
+        "local_zone": get_timezone(),
         "text_direction": text_direction(),
         "language_names": LANGUAGE_NAMES,
         "need_domains": NEED_DOMAINS,
-        "current_user": current_user,
+        # The user itself, not the proxy: a page reads it many times.
+        "current_user": current_user._get_current_object(),
     }
 
 

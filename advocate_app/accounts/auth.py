@@ -22,9 +22,10 @@ PENDING_LIFETIME_SECONDS = 300
 def _load_user(user_id: str) -> User | None:
     """Called by Flask-Login for each request: a user only while their server-side session is live."""
     try:
-        user = db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    user, record = sessions.user_and_session(session.get(SESSION_TOKEN_KEY), user_id)
     if user is None or not user.active:
         return None
     if user.is_staff and not user.has_second_factor:
@@ -38,6 +39,7 @@ def _load_user(user_id: str) -> User | None:
         user.id,
         idle_timeout=idle,
         absolute_lifetime=config["SESSION_ABSOLUTE_LIFETIME"],
+        record=record,
     )
     if live is None:
         session.clear()

@@ -29,6 +29,18 @@ def start(user: User) -> str:
     return token
 
 
+def user_and_session(token: str | None, user_id: int) -> tuple[User | None, UserSession | None]:
+    """A user and their session behind ``token``, in one query (every request asks for both)."""
+    if not isinstance(token, str) or not token:
+        return db.session.get(User, user_id), None
+    row = db.session.execute(
+        select(User, UserSession)
+        .outerjoin(UserSession, (UserSession.user_id == User.id) & (UserSession.id == _hash(token)))
+        .where(User.id == user_id)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def resume(
     token: str | None,
     user_id: int,
@@ -36,16 +48,18 @@ def resume(
     idle_timeout: timedelta,
     absolute_lifetime: timedelta,
     now: datetime | None = None,
+    record: UserSession | None = None,
 ) -> UserSession | None:
     """The live session for this token and user, or ``None`` when it has ended, idled out or grown too old.
 
     :param idle_timeout: how long the session may go unused (shorter for individuals).
     :param absolute_lifetime: how long any session may last from sign-in, however busy.
+    :param record: the session behind ``token`` when the caller has it already (``user_and_session``).
     """
     if not token:
         return None
     now = now or utcnow()
-    record = db.session.get(UserSession, _hash(token))
+    record = record or db.session.get(UserSession, _hash(token))
     if record is None or record.user_id != user_id or record.ended_at is not None:
         return None
     if now - record.created_at > absolute_lifetime:

@@ -15,6 +15,7 @@ from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
+from advocate_app.i18n import worded
 from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, services
 from advocate_app.plans.forms import (
@@ -124,8 +125,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         comment_counts=services.comment_counts([item.id for item in items]),
         agreements=agreements,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
-        priority_labels=PRIORITY_LABELS,
-        goal_status_labels=GOAL_STATUS_LABELS,
+        priority_labels=worded(PRIORITY_LABELS),
+        goal_status_labels=worded(GOAL_STATUS_LABELS),
         is_person=me.role is Role.INDIVIDUAL,
         may_start=policy.can(me, Action.PLAN_START, person),
         plan_url=plan_url(person),
@@ -180,7 +181,7 @@ def goal(person_id: int, item_id: int):
         deciders=set()
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
-        goal_status_labels=GOAL_STATUS_LABELS,
+        goal_status_labels=worded(GOAL_STATUS_LABELS),
         owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_refer=_may_refer(me, person, plan),

@@ -16,6 +16,7 @@ from advocate_app.clock import local_today
 from advocate_app.consent.services import people_sharing_with
 from advocate_app.consent.shared_routes import RATED_BY_LABELS, SHARED_HEADINGS, _shared_sections
 from advocate_app.directory.models import Organisation
+from advocate_app.i18n import worded
 from advocate_app.paging import page_of, requested_page
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.people.models import Person
@@ -47,9 +48,9 @@ def _organisation_of(user) -> Organisation | None:
 
 def _labels() -> dict:
     return {
-        "status_labels": STATUS_LABELS,
-        "urgency_labels": URGENCY_LABELS,
-        "decline_reason_labels": DECLINE_REASON_LABELS,
+        "status_labels": worded(STATUS_LABELS),
+        "urgency_labels": worded(URGENCY_LABELS),
+        "decline_reason_labels": worded(DECLINE_REASON_LABELS),
     }
 
 

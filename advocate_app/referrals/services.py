@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db
@@ -196,25 +197,39 @@ INBOX_SECTIONS = ("overdue", "due_soon", "new", "open", "finished")
 INBOX_PREVIEW = 5
 
 
-def _section_clause(name: str, today: date):
-    """Which referrals belong in one section of the inbox, as SQL."""
+# The inbox's statements are built once and run with the day's dates as parameters: building them
+# afresh costs more than running them.
+_TODAY = bindparam("today", type_=Date())
+_SOON = bindparam("soon", type_=Date())
+_ORGANISATION = bindparam("organisation_id", type_=Integer())
+
+
+def _dates(today: date) -> dict:
+    return {"today": today, "soon": today + timedelta(days=DUE_SOON_DAYS)}
+
+
+@cache
+def _section_clause(name: str):
+    """Which referrals belong in one section of the inbox, as SQL (with the ``today`` and ``soon`` parameters)."""
     sent = Referral.status == ReferralStatus.SENT
-    soon = today + timedelta(days=DUE_SOON_DAYS)
     return {
-        "overdue": sent & (Referral.respond_by < today),
-        "due_soon": sent & (Referral.respond_by >= today) & (Referral.respond_by <= soon),
-        "new": sent & (Referral.respond_by > soon),
+        "overdue": sent & (Referral.respond_by < _TODAY),
+        "due_soon": sent & (Referral.respond_by >= _TODAY) & (Referral.respond_by <= _SOON),
+        "new": sent & (Referral.respond_by > _SOON),
         "open": Referral.status.in_(OPEN_STATUSES - {ReferralStatus.SENT}),
         "finished": Referral.status.not_in(OPEN_STATUSES),
     }[name]
 
 
+@cache
+def _counts_statement():
+    counts = [func.count(Referral.id).filter(_section_clause(name)).label(name) for name in INBOX_SECTIONS]
+    return select(*counts).where(Referral.organisation_id == _ORGANISATION)
+
+
 def inbox_counts(organisation_id: int, today: date) -> dict[str, int]:
     """How many of the organisation's referrals are in each section, in one query."""
-    counts = [
-        func.count(Referral.id).filter(_section_clause(name, today)).label(name) for name in INBOX_SECTIONS
-    ]
-    row = db.session.execute(select(*counts).where(Referral.organisation_id == organisation_id)).one()
+    row = db.session.execute(_counts_statement(), {"organisation_id": organisation_id, **_dates(today)}).one()
     return dict(zip(INBOX_SECTIONS, (n or 0 for n in row), strict=True))
 
 
@@ -223,36 +238,42 @@ def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, o
     return list(
         db.session.scalars(
             select(Referral)
-            .where(Referral.organisation_id == organisation_id, _section_clause(section, today))
+            .where(Referral.organisation_id == organisation_id, _section_clause(section))
             .options(joinedload(Referral.service), joinedload(Referral.person))
             .order_by(Referral.respond_by, Referral.id)
             .limit(limit)
-            .offset(offset)
+            .offset(offset),
+            _dates(today),
         )
     )
 
 
-def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Referral]]:
-    """The first few referrals of every section, in one query whatever the size of the inbox."""
-    section = case(
-        *((_section_clause(name, today), name) for name in INBOX_SECTIONS[:-1]), else_=INBOX_SECTIONS[-1]
-    ).label("section")
+@cache
+def _preview_statement(limit: int):
+    section = case(*((_section_clause(name), name) for name in INBOX_SECTIONS[:-1]), else_=INBOX_SECTIONS[-1]).label(
+        "section"
+    )
     ranked = (
         select(
             Referral.id,
             section,
             func.row_number().over(partition_by=section, order_by=(Referral.respond_by, Referral.id)).label("n"),
         )
-        .where(Referral.organisation_id == organisation_id)
+        .where(Referral.organisation_id == _ORGANISATION)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Referral, ranked.c.section)
         .join(ranked, ranked.c.id == Referral.id)
         .where(ranked.c.n <= limit)
         .options(joinedload(Referral.service), joinedload(Referral.person))
         .order_by(Referral.respond_by, Referral.id)
-    ).all()
+    )
+
+
+def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Referral]]:
+    """The first few referrals of every section, in one query whatever the size of the inbox."""
+    rows = db.session.execute(_preview_statement(limit), {"organisation_id": organisation_id, **_dates(today)}).all()
     sections: dict[str, list[Referral]] = {name: [] for name in INBOX_SECTIONS}
     for referral, name in rows:
         sections[name].append(referral)
