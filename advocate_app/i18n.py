@@ -91,11 +91,11 @@ def page_translators() -> dict:
 
     def gettext(message: str, **variables) -> Markup:
         # Our own catalogue's text is trusted as Jinja trusts it; the values put into it are escaped by %.
-        return Markup(catalogue.ugettext(message)) % variables  # noqa: S704 - see above
+        return Markup(catalogue.ugettext(message)) % variables  # noqa: S704 # nosec B704 # our own catalogue, values escaped
 
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
         variables.setdefault("num", num)
-        return Markup(catalogue.ungettext(singular, plural, num)) % variables  # noqa: S704 - as gettext
+        return Markup(catalogue.ungettext(singular, plural, num)) % variables  # noqa: S704 # nosec B704 # as in gettext above
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
