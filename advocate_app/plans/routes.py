@@ -91,11 +91,10 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     baseline = None
     summaries: dict[int, services.StepSummary] = {}
     if plan is not None:
-        plan = services.load_outline(plan.id)
+        plan = services.load_outline(plan)
         items = plan.items
         if plan.status is PlanStatus.ACTIVE and not reads_only:
-            previous = services.record_look(plan, me)
-            baseline = services.baseline_for(plan, me, previous)
+            baseline = services.record_look(plan, me)
             new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
         agreements = services.latest_agreements(plan.id)
         summaries = services.step_summaries(plan.id, today=local_today(), since=baseline, reader=me)

@@ -12,6 +12,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -317,16 +318,25 @@ def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
 
 
 def record_look(plan: Plan, user: User) -> int:
-    """Remember that ``user`` has now seen the plan; returns the version they had seen before (0 if never).
+    """Remember that ``user`` has now seen the plan; returns the version after which changes are new to them:
+    the later of the version they last looked at (0 if never) and the last version they agreed to.
 
     The same person may open the plan twice at once (two tabs, a double tap): the look is written with
     one insert-or-update, so the second request never trips over the first.
     """
-    previous = db.session.scalar(
-        select(PlanLook.version).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id)
-    )
+    previous, agreed = db.session.execute(
+        select(
+            select(PlanLook.version)
+            .where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id)
+            .scalar_subquery(),
+            select(func.max(PlanAgreement.version))
+            .where(PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == user.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    baseline = max(previous or 0, agreed or 0)
     if previous == plan.version:
-        return previous
+        return baseline
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(PlanLook).values(plan_id=plan.id, user_id=user.id, version=plan.version, looked_at=utcnow())
@@ -336,17 +346,7 @@ def record_look(plan: Plan, user: User) -> int:
             set_={"version": statement.excluded.version, "looked_at": statement.excluded.looked_at},
         )
     )
-    return previous or 0
-
-
-def baseline_for(plan: Plan, user: User, previous_look: int) -> int:
-    """Changes after this version are new to ``user``: after their last look or their last agreement."""
-    agreed = db.session.scalar(
-        select(func.max(PlanAgreement.version)).where(
-            PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == user.id
-        )
-    )
-    return max(previous_look, agreed or 0)
+    return baseline
 
 
 def load_plan(plan_id: int) -> Plan:
@@ -409,32 +409,37 @@ def unseen_changes(user: User, person_ids: list[int] | None = None) -> dict[int,
     return dict(db.session.execute(query).all())
 
 
-def load_outline(plan_id: int) -> Plan:
-    """A plan with its "about me" answers, needs and goals (not the steps: those are on each goal's page),
-    their writers loaded in a fixed number of queries."""
-    return db.session.scalar(
-        select(Plan)
-        .where(Plan.id == plan_id)
-        .options(
-            selectinload(Plan.items.and_(PlanItem.kind != ItemKind.STEP)).options(
-                joinedload(PlanItem.author),
-                joinedload(PlanItem.changed_by),
-                joinedload(PlanItem.proposed_by),
-            )
-        )
-    )
+def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
+    """Give entries their writers (who wrote, last changed or suggested a new wording) from one query.
+
+    A plan has few writers and many entries: joining the writers onto every entry's row cost more than
+    the rest of the page.
+    """
+    ids = {i for item in items for i in (item.author_id, item.changed_by_id, item.proposed_by_id) if i is not None}
+    writers = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    for item in items:
+        set_committed_value(item, "author", writers.get(item.author_id))
+        set_committed_value(item, "changed_by", writers.get(item.changed_by_id))
+        set_committed_value(item, "proposed_by", writers.get(item.proposed_by_id))
+    return items
+
+
+def load_outline(plan: Plan) -> Plan:
+    """``plan`` with its "about me" answers, needs and goals (not the steps: those are on each goal's page)
+    and their writers, in two queries."""
+    items = db.session.scalars(
+        select(PlanItem).where(PlanItem.plan_id == plan.id, PlanItem.kind != ItemKind.STEP).order_by(PlanItem.id)
+    ).all()
+    set_committed_value(plan, "items", _with_writers(list(items)))
+    return plan
 
 
 def load_steps(goal: PlanItem) -> list[PlanItem]:
     """The steps under a goal, in the order they were written, with their writers."""
-    return list(
-        db.session.scalars(
-            select(PlanItem)
-            .where(PlanItem.parent_id == goal.id, PlanItem.kind == ItemKind.STEP)
-            .options(joinedload(PlanItem.author), joinedload(PlanItem.changed_by), joinedload(PlanItem.proposed_by))
-            .order_by(PlanItem.id)
-        )
-    )
+    steps = db.session.scalars(
+        select(PlanItem).where(PlanItem.parent_id == goal.id, PlanItem.kind == ItemKind.STEP).order_by(PlanItem.id)
+    ).all()
+    return _with_writers(list(steps))
 
 
 def comment_counts(item_ids: list[int]) -> dict[int, int]:
