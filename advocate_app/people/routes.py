@@ -20,7 +20,6 @@ from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.people.phones import for_display
-from advocate_app.plans import services as plan_services
 from advocate_app.policy import Action
 
 
@@ -71,8 +70,7 @@ def caseload():
     shown = services.caseload_page(
         me, today=local_today(), search=request.args.get("q", "")[:100], page=requested_page()
     )
-    unseen = plan_services.unseen_changes(me, [row.person.id for row in shown.rows])
-    return render_template("people/caseload.html", caseload=shown, rows=shown.rows, unseen=unseen)
+    return render_template("people/caseload.html", caseload=shown, rows=shown.rows)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])

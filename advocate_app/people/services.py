@@ -148,6 +148,8 @@ class CaseloadRow:
     review_overdue: bool
     # Referrals still unanswered after their respond-by date: nobody is left waiting unnoticed.
     overdue_referrals: int = 0
+    # Entries of the plan others changed since the advocate last looked.
+    unseen_changes: int = 0
 
 
 @dataclass
@@ -170,9 +172,10 @@ def caseload_page(
     advocate: User, *, today: date, search: str = "", page: int = 1, size: int = PAGE_SIZE
 ) -> CaseloadPage:
     """A page of the advocate's people (by name, optionally only names containing ``search``) with what
-    needs attention, in three queries whatever the caseload or page size."""
+    needs attention, in two queries whatever the caseload or page size."""
     from advocate_app import policy
     from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+    from advocate_app.plans.services import unseen_changes_of
     from advocate_app.referrals.models import Referral, ReferralStatus
 
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
@@ -228,6 +231,7 @@ def caseload_page(
             Plan.next_review_date,
             overdue_steps.label("overdue_steps"),
             overdue_referrals.label("overdue_referrals"),
+            unseen_changes_of(Plan.id, advocate).label("unseen_changes"),
         )
         .join(on_page, on_page.c.person_id == Person.id)
         .join(
@@ -249,8 +253,9 @@ def caseload_page(
             overdue_steps=steps or 0,
             review_overdue=review_date is not None and review_date < today,
             overdue_referrals=referrals or 0,
+            unseen_changes=unseen or 0,
         )
-        for person, is_lead, has_login, review_date, steps, referrals in db.session.execute(query)
+        for person, is_lead, has_login, review_date, steps, referrals, unseen in db.session.execute(query)
     ]
     return CaseloadPage(rows=rows, page=shown, search=search, waiting_referrals=waiting_referrals or 0)
 

@@ -380,33 +380,29 @@ def load_item(item_id: int) -> PlanItem | None:
     )
 
 
-def unseen_changes(user: User, person_ids: list[int] | None = None) -> dict[int, int]:
-    """For each person (all of them, or those given), how many entries others changed since ``user`` last looked."""
-    look = select(PlanLook.plan_id, PlanLook.version).where(PlanLook.user_id == user.id).subquery()
+def unseen_changes_of(plan_id, user: User):
+    """How many entries of the plan ``plan_id`` (a column of an enclosing query) others changed since ``user``
+    last looked or agreed, as a correlated subquery: a list of people asks it once a row in its own query."""
+    look = (
+        select(PlanLook.version)
+        .where(PlanLook.plan_id == plan_id, PlanLook.user_id == user.id)
+        .correlate_except(PlanLook)
+        .scalar_subquery()
+    )
     agreed = (
-        select(PlanAgreement.plan_id, func.max(PlanAgreement.version).label("version"))
-        .where(PlanAgreement.user_id == user.id)
-        .group_by(PlanAgreement.plan_id)
-        .subquery()
+        select(func.max(PlanAgreement.version))
+        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.user_id == user.id)
+        .correlate_except(PlanAgreement)
+        .scalar_subquery()
     )
-    baseline = func.max(func.coalesce(look.c.version, 0), func.coalesce(agreed.c.version, 0))
-    if db.session.get_bind().dialect.name == "postgresql":
-        baseline = func.greatest(func.coalesce(look.c.version, 0), func.coalesce(agreed.c.version, 0))
-    query = (
-        select(Plan.person_id, func.count(PlanItem.id))
-        .join(PlanItem, PlanItem.plan_id == Plan.id)
-        .outerjoin(look, look.c.plan_id == Plan.id)
-        .outerjoin(agreed, agreed.c.plan_id == Plan.id)
-        .where(
-            Plan.status == PlanStatus.ACTIVE,
-            PlanItem.changed_version > baseline,
-            PlanItem.changed_by_id != user.id,
-        )
-        .group_by(Plan.person_id)
+    later = func.greatest if db.session.get_bind().dialect.name == "postgresql" else func.max
+    baseline = later(func.coalesce(look, 0), func.coalesce(agreed, 0))
+    return (
+        select(func.count(PlanItem.id))
+        .where(PlanItem.plan_id == plan_id, PlanItem.changed_version > baseline, PlanItem.changed_by_id != user.id)
+        .correlate_except(PlanItem)
+        .scalar_subquery()
     )
-    if person_ids is not None:
-        query = query.where(Plan.person_id.in_(person_ids))
-    return dict(db.session.execute(query).all())
 
 
 def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
