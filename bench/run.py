@@ -312,7 +312,8 @@ def main() -> None:
     parser.add_argument("--database", default=BENCH_DATABASE)
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds through every page; figures are medians")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=5099)
@@ -373,14 +374,18 @@ def main() -> None:
             checks.append((name, queries, few_queries, size))
             print(f"{name}: {queries} queries (few rows: {few_queries}), {size:,} bytes compressed", flush=True)
         load = _load_wrk if shutil.which("wrk") else _load_python
-        results = []
-        for name, path, cookie, _few in pages:
-            load(args.port, path, cookie, args.clients, 3.0)  # warm up
-            results.append((name, load(args.port, path, cookie, args.clients, args.seconds)))
-            # wrk counts only 4xx and 5xx as errors: make sure the page did not turn into a redirect to sign in.
-            if _get(args.port, path, cookie).status != 200:
-                raise SystemExit(f"{path} no longer answers 200 after the load: the figures are not of the page")
-            print(name, results[-1][1], flush=True)
+        # Rounds through every page, floor included, so that a machine that slows down for a while slows
+        # the floor and the pages alike; each figure is the median of its rounds.
+        rounds: dict[str, list[dict]] = {name: [] for name, *_ in pages}
+        for round_number in range(1, args.rounds + 1):
+            for name, path, cookie, _few in pages:
+                load(args.port, path, cookie, args.clients, 3.0)  # warm up
+                rounds[name].append(load(args.port, path, cookie, args.clients, args.seconds))
+                # wrk counts only 4xx and 5xx as errors: make sure the page did not turn into a redirect to sign in.
+                if _get(args.port, path, cookie).status != 200:
+                    raise SystemExit(f"{path} no longer answers 200 after the load: the figures are not of the page")
+                print(f"round {round_number}", name, rounds[name][-1], flush=True)
+        results = [(name, _median_of(rounds[name])) for name, *_ in pages]
         lighthouse = _lighthouse(
             args.port,
             [
@@ -395,6 +400,13 @@ def main() -> None:
     load_after = os.getloadavg()
     machine = _machine(database_url)
     _report(args, machine, results, checks, lighthouse, (load_before, load_after))
+
+
+def _median_of(runs: list[dict]) -> dict:
+    """Each figure's median over the rounds (errors added up)."""
+    figures = {key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0] if key != "errors"}
+    figures["errors"] = sum(run["errors"] for run in runs)
+    return figures
 
 
 def _report(args, machine: dict, results, checks, lighthouse, loads) -> None:
@@ -412,7 +424,8 @@ def _report(args, machine: dict, results, checks, lighthouse, loads) -> None:
         f"PostgreSQL {machine['postgres']} on loopback, gunicorn {machine['gunicorn']} ({args.workers} workers × "
         f"{args.threads} threads).",
         f"- Load: {machine['load_generator']}, {args.clients} connections for {args.seconds:.0f} s a page after "
-        "3 s of warming up, on the same machine as the server, signed in, `Accept-Encoding: br, gzip`.",
+        f"3 s of warming up, {args.rounds} rounds through every page (the floor included; each figure is the "
+        "median of its rounds), on the same machine as the server, signed in, `Accept-Encoding: br, gzip`.",
         f"- Data: {counts['person']:,} people, {counts['plan_item']:,} plan entries, {counts['referral']:,} "
         f"referrals, {counts['organisation']:,} organisations; the advocate has 200 people, the organisation "
         "500 referrals.",
