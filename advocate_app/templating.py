@@ -9,12 +9,12 @@ from functools import lru_cache
 from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 
 from advocate_app.i18n import LANGUAGE_NAMES, page_translators, text_direction, worded
+from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
 
