@@ -76,7 +76,7 @@ def quick_gettext(message: str) -> str:
 def install_quick_gettext(app: Flask) -> None:
     """Templates translate through ``_catalogue`` (the same messages as Flask-Babel's, found faster)."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _catalogue().ugettext(s),
+        gettext=quick_gettext,
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: _catalogue().upgettext(c, s),

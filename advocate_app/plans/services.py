@@ -351,18 +351,12 @@ def record_look(plan: Plan, user: User) -> int:
 
 def load_plan(plan_id: int) -> Plan:
     """A plan with every entry, its writers and comment counts loaded in a fixed number of queries."""
-    return db.session.scalar(
-        select(Plan)
-        .where(Plan.id == plan_id)
-        .options(
-            selectinload(Plan.items).options(
-                joinedload(PlanItem.author),
-                joinedload(PlanItem.changed_by),
-                joinedload(PlanItem.proposed_by),
-                selectinload(PlanItem.comments),
-            )
-        )
+    plan = db.session.scalar(
+        select(Plan).where(Plan.id == plan_id).options(selectinload(Plan.items).selectinload(PlanItem.comments))
     )
+    if plan is not None:
+        _with_writers(plan.items)
+    return plan
 
 
 def load_item(item_id: int) -> PlanItem | None:
