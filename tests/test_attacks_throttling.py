@@ -50,7 +50,8 @@ def test_guessing_setup_codes_is_throttled(app_factory):
     assert statuses == [200] * 10 + [429]
 
 
-def test_a_view_that_sends_a_text_message_is_throttled_per_account_and_per_address(app_factory, login):
+def _app_with_a_view_that_sends_texts(app_factory):
+    """An app with rate limits on and one view, wearing the throttle, that would queue a text message."""
     app = app_factory(RATELIMIT_ENABLED=True)
 
     @app.post("/test-only/send-reminder")
@@ -60,6 +61,11 @@ def test_a_view_that_sends_a_text_message_is_throttled_per_account_and_per_addre
         return "queued"
 
     factories.use(app)
+    return app, send_reminder
+
+
+def test_a_view_that_sends_a_text_message_is_throttled_per_account_and_per_address(app_factory, login):
+    app, send_reminder = _app_with_a_view_that_sends_texts(app_factory)
     advocate = factories.advocate()
     client = app.test_client()
     login(client, advocate)
@@ -76,15 +82,7 @@ def test_a_view_that_sends_a_text_message_is_throttled_per_account_and_per_addre
 
 
 def test_a_view_that_sends_a_text_message_is_throttled_per_address_across_accounts(app_factory, login):
-    app = app_factory(RATELIMIT_ENABLED=True)
-
-    @app.post("/test-only/send-reminder")
-    @login_required
-    @throttle_sms_sending
-    def send_reminder():
-        return "queued"
-
-    factories.use(app)
+    app, _ = _app_with_a_view_that_sends_texts(app_factory)
     statuses = []
     for advocate in (factories.advocate(), factories.advocate()):
         client = app.test_client()
