@@ -14,7 +14,6 @@ from advocate_app.db import make_engine
 from advocate_app.models import Base
 from tests.conftest import _pg_url
 
-SCRATCH_DATABASE = "advocate_migrations_test"
 
 
 @pytest.fixture
@@ -24,14 +23,16 @@ def fresh_database(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     maintenance = create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    # Named after the test database, so two runs against different test databases never share it.
+    scratch = f"{maintenance.url.database}_migrations"
     with maintenance.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {scratch}"))
     try:
-        yield maintenance.url.set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
+        yield maintenance.url.set(database=scratch).render_as_string(hide_password=False)
     finally:
         with maintenance.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
         maintenance.dispose()
 
 
