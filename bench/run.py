@@ -259,9 +259,19 @@ def _lighthouse(port: int, pages: list[tuple[str, str, str | None]]) -> list[dic
         raise SystemExit("lighthouse failed")
     figures = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     for row, (_name, path, _cookie) in zip(figures, pages, strict=True):
-        if not row["url"].endswith(path):
+        if row["url"] is not None and not row["url"].endswith(path):
             raise SystemExit(f"lighthouse measured {row['url']} instead of {path}")
+        for gap in row.get("missing", []):
+            print(f"lighthouse: {row['name']}: {gap['audit']} not measured ({gap['why']})", flush=True)
     return figures
+
+
+LIGHTHOUSE_FIGURES = ("performance", "accessibility", "lcp_ms", "tbt_ms", "cls")
+
+
+def _figure(value) -> str:
+    """A Lighthouse figure for the table; a dash where the run could not measure it."""
+    return "—" if value is None else str(value)
 
 
 def _serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -490,9 +500,13 @@ def _report(args, machine: dict, results, checks, lighthouse, loads) -> None:
             "| Page | performance | accessibility | LCP ms | TBT ms | CLS |",
             "|---|---|---|---|---|---|",
             *(
-                f"| {row['name']} | {row['performance']} | {row['accessibility']} | {row['lcp_ms']} | "
-                f"{row['tbt_ms']} | {row['cls']} |"
+                "| " + " | ".join([row["name"], *(_figure(row.get(key)) for key in LIGHTHOUSE_FIGURES)]) + " |"
                 for row in lighthouse
+            ),
+            *(
+                f"- {row['name']}: {gap['audit']} not measured ({gap['why']})"
+                for row in lighthouse
+                for gap in row.get("missing", [])
             ),
         ]
     notes = Path(__file__).with_name("notes.md")
