@@ -109,8 +109,12 @@ def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User) -> 
     """
     if advocate.role is not Role.ADVOCATE or not advocate.active:
         raise ValueError("only an active advocate can be assigned")
+    # The person's row is held while their assignments change, so two at once cannot both add a lead.
+    db.lock(Person, person.id)
     current = db.session.scalars(
-        select(Assignment).where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
+        select(Assignment)
+        .where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
+        .execution_options(populate_existing=True)
     ).all()
     mine = next((a for a in current if a.advocate_id == advocate.id), None)
     if lead:
