@@ -78,7 +78,18 @@ def create_person(details: PersonDetails, *, advocate: User) -> Person:
 
 
 def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
-    """Change a person's details and safe-contact profile."""
+    """Change a person's details and safe-contact profile.
+
+    The person's row is held and their safe windows read again first, so two saves at once cannot both add
+    the same weekday's window.
+    """
+    db.lock(Person, person.id)
+    db.session.scalar(
+        select(Person)
+        .where(Person.id == person.id)
+        .options(selectinload(Person.safe_windows))
+        .execution_options(populate_existing=True)
+    )
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
