@@ -7,6 +7,7 @@ Every request and every wait is bounded, so a deadlock fails the test instead of
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +212,29 @@ def test_six_hundred_changes_at_once_to_one_plan_each_get_their_own_version(serv
         assert len(versions) == 600
         assert len(set(versions)) == 600, "several changes share a version"
         assert db.session.get(Plan, plan_id).version == before + 600
+
+
+def test_four_saves_at_once_of_forms_opened_on_the_same_version_apply_one_and_show_the_others_both(served):
+    app, base = served
+    with app.app_context():
+        person, login = _person_with_login("Jo")
+        need = plans.add_item(plans.plan_for(person.id, by=login), ItemKind.NEED,
+                              plans.ItemFields("Somewhere safe", domain="housing", priority=2), by=login)
+        db.session.commit()
+    path = f"/people/{person.id}/plan/items/{need.id}/edit"
+    tabs = [Browser(base, login.username) for _ in range(4)]
+    opened = []
+    for tab in tabs:
+        page = tab.get(path).text
+        tab.token = csrf_from(page)
+        opened.append(re.search(r'name="entry_version" type="hidden" value="(\d+)"', page).group(1))
+
+    answers = together([
+        (lambda t=tab, v=version, n=n: t.form(path, {"text": f"Wording {n}", "priority": "2", "entry_version": v}))
+        for n, (tab, version) in enumerate(zip(tabs, opened, strict=True))
+    ])
+
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 302]
+    kept = next(n for n, a in enumerate(answers) if a.status_code == 302)
+    with app.app_context():
+        assert db.session.get(PlanItem, need.id).text == f"Wording {kept}"

@@ -1,7 +1,7 @@
 """Saving a change to a plan entry against the version it was made on.
 
 An edit form carries the entry's version as it showed it; a device that worked offline will send its
-changes with the version they were made against. Either way one function decides, with the entry's row
+changes with the version they were made against. Either way one function decides, with the entry's plan
 held so two saves cannot interleave, and answers with a value the caller shows or sends back:
 
 - **applied**: what this person changed is in the entry; anything someone else changed meanwhile in other
@@ -123,8 +123,7 @@ def save_entry(item: PlanItem, fields: services.ItemFields, *, base_version: int
     """
     if item.plan.status is not PlanStatus.ACTIVE:
         return SaveResult(Outcome.REFUSED, item.id, item.version, reason="archived")
-    db.lock(PlanItem, item.id)
-    db.session.refresh(item, attribute_names=[column.key for column in PlanItem.__mapper__.column_attrs])
+    services.hold(item)
     current = services.snapshot(item)
     if base_version is None or base_version == item.version:
         base = current

@@ -133,6 +133,17 @@ def next_version(plan: Plan) -> int:
     return version
 
 
+def hold(item: PlanItem) -> None:
+    """Hold the entry's plan until the transaction ends and read the entry again as it now stands.
+
+    Every change to a plan's entries takes the plan's row first (``next_version`` updates it too), so
+    changes to one plan happen one after the other, always in the same order of locks, and a decision
+    taken on what was read cannot be overtaken by another request's change.
+    """
+    db.lock(Plan, item.plan_id)
+    db.session.refresh(item, attribute_names=[column.key for column in PlanItem.__mapper__.column_attrs])
+
+
 def _require_active(plan: Plan) -> None:
     if plan.status is not PlanStatus.ACTIVE:
         raise PlanError("archived")
@@ -252,6 +263,7 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
     :returns: ``"edited"``, ``"proposed"`` or ``"unchanged"``.
     """
     _require_active(item.plan)
+    hold(item)
     outcome = "unchanged"
     new_text = fields.text.strip()
     if new_text and new_text != item.text:
@@ -312,6 +324,7 @@ def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login:
     :raises PlanError: when there is no proposal or ``by`` may not decide it.
     """
     _require_active(item.plan)
+    hold(item)
     if item.proposed_text is not None and item.proposed_by_id == by.id and not accept:
         _clear_proposal(item)
         _changed(item, by, "withdrawn")
@@ -335,6 +348,7 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
     _require_active(item.plan)
     if item.kind is not ItemKind.STEP:
         raise PlanError("not_a_step")
+    hold(item)
     if done == item.is_done:
         return
     item.done_at = utcnow() if done else None
@@ -348,6 +362,7 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
 def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:
     """Add to the conversation on an entry."""
     _require_active(item.plan)
+    # The plan's row is taken first by counting the version, as in every other change to the plan.
     version = next_version(item.plan)
     comment = PlanComment(item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(),
                           plan_version=version)
