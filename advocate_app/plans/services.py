@@ -34,7 +34,7 @@ from advocate_app.plans.models import (
     Voice,
 )
 
-# The fields of an entry other than its wording, recorded in each revision.
+# Every field of an entry, as recorded in each revision (and compared when a form was opened on an older version).
 _TRACKED = (
     "text",
     "voice",
