@@ -70,7 +70,7 @@ class SaveResult:
     collisions: tuple[Collision, ...] = ()
     # For a refusal: why ("archived").
     reason: str = ""
-    # Who made the last change to the entry (for "changed by … since you opened it").
+    # For a collision: who made the entry's current version (for "… changed this entry after you opened it").
     changed_by_id: int | None = field(default=None, compare=False)
 
 
@@ -127,9 +127,8 @@ def save_entry(item: PlanItem, fields: services.ItemFields, *, base_version: int
     current = services.snapshot(item)
     if base_version is None or base_version == item.version:
         base = current
-    elif base_version > item.version:
-        return SaveResult(Outcome.REFUSED, item.id, item.version, reason="version")
     else:
+        # A version the entry never had (a form tampered with) finds no history: it is treated as unknown.
         base = state_at(item.id, base_version)
     known = base is not None
     base = base if known else {}
@@ -157,7 +156,7 @@ def save_entry(item: PlanItem, fields: services.ItemFields, *, base_version: int
     if collisions:
         return SaveResult(
             Outcome.COLLISION, item.id, item.version, yours=yours, collisions=collisions,
-            changed_by_id=item.changed_by_id,
+            changed_by_id=_changed_by(item),
         )
     merged = replace(
         fields,
@@ -166,9 +165,16 @@ def save_entry(item: PlanItem, fields: services.ItemFields, *, base_version: int
     )
     done = services.edit_item(item, merged, by=by)
     outcome = {"edited": Outcome.APPLIED, "proposed": Outcome.SUGGESTED}.get(done, Outcome.UNCHANGED)
-    return SaveResult(
-        outcome, item.id, item.version, yours=yours, kept=tuple(sorted(theirs - set(yours))),
-        changed_by_id=item.changed_by_id,
+    return SaveResult(outcome, item.id, item.version, yours=yours, kept=tuple(sorted(theirs - set(yours))))
+
+
+def _changed_by(item: PlanItem) -> int | None:
+    """Who made the entry's current version (a comment since then does not count)."""
+    return db.session.scalar(
+        select(PlanItemRevision.changed_by_id)
+        .where(PlanItemRevision.item_id == item.id, PlanItemRevision.item_version == item.version)
+        .order_by(PlanItemRevision.id.desc())
+        .limit(1)
     )
 
 
