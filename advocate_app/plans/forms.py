@@ -78,7 +78,7 @@ class EntryVersionMixin:
         raw = (self.entry_version.data or "").strip()
         if not raw:
             return None
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
 
 class AboutForm(EntryVersionMixin, VoiceMixin, AppForm):
