@@ -226,3 +226,20 @@ def test_every_change_to_a_plan_gets_its_own_version(app, sam_and_alex):
         versions = sorted(db.session.scalars(select(PlanItem.changed_version)).all())
         assert db.session.get(Plan, plan.id, populate_existing=True).version == 3
     assert versions == [3]
+
+
+@pytest.mark.parametrize("version", ["²", "junk", "-1", "99999999999", "7"])
+def test_a_form_with_a_version_the_entry_never_had_is_compared_not_saved_blindly(
+    client, login, sam_and_alex, in_app, version
+):
+    _, sam, sam_login = sam_and_alex
+    login(client, sam_login)
+    need_id = _sams_need(client, sam.id)
+    edit = f"/people/{sam.id}/plan/items/{need_id}/edit"
+
+    answer = client.post(edit, data={**_open_form(client, edit), "entry_version": version,
+                                     "text": "Somewhere quiet", "priority": "2"})
+
+    assert answer.status_code == 200
+    assert "Compare the two versions" in answer.get_data(as_text=True)
+    assert _entry(in_app, need_id).text == "Somewhere safe to live"
