@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import StaticPool
@@ -141,3 +143,38 @@ def _close_session(exc: BaseException | None) -> None:
 
 
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+
+
+def insert_new(model, values: dict, *, conflict: list, where=None, returning=None):
+    """INSERT a row unless one with the same key is already there (or being written by another request).
+
+    Two requests that both find "not there yet" both get here; the database lets one insert and the other
+    do nothing, on SQLite and PostgreSQL alike, so nobody meets a unique violation.
+
+    :param conflict: the columns of the unique key (or partial unique index) that decides "already there".
+    :param where: the condition of a partial unique index.
+    :param returning: a column to return from the new row.
+    :returns: ``returning`` of the new row, or ``None`` when the row was already there.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict, index_where=where)
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(returning)).scalar_one_or_none()
+
+
+def lock(model, ident) -> None:
+    """Hold the row of ``model`` with primary key ``ident`` until the transaction ends, so a read-decide-write
+    that follows cannot interleave with another request's.
+
+    PostgreSQL takes a row lock (``SELECT … FOR UPDATE``); SQLite ignores ``FOR UPDATE``, so there an update
+    that changes nothing starts the write transaction, which SQLite holds for one writer at a time.
+    """
+    key = model.__mapper__.primary_key[0]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(key).where(key == ident).with_for_update())
+    else:
+        session.execute(update(model).where(key == ident).values({key.key: key}),
+                        execution_options={"synchronize_session": False})

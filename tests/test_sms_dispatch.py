@@ -6,18 +6,20 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from advocate_app import db
+from advocate_app.audit.models import AuditEvent
 from advocate_app.consent import services as consent
 from advocate_app.consent.models import ConsentKind, GivenHow
 from advocate_app.db import utcnow
+from advocate_app.sms import inbound
 from advocate_app.sms import services as sms
 from advocate_app.sms.backends import TwilioBackend
 from advocate_app.sms.dispatcher import Dispatcher
 from advocate_app.sms.models import MessageKind, MessageStatus, SmsMessage, SmsNumber, SmsTask, TaskKind
 from tests import factories
-from tests.sms_fakes import TWILIO_CONFIG, FakeTwilio
+from tests.sms_fakes import TWILIO_CONFIG, FakeTwilio, status_key
 
 SAM = "+447700900123"
 ALL_WEEK_9_TO_8 = {day: (time(9, 0), time(20, 0)) for day in range(7)}
@@ -331,3 +333,30 @@ def test_two_dispatchers_together_keep_to_the_daily_limit(twilio_app):
         other.join(timeout=10)
         assert (results["counts"].sent, results["counts"].held) == (0, 1)
         assert message(ids[3]).status_reason == "daily_limit"
+
+
+class ReportsBeforeAnswering(FakeTwilio):
+    """A provider whose delivery report reaches us before its answer to the send has been recorded."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    def accept(self, data: dict) -> dict:
+        message = super().accept(data)
+        with self.app.app_context():
+            assert inbound.record_status(message["sid"], "delivered", None, status_key(message))
+            db.session.commit()
+        return message
+
+
+def test_a_message_delivered_before_its_send_is_recorded_is_neither_counted_nor_audited_again(twilio_app):
+    fake = ReportsBeforeAnswering(twilio_app)
+    with time_machine.travel(WEDNESDAY_NOON, tick=True), twilio_app.app_context():
+        _, person = someone_who_agreed_to_texts()
+        message_id = queue_check_in(person)
+        counts = dispatch(twilio_app, fake)
+        assert message(message_id).status is MessageStatus.DELIVERED
+        assert counts.sent == 0, "the dispatcher's update changed nothing, so it sent nothing it can count"
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "sms_sent")) == 0
+    assert len(fake.accepted) == 1

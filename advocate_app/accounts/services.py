@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from advocate_app import db
 from advocate_app.accounts import passwords, sessions
@@ -144,6 +145,9 @@ def complete_setup(setup: SetupCode, *, password: str, username: str | None = No
     :param username: required for a person's new login; ignored for staff, who sign in by email.
     :raises AccountError: when the code was used meanwhile or the username is taken.
     """
+    # The code's row is held while it is used, so the same code sent twice at once (a double tap) makes one login.
+    db.lock(SetupCode, setup.id)
+    db.session.refresh(setup, attribute_names=["used_at"])
     if setup.used_at is not None or setup.expires_at <= utcnow():
         raise AccountError("expired", field="code")
     if setup.person_id is not None:
@@ -162,7 +166,12 @@ def complete_setup(setup: SetupCode, *, password: str, username: str | None = No
             person_id=person.id,
             locale=person.language,
         )
-        db.session.add(user)
+        try:
+            # Another person may take the same username this very moment: theirs wins, this one is told.
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            raise AccountError("username_taken", field="username") from None
     else:
         user = db.session.get(User, setup.user_id)
         if user is None or not user.active:

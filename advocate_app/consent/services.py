@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale, format_date
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -349,8 +350,14 @@ def record_link(person: Person, other: Person, *, description: str, by: User) ->
     if existing is not None:
         return existing
     link = PersonLink(person_id=first, other_person_id=second, description=description.strip(), recorded_by_id=by.id)
-    db.session.add(link)
-    db.session.flush()
+    try:
+        # The same link recorded twice at once (a double tap): the first one stands.
+        with db.session.begin_nested():
+            db.session.add(link)
+    except IntegrityError:
+        return db.session.scalar(
+            select(PersonLink).where(PersonLink.person_id == first, PersonLink.other_person_id == second)
+        )
     audit("link_recorded", actor=by, person_id=person.id, object_type="person_link", object_id=link.id)
     audit("link_recorded", actor=by, person_id=other.id, object_type="person_link", object_id=link.id)
     return link

@@ -78,7 +78,18 @@ def create_person(details: PersonDetails, *, advocate: User) -> Person:
 
 
 def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
-    """Change a person's details and safe-contact profile."""
+    """Change a person's details and safe-contact profile.
+
+    The person's row is held and their safe windows read again first, so two saves at once cannot both add
+    the same weekday's window.
+    """
+    db.lock(Person, person.id)
+    db.session.scalar(
+        select(Person)
+        .where(Person.id == person.id)
+        .options(selectinload(Person.safe_windows))
+        .execution_options(populate_existing=True)
+    )
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
@@ -109,8 +120,12 @@ def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User) -> 
     """
     if advocate.role is not Role.ADVOCATE or not advocate.active:
         raise ValueError("only an active advocate can be assigned")
+    # The person's row is held while their assignments change, so two at once cannot both add a lead.
+    db.lock(Person, person.id)
     current = db.session.scalars(
-        select(Assignment).where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
+        select(Assignment)
+        .where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
+        .execution_options(populate_existing=True)
     ).all()
     mine = next((a for a in current if a.advocate_id == advocate.id), None)
     if lead:

@@ -21,10 +21,9 @@ def person_for(person_id: int, action: Action = Action.PLAN_VIEW) -> Person:
 
 def active_plan_for(person: Person, *, start: bool = False) -> Plan | None:
     """The person's active plan; with ``start``, one is begun if there is none yet."""
-    plan = services.active_plan(person.id)
-    if plan is None and start:
-        plan = services.start_plan(person.id, by=current_user._get_current_object())
-    return plan
+    if start:
+        return services.plan_for(person.id, by=current_user._get_current_object())
+    return services.active_plan(person.id)
 
 
 def plan_or_404(person: Person, plan_id: int) -> Plan:

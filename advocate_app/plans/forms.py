@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from advocate_app.forms import TOO_LONG, AppForm, DatePartsField
@@ -66,11 +66,26 @@ class VoiceMixin:
             _choice(field.data, {Voice.PERSON.value, Voice.ADVOCATE.value})
 
 
-class AboutForm(VoiceMixin, AppForm):
+class EntryVersionMixin:
+    """The version of the entry the form shows, sent back with the change so a save over a later change
+    (someone else's, or the same person's in another tab) is noticed."""
+
+    entry_version = HiddenField()
+
+    def base_version(self) -> int | None:
+        """The version the change was made on; ``None`` when the form did not say. A value that is not a
+        number counts as "before any version", so it can only lead to a comparison, never a blind save."""
+        raw = (self.entry_version.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+
+
+class AboutForm(EntryVersionMixin, VoiceMixin, AppForm):
     text = _text(_l("In your own words"), _l("Write something, or go back"))
 
 
-class NeedForm(VoiceMixin, AppForm):
+class NeedForm(EntryVersionMixin, VoiceMixin, AppForm):
     domain = SelectField(
         _l("What is it about?"),
         choices=[("", _l("Choose an area"))] + [(code, label) for code, label in NEED_DOMAINS.items()],
@@ -92,7 +107,7 @@ class NeedForm(VoiceMixin, AppForm):
             raise ValidationError(_l("Choose how much it matters right now"))
 
 
-class GoalForm(VoiceMixin, AppForm):
+class GoalForm(EntryVersionMixin, VoiceMixin, AppForm):
     text = _text(_l("What is the goal?"), _l("Describe the goal"))
     target_date = DatePartsField(_l("When would you like to reach it?"))
     goal_status = RadioField(
@@ -106,7 +121,7 @@ class GoalForm(VoiceMixin, AppForm):
         _choice(field.data, {s.value for s in GoalStatus})
 
 
-class StepForm(VoiceMixin, AppForm):
+class StepForm(EntryVersionMixin, VoiceMixin, AppForm):
     text = _text(_l("What is the step?"), _l("Describe the step"))
     owner = RadioField(
         _l("Who will do it?"),

@@ -127,6 +127,9 @@ class PlanItem(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_by_role: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Goes up by one with every change to the entry (not with a comment on it): an edit form carries the
+    # version it showed, so a save over someone else's later change is noticed rather than applied blindly.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A rewording by the other party, waiting beside the original until the owner of the words decides.
     proposed_text: Mapped[str | None] = mapped_column(Text)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -157,13 +160,16 @@ class PlanItemRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("plan_item.id", ondelete="CASCADE"), index=True)
     plan_version: Mapped[int] = mapped_column(Integer)
+    # The entry's version this change made (none for history kept before entries had versions).
+    item_version: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(30))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_by_role: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     voice: Mapped[Voice | None] = mapped_column(_enum(Voice))
     text: Mapped[str | None] = mapped_column(Text)
-    # The other fields as they stood after the change (status, dates, owner…).
+    # Every field of the entry as it stood after the change (wording, priority, dates, who does a step,
+    # status, a waiting suggestion); history kept before this covered the fields other than the wording.
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
 
     changed_by = relationship("User", lazy="raise_on_sql")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,12 +14,13 @@ from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
+from advocate_app.forms import DateParts, DatePartsField
 from advocate_app.i18n import worded
 from advocate_app.people.models import Person
-from advocate_app.plans import access, bp, services
+from advocate_app.plans import access, bp, edits, services
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     OWNER_LABELS,
@@ -28,7 +31,17 @@ from advocate_app.plans.forms import (
     NeedForm,
     StepForm,
 )
-from advocate_app.plans.models import AboutTopic, GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.plans.models import (
+    AboutTopic,
+    GoalStatus,
+    ItemKind,
+    Plan,
+    PlanItem,
+    PlanStatus,
+    Priority,
+    StepOwner,
+    Voice,
+)
 from advocate_app.policy import Action
 from advocate_app.referrals.models import Referral
 
@@ -280,19 +293,23 @@ def about(person_id: int, topic: str):
         )
     form = AboutForm()
     _prepare_voice(form, person)
+    result = None
     if form.validate_on_submit():
-        if existing is None:
-            plan = access.active_plan_for(person, start=True)
-            item = services.add_item(plan, ItemKind.ABOUT, _fields(form, topic=about_topic), by=_me())
-            outcome = "added"
-        else:
-            item = services.load_item(existing.id)
-            outcome = services.edit_item(item, _fields(form), by=_me())
+        result = edits.save_about(
+            person.id, about_topic, _fields(form), base_version=form.base_version(), by=_me()
+        )
+        if result.outcome is not edits.Outcome.COLLISION:
+            db.session.commit()
+            _flash_result(result)
+            return redirect(entry_url(person, services.load_item(result.item_id)))
+        # Nothing was saved: the answer written meanwhile is shown beside this one.
         db.session.commit()
-        _flash_outcome(outcome)
-        return redirect(entry_url(person, item))
+        existing = services.load_item(result.item_id)
+        form.entry_version.data = str(result.version)
     if not form.is_submitted() and existing is not None:
         form.text.data = existing.text
+    if not form.is_submitted():
+        form.entry_version.data = str(existing.version if existing is not None else 0)
     return render_template(
         "plans/item_form.html",
         form=form,
@@ -300,6 +317,7 @@ def about(person_id: int, topic: str):
         heading=ABOUT_TOPICS[about_topic](),
         item=existing,
         back=plan_url(person),
+        collision=_collision_view(form, result),
     )
 
 
@@ -311,6 +329,49 @@ def _flash_outcome(outcome: str) -> None:
         "unchanged": _("Nothing was changed."),
     }
     flash(messages[outcome], "success")
+
+
+def _flash_result(result: edits.SaveResult) -> None:
+    """Say what became of a change; when someone else's change was kept beside it, say that too."""
+    if result.outcome is edits.Outcome.REFUSED:
+        flash(_("This plan can no longer be changed: nothing was saved."))
+        return
+    _flash_outcome(
+        {edits.Outcome.APPLIED: "edited", edits.Outcome.SUGGESTED: "proposed"}.get(result.outcome, result.outcome.value)
+    )
+    if result.kept:
+        flash(_("This entry was also changed by someone else after you opened it. Their change is kept with yours."))
+
+
+def _collision_view(form, result: edits.SaveResult | None) -> dict | None:
+    """Both versions of every field in question, worded for the page, when a save met a later change."""
+    if result is None or result.outcome is not edits.Outcome.COLLISION:
+        return None
+    changed_by = db.session.get(User, result.changed_by_id) if result.changed_by_id else None
+    return {
+        "by_me": changed_by is not None and changed_by.id == current_user.id,
+        "by": changed_by.display_name if changed_by is not None else _("someone"),
+        "rows": [
+            {"label": form[c.field].label.text, "saved": _worded_value(c.field, c.saved),
+             "yours": _worded_value(c.field, c.yours)}
+            for c in result.collisions
+        ],
+    }
+
+
+def _worded_value(name: str, value) -> str:
+    """A field's plain value (a code, an ISO date) as the page says it."""
+    if value in (None, ""):
+        return _("Not given")
+    if name == "priority":
+        return str(PRIORITY_LABELS.get(Priority(int(value)), value))
+    if name == "goal_status":
+        return str(GOAL_STATUS_LABELS.get(GoalStatus(value), value))
+    if name == "owner":
+        return str(OWNER_LABELS.get(StepOwner(value), value))
+    if name in ("target_date", "due_date"):
+        return format_date(date.fromisoformat(value), "long")
+    return str(value)
 
 
 @bp.route("/people/<int:person_id>/plan/needs/new", methods=["GET", "POST"])
@@ -413,6 +474,7 @@ def edit_item(person_id: int, item_id: int):
     form.set_voice_choices(person.preferred_name, ask=False)
     if item.kind is ItemKind.NEED:
         form.domain.data = item.domain  # the area of a need stays as it was written
+    result = None
     if form.validate_on_submit():
         extra = {}
         if item.kind is ItemKind.NEED:
@@ -425,12 +487,18 @@ def edit_item(person_id: int, item_id: int):
                 "owner_detail": form.owner_detail.data,
                 "due_date": form.due_date.data,
             }
-        outcome = services.edit_item(item, services.ItemFields(text=form.text.data, **extra), by=_me())
+        result = edits.save_entry(
+            item, services.ItemFields(text=form.text.data, **extra), base_version=form.base_version(), by=_me()
+        )
+        # A collision saved nothing; committing ends the transaction that held the entry.
         db.session.commit()
-        _flash_outcome(outcome)
-        return redirect(entry_url(person, item))
+        if result.outcome is not edits.Outcome.COLLISION:
+            _flash_result(result)
+            return redirect(entry_url(person, item))
+        _keep_saved_where_unchanged(form, item, result)
     if not form.is_submitted():
         _fill(form, item)
+        form.entry_version.data = str(item.version)
     writes_own_words = services.voice_of(_me()) is item.voice
     return render_template(
         "plans/item_form.html",
@@ -440,7 +508,26 @@ def edit_item(person_id: int, item_id: int):
         heading=_("Change this entry"),
         back=entry_url(person, item),
         suggesting=not writes_own_words,
+        collision=_collision_view(form, result),
     )
+
+
+def _keep_saved_where_unchanged(form, item: PlanItem, result: edits.SaveResult) -> None:
+    """After a collision the form is shown again on the saved version: what this person changed stays as
+    they typed it, every other field shows what is saved now (so saving again cannot undo it)."""
+    typed = {name: form[name].data for name in result.yours}
+    _fill(form, item)
+    for name in ("target_date", "due_date"):
+        if name in form and name not in typed and form[name].data is None:
+            form[name].raw_parts = DateParts()
+    for name, value in typed.items():
+        if isinstance(form[name], DatePartsField):
+            form[name].process(None, value)
+            if value is None:
+                form[name].raw_parts = DateParts()
+        else:
+            form[name].data = value
+    form.entry_version.data = str(result.version)
 
 
 @bp.get("/people/<int:person_id>/plan/items/<int:item_id>")
@@ -467,6 +554,33 @@ REVISION_ACTIONS = {
 }
 
 
+# The fields of an entry its history shows besides the wording, in the order they are listed.
+HISTORY_FIELDS = {
+    "priority": (lambda: _("Priority")),
+    "target_date": (lambda: _("Target date")),
+    "goal_status": (lambda: _("How it is going")),
+    "owner": (lambda: _("Who does it")),
+    "owner_detail": (lambda: _("Detail about who")),
+    "due_date": (lambda: _("Due date")),
+}
+
+
+def revision_changes(entry: PlanItem) -> dict[int, list[dict]]:
+    """For each revision of an entry, the fields (other than the wording) it set or changed, worded for the page:
+    the first revision lists what was given, later ones what differs from the one before."""
+    changes: dict[int, list[dict]] = {}
+    before: dict = {}
+    for revision in entry.revisions:
+        fields = revision.fields or {}
+        changes[revision.id] = [
+            {"label": label(), "value": _worded_value(name, fields.get(name))}
+            for name, label in HISTORY_FIELDS.items()
+            if name in fields and fields.get(name) != before.get(name) and (before or fields.get(name) is not None)
+        ]
+        before = fields
+    return changes
+
+
 def _render_item(person: Person, entry: PlanItem, form: CommentForm):
     return render_template(
         "plans/item.html",
@@ -475,6 +589,7 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
         form=form,
         back=entry_url(person, entry),
         revision_actions={key: label() for key, label in REVISION_ACTIONS.items()},
+        revision_changes=revision_changes(entry),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,8 +34,22 @@ from advocate_app.plans.models import (
     Voice,
 )
 
-# The fields of an entry other than its wording, recorded in each revision.
-_TRACKED = ("topic", "domain", "priority", "target_date", "goal_status", "owner", "owner_detail", "due_date", "done_at")
+# Every field of an entry, as recorded in each revision (and compared when a form was opened on an older version).
+_TRACKED = (
+    "text",
+    "voice",
+    "topic",
+    "domain",
+    "priority",
+    "target_date",
+    "goal_status",
+    "owner",
+    "owner_detail",
+    "due_date",
+    "done_at",
+    "proposed_text",
+    "proposed_by_id",
+)
 
 
 class PlanError(ValueError):
@@ -57,27 +71,77 @@ def active_plan(person_id: int) -> Plan | None:
 
 
 def start_plan(person_id: int, *, by: User) -> Plan:
-    """Start a new plan; the current one, if any, is archived and kept read-only."""
-    current = active_plan(person_id)
+    """Start a new plan; the current one, if any, is archived and kept read-only.
+
+    The current plan's row is locked first, so two requests to start afresh (a double tap) archive it once
+    and make one new plan between them.
+    """
+    current = db.session.scalar(
+        select(Plan)
+        .where(Plan.person_id == person_id, Plan.status == PlanStatus.ACTIVE)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if current is not None:
         current.status = PlanStatus.ARCHIVED
         current.archived_at = utcnow()
         db.session.flush()
-    plan = Plan(
-        person_id=person_id,
-        created_by_id=by.id,
-        version=0,
-        next_review_date=current.next_review_date if current else None,
-    )
-    db.session.add(plan)
-    db.session.flush()
-    audit("create", actor=by, person_id=person_id, object_type="plan", object_id=plan.id)
-    return plan
+    return _first_active_plan(person_id, by=by, next_review_date=current.next_review_date if current else None)
 
 
 def plan_for(person_id: int, *, by: User) -> Plan:
     """The active plan, started on first use."""
-    return active_plan(person_id) or start_plan(person_id, by=by)
+    return active_plan(person_id) or _first_active_plan(person_id, by=by)
+
+
+def _first_active_plan(person_id: int, *, by: User, next_review_date: date | None = None) -> Plan:
+    """Insert the person's active plan unless another request has just done so; either way, return it.
+
+    Several first writes for someone with no plan yet (two tabs, a person and their advocate at once) all
+    find "no plan" and all come here: the database keeps one plan and the others use it.
+    """
+    plan_id = db.insert_new(
+        Plan,
+        {
+            "person_id": person_id,
+            "status": PlanStatus.ACTIVE,
+            "created_by_id": by.id,
+            "version": 0,
+            "next_review_date": next_review_date,
+        },
+        conflict=[Plan.person_id],
+        where=text("status = 'active'"),
+        returning=Plan.id,
+    )
+    if plan_id is None:
+        return active_plan(person_id)
+    audit("create", actor=by, person_id=person_id, object_type="plan", object_id=plan_id)
+    return db.session.get(Plan, plan_id)
+
+
+def next_version(plan: Plan) -> int:
+    """Give a change to ``plan`` its own version number, counted in the database.
+
+    ``UPDATE … SET version = version + 1 RETURNING version`` also holds the plan's row until the change is
+    committed, so concurrent changes each get a different number and none is lost.
+    """
+    table = Plan.__table__
+    version = db.session.execute(
+        update(table).where(table.c.id == plan.id).values(version=table.c.version + 1).returning(table.c.version)
+    ).scalar_one()
+    set_committed_value(plan, "version", version)
+    return version
+
+
+def hold(item: PlanItem) -> None:
+    """Hold the entry's plan until the transaction ends and read the entry again as it now stands.
+
+    Every change to a plan's entries takes the plan's row first (``next_version`` updates it too), so
+    changes to one plan happen one after the other, always in the same order of locks, and a decision
+    taken on what was read cannot be overtaken by another request's change.
+    """
+    db.lock(Plan, item.plan_id)
+    db.session.refresh(item, attribute_names=[column.key for column in PlanItem.__mapper__.column_attrs])
 
 
 def _require_active(plan: Plan) -> None:
@@ -85,7 +149,8 @@ def _require_active(plan: Plan) -> None:
         raise PlanError("archived")
 
 
-def _snapshot(item: PlanItem) -> dict:
+def snapshot(item: PlanItem) -> dict:
+    """Every field of an entry as plain values (dates as ISO text, choices as their codes)."""
     values = {}
     for name in _TRACKED:
         value = getattr(item, name)
@@ -98,24 +163,35 @@ def _snapshot(item: PlanItem) -> dict:
 
 
 def _changed(item: PlanItem, by: User, action: str) -> None:
-    """Bump the plan's version, stamp the entry with it, and keep a revision."""
-    plan = item.plan
-    plan.version += 1
-    item.changed_version = plan.version
+    """Give the change its own plan version and the entry its next version, stamp the entry, keep a revision.
+
+    The revision holds every field of the entry as it stood after the change (the wording, priority, dates,
+    who does a step, status, a waiting suggestion), so the history shows all of it and a form opened at an
+    earlier version can be compared with what it was opened on.
+    """
+    version = next_version(item.plan)
+    table = PlanItem.__table__
+    db.session.flush()
+    item_version = db.session.execute(
+        update(table).where(table.c.id == item.id).values(version=table.c.version + 1).returning(table.c.version)
+    ).scalar_one()
+    set_committed_value(item, "version", item_version)
+    item.changed_version = version
     item.changed_by_id = by.id
     item.changed_by_role = by.role.value
     item.changed_at = utcnow()
     db.session.add(
         PlanItemRevision(
             item_id=item.id,
-            plan_version=plan.version,
+            plan_version=version,
+            item_version=item_version,
             action=action,
             changed_by_id=by.id,
             changed_by_role=by.role.value,
             changed_at=item.changed_at,
             voice=item.voice,
             text=item.proposed_text if action == "proposed" else item.text,
-            fields=_snapshot(item),
+            fields=snapshot(item),
         )
     )
 
@@ -187,6 +263,7 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
     :returns: ``"edited"``, ``"proposed"`` or ``"unchanged"``.
     """
     _require_active(item.plan)
+    hold(item)
     outcome = "unchanged"
     new_text = fields.text.strip()
     if new_text and new_text != item.text:
@@ -202,7 +279,7 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
             item.proposed_at = utcnow()
             _changed(item, by, "proposed")
             outcome = "proposed"
-    before = _snapshot(item)
+    before = snapshot(item)
     if item.kind is ItemKind.NEED:
         item.priority = fields.priority
     elif item.kind is ItemKind.GOAL:
@@ -213,7 +290,7 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
         item.owner = fields.owner or item.owner
         item.owner_detail = (fields.owner_detail or "").strip() or None
         item.due_date = fields.due_date
-    if outcome == "edited" or _snapshot(item) != before:
+    if outcome == "edited" or snapshot(item) != before:
         _changed(item, by, "edited")
         outcome = "edited" if outcome == "unchanged" else outcome
     if outcome != "unchanged":
@@ -247,6 +324,7 @@ def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login:
     :raises PlanError: when there is no proposal or ``by`` may not decide it.
     """
     _require_active(item.plan)
+    hold(item)
     if item.proposed_text is not None and item.proposed_by_id == by.id and not accept:
         _clear_proposal(item)
         _changed(item, by, "withdrawn")
@@ -270,6 +348,7 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
     _require_active(item.plan)
     if item.kind is not ItemKind.STEP:
         raise PlanError("not_a_step")
+    hold(item)
     if done == item.is_done:
         return
     item.done_at = utcnow() if done else None
@@ -283,11 +362,11 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
 def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:
     """Add to the conversation on an entry."""
     _require_active(item.plan)
-    item.plan.version += 1
-    comment = PlanComment(
-        item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(), plan_version=item.plan.version
-    )
-    item.changed_version = item.plan.version
+    # The plan's row is taken first by counting the version, as in every other change to the plan.
+    version = next_version(item.plan)
+    comment = PlanComment(item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(),
+                          plan_version=version)
+    item.changed_version = version
     item.changed_by_id = by.id
     item.changed_by_role = by.role.value
     db.session.add(comment)

@@ -255,7 +255,8 @@ def _item_part(item: PlanItem, who) -> dict:
                 "at": _iso(r.changed_at),
                 "voice": _value(r.voice),
                 "text": r.text,
-                "fields": r.fields,
+                # Who suggested a wording is internal bookkeeping (an account id), not part of the entry.
+                "fields": {k: v for k, v in (r.fields or {}).items() if k != "proposed_by_id"},
             }
             for r in item.revisions
         ],

@@ -123,6 +123,9 @@ def change_status(
     :raises ReferralError: for a move the referral cannot make, by someone who may not make it, or a
         decline without a reason ("other" needs words too).
     """
+    # Held while it moves, and read again: two answers at once (a double tap, two workers) move it once.
+    db.lock(Referral, referral.id)
+    db.session.refresh(referral, attribute_names=["status", "updated_at", "responded_at"])
     if status not in NEXT_STATUSES[referral.status]:
         raise ReferralError("transition", field="status")
     if status is ReferralStatus.WITHDRAWN:

@@ -234,14 +234,23 @@ class Dispatcher:
                             updated_at=now, error_code=None),
                     sent,
                 )
-                people = dict(session.execute(
-                    select(table.c.id, table.c.person_id).where(table.c.id.in_([r["b_id"] for r in sent]))
-                ).all())
-                events = [{"action": "sms_sent", "person_id": people[r["b_id"]], "object_type": "sms_message",
-                           "object_id": r["b_id"]} for r in sent if people.get(r["b_id"])]
+                # Only the rows this update changed count: a delivery report that came first has moved a
+                # message on already, and the guarded update left it alone. The rows stay locked by the
+                # update until the commit, so nothing can move them in between.
+                changed = session.execute(
+                    select(table.c.id, table.c.person_id, table.c.provider_sid).where(
+                        table.c.id.in_([r["b_id"] for r in sent]),
+                        table.c.status == MessageStatus.SENT.value,
+                        table.c.sent_at == now,
+                    )
+                ).all()
+                ours_now = {(r["b_id"], r["provider_sid"]) for r in sent}
+                changed = [(row_id, person_id) for row_id, person_id, sid in changed if (row_id, sid) in ours_now]
+                events = [{"action": "sms_sent", "person_id": person_id, "object_type": "sms_message",
+                           "object_id": row_id} for row_id, person_id in changed if person_id]
                 if events:
                     session.execute(insert(AuditEvent), events)
-                counts.sent += len(sent)
+                counts.sent += len(changed)
             if not_found:
                 # It never reached the provider: it is an ordinary queued message again.
                 session.execute(

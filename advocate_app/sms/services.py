@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from advocate_app import db
 from advocate_app.accounts.models import User
@@ -71,7 +72,12 @@ def queue(
     message.status, message.status_reason = MessageStatus.QUEUED, ""
     message.updated_at = utcnow()
     if existing is None:
-        db.session.add(message)
+        try:
+            # Two requests may queue the same reminder at once: the first one's message is the one kept.
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:
+            return db.session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == key))
     db.session.flush()
     return message
 
@@ -119,12 +125,15 @@ def look_again(person: Person) -> None:
 
 
 def number_state(number: str) -> SmsNumber:
-    """The record of a number, made on first use."""
-    state = db.session.get(SmsNumber, number)
-    if state is None:
-        state = SmsNumber(number=number)
-        db.session.add(state)
-    return state
+    """The record of a number, made on first use, held until the transaction ends.
+
+    Texts from a number not yet on record can arrive together (a STOP sent twice, a reply and a STOP):
+    the record is inserted unless it is already there, then its row is held, so they are acted on one after
+    the other and none is lost.
+    """
+    db.insert_new(SmsNumber, {"number": number, "updated_at": utcnow()}, conflict=[SmsNumber.number])
+    db.lock(SmsNumber, number)
+    return db.session.get(SmsNumber, number, populate_existing=True)
 
 
 def people_with_number(number: str) -> list[Person]:
