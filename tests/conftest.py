@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from hypothesis import settings
 from jinja2 import BytecodeCache
 from sqlalchemy import String, create_engine, event, exists, literal, select, text, union_all
 
@@ -16,6 +17,14 @@ from advocate_app.models import Base
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+# Hypothesis outside the attack fuzzing (which has its own profiles in tests/attack_surface.py): in CI the
+# examples are derandomised, so a failure there replays on any machine; everywhere a failure prints the blob
+# that replays it (@reproduce_failure).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
 def pytest_addoption(parser):
