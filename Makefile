@@ -87,9 +87,13 @@ sbom: $(STAMPS)/python
 	$(VENV)/bin/cyclonedx-py environment --output-reproducible --of JSON -o docs/sbom.json $(VENV)
 	@echo "SBOM written to docs/sbom.json"
 
+# The three passes (SQLite, browser, PostgreSQL) run side by side, each line led by its pass's name, each
+# pass's log kept in test-results/; any failing pass fails the target. `make test PASSES="sqlite postgres"`
+# runs some of them; PYTEST_ARGS go to every pass.
+PASSES ?= sqlite browser postgres
+PYTEST_ARGS ?=
 test: setup chromium lint
-	$(PY) -m pytest
-	$(MAKE) --no-print-directory test-postgres
+	$(PY) tests/run_passes.py $(PASSES) -- $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser"

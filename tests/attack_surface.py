@@ -23,9 +23,17 @@ WEBHOOKS = {"sms.inbound_webhook", "sms.status_webhook"}
 # Requests made and cases tried, by kind, printed at the end of the run (see conftest).
 TALLY: Counter = Counter()
 
-# Fuzzed submissions per route: a few locally, more in CI (HYPOTHESIS_PROFILE=ci, set by CI=true).
+# Fuzzed submissions per route: a few locally, more in CI (HYPOTHESIS_PROFILE=attacks-ci, chosen by CI=true).
+# Both are derandomised: the examples follow from the test alone, so a failure (or a slow example) seen in CI
+# or on a laptop comes back on the next run anywhere; the failing example's blob is printed too.
 settings.register_profile(
-    "attacks-dev", max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    "attacks-dev",
+    max_examples=12,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
 )
 settings.register_profile(
     "attacks-ci",
@@ -33,6 +41,7 @@ settings.register_profile(
     deadline=None,
     database=None,
     derandomize=True,
+    print_blob=True,
     suppress_health_check=list(HealthCheck),
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("attacks-ci" if os.environ.get("CI") == "true" else "attacks-dev")

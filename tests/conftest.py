@@ -6,15 +6,25 @@ import os
 import re
 
 import pytest
+from hypothesis import settings
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import String, create_engine, event, exists, literal, select, text, union_all
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
+from advocate_app.db import make_engine
 from advocate_app.models import Base
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+# Hypothesis outside the attack fuzzing (which has its own profiles in tests/attack_surface.py): in CI the
+# examples are derandomised, so a failure there replays on any machine; everywhere a failure prints the blob
+# that replays it (@reproduce_failure).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
 def pytest_addoption(parser):
@@ -81,6 +91,33 @@ def _fast_password_hashing():
     passwords._hasher, passwords._DUMMY_HASH, people_services._code_word_hasher = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _url_builders_compiled_once():
+    """Every app the suite makes has the same hundred URL rules, and werkzeug turns each rule into two URL
+    builder functions with ``ast`` and ``compile()``: nearly all of the time ``create_app`` takes. A builder
+    depends only on the rule's parts and defaults (it is given the rule as its first argument), so each is
+    compiled once for the run and reused by every app after."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict = {}
+
+    def compiled_once(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        parts = tuple(
+            (dynamic, data, self._converters[data].to_url(defaults[data]) if dynamic and data in defaults else None)
+            for dynamic, data in self._trace
+        )
+        key = (append_unknown, self.rule, parts, tuple(defaults))
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = compiled_once
+    yield
+    Rule._compile_builder = compile_builder
+
+
 @pytest.fixture(scope="session")
 def on_postgres(request) -> bool:
     return bool(request.config.getoption("--postgres"))
@@ -132,8 +169,67 @@ def make_test_app(tmp_path, database_url: str, **overrides):
     return create_app(app_config.for_tests(tmp_path, DATABASE_URL=database_url, **overrides))
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template():
+    """An in-memory SQLite database with the empty schema, built once; each test's database is a copy of it."""
+    engine = make_engine("sqlite+pysqlite:///:memory:")
+    Base.metadata.create_all(engine)
+    connection = engine.raw_connection()
+    yield connection.driver_connection
+    connection.close()
+    engine.dispose()
+
+
+def copy_empty_schema(template, engine) -> None:
+    """Give the in-memory SQLite database behind ``engine`` the template's empty schema (the backup API copies
+    pages, far quicker than running the DDL again)."""
+    connection = engine.raw_connection()
+    try:
+        template.backup(connection.driver_connection)
+    finally:
+        connection.close()
+
+
+# Tables that hold rows, in one round trip; then only those are emptied, children first.
+_WRITTEN_TABLES = union_all(
+    *(select(literal(t.name, String).label("name")).where(exists().select_from(t)) for t in Base.metadata.sorted_tables)
+)
+# Sequences that have handed out a number start again at 1 (what TRUNCATE ... RESTART IDENTITY did).
+_RESTART_USED_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+def empty_postgres(engine) -> None:
+    """Leave every table empty and every sequence at its start, as TRUNCATE of all tables with RESTART IDENTITY
+    would, but cheaply: a test writes to a few tables, and DELETE of a few rows costs far less than TRUNCATE,
+    which makes new files for each of the 34 tables and their indexes.
+
+    People and accounts refer to each other, so no order of DELETEs satisfies every foreign key on the way;
+    with ``session_replication_role = replica`` (a superuser's setting, local to this transaction) the keys are
+    not checked, and every table that holds rows is emptied, so none is left pointing at nothing. A server
+    user who may not set it gets the TRUNCATE of every table.
+    """
+    with engine.begin() as connection:
+        written = set(connection.scalars(_WRITTEN_TABLES))
+        if not written:
+            connection.execute(_RESTART_USED_SEQUENCES)
+            return
+        superuser = connection.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        if superuser:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in Base.metadata.sorted_tables:
+                if table.name in written:
+                    connection.execute(table.delete())
+            connection.execute(_RESTART_USED_SEQUENCES)
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture
-def app_factory(tmp_path, on_postgres, _pg_schema):
+def app_factory(tmp_path, on_postgres, _pg_schema, _sqlite_template):
     """Make an app (with config overrides) on a fresh, empty database."""
     apps = []
 
@@ -142,11 +238,9 @@ def app_factory(tmp_path, on_postgres, _pg_schema):
         flask_app = make_test_app(tmp_path, url, **overrides)
         with flask_app.app_context():
             if on_postgres:
-                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                with db.engine().begin() as connection:
-                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                empty_postgres(db.engine())
             else:
-                Base.metadata.create_all(db.engine())
+                copy_empty_schema(_sqlite_template, db.engine())
         apps.append(flask_app)
         return flask_app
 

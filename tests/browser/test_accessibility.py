@@ -1,7 +1,9 @@
 """axe-core on every kind of page, in English and in Urdu, on a phone and a laptop: no WCAG 2.0–2.2 A or AA failures.
 
 axe-core is the npm package (node_modules/axe-core), injected into each page by Playwright. Each page is
-loaded once per language and checked at 360×640, then again after resizing to 1280×800.
+loaded once per language and checked at 360×640, then again after resizing to 1280×800. The English load is
+also the page's first visit whose weight test_page_weight.py judges: it is recorded with nothing cached, up to
+its last request, before the page is resized (tests/browser/network.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from advocate_app import resource_dir
+from tests.browser import network
 from tests.browser.conftest import TIMEOUT_MS, sign_in
 from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
@@ -106,6 +109,7 @@ def report(pytestconfig):
 def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report, screenshot):
     page = signed_in(page_type.who, language).new_page()
     try:
+        first_visit = network.FirstVisit.start(page) if language == "en" else None
         response = page.goto(page_type.path.format(**world))
         assert response.status == page_type.status, f"{page_type.path} answered {response.status}"
         if language == "ur":
@@ -116,6 +120,10 @@ def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_sou
         for screen, size in SCREENS.items():
             page.set_viewport_size(size)
             found[screen] = _violations(page, axe_source)
+            if first_visit is not None:  # still at phone size: the first visit ends here
+                first_visit.finish(page, screenshot=page_type.name in network.SCREENSHOTS)
+                network.FIRST_VISITS[page_type.name] = first_visit
+                first_visit = None
         report.append({"page": page_type.name, "language": language, "violations": found})
         assert not any(found.values()), json.dumps(found, indent=1, ensure_ascii=False)
     finally:

@@ -1,0 +1,121 @@
+"""Run the suite's passes side by side, each in its own pytest process, and fail if any pass fails.
+
+``python tests/run_passes.py`` runs every pass; ``python tests/run_passes.py sqlite postgres -- -x -k plan``
+runs the named passes with the arguments after ``--`` given to each. Every line a pass prints is shown as it
+comes, led by the pass's name; each pass's own pytest summary follows, then one line per pass and the total.
+Each pass's whole output is also kept in test-results/<pass>.log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The browser tests are a pass of their own: they mostly wait on Chromium, so they share the two cores well.
+PASSES = {
+    "sqlite": ["-m", "not browser"],
+    "browser": ["-m", "browser"],
+    "postgres": ["-m", "not browser", "--postgres"],
+}
+COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+NO_TESTS_RAN = 5  # pytest's exit code when nothing was collected
+
+
+class Pass:
+    """One pytest process whose output is shown line by line under its name."""
+
+    def __init__(self, name: str, args: list[str], width: int):
+        self.name, self.args, self.width = name, args, width
+        self.lines: list[str] = []
+        self.started = time.monotonic()
+        self.seconds = 0.0
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter running pytest with our arguments
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        self.reader = threading.Thread(target=self._read, name=f"pass-{name}", daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            with OUTPUT_LOCK:
+                print(f"{self.name:<{self.width}} | {line}", flush=True)
+
+    def wait(self) -> int:
+        code = self.process.wait()
+        self.reader.join()
+        self.seconds = time.monotonic() - self.started
+        return code
+
+    def counts(self) -> dict[str, int]:
+        """The figures of pytest's closing line (``12 passed, 1 skipped in 3.2s``)."""
+        for line in reversed(self.lines):
+            found = COUNT.findall(line)
+            if found and " in " in line:
+                totals: dict[str, int] = {}
+                for number, word in found:
+                    word = "errors" if word.startswith("error") else word
+                    totals[word] = totals.get(word, 0) + int(number)
+                return totals
+        return {}
+
+    def summary(self) -> list[str]:
+        """pytest's own summary: from its 'short test summary' (or the closing line) to the end."""
+        for index, line in enumerate(self.lines):
+            if "short test summary info" in line:
+                return self.lines[index:]
+        return self.lines[-1:]
+
+
+OUTPUT_LOCK = threading.Lock()
+
+
+def main(argv: list[str]) -> int:
+    names, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    names = names or list(PASSES)
+    unknown = [n for n in names if n not in PASSES]
+    if unknown:
+        print(f"unknown pass {', '.join(unknown)}; the passes are {', '.join(PASSES)}", file=sys.stderr)
+        return 2
+    width = max(len(n) for n in names)
+    started = time.monotonic()
+    passes = [Pass(name, [*PASSES[name], *extra], width) for name in names]
+    try:
+        codes = [p.wait() for p in passes]
+    except KeyboardInterrupt:
+        for p in passes:
+            p.process.terminate()
+        raise
+    folder = ROOT / "test-results"
+    folder.mkdir(exist_ok=True)
+    for p in passes:
+        (folder / f"{p.name}.log").write_text("\n".join(p.lines) + "\n", encoding="utf-8")
+
+    for p, code in zip(passes, codes, strict=True):
+        print(f"\n{'=' * 30} {p.name} pass (exit {code}) {'=' * 30}")
+        print("\n".join(p.summary()))
+    print(f"\n{'=' * 30} passes, side by side in {time.monotonic() - started:.0f} s {'=' * 30}")
+    total: dict[str, int] = {}
+    for p, code in zip(passes, codes, strict=True):
+        counts = p.counts()
+        for word, number in counts.items():
+            total[word] = total.get(word, 0) + number
+        verdict = "ran no test" if code == NO_TESTS_RAN else ("ok" if code == 0 else "FAILED")
+        figures = ", ".join(f"{n} {w}" for w, n in counts.items()) or "no figures"
+        print(f"{p.name:<{width}}  {verdict:<11} {figures} in {p.seconds:.0f} s (exit {code})")
+    failed = total.get("failed", 0) + total.get("errors", 0)
+    print(f"total: {total.get('passed', 0)} passed, {failed} failed, {total.get('skipped', 0)} skipped")
+    return 0 if all(code == 0 for code in codes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
