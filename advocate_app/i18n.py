@@ -7,6 +7,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
+from advocate_app import db
 from advocate_app.config import RTL_LANGUAGES
 from advocate_app.extensions import babel
 
@@ -20,12 +21,16 @@ LANGUAGE_NAMES = {
 
 
 def select_locale() -> str:
-    """The user's own setting, else the choice made in this session, else the browser's preference."""
+    """The user's own setting, else the choice made in this session, else the browser's preference.
+
+    A page made without the database (an error page) never loads the user: the session keeps their
+    language from sign-in on.
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # The command line and workers: messages they make for a person say which language explicitly.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if db.usable() and current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in languages:

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 
+from advocate_app import db
+from advocate_app.accounts import auth
 from advocate_app.i18n import LANGUAGE_NAMES, page_translators, text_direction, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
@@ -96,7 +98,12 @@ def _nav_items() -> list[dict]:
 
 
 def _show_exit_this_page() -> bool:
-    """Everyone not signed in as staff might be the person, maybe on a watched phone."""
+    """Everyone not signed in as staff might be the person, maybe on a watched phone.
+
+    A page made without the database (the outage page) asks the session cookie, not the user.
+    """
+    if not db.usable():
+        return not auth.signed_in_as_staff_by_cookie()
     return not (current_user.is_authenticated and current_user.is_staff)
 
 
