@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -13,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import DateTime, TypeDecorator
 from werkzeug.local import LocalProxy
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -133,13 +137,52 @@ def _close_session(exc: BaseException | None) -> None:
     if db_session is None:
         return
     try:
-        if exc is None and _only_read(db_session):
+        if exc is None and usable() and _only_read(db_session):
             # A transaction that only read ends the same either way; COMMIT keeps the connection's prepared
             # statements, which psycopg forgets on every ROLLBACK, so a page's queries are not planned again
             # on every request. Anything written and not committed is still rolled back below.
             db_session.commit()
+    except sa_exc.SQLAlchemyError:
+        # The answer is already made; a database gone away meanwhile must not turn it into the server's own
+        # bare error page.
+        log.warning("could not end the request's transaction", exc_info=True)
     finally:
-        db_session.close()
+        try:
+            db_session.close()
+        except sa_exc.SQLAlchemyError:
+            log.warning("could not close the request's database session", exc_info=True)
+
+
+# Set in ``g`` once the database must not be touched again in this request (its error page is being made).
+_NOT_USABLE = "db_not_usable"
+
+
+def stop_using() -> None:
+    """Nothing more in this request may use the database: an error page is made from the request alone."""
+    g.setdefault(_NOT_USABLE, True)
+
+
+def usable() -> bool:
+    """False once ``stop_using`` was called in this request."""
+    return not (g and g.get(_NOT_USABLE))
+
+
+# The database cannot be reached or gave up on us (refused, dropped, timed out, pool exhausted): the
+# request may succeed when tried again, so it is answered 503 with Retry-After, not 500.
+UNREACHABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
+
+
+def unreachable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database could not be reached or used."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, UNREACHABLE_ERRORS):
+            return True
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]

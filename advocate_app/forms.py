@@ -1,4 +1,4 @@
-"""Form fields shared by every feature: a GOV.UK three-part date and a time of day."""
+"""What every form shares: text cleaned the same way everywhere, a GOV.UK three-part date and a time of day."""
 
 from __future__ import annotations
 
@@ -8,9 +8,40 @@ from datetime import date, time
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
+
+from advocate_app import text
+
+HIDDEN_CHARACTERS = _l(
+    "%(label)s has hidden characters that change how text looks or reads: type it again instead of pasting it"
+)
+
+
+def _text_kind(field_class: type) -> str | None:
+    """``free`` for free text, ``short`` for names, numbers and codes, else ``None`` (not typed text)."""
+    if issubclass(field_class, (PasswordField, HiddenField)):
+        return None  # a passphrase is checked as typed; hidden fields carry the app's own values
+    if issubclass(field_class, TextAreaField):
+        return "free"
+    if issubclass(field_class, StringField):
+        return "short"
+    return None
+
+
+def _normalise(value):
+    return text.normalise(value) if isinstance(value, str) else value
+
+
+def _clean_free_text(value):
+    return text.clean_free_text(value) if isinstance(value, str) else value
+
+
+def refuse_hidden_characters(form, field) -> None:
+    """Refuse a short field (a name, a number, a code) with direction controls or invisible characters."""
+    if isinstance(field.data, str) and text.hidden_characters(field.data):
+        raise ValidationError(HIDDEN_CHARACTERS % {"label": field.label.text})
 
 
 class AppForm(FlaskForm):
@@ -19,6 +50,10 @@ class AppForm(FlaskForm):
     Flask-WTF would also read uploaded files and JSON bodies; a file or a number sent under a text
     field's name would reach the validators as something other than text and fail with a server
     error. Browsers send these forms as plain fields, so nothing real is lost.
+
+    Every text field is normalised to NFC; free text (a text area) loses overrides, unclosed direction
+    controls and other hidden characters; a short field refuses them with an error beside it (see
+    ``advocate_app.text``). No form repeats this field by field.
     """
 
     class Meta:
@@ -26,6 +61,22 @@ class AppForm(FlaskForm):
             if formdata is None or hasattr(formdata, "getlist"):
                 return formdata  # given by the caller
             return request.form if form.is_submitted() else None
+
+        def bind_field(self, form, unbound_field, options):
+            kind = _text_kind(unbound_field.field_class)
+            if kind is not None:
+                cleaner = _clean_free_text if kind == "free" else _normalise
+                # First, so the field's own filters (and its validators) see the cleaned text.
+                options["filters"] = (cleaner, *unbound_field.kwargs.get("filters", ()))
+            return super().bind_field(form, unbound_field, options)
+
+    def validate(self, extra_validators=None):
+        """Validate, with hidden characters refused in every short text field."""
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if _text_kind(type(field)) == "short":
+                extra.setdefault(name, []).append(refuse_hidden_characters)
+        return super().validate(extra)
 
 
 TOO_LONG = _l("This is too long: use at most %(max)d characters")

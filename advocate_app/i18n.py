@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from advocate_app import db
 from advocate_app.config import RTL_LANGUAGES
 from advocate_app.extensions import babel
 
@@ -20,12 +21,16 @@ LANGUAGE_NAMES = {
 
 
 def select_locale() -> str:
-    """The user's own setting, else the choice made in this session, else the browser's preference."""
+    """The user's own setting, else the choice made in this session, else the browser's preference.
+
+    A page made without the database (an error page) never loads the user: the session keeps their
+    language from sign-in on.
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # The command line and workers: messages they make for a person say which language explicitly.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if db.usable() and current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in languages:
@@ -91,23 +96,43 @@ def page_translators() -> dict:
     HTML): the translation is trusted markup and the values put into it are escaped. A page calls them a
     hundred times or more, so they skip the per-call lookups of the ones installed on the environment,
     which stay for macros imported without the page's context.
+    Text put into a sentence is isolated (``isolated_values``): a name typed in another direction, or with
+    direction controls, cannot reorder the page's own words around it.
     """
     catalogue = _catalogue()
 
     def gettext(message: str, **variables) -> Markup:
         # Our own catalogue's text is trusted as Jinja trusts it; the values put into it are escaped by %.
-        return Markup(catalogue.ugettext(message)) % variables  # noqa: S704 # nosec B704 # our own catalogue, values escaped
+        return Markup(catalogue.ugettext(message)) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
 
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
         variables.setdefault("num", num)
-        return Markup(catalogue.ungettext(singular, plural, num)) % variables  # noqa: S704 # nosec B704 # as in gettext above
+        return Markup(catalogue.ungettext(singular, plural, num)) % isolated_values(variables)  # noqa: S704 # nosec B704 # as in gettext above
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(value: str) -> str:
+    """``value`` between a first-strong isolate and its closer: it reads in its own direction and leaves
+    the text around it alone. For places markup cannot go (``<title>``, attributes, flashed messages)."""
+    return f"{FSI}{value}{PDI}"
+
+
+def isolated_values(variables: dict) -> dict:
+    """The text values of a translation's variables isolated (``isolated``); numbers and markup as given."""
+    return {
+        key: isolated(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+        for key, value in variables.items()
+    }
 
 
 def worded(labels: dict) -> dict:
     """Lazily translated labels, each worded once now in the language in force.
 
     A list reads the same few labels on every row; a lazy label looks its catalogue up again each time.
+    They are our own words (escaped markup), so a sentence they go into does not isolate them.
     """
-    return {key: str(label) for key, label in labels.items()}
+    return {key: escape(str(label)) for key, label in labels.items()}

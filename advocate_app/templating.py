@@ -12,8 +12,11 @@ from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
+from markupsafe import Markup, escape
 
-from advocate_app.i18n import LANGUAGE_NAMES, page_translators, text_direction, worded
+from advocate_app import db
+from advocate_app.accounts import auth
+from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
@@ -45,20 +48,31 @@ def _day_in(day: date, locale: str) -> str:
 
 
 @pass_context
-def _short_date(context, value: date | datetime | None) -> str:
+def _short_date(context, value: date | datetime | None) -> Markup | str:
     """A day as "4 March 2026", in the page's language; a moment is first put in the service's time zone."""
     if value is None:
         return ""
     # A macro imported without the page's context has neither: ask Flask-Babel then.
     if isinstance(value, datetime):
         value = value.astimezone(context.get("local_zone") or get_timezone()).date()
-    return _day_in(value, context.get("current_locale") or str(get_locale()))
+    # Our own words (markup, escaped): a sentence it goes into need not isolate it as it isolates typed text.
+    return escape(_day_in(value, context.get("current_locale") or str(get_locale())))
 
 
 def _date_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "d MMMM yyyy, HH:mm")
+
+
+def _bdi(value) -> Markup:
+    """User-written text in its own ``<bdi>``: it reads in its own direction and cannot reorder the page's
+    words around it. (In ``<title>`` or an attribute, where markup cannot go, use ``isolated``.)"""
+    return Markup("<bdi>%s</bdi>") % ("" if value is None else value)
+
+
+def _isolated(value) -> str:
+    return isolated("" if value is None else str(value))
 
 
 def _nav_items() -> list[dict]:
@@ -96,7 +110,12 @@ def _nav_items() -> list[dict]:
 
 
 def _show_exit_this_page() -> bool:
-    """Everyone not signed in as staff might be the person, maybe on a watched phone."""
+    """Everyone not signed in as staff might be the person, maybe on a watched phone.
+
+    A page made without the database (the outage page) asks the session cookie, not the user.
+    """
+    if not db.usable():
+        return not auth.signed_in_as_staff_by_cookie()
     return not (current_user.is_authenticated and current_user.is_staff)
 
 
@@ -155,3 +174,5 @@ def init_app(app: Flask) -> None:
     app.context_processor(_context)
     app.add_template_filter(_short_date, "short_date")
     app.add_template_filter(_date_time, "date_time")
+    app.add_template_filter(_bdi, "bdi")
+    app.add_template_filter(_isolated, "isolated")

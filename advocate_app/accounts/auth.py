@@ -17,6 +17,10 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a session key, not a secre
 # Between the passphrase and the second factor: whose passphrase was right, when, and where to go next.
 PENDING_KEY = "mfa_pending"
 PENDING_LIFETIME_SECONDS = 300
+# The signed-in user's role, kept in the signed cookie so a page made without the database (the outage
+# page) still knows whether to offer "Exit this page". It decides nothing else: access is always checked
+# against the user loaded from the database.
+ROLE_KEY = "role"
 
 
 def _load_user(user_id: str) -> User | None:
@@ -62,10 +66,14 @@ def sign_in(user: User) -> None:
     session.clear()
     token = sessions.start(user)
     session[SESSION_TOKEN_KEY] = token
+    session[ROLE_KEY] = user.role.value
     if locale:
         # A language chosen before signing in is what they want now: keep it as their setting.
         session["locale"] = locale
         user.locale = locale
+    elif user.locale:
+        # In the cookie too, so a page made without the database (the outage page) is in their language.
+        session["locale"] = user.locale
     session.permanent = False
     # Remember-me is never offered: a shared phone must not stay signed in.
     login_user(user, remember=False)
@@ -114,6 +122,18 @@ def sign_out(reason: str = "logout") -> None:
     sessions.end(session.get(SESSION_TOKEN_KEY), reason)
     logout_user()
     session.clear()
+
+
+def signed_in_as_staff_by_cookie() -> bool:
+    """Whether the session cookie says a member of staff signed in (read without the database)."""
+    role = session.get(ROLE_KEY)
+    return role in {r.value for r in Role} and Role(role).is_staff
+
+
+def forget_user_for_this_request() -> None:
+    """Treat the rest of this request as signed out, without loading the user (for pages made without
+    the database: Flask-Login would otherwise load the user as soon as a template asks)."""
+    current_app.login_manager._update_request_context_with_user(None)
 
 
 def current_token() -> str | None:

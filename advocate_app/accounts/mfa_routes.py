@@ -12,6 +12,7 @@ from advocate_app.accounts.forms import SecondFactorForm, TurnOffSecondFactorFor
 from advocate_app.accounts.mfa import SecondFactorError
 from advocate_app.accounts.models import Role, User
 from advocate_app.extensions import limiter
+from advocate_app.i18n import isolated
 from advocate_app.policy import Action, can
 from advocate_app.urls import is_local_path
 
@@ -208,7 +209,10 @@ def reset_two_factor(user_id: int):
     mfa.reset(user, by=coordinator)
     db.session.commit()
     flash(
-        _("Authenticator app reset. %(name)s sets up a new one the next time they sign in.", name=user.display_name),
+        _(
+            "Authenticator app reset. %(name)s sets up a new one the next time they sign in.",
+            name=isolated(user.display_name),
+        ),
         "success",
     )
     return redirect(url_for("accounts.user_detail", user_id=user.id))

@@ -19,6 +19,7 @@ from advocate_app.consent import bp, services
 from advocate_app.consent.forms import LinkForm, ReasonForm
 from advocate_app.consent.models import Category, PersonLink
 from advocate_app.directory.models import Organisation
+from advocate_app.i18n import isolated
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.people.models import Person, SafeWindow
 from advocate_app.people.phones import for_display
@@ -177,7 +178,7 @@ def break_glass(person_id: int):
             flash(
                 _(
                     "You can read %(name)s's record for the next %(minutes)d minutes. What you open is recorded.",
-                    name=person.preferred_name,
+                    name=isolated(person.preferred_name),
                     minutes=services.BREAK_GLASS_MINUTES,
                 ),
                 "success",
@@ -227,8 +228,8 @@ def links(person_id: int):
         flash(
             _(
                 "There is now an information wall between %(name)s and %(other)s.",
-                name=person.preferred_name,
-                other=other.preferred_name,
+                name=isolated(person.preferred_name),
+                other=isolated(other.preferred_name),
             ),
             "success",
         )

@@ -15,6 +15,7 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.directory import bp, services
 from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceForm, language_label
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
+from advocate_app.i18n import isolated
 
 STAFF = (Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR)
 STATUS_NAMES = {
@@ -52,7 +53,7 @@ def new_organisation():
             by=current_user._get_current_object(),
         )
         db.session.commit()
-        flash(_("%(name)s has been added.", name=organisation.name), "success")
+        flash(_("%(name)s has been added.", name=isolated(organisation.name)), "success")
         return redirect(url_for("directory.organisation", organisation_id=organisation.id))
     return render_template("directory/new_organisation.html", form=form)
 
@@ -111,7 +112,7 @@ def edit_service(service_id: int):
     if form.validate_on_submit():
         services.update_service(record, _fields(form), by=current_user._get_current_object())
         db.session.commit()
-        flash(_("%(name)s has been updated.", name=record.name), "success")
+        flash(_("%(name)s has been updated.", name=isolated(record.name)), "success")
         return redirect(url_for("directory.service", service_id=record.id))
     return render_template("directory/edit_service.html", form=form, service=record, organisation=record.organisation)
 
@@ -143,7 +144,7 @@ def new_service(organisation_id: int):
     if form.validate_on_submit():
         record = services.create_service(organisation, _fields(form), by=current_user._get_current_object())
         db.session.commit()
-        flash(_("%(name)s has been added.", name=record.name), "success")
+        flash(_("%(name)s has been added.", name=isolated(record.name)), "success")
         return redirect(url_for("directory.service", service_id=record.id))
     return render_template("directory/edit_service.html", form=form, service=None, organisation=organisation)
 

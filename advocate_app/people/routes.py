@@ -15,6 +15,7 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
+from advocate_app.i18n import isolated
 from advocate_app.paging import requested_page
 from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
@@ -78,11 +79,20 @@ def caseload():
 def new_person():
     form = PersonForm()
     if form.validate_on_submit():
-        person = services.create_person(
-            _details_from(form, keep_code_word=False), advocate=current_user._get_current_object()
-        )
+        me = current_user._get_current_object()
+        person = services.create_person(_details_from(form, keep_code_word=False), advocate=me)
         db.session.commit()
-        flash(_("%(name)s has been added to your caseload.", name=person.preferred_name), "success")
+        flash(_("%(name)s has been added to your caseload.", name=isolated(person.preferred_name)), "success")
+        lookalikes = services.lookalikes_on_caseload(me, person.preferred_name, other_than=person.id)
+        if lookalikes:
+            flash(
+                _(
+                    "This name looks the same as %(names)s, already on your caseload. "
+                    "Check it is not the same person, or add something that tells them apart.",
+                    names=", ".join(isolated(name) for name in lookalikes),
+                ),
+                "warning",
+            )
         return redirect(url_for("people.person", person_id=person.id))
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=None)
 
@@ -167,7 +177,7 @@ def reopen_case(person_id: int):
 def person_setup_code(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_SETUP_LOGIN)
     if db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None:
-        flash(_("%(name)s already has a login.", name=record.preferred_name))
+        flash(_("%(name)s already has a login.", name=isolated(record.preferred_name)))
         return redirect(url_for("people.person", person_id=person_id))
     lifetime = current_app.config["SETUP_CODE_LIFETIME"]
     code = account_services.issue_setup_code(
@@ -243,7 +253,11 @@ def assign(person_id: int):
         services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=me)
         db.session.commit()
         flash(
-            _("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
+            _(
+                "%(advocate)s now works with %(name)s.",
+                advocate=isolated(advocate.display_name),
+                name=isolated(record.preferred_name),
+            ),
             "success",
         )
         return redirect(url_for("people.assignments"))

@@ -16,6 +16,7 @@ from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
 from advocate_app.paging import PAGE_SIZE, Page, page_of
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
+from advocate_app.text import skeleton, without_hidden
 
 _code_word_hasher = PasswordHasher()
 
@@ -96,6 +97,20 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
     from advocate_app.sms import reminders as sms_reminders
 
     sms_reminders.contact_details_changed(person)
+
+
+def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None = None) -> list[str]:
+    """Names on the advocate's caseload that look the same as ``name`` (``text.skeleton``), to warn about.
+
+    Two people may share a name, so this warns and never refuses.
+    """
+    from advocate_app import policy  # policy imports this module's models: imported here, as caseload_page does
+
+    target = skeleton(name)
+    rows = db.session.execute(
+        select(Person.id, Person.preferred_name).where(Person.id.in_(policy.caseload_person_ids(advocate)))
+    ).all()
+    return [found for person_id, found in rows if person_id != other_than and skeleton(found) == target]
 
 
 def load_for_edit(person_id: int) -> Person | None:
@@ -195,7 +210,7 @@ def caseload_page(
 
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
     mine = policy.caseload_person_ids(advocate)
-    search = search.strip()
+    search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
     if search:
         mine = mine.join(Person, Person.id == Assignment.person_id).where(_name_matches(search))
     waiting = (

@@ -8,6 +8,7 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from advocate_app.forms import TOO_LONG, AppForm, DatePartsField
+from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import GoalStatus, Priority, StepOwner, Voice
 
@@ -52,7 +53,7 @@ class VoiceMixin:
     def set_voice_choices(self, person_name: str, ask: bool) -> None:
         self.voice.choices = [
             # gettext, not lazy_gettext: a lazy string counts as safe HTML, and the name is typed by people.
-            (Voice.PERSON.value, _("%(name)s's own words", name=person_name)),
+            (Voice.PERSON.value, _("%(name)s's own words", name=isolated(person_name))),
             (Voice.ADVOCATE.value, _("My words, as their advocate")),
         ]
         self.ask_voice = ask

@@ -15,6 +15,7 @@ from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
+from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, chart, outcomes, services
@@ -44,7 +45,7 @@ def rater_labels(person: Person, *, first_person: bool) -> dict[RatedBy, str]:
             RatedBy.TOGETHER: _("Agreed together"),
         }
     return {
-        RatedBy.PERSON: _("%(name)s's rating", name=person.preferred_name),
+        RatedBy.PERSON: _("%(name)s's rating", name=isolated(person.preferred_name)),
         RatedBy.ADVOCATE: _("Advocate's rating"),
         RatedBy.TOGETHER: _("Agreed together"),
     }
@@ -233,7 +234,7 @@ def _summary_context(person: Person, plan: Plan | None) -> dict:
         "overdue": overdue,
         "owners": {item.id: _step_owner(item, person) for item in items if item.kind is ItemKind.STEP},
         "voices": {
-            Voice.PERSON: _("In %(name)s's words", name=person.preferred_name),
+            Voice.PERSON: _("In %(name)s's words", name=isolated(person.preferred_name)),
             Voice.ADVOCATE: _("In the advocate's words"),
         },
         "priority_labels": PRIORITY_LABELS,

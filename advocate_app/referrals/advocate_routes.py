@@ -19,6 +19,7 @@ from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category
 from advocate_app.consent.statements import CATEGORY_LABELS
 from advocate_app.directory.models import Service
+from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
@@ -137,8 +138,8 @@ def _referral_error_message(code: str, person: Person, service: Service) -> str:
 def _nothing_covered(person: Person, service: Service) -> str:
     return _(
         "%(name)s has not agreed to share anything with %(organisation)s. Ask them, or record their agreement first.",
-        name=person.preferred_name,
-        organisation=service.organisation.name,
+        name=isolated(person.preferred_name),
+        organisation=isolated(service.organisation.name),
     )
 
 
@@ -169,8 +170,8 @@ def new_referral(person_id: int):
         nothing_covered_message=_nothing_covered(person, service),
         beyond_message=_(
             "You can only share what %(name)s has agreed to share with %(organisation)s.",
-            name=person.preferred_name,
-            organisation=service.organisation.name,
+            name=isolated(person.preferred_name),
+            organisation=isolated(service.organisation.name),
         ),
     )
     today = local_today()
