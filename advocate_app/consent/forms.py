@@ -141,6 +141,10 @@ class DecideOverrideForm(AppForm):
             raise ValidationError(_l("Choose approve or refuse"))
 
 
+class PersonToldForm(AppForm):
+    """A coordinator records that the person has now been told about a share they were not told of."""
+
+
 class ReasonForm(AppForm):
     reason = TextAreaField(_l("Why do you need to open this record?"), validators=[Length(max=2000, message=TOO_LONG)])
 

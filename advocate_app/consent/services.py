@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, format_date
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -25,6 +25,7 @@ from advocate_app.consent.models import (
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Assignment, Person
+from advocate_app.referrals.models import OPEN_STATUSES, Referral
 
 DEFAULT_CONSENT_DAYS = 365
 OVERRIDE_DAYS = 90
@@ -154,19 +155,51 @@ def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
     )
 
 
+# A consent or override that referrals rested on is spent once every one of them is declined, withdrawn or
+# finished: the organisation keeps the referral's status history and its own notes, but no longer sees what
+# was shared (as after a withdrawal), unless another live referral, consent or override covers it. One that
+# no referral has used yet is a standing agreement and counts while it is in force.
+
+
+def _spent_consent():
+    return and_(
+        exists().where(Referral.consent_id == Consent.id),
+        ~exists().where(Referral.consent_id == Consent.id, Referral.status.in_(OPEN_STATUSES)),
+    )
+
+
+def _spent_override():
+    return and_(
+        exists().where(Referral.override_id == SharingOverride.id),
+        ~exists().where(Referral.override_id == SharingOverride.id, Referral.status.in_(OPEN_STATUSES)),
+    )
+
+
+def _live_consents(now: datetime, *, include_spent: bool = False):
+    clauses = [Consent.kind == ConsentKind.SHARING, Consent.withdrawn_at.is_(None), Consent.expires_at > now]
+    return and_(*clauses) if include_spent else and_(*clauses, ~_spent_consent())
+
+
+def _live_overrides(now: datetime, *, include_spent: bool = False):
+    clauses = [SharingOverride.status == OverrideStatus.APPROVED, SharingOverride.expires_at > now]
+    return and_(*clauses) if include_spent else and_(*clauses, ~_spent_override())
+
+
 def active_sharing(
-    person_id: int, organisation_id: int, now: datetime | None = None
+    person_id: int, organisation_id: int, now: datetime | None = None, *, include_spent: bool = False
 ) -> tuple[list[Consent], list[SharingOverride]]:
-    """The consents (newest first) and approved overrides that let ``organisation_id`` see something now."""
+    """The consents (newest first) and approved overrides that let ``organisation_id`` see something now.
+
+    :param include_spent: also those whose referrals are all over (still in force, so a new referral may rest on
+        them; they let the organisation see nothing until it does).
+    """
     now = now or utcnow()
     consents = db.session.scalars(
         select(Consent)
         .where(
             Consent.person_id == person_id,
             Consent.organisation_id == organisation_id,
-            Consent.kind == ConsentKind.SHARING,
-            Consent.withdrawn_at.is_(None),
-            Consent.expires_at > now,
+            _live_consents(now, include_spent=include_spent),
         )
         .order_by(Consent.given_at.desc(), Consent.id.desc())
     ).all()
@@ -174,15 +207,24 @@ def active_sharing(
         select(SharingOverride).where(
             SharingOverride.person_id == person_id,
             SharingOverride.organisation_id == organisation_id,
-            SharingOverride.status == OverrideStatus.APPROVED,
-            SharingOverride.expires_at > now,
+            _live_overrides(now, include_spent=include_spent),
         )
     ).all()
     return list(consents), list(overrides)
 
 
+def referable_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
+    """What a new referral to ``organisation_id`` may share: everything a consent or override in force covers."""
+    consents, overrides = active_sharing(person_id, organisation_id, now, include_spent=True)
+    covered: set[Category] = set()
+    for record in (*consents, *overrides):
+        covered |= record.category_set
+    return frozenset(covered)
+
+
 def shared_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
-    """Everything ``organisation_id`` may see about a person right now, by consent or approved override."""
+    """Everything ``organisation_id`` may see about a person right now, by consent or approved override (not one
+    whose referrals are all over)."""
     consents, overrides = active_sharing(person_id, organisation_id, now)
     covered: set[Category] = set()
     for record in (*consents, *overrides):
@@ -193,33 +235,24 @@ def shared_categories(person_id: int, organisation_id: int, now: datetime | None
 def people_sharing_with(organisation_id: int, now: datetime | None = None):
     """A subquery of the ids of people who share something with ``organisation_id`` right now."""
     now = now or utcnow()
-    by_consent = select(Consent.person_id).where(
-        Consent.organisation_id == organisation_id,
-        Consent.kind == ConsentKind.SHARING,
-        Consent.withdrawn_at.is_(None),
-        Consent.expires_at > now,
-    )
+    by_consent = select(Consent.person_id).where(Consent.organisation_id == organisation_id, _live_consents(now))
     by_override = select(SharingOverride.person_id).where(
-        SharingOverride.organisation_id == organisation_id,
-        SharingOverride.status == OverrideStatus.APPROVED,
-        SharingOverride.expires_at > now,
+        SharingOverride.organisation_id == organisation_id, _live_overrides(now)
     )
     return by_consent.union(by_override)
 
 
-def organisations_shared_with(person_id: int, now: datetime | None = None) -> set[int]:
-    """The organisations an agreement in force (or an approved override) lets see something of the person now."""
+def organisations_shared_with(person_id: int, now: datetime | None = None, *, include_spent: bool = False) -> set[int]:
+    """The organisations an agreement in force (or an approved override) lets see something of the person now.
+
+    :param include_spent: also those whose referrals are all over (a new referral may still rest on them).
+    """
     now = now or utcnow()
     by_consent = select(Consent.organisation_id).where(
-        Consent.person_id == person_id,
-        Consent.kind == ConsentKind.SHARING,
-        Consent.withdrawn_at.is_(None),
-        Consent.expires_at > now,
+        Consent.person_id == person_id, _live_consents(now, include_spent=include_spent)
     )
     by_override = select(SharingOverride.organisation_id).where(
-        SharingOverride.person_id == person_id,
-        SharingOverride.status == OverrideStatus.APPROVED,
-        SharingOverride.expires_at > now,
+        SharingOverride.person_id == person_id, _live_overrides(now, include_spent=include_spent)
     )
     return {org_id for (org_id,) in db.session.execute(by_consent.union(by_override)) if org_id is not None}
 
@@ -298,6 +331,41 @@ def decide_override(override: SharingOverride, *, approve: bool, note: str, by: 
         person_id=override.person_id,
         object_type="sharing_override",
         object_id=override.id,
+    )
+
+
+def record_person_told(override: SharingOverride, *, by: User, now: datetime | None = None) -> None:
+    """A coordinator records that the person has now been told of a share they were not told about.
+
+    From the next request the share, and the referrals resting on it, show on the person's own pages and copy.
+
+    :raises ConsentError: when the person was told already, or ``by`` is not a coordinator.
+    """
+    if by.role is not Role.COORDINATOR:
+        raise ConsentError("not_allowed")
+    if not override.kept_from_person:
+        raise ConsentError("already_told")
+    override.told_at = now or utcnow()
+    override.told_by_id = by.id
+    audit("override_person_told", actor=by, person_id=override.person_id, object_type="sharing_override",
+          object_id=override.id)
+
+
+def kept_from_people() -> list[SharingOverride]:
+    """Approved or waiting shares the person has not been told about, oldest first: a coordinator reviews them."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(SharingOverride)
+            .where(
+                SharingOverride.person_told.is_(False),
+                SharingOverride.told_at.is_(None),
+                SharingOverride.status.in_((OverrideStatus.PENDING, OverrideStatus.APPROVED)),
+            )
+            .options(joinedload(SharingOverride.organisation), joinedload(SharingOverride.requested_by))
+            .order_by(SharingOverride.requested_at)
+        )
     )
 
 

@@ -3,7 +3,8 @@
 What the person sees follows two rules. Nothing about anyone else: other people's names, records and anything
 across an information wall stay out (staff are named with their organisation, as the person is entitled to know
 who looked). And nothing the record keeps from them on purpose: safeguarding shares the person was deliberately
-not told about (``SharingOverride.person_told`` false) stay out until a coordinator decides otherwise.
+not told about (``SharingOverride.person_told`` false), and everything that follows from them, stay out until a
+coordinator records that the person has now been told (``policy.audit_shown_to_person``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import STAFF_ROLES, User
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import LOCAL_ZONE
@@ -63,6 +64,7 @@ WHAT = {
     "override_requested": _l("Asked to share information without consent, to keep someone safe"),
     "override_approved": _l("Approved sharing information without consent, to keep someone safe"),
     "override_rejected": _l("Refused a request to share information without consent"),
+    "override_person_told": _l("Recorded that you were told about information shared without consent"),
     BREAK_GLASS: _l("Opened the record in an emergency (break glass)"),
     "assign": _l("Assigned an advocate"),
     "unassign": _l("Ended an advocate's work on the case"),
@@ -87,17 +89,19 @@ def describe(action: str, object_type: str | None):
 
 
 def shown_to_person(person_id: int):
-    """Audit rows the person may see: no wall events, no shares they were deliberately not told about.
+    """Audit rows the person may see: no wall events, no shares they were deliberately not told about (nor the
+    referrals resting on them, nor what the receiving organisation did: see ``policy.audit_shown_to_person``).
 
     Needs ``SharingOverride`` outer-joined on the event's object.
     """
     return and_(
+        policy.audit_shown_to_person(person_id),
         AuditEvent.action.not_in(_WALL_ACTIONS),
         or_(AuditEvent.object_type.is_(None), AuditEvent.object_type.not_in(_WALL_OBJECTS)),
         or_(
             AuditEvent.object_type.is_(None),
             AuditEvent.object_type != "sharing_override",
-            and_(SharingOverride.person_told.is_(True), SharingOverride.person_id == person_id),
+            policy.overrides_shown_to_person(person_id),
         ),
     )
 

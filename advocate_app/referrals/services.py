@@ -8,11 +8,11 @@ from functools import cache
 from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
-from advocate_app.consent.models import Category
+from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
@@ -41,7 +41,7 @@ class ReferralError(ValueError):
 
 def _covering_basis(person_id: int, organisation_id: int, categories: frozenset[Category]):
     """The consent or approved override that covers every category for this organisation now, if any."""
-    consents, overrides = consent_services.active_sharing(person_id, organisation_id)
+    consents, overrides = consent_services.active_sharing(person_id, organisation_id, include_spent=True)
     for consent in consents:
         if categories <= consent.category_set:
             return consent, None
@@ -166,9 +166,20 @@ def change_status(
     sms_reminders.referral_answered(referral)
 
 
+def kept_from_person(referral: Referral) -> bool:
+    """True when the referral rests on a share the person was not told about (and still has not been told of).
+
+    Nothing the person can see may change because of it: their plan's step is left as it was.
+    """
+    if referral.override_id is None:
+        return False
+    override = db.session.get(SharingOverride, referral.override_id)
+    return override is not None and override.kept_from_person
+
+
 def _update_step(referral: Referral, by: User) -> None:
     """The plan step the referral came from follows it: done when the help is completed."""
-    if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED:
+    if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED or kept_from_person(referral):
         return
     from advocate_app.plans import services as plans
 
@@ -280,8 +291,9 @@ def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW)
     return sections
 
 
-def of_person(person_id: int, *, with_history: bool = False) -> list[Referral]:
-    """A person's referrals, newest first, with what their page shows loaded in a fixed number of queries."""
+def of_person(person_id: int, *, viewer: User, with_history: bool = False) -> list[Referral]:
+    """A person's referrals that ``viewer`` may see (``policy.referrals_shown_to``), newest first, with what their
+    page shows loaded in a fixed number of queries."""
     options = [
         joinedload(Referral.service).selectinload(Service.need_domains),
         joinedload(Referral.organisation),
@@ -291,7 +303,7 @@ def of_person(person_id: int, *, with_history: bool = False) -> list[Referral]:
     return list(
         db.session.scalars(
             select(Referral)
-            .where(Referral.person_id == person_id)
+            .where(Referral.person_id == person_id, policy.referrals_shown_to(viewer, person_id))
             .options(*options)
             .order_by(Referral.created_at.desc(), Referral.id.desc())
         ).unique()
