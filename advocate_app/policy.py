@@ -10,12 +10,20 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask import abort, g, has_request_context
-from sqlalchemy import Select, and_, false, or_, select, true
+from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.models import AuditEvent
-from advocate_app.consent.models import Consent, ConsentKind, OverrideStatus, SharingOverride
+from advocate_app.consent.models import (
+    Consent,
+    ConsentKind,
+    LeadJustification,
+    OverrideStatus,
+    PersonLink,
+    SharingOverride,
+)
 from advocate_app.people.models import Assignment, Person
 from advocate_app.referrals.models import Referral
 
@@ -108,23 +116,42 @@ def _on_caseload_clause(user: User):
     return Person.id.in_(caseload_person_ids(user))
 
 
-def is_on_caseload(user: User, person_id: int) -> bool:
-    """True when ``user`` currently advocates for the person.
+def _walled_off_clause(user: User, mine):
+    """SQL: ``mine`` (the user's assignment to a person) came after, or with, their assignment to someone across
+    a wall from that person, and no coordinator wrote why one member of staff may work on both sides."""
+    theirs = aliased(Assignment)
+    return exists().where(
+        PersonLink.ended_at.is_(None),
+        or_(
+            and_(PersonLink.person_id == mine.person_id, theirs.person_id == PersonLink.other_person_id),
+            and_(PersonLink.other_person_id == mine.person_id, theirs.person_id == PersonLink.person_id),
+        ),
+        theirs.advocate_id == user.id,
+        theirs.ended_at.is_(None),
+        theirs.created_at <= mine.created_at,
+        ~exists().where(LeadJustification.advocate_id == user.id, LeadJustification.link_id == PersonLink.id),
+    )
 
-    Asked once per request and person: a page asks it for every link it offers.
+
+def is_on_caseload(user: User, person_id: int) -> bool:
+    """True when ``user`` currently advocates for the person, and no information wall keeps them out.
+
+    A wall keeps out a member of staff who works on both sides of it without a coordinator's written
+    justification: from the side they joined later (both, when they joined together). Asked once per request and
+    person, in one query: a page asks it for every link it offers.
     """
     key = (user.id, person_id)
     known = g.setdefault("_on_caseload", {}) if has_request_context() else {}
     if key not in known:
-        known[key] = bool(
-            db.session.scalar(
-                select(Assignment.id).where(
-                    Assignment.person_id == person_id,
-                    Assignment.advocate_id == user.id,
-                    Assignment.ended_at.is_(None),
-                )
+        mine = aliased(Assignment)
+        row = db.session.execute(
+            select(mine.id, _walled_off_clause(user, mine)).where(
+                mine.person_id == person_id,
+                mine.advocate_id == user.id,
+                mine.ended_at.is_(None),
             )
-        )
+        ).first()
+        known[key] = row is not None and not row[1]
     return known[key]
 
 

@@ -164,6 +164,10 @@ class LinkForm(AppForm):
             Length(max=200, message=TOO_LONG),
         ],
     )
+    justification = TextAreaField(
+        _l("If someone already works with both people, why should they go on doing so?"),
+        validators=[Length(max=2000, message=TOO_LONG)],
+    )
 
     def validate_other_person_id(self, field):
         if field.data not in {value for value, _label in field.choices if value}:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale, format_date
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -404,8 +405,27 @@ def overrides_of(person_id: int) -> list[SharingOverride]:
 # Information walls -----------------------------------------------------------------------------
 
 
-def record_link(person: Person, other: Person, *, description: str, by: User) -> PersonLink:
-    """Record a harm relationship between two people; from now on nothing of one shows in the other."""
+def staff_across(person_id: int, other_id: int) -> list[int]:
+    """Advocates working with both people now (lead or not): a wall between them puts them on both sides."""
+    return list(
+        db.session.scalars(
+            select(Assignment.advocate_id)
+            .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+            .intersect(
+                select(Assignment.advocate_id).where(Assignment.person_id == other_id, Assignment.ended_at.is_(None))
+            )
+        )
+    )
+
+
+def record_link(person: Person, other: Person, *, description: str, by: User, justification: str = "") -> PersonLink:
+    """Record a harm relationship between two people; from then on nothing of one shows in the other.
+
+    When someone already works with both, the wall puts them on both sides: a coordinator's written
+    ``justification`` is needed, and is kept for each of them.
+
+    :raises ConsentError: for the same person twice, or a missing justification.
+    """
     if person.id == other.id:
         raise ConsentError("same_person", field="other_person_id")
     first, second = sorted((person.id, other.id))
@@ -416,11 +436,16 @@ def record_link(person: Person, other: Person, *, description: str, by: User) ->
     )
     if existing is not None:
         return existing
+    across = staff_across(person.id, other.id)
+    if across and len(justification.strip()) < 20:
+        raise ConsentError("justification", field="justification")
     link = PersonLink(person_id=first, other_person_id=second, description=description.strip(), recorded_by_id=by.id)
     db.session.add(link)
     db.session.flush()
     audit("link_recorded", actor=by, person_id=person.id, object_type="person_link", object_id=link.id)
     audit("link_recorded", actor=by, person_id=other.id, object_type="person_link", object_id=link.id)
+    for advocate_id in across:
+        _justify(link, advocate_id, justification, by)
     return link
 
 
@@ -436,27 +461,26 @@ def walled_from(person_id: int) -> set[int]:
 
 
 def links_needing_justification(person_id: int, advocate_id: int) -> list[PersonLink]:
-    """Harm links that would put ``advocate_id`` as lead on both sides, with no justification recorded."""
+    """Harm links that would put ``advocate_id`` on both sides (lead or not), with no justification recorded."""
     others = walled_from(person_id)
     if not others:
         return []
-    leads_other = set(
+    works_with_other = set(
         db.session.scalars(
             select(Assignment.person_id).where(
                 Assignment.person_id.in_(others),
                 Assignment.advocate_id == advocate_id,
-                Assignment.is_lead,
                 Assignment.ended_at.is_(None),
             )
         )
     )
-    if not leads_other:
+    if not works_with_other:
         return []
     links = db.session.scalars(
         select(PersonLink).where(
             or_(
-                (PersonLink.person_id == person_id) & PersonLink.other_person_id.in_(leads_other),
-                (PersonLink.other_person_id == person_id) & PersonLink.person_id.in_(leads_other),
+                (PersonLink.person_id == person_id) & PersonLink.other_person_id.in_(works_with_other),
+                (PersonLink.other_person_id == person_id) & PersonLink.person_id.in_(works_with_other),
             ),
             PersonLink.ended_at.is_(None),
         )
@@ -467,16 +491,59 @@ def links_needing_justification(person_id: int, advocate_id: int) -> list[Person
     return [link for link in links if link.id not in justified]
 
 
+def _justify(link: PersonLink, advocate_id: int, reason: str, by: User) -> None:
+    justification = LeadJustification(
+        advocate_id=advocate_id, link_id=link.id, reason=reason.strip(), recorded_by_id=by.id
+    )
+    db.session.add(justification)
+    db.session.flush()
+    # In both records' trails (the person's own view of their trail leaves wall events out).
+    for person_id in (link.person_id, link.other_person_id):
+        audit("lead_justified", actor=by, person_id=person_id, object_type="lead_justification",
+              object_id=justification.id)
+
+
 def justify_lead(links: list[PersonLink], *, advocate: User, reason: str, by: User) -> None:
-    """Record why one advocate may lead on both sides of these links."""
+    """Record why one advocate may work on both sides of these links (as lead or not)."""
     if len(reason.strip()) < 20:
         raise ConsentError("justification", field="justification")
     for link in links:
-        db.session.add(
-            LeadJustification(advocate_id=advocate.id, link_id=link.id, reason=reason.strip(), recorded_by_id=by.id)
+        _justify(link, advocate.id, reason, by)
+
+
+def advocates_across_walls(person_ids) -> dict[int, set[int]]:
+    """For each of these people, the advocates a coordinator allowed, in writing, to work on both sides of a wall."""
+    rows = db.session.execute(
+        select(PersonLink.person_id, PersonLink.other_person_id, LeadJustification.advocate_id)
+        .join(LeadJustification, LeadJustification.link_id == PersonLink.id)
+        .where(
+            PersonLink.ended_at.is_(None),
+            or_(PersonLink.person_id.in_(person_ids), PersonLink.other_person_id.in_(person_ids)),
         )
-        audit("lead_justified", actor=by, person_id=link.person_id, object_type="person_link", object_id=link.id)
-        audit("lead_justified", actor=by, person_id=link.other_person_id, object_type="person_link", object_id=link.id)
+    ).all()
+    across: dict[int, set[int]] = {}
+    for first, second, advocate_id in rows:
+        for person_id in (first, second):
+            across.setdefault(person_id, set()).add(advocate_id)
+    return across
+
+
+def justifications_for(person_id: int) -> list[tuple[LeadJustification, str, str]]:
+    """The written reasons for anyone working on both sides of a wall around a person, for coordinators:
+    each with the advocate's name and who recorded it."""
+    advocate, recorder = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(LeadJustification, advocate.display_name, recorder.display_name)
+        .join(PersonLink, PersonLink.id == LeadJustification.link_id)
+        .join(advocate, advocate.id == LeadJustification.advocate_id)
+        .outerjoin(recorder, recorder.id == LeadJustification.recorded_by_id)
+        .where(
+            PersonLink.ended_at.is_(None),
+            or_(PersonLink.person_id == person_id, PersonLink.other_person_id == person_id),
+        )
+        .order_by(LeadJustification.created_at, LeadJustification.id)
+    ).all()
+    return [(justification, name, recorder_name or "") for justification, name, recorder_name in rows]
 
 
 # Break glass ------------------------------------------------------------------------------------
