@@ -289,6 +289,34 @@ def test_advocate_sets_the_first_review_date(client, login, in_app, sam):
         assert db.session.scalars(select(Plan)).one().next_review_date == later
 
 
+def test_the_review_date_can_be_moved_once_set_but_never_into_the_past(client, login, in_app, sam):
+    login(client, sam["advocate"])
+    path = f"/people/{sam['id']}/plan/review"
+    first, moved = local_today() + timedelta(days=30), local_today() + timedelta(days=45)
+    form_post(client, f"/people/{sam['id']}/plan/next-review", _date_fields("review_date", first), token_from=path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Move the review date" in page and 'action="/people/' in page
+    response = form_post(client, f"/people/{sam['id']}/plan/next-review", _date_fields("review_date", moved),
+                         token_from=path)
+    assert response.status_code == 302
+    past = form_post(client, f"/people/{sam['id']}/plan/next-review",
+                     _date_fields("review_date", local_today() - timedelta(days=1)), token_from=path)
+    assert "The next review must be today or later" in past.get_data(as_text=True)
+    with in_app():
+        assert db.session.scalars(select(Plan)).one().next_review_date == moved
+
+
+def test_recording_a_review_follows_the_same_rule_for_a_past_next_date(client, login, in_app, sam):
+    login(client, sam["advocate"])
+    today = local_today()
+    held, next_date = today - timedelta(days=20), today - timedelta(days=5)
+    response = form_post(client, f"/people/{sam['id']}/plan/review", _review_form(held, next_date))
+    assert response.status_code == 200
+    assert re.search(r'id="next_review_date-error".*?The next review must be today or later',
+                     response.get_data(as_text=True), re.S)
+    assert _count(in_app, Review) == 0
+
+
 # Who may see what ------------------------------------------------------------------------------------
 
 OUTCOME_PAGES = [

@@ -100,6 +100,7 @@ def _write_plan(person_id: int, advocate: User, person_login: User | None, prefi
         what_changed=f"{prefix} what changed",
         next_review_date=date(2025, 7, 1),
         by=advocate,
+        today=date(2025, 4, 1),
     )
     return [f"{prefix} {part}" for part in ("need", "goal", "step", "comment", "check-in note", "went well")]
 

@@ -20,7 +20,7 @@ from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, chart, outcomes, services
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwner, Voice
-from advocate_app.plans.outcome_forms import SCORES, CheckInForm, NextReviewForm, ReviewForm
+from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
 from advocate_app.plans.routes import plan_url
 from advocate_app.policy import Action
 
@@ -170,10 +170,11 @@ def review(person_id: int):
                 what_changed=review_form.what_changed.data or "",
                 next_review_date=review_form.next_review_date.data,
                 by=_me(),
+                today=local_today(),
             )
-        except services.PlanError:
+        except services.PlanError as error:
             db.session.rollback()
-            review_form.next_review_date.errors.append(_("The next review must be after the date of this review"))
+            review_form.next_review_date.errors.append(str(NEXT_REVIEW_MESSAGES.get(error.code, _("Check the date"))))
         else:
             db.session.commit()
             flash(_("Review saved. The next review is on %(date)s.", date=_long(held.next_review_date)), "success")
@@ -191,10 +192,15 @@ def set_next_review(person_id: int):
     review_form, next_form = _new_review_forms()
     if next_form.validate_on_submit():
         plan = access.active_plan_for(person, start=True)
-        outcomes.set_next_review(plan, next_form.review_date.data, by=_me())
-        db.session.commit()
-        flash(_("The next review is on %(date)s.", date=_long(plan.next_review_date)), "success")
-        return redirect(url_for("plans.review", person_id=person.id))
+        try:
+            outcomes.set_next_review(plan, next_form.review_date.data, by=_me(), today=local_today())
+        except services.PlanError as error:
+            db.session.rollback()
+            next_form.review_date.errors.append(str(NEXT_REVIEW_MESSAGES.get(error.code, _("Check the date"))))
+        else:
+            db.session.commit()
+            flash(_("The next review is on %(date)s.", date=_long(plan.next_review_date)), "success")
+            return redirect(url_for("plans.review", person_id=person.id))
     return _render_reviews(person, review_form, next_form)
 
 
