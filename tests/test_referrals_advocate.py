@@ -247,6 +247,39 @@ def test_after_a_decline_the_advocate_sees_the_reason_and_other_places(client, l
     assert "History" in page
 
 
+def _declined_by_harbour(jo, in_app, reason):
+    """Harbour declines Jo's referral to Housing advice; Harbour also runs Tenancy support (same need, open)."""
+    with in_app():
+        referral = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id)
+        sibling = _service(jo["harbour"], "Tenancy support")
+        worker = db.session.get(factories.User, jo["worker"].id)
+        referrals.change_status(referral, ReferralStatus.DECLINED, by=worker, reason=reason, reason_text="x")
+        db.session.get(Service, jo["other"]).capacity_status = CapacityStatus.CLOSED
+        db.session.commit()
+        return sibling.id
+
+
+@pytest.mark.parametrize("reason", [DeclineReason.NO_CAPACITY, DeclineReason.PERSON_DECLINED, DeclineReason.OTHER])
+def test_after_a_decline_for_this_service_the_same_organisations_other_services_are_offered(
+    client, login, jo, in_app, reason
+):
+    sibling = _declined_by_harbour(jo, in_app, reason)
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "Refer to Tenancy support" in page
+    assert f"referrals/new?service={sibling}&amp;step={jo['step']}" in page
+    assert "No other service for this need" not in page
+
+
+def test_after_not_eligible_the_same_organisation_is_left_out_and_the_page_says_why(client, login, jo, in_app):
+    _declined_by_harbour(jo, in_app, DeclineReason.NOT_ELIGIBLE)
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "Refer to Tenancy support" not in page
+    assert "No other service for this need is taking referrals right now." not in page
+    assert "Other services of Harbour Housing Advice are left out because of the reason they gave." in page
+
+
 def test_an_open_referral_can_be_withdrawn_once(client, login, jo, in_app):
     with in_app():
         referral_id = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id).id

@@ -235,11 +235,13 @@ def person_referrals(person_id: int):
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
     not_told: set[int] = set()
+    same_organisation_left_out: set[int] = set()
     if not is_person:
         not_told = policy.referral_ids_kept_from_person(person.id)
         audit("view", actor=_me(), person_id=person.id, object_type="referrals")
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
         alternatives = services.alternatives_for(declined)
+        same_organisation_left_out = {r.id for r in declined if not services.same_organisation_allowed(r)}
         figures = services.service_figures(sorted({s.id for found in alternatives.values() for s in found}))
         db.session.commit()
     return render_template(
@@ -250,6 +252,7 @@ def person_referrals(person_id: int):
         alternatives=alternatives,
         figures=figures,
         not_told=not_told,
+        same_organisation_left_out=same_organisation_left_out,
         today=local_today(),
         decline_reasons=DECLINE_REASON_LABELS,
         category_labels=CATEGORY_LABELS,

@@ -381,11 +381,25 @@ def find_services(
     return list(db.session.scalars(query.order_by(Service.capacity_status, Service.name)).unique())
 
 
+# Declines about the whole organisation, or about the person whoever at the organisation sees them: another
+# service of the same organisation would answer the same. Any other reason (no space in this service, the person
+# did not want this one, another reason) leaves the organisation's other services worth trying.
+WHOLE_ORGANISATION_REASONS = frozenset(
+    {DeclineReason.NOT_ELIGIBLE, DeclineReason.DUPLICATE, DeclineReason.UNABLE_TO_CONTACT}
+)
+
+
+def same_organisation_allowed(referral: Referral) -> bool:
+    """After this decline, may other services of the same organisation be suggested?"""
+    return referral.decline_reason not in WHOLE_ORGANISATION_REASONS
+
+
 def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
     """Other open services for the same need after a decline, for many referrals at once: one search per need domain.
 
     The domain is the need the referral's step belongs to, else the first the declined service serves (load
-    ``Referral.service`` with its need domains, as ``of_person`` does).
+    ``Referral.service`` with its need domains, as ``of_person`` does). Other services of the same organisation are
+    included unless the decline was about the whole organisation (``WHOLE_ORGANISATION_REASONS``).
     """
     step_ids = {r.step_id for r in declined if r.step_id is not None}
     domain_of_step: dict[int, str | None] = {}
@@ -410,7 +424,8 @@ def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
         referral.id: [
             s
             for s in matches[domains[referral.id]]
-            if s.id != referral.service_id and s.organisation_id != referral.organisation_id
+            if s.id != referral.service_id
+            and (s.organisation_id != referral.organisation_id or same_organisation_allowed(referral))
         ][:5]
         for referral in declined
     }
