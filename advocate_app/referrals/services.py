@@ -320,8 +320,13 @@ def unanswered_past_due(today: date, organisation_id: int | None = None, advocat
     return db.session.scalar(query) or 0
 
 
+# Below this many answered referrals a service's figures are no pattern: the pages say so instead of showing them.
+MIN_ANSWERED_FOR_FIGURES = 5
+
+
 def service_figures(service_ids: list[int]) -> dict[int, dict]:
-    """For each service, from real referrals: how many were answered, the share accepted, typical days to reply."""
+    """For each service, from real referrals: how many were answered, the share accepted, typical days to reply
+    (``few`` when there are too few answers to show them as a pattern)."""
     if not service_ids:
         return {}
     rows = db.session.execute(
@@ -342,6 +347,7 @@ def service_figures(service_ids: list[int]) -> dict[int, dict]:
             "answered": len(answers),
             "median_days": round(median),
             "accepted_percent": round(100 * accepted / len(answers)),
+            "few": len(answers) < MIN_ANSWERED_FOR_FIGURES,
         }
     return figures
 
