@@ -278,3 +278,24 @@ def test_a_consent_given_after_the_decline_covers_what_it_says(app, jo, in_app):
         )
         dan = db.session.get(User, jo.dan.id)
         assert policy.shared_categories(dan, person) == {Category.NEEDS}
+
+
+def test_a_referral_jo_agreed_to_shows_in_her_access_log_by_name(client, new_client, login, jo, in_app):
+    with in_app():
+        person = db.session.get(Person, jo.person_id)
+        open_door = factories.organisation("Open Door")
+        consent.give(
+            person, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=jo.alex, language="en",
+            organisation=db.session.get(Organisation, open_door.id), purpose="housing", categories=[Category.NEEDS],
+        )
+        service = _service(db.session.get(Organisation, open_door.id), "Open Door housing")
+        referral = referrals.make_referral(person, service, categories=[Category.NEEDS], by=jo.alex,
+                                           today=local_today())
+        worker = factories.org_worker(name="Olu Okoye", organisation_id=open_door.id)
+        referrals.change_status(referral, ReferralStatus.ACCEPTED, by=db.session.get(User, worker.id))
+        db.session.commit()
+    login(client, jo.login)
+    access = _page(client, f"/people/{jo.person_id}/access")
+    assert "Sent a referral" in access and "Accepted a referral" in access
+    assert "Other activity on the record" not in access
+    assert "Open Door housing" in _page(client, f"/people/{jo.person_id}/referrals")

@@ -15,7 +15,7 @@ from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import local_today
 from advocate_app.plans import outcomes, services
-from advocate_app.plans.models import CheckIn, ItemKind, Plan, RatedBy, Review, StepOwner, Voice
+from advocate_app.plans.models import AboutTopic, CheckIn, ItemKind, Plan, RatedBy, Review, StepOwner, Voice
 from tests import factories
 from tests.conftest import csrf_from, form_post
 
@@ -407,6 +407,31 @@ def _build_plan(in_app, sam, *, needs: int = 1, steps_per_goal: int = 1, check_i
                                      taken_on=date(2026, 1, 1) + timedelta(days=n), by=advocate)
         db.session.commit()
         return plan.id
+
+
+def test_summary_leaves_about_me_out_unless_asked_and_says_what_is_left_out(client, login, in_app, sam):
+    plan_id = _build_plan(in_app, sam)
+    with in_app():
+        advocate = db.session.get(type(sam["advocate"]), sam["advocate"].id)
+        services.add_item(
+            db.session.get(Plan, plan_id), ItemKind.ABOUT,
+            services.ItemFields(text="My children and my garden", topic=AboutTopic.MATTERS), by=advocate,
+        )
+        db.session.commit()
+    login(client, sam["advocate"])
+    by_default = client.get(f"/people/{sam['id']}/plan/summary").get_data(as_text=True)
+    assert "My children and my garden" not in by_default
+    assert "About me is left out of this summary, to share less at the meeting" in by_default
+    assert 'name="about" type="checkbox" value="1">' in by_default  # offered, not ticked
+    chosen = client.get(f"/people/{sam['id']}/plan/summary?about=1").get_data(as_text=True)
+    assert "What matters to me" in chosen and "My children and my garden" in chosen
+    assert "About me is left out" not in chosen
+    assert "download=1&amp;about=1" in chosen or "about=1&amp;download=1" in chosen
+    download = client.get(f"/people/{sam['id']}/plan/summary?download=1&about=1").get_data(as_text=True)
+    assert "My children and my garden" in download
+    assert "My children and my garden" not in client.get(
+        f"/people/{sam['id']}/plan/summary?download=1"
+    ).get_data(as_text=True)
 
 
 def test_summary_lists_the_plan_with_who_wrote_what_and_downloads_as_a_file(client, login, in_app, sam):

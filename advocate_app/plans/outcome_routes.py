@@ -21,7 +21,7 @@ from advocate_app.plans import access, bp, chart, outcomes, services
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwner, Voice
 from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
-from advocate_app.plans.routes import plan_url
+from advocate_app.plans.routes import ABOUT_TOPICS, plan_url
 from advocate_app.policy import Action
 
 PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
@@ -221,6 +221,18 @@ def _step_owner(step: PlanItem, person: Person) -> str:
     return _("%(who)s: %(detail)s", who=who, detail=step.owner_detail) if step.owner_detail else who
 
 
+def _about_me(plan: Plan | None, *, include: bool) -> dict:
+    """The summary's About me: left out unless asked for (to share less at meetings), and said to be left out."""
+    written = {item.topic: item for item in (plan.items if plan is not None else []) if item.kind is ItemKind.ABOUT}
+    return {
+        "include_about": include,
+        "about_rows": [(label(), written[topic]) for topic, label in ABOUT_TOPICS.items() if topic in written]
+        if include
+        else [],
+        "about_written": bool(written),
+    }
+
+
 def _summary_context(person: Person, plan: Plan | None) -> dict:
     items = plan.items if plan is not None else []
     children: dict[int, list[PlanItem]] = defaultdict(list)
@@ -258,6 +270,7 @@ def summary(person_id: int):
     agreements = services.latest_agreements(plan.id) if plan else {}
     last_review = next(iter(outcomes.reviews(plan.id)), None) if plan else None
     download = request.args.get("download") == "1"
+    include_about = request.args.get("about") == "1"
     if download:
         audit("export", actor=me, person_id=person.id, object_type="plan", object_id=plan.id if plan else None)
     else:
@@ -276,6 +289,7 @@ def summary(person_id: int):
         standalone=download,
         back=plan_url(person),
         **_summary_context(person, plan),
+        **_about_me(plan, include=include_about),
     )
     response = make_response(html)
     if download:
