@@ -112,8 +112,6 @@ def caseload_person_ids(user: User) -> Select:
     return select(Assignment.person_id).where(Assignment.advocate_id == user.id, Assignment.ended_at.is_(None))
 
 
-def _on_caseload_clause(user: User):
-    return Person.id.in_(caseload_person_ids(user))
 
 
 def _walled_off_clause(user: User, mine):
@@ -320,7 +318,12 @@ def visible_people(user: User) -> Select:
     if user.role is Role.INDIVIDUAL:
         return query.where(Person.id == user.person_id)
     if user.role is Role.ADVOCATE:
-        return query.where(_on_caseload_clause(user))
+        # As ``is_on_caseload``: the people they advocate for, less any a wall keeps them out of.
+        mine = aliased(Assignment)
+        open_to_them = select(mine.person_id).where(
+            mine.advocate_id == user.id, mine.ended_at.is_(None), ~_walled_off_clause(user, mine)
+        )
+        return query.where(Person.id.in_(open_to_them))
     if user.role is Role.ORG_WORKER and user.organisation_id is not None:
         from advocate_app.consent.services import people_sharing_with
 

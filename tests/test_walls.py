@@ -65,6 +65,9 @@ def test_without_a_reason_alex_cannot_open_the_other_sides_record_plan_or_copy(c
     for action in (Action.PERSON_VIEW, Action.PLAN_VIEW, Action.RECORD_EXPORT):
         assert not _may_open(in_app, alex, ali.id, action)
     assert _may_open(in_app, alex, sam.id)
+    with in_app():
+        visible = db.session.scalars(policy.visible_people(db.session.get(User, alex.id))).all()
+        assert [p.id for p in visible] == [sam.id]
     login(client, alex)
     for path in (f"/people/{ali.id}", f"/people/{ali.id}/plan", f"/people/{ali.id}/export"):
         assert client.get(path).status_code == 404, path
