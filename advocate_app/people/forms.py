@@ -125,11 +125,11 @@ class AssignAdvocateForm(AppForm):
         if field.data not in ("yes", "no"):
             raise ValidationError(_l("Select yes or no"))
 
+    justification_message = _l(
+        "This advocate already works with someone this person has an information wall with. "
+        "Write why they should work with both (at least 20 characters)"
+    )
+
     def validate_justification(self, field):
         if self.justification_required and len((field.data or "").strip()) < 20:
-            raise ValidationError(
-                _l(
-                    "This advocate already works with someone this person has an information wall with. "
-                    "Write why they should work with both (at least 20 characters)"
-                )
-            )
+            raise ValidationError(self.justification_message)

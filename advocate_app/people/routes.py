@@ -242,15 +242,22 @@ def assign(person_id: int):
     if form.validate_on_submit():
         me = current_user._get_current_object()
         advocate = db.session.get(User, int(form.advocate_id.data))
-        services.assign_advocate(
-            record, advocate, lead=form.lead.data == "yes", by=me, justification=form.justification.data or ""
-        )
-        db.session.commit()
-        flash(
-            _("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
-            "success",
-        )
-        return redirect(url_for("people.assignments"))
+        try:
+            services.assign_advocate(
+                record, advocate, lead=form.lead.data == "yes", by=me, justification=form.justification.data or ""
+            )
+        except consent_services.ConsentError:
+            # A wall recorded since the form was checked: nothing was saved; the reason is asked for.
+            db.session.rollback()
+            form.justification_required = True
+            form.justification.errors = [str(form.justification_message)]
+        else:
+            db.session.commit()
+            flash(
+                _("%(advocate)s now works with %(name)s.", advocate=advocate.display_name, name=record.preferred_name),
+                "success",
+            )
+            return redirect(url_for("people.assignments"))
     return render_template(
         "admin/assign.html",
         form=form,
