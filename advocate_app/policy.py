@@ -112,8 +112,6 @@ def caseload_person_ids(user: User) -> Select:
     return select(Assignment.person_id).where(Assignment.advocate_id == user.id, Assignment.ended_at.is_(None))
 
 
-
-
 def _walled_off_clause(user: User, mine):
     """SQL: ``mine`` (the user's assignment to a person) came after, or with, their assignment to someone across
     a wall from that person, and no coordinator wrote why one member of staff may work on both sides."""
