@@ -10,11 +10,22 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask import abort, g, has_request_context
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
+from advocate_app.audit.models import AuditEvent
+from advocate_app.consent.models import (
+    Consent,
+    ConsentKind,
+    LeadJustification,
+    OverrideStatus,
+    PersonLink,
+    SharingOverride,
+)
 from advocate_app.people.models import Assignment, Person
+from advocate_app.referrals.models import Referral
 
 
 class Action(StrEnum):
@@ -37,6 +48,7 @@ class Action(StrEnum):
     CONSENT_WITHDRAW = "consent.withdraw"
     OVERRIDE_REQUEST = "override.request"
     OVERRIDE_DECIDE = "override.decide"
+    OVERRIDE_RECORD_TOLD = "override.record_told"
     BREAK_GLASS = "break_glass.open"
     RECORD_EXPORT = "record.export"
     ACCESS_LOG_VIEW = "access_log.view"
@@ -56,6 +68,7 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.USERS_MANAGE: frozenset({Role.COORDINATOR}),
     Action.LINKS_MANAGE: frozenset({Role.COORDINATOR}),
     Action.OVERRIDE_DECIDE: frozenset({Role.COORDINATOR}),
+    Action.OVERRIDE_RECORD_TOLD: frozenset({Role.COORDINATOR}),
     Action.BREAK_GLASS: frozenset({Role.COORDINATOR}),
     Action.REFERRALS_RECEIVE: frozenset({Role.ORG_WORKER}),
     Action.DIRECTORY_VIEW: frozenset({Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR}),
@@ -99,27 +112,42 @@ def caseload_person_ids(user: User) -> Select:
     return select(Assignment.person_id).where(Assignment.advocate_id == user.id, Assignment.ended_at.is_(None))
 
 
-def _on_caseload_clause(user: User):
-    return Person.id.in_(caseload_person_ids(user))
+def _walled_off_clause(user: User, mine):
+    """SQL: ``mine`` (the user's assignment to a person) came after, or with, their assignment to someone across
+    a wall from that person, and no coordinator wrote why one member of staff may work on both sides."""
+    theirs = aliased(Assignment)
+    return exists().where(
+        PersonLink.ended_at.is_(None),
+        or_(
+            and_(PersonLink.person_id == mine.person_id, theirs.person_id == PersonLink.other_person_id),
+            and_(PersonLink.other_person_id == mine.person_id, theirs.person_id == PersonLink.person_id),
+        ),
+        theirs.advocate_id == user.id,
+        theirs.ended_at.is_(None),
+        theirs.created_at <= mine.created_at,
+        ~exists().where(LeadJustification.advocate_id == user.id, LeadJustification.link_id == PersonLink.id),
+    )
 
 
 def is_on_caseload(user: User, person_id: int) -> bool:
-    """True when ``user`` currently advocates for the person.
+    """True when ``user`` currently advocates for the person, and no information wall keeps them out.
 
-    Asked once per request and person: a page asks it for every link it offers.
+    A wall keeps out a member of staff who works on both sides of it without a coordinator's written
+    justification: from the side they joined later (both, when they joined together). Asked once per request and
+    person, in one query: a page asks it for every link it offers.
     """
     key = (user.id, person_id)
     known = g.setdefault("_on_caseload", {}) if has_request_context() else {}
     if key not in known:
-        known[key] = bool(
-            db.session.scalar(
-                select(Assignment.id).where(
-                    Assignment.person_id == person_id,
-                    Assignment.advocate_id == user.id,
-                    Assignment.ended_at.is_(None),
-                )
+        mine = aliased(Assignment)
+        row = db.session.execute(
+            select(mine.id, _walled_off_clause(user, mine)).where(
+                mine.person_id == person_id,
+                mine.advocate_id == user.id,
+                mine.ended_at.is_(None),
             )
-        )
+        ).first()
+        known[key] = row is not None and not row[1]
     return known[key]
 
 
@@ -157,6 +185,93 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         covered = shared_categories(user, record)
         return bool(covered) if category is None else category in covered
     return False
+
+
+# Sharing the person was not told about ----------------------------------------------------------------------
+#
+# A safeguarding share recorded with "the person was not told" stays out of everything the person can see (their
+# referrals, plan, access log, subject access copy) until a coordinator records that they have now been told. It
+# is left out in the query, never blanked in the page, so nothing (a count, a gap, a page) gives it away. Staff
+# see it all, marked as not told.
+
+
+def sees_untold_sharing(user: User | None) -> bool:
+    """Staff see every share; the person never sees one they were deliberately not told about."""
+    return user is not None and user.role is not Role.INDIVIDUAL
+
+
+def overrides_shown_to_person(person_id):
+    """Which of a person's overrides the person may see, as SQL on ``SharingOverride``."""
+    return and_(
+        SharingOverride.person_id == person_id,
+        or_(SharingOverride.person_told.is_(True), SharingOverride.told_at.is_not(None)),
+    )
+
+
+def overrides_kept_from_person(person_id) -> Select:
+    """A query for the ids of a person's overrides they were not told about (and still have not been)."""
+    return select(SharingOverride.id).where(
+        SharingOverride.person_id == person_id,
+        SharingOverride.person_told.is_(False),
+        SharingOverride.told_at.is_(None),
+    )
+
+
+def referrals_kept_from_person(person_id) -> Select:
+    """A query for the ids of a person's referrals that rest on a share they were not told about."""
+    return select(Referral.id).where(
+        Referral.person_id == person_id, Referral.override_id.in_(overrides_kept_from_person(person_id))
+    )
+
+
+def organisations_kept_from_person(person_id) -> Select:
+    """A query for the organisations something was shared with that the person was not told about.
+
+    Only shares a coordinator approved (nothing went before that), and not an organisation the person agreed to
+    share with themselves: there, its workers' looks at the record are no news to them.
+    """
+    agreed = select(Consent.organisation_id).where(
+        Consent.person_id == person_id, Consent.kind == ConsentKind.SHARING, Consent.organisation_id.is_not(None)
+    )
+    return select(SharingOverride.organisation_id).where(
+        SharingOverride.id.in_(overrides_kept_from_person(person_id)),
+        SharingOverride.status == OverrideStatus.APPROVED,
+        SharingOverride.organisation_id.not_in(agreed),
+    )
+
+
+def referrals_shown_to_person(person_id):
+    """Which of a person's referrals the person may see (and be given a copy of), as SQL on ``Referral``."""
+    return or_(Referral.override_id.is_(None), Referral.id.not_in(referrals_kept_from_person(person_id)))
+
+
+def referrals_shown_to(user: User, person_id):
+    """Which of a person's referrals ``user`` may see listed, as SQL on ``Referral``."""
+    return true() if sees_untold_sharing(user) else referrals_shown_to_person(person_id)
+
+
+def referral_ids_kept_from_person(person_id: int) -> set[int]:
+    """The person's referrals resting on a share they were not told about (staff pages mark them)."""
+    return set(db.session.scalars(referrals_kept_from_person(person_id)))
+
+
+def audit_shown_to_person(person_id):
+    """Audit rows the person may see, as SQL: none about a share they were not told about.
+
+    That is every event about its referrals, and anything the receiving organisation's workers did with the record.
+    """
+    kept_workers = select(User.id).where(
+        User.role == Role.ORG_WORKER, User.organisation_id.in_(organisations_kept_from_person(person_id))
+    )
+    return and_(
+        or_(
+            AuditEvent.object_type.is_(None),
+            AuditEvent.object_type != "referral",
+            AuditEvent.object_id.is_(None),
+            AuditEvent.object_id.not_in(referrals_kept_from_person(person_id)),
+        ),
+        or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id.not_in(kept_workers)),
+    )
 
 
 def may_handle_referral(user: User | None, referral) -> bool:
@@ -201,7 +316,12 @@ def visible_people(user: User) -> Select:
     if user.role is Role.INDIVIDUAL:
         return query.where(Person.id == user.person_id)
     if user.role is Role.ADVOCATE:
-        return query.where(_on_caseload_clause(user))
+        # As ``is_on_caseload``: the people they advocate for, less any a wall keeps them out of.
+        mine = aliased(Assignment)
+        open_to_them = select(mine.person_id).where(
+            mine.advocate_id == user.id, mine.ended_at.is_(None), ~_walled_off_clause(user, mine)
+        )
+        return query.where(Person.id.in_(open_to_them))
     if user.role is Role.ORG_WORKER and user.organisation_id is not None:
         from advocate_app.consent.services import people_sharing_with
 

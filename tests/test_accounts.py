@@ -113,11 +113,31 @@ def test_person_sets_up_their_login_in_person_with_a_one_time_code(client, new_c
     assert response.headers["Location"] == "/me"
     assert "Hello, Jo." in phone.get("/me").get_data(as_text=True)
 
-    # Single use: the same code does nothing a second time.
+    # Single use: the same code does nothing a second time, and says so.
     other = new_client()
     response = form_post(other, "/setup", {"code": code})
     assert response.status_code == 200
-    assert "not right, or it has expired" in response.get_data(as_text=True)
+    assert "That setup code has already been used" in response.get_data(as_text=True)
+    assert "has expired" not in response.get_data(as_text=True)
+
+
+def test_a_code_used_on_another_phone_meanwhile_is_reported_as_already_used(client, new_client, login):
+    advocate = factories.advocate()
+    jo = factories.person(advocate, name="Jo")
+    login(client, advocate)
+    page = form_post(client, f"/people/{jo.id}/login", {}, token_from=f"/people/{jo.id}").get_data(as_text=True)
+    code = page.split('class="app-setup-code">')[1].split("<")[0]
+    first, second = new_client(), new_client()
+    assert form_post(first, "/setup", {"code": code}).headers["Location"] == "/setup/account"
+    assert form_post(second, "/setup", {"code": code}).headers["Location"] == "/setup/account"
+    choose = {"username": "jo_k", "password": "purple kettle stairs", "confirm": "purple kettle stairs"}
+    assert form_post(second, "/setup/account", choose).headers["Location"] == "/me"
+    # The first phone's form was open before the code was used; sending it now is refused, with the reason.
+    response = form_post(
+        first, "/setup/account", {**choose, "username": "jo_two"}, token_from="/setup", follow_redirects=True
+    )
+    text = response.get_data(as_text=True)
+    assert "That setup code has already been used" in text and "has expired" not in text
 
 
 def test_setup_code_expires_after_15_minutes(client, new_client, login):

@@ -15,7 +15,7 @@ from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import local_today
 from advocate_app.plans import outcomes, services
-from advocate_app.plans.models import CheckIn, ItemKind, Plan, RatedBy, Review, StepOwner, Voice
+from advocate_app.plans.models import AboutTopic, CheckIn, ItemKind, Plan, RatedBy, Review, StepOwner, Voice
 from tests import factories
 from tests.conftest import csrf_from, form_post
 
@@ -289,6 +289,34 @@ def test_advocate_sets_the_first_review_date(client, login, in_app, sam):
         assert db.session.scalars(select(Plan)).one().next_review_date == later
 
 
+def test_the_review_date_can_be_moved_once_set_but_never_into_the_past(client, login, in_app, sam):
+    login(client, sam["advocate"])
+    path = f"/people/{sam['id']}/plan/review"
+    first, moved = local_today() + timedelta(days=30), local_today() + timedelta(days=45)
+    form_post(client, f"/people/{sam['id']}/plan/next-review", _date_fields("review_date", first), token_from=path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Move the review date" in page and 'action="/people/' in page
+    response = form_post(client, f"/people/{sam['id']}/plan/next-review", _date_fields("review_date", moved),
+                         token_from=path)
+    assert response.status_code == 302
+    past = form_post(client, f"/people/{sam['id']}/plan/next-review",
+                     _date_fields("review_date", local_today() - timedelta(days=1)), token_from=path)
+    assert "The next review must be today or later" in past.get_data(as_text=True)
+    with in_app():
+        assert db.session.scalars(select(Plan)).one().next_review_date == moved
+
+
+def test_recording_a_review_follows_the_same_rule_for_a_past_next_date(client, login, in_app, sam):
+    login(client, sam["advocate"])
+    today = local_today()
+    held, next_date = today - timedelta(days=20), today - timedelta(days=5)
+    response = form_post(client, f"/people/{sam['id']}/plan/review", _review_form(held, next_date))
+    assert response.status_code == 200
+    assert re.search(r'id="next_review_date-error".*?The next review must be today or later',
+                     response.get_data(as_text=True), re.S)
+    assert _count(in_app, Review) == 0
+
+
 # Who may see what ------------------------------------------------------------------------------------
 
 OUTCOME_PAGES = [
@@ -379,6 +407,31 @@ def _build_plan(in_app, sam, *, needs: int = 1, steps_per_goal: int = 1, check_i
                                      taken_on=date(2026, 1, 1) + timedelta(days=n), by=advocate)
         db.session.commit()
         return plan.id
+
+
+def test_summary_leaves_about_me_out_unless_asked_and_says_what_is_left_out(client, login, in_app, sam):
+    plan_id = _build_plan(in_app, sam)
+    with in_app():
+        advocate = db.session.get(type(sam["advocate"]), sam["advocate"].id)
+        services.add_item(
+            db.session.get(Plan, plan_id), ItemKind.ABOUT,
+            services.ItemFields(text="My children and my garden", topic=AboutTopic.MATTERS), by=advocate,
+        )
+        db.session.commit()
+    login(client, sam["advocate"])
+    by_default = client.get(f"/people/{sam['id']}/plan/summary").get_data(as_text=True)
+    assert "My children and my garden" not in by_default
+    assert "About me is left out of this summary, to share less at the meeting" in by_default
+    assert 'name="about" type="checkbox" value="1">' in by_default  # offered, not ticked
+    chosen = client.get(f"/people/{sam['id']}/plan/summary?about=1").get_data(as_text=True)
+    assert "What matters to me" in chosen and "My children and my garden" in chosen
+    assert "About me is left out" not in chosen
+    assert "download=1&amp;about=1" in chosen or "about=1&amp;download=1" in chosen
+    download = client.get(f"/people/{sam['id']}/plan/summary?download=1&about=1").get_data(as_text=True)
+    assert "My children and my garden" in download
+    assert "My children and my garden" not in client.get(
+        f"/people/{sam['id']}/plan/summary?download=1"
+    ).get_data(as_text=True)
 
 
 def test_summary_lists_the_plan_with_who_wrote_what_and_downloads_as_a_file(client, login, in_app, sam):

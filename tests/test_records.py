@@ -31,7 +31,9 @@ from advocate_app.plans.models import (
     Review,
 )
 from advocate_app.records import access_log, retention
+from advocate_app.records.access_log import OTHER_ACTIVITY, describe
 from advocate_app.records.retention import ANONYMISED_NAME, apply_retention
+from advocate_app.referrals.models import ReferralStatus
 from tests import factories
 from tests.conftest import count_queries
 
@@ -100,6 +102,7 @@ def _write_plan(person_id: int, advocate: User, person_login: User | None, prefi
         what_changed=f"{prefix} what changed",
         next_review_date=date(2025, 7, 1),
         by=advocate,
+        today=date(2025, 4, 1),
     )
     return [f"{prefix} {part}" for part in ("need", "goal", "step", "comment", "check-in note", "went well")]
 
@@ -643,3 +646,13 @@ def test_the_export_holds_the_persons_referrals_and_their_history_but_no_notes(c
     assert "Private note" not in str(data)
     page = client.get(f"/people/{sam.id}/export").get_data(as_text=True)
     assert "Housing advice (Harbour Housing Advice)" in page and "Private note" not in page
+
+
+@pytest.mark.parametrize("status", list(ReferralStatus))
+def test_every_referral_action_is_named_in_the_access_log(status):
+    assert describe(f"referral_{status.value}", "referral") is not OTHER_ACTIVITY
+
+
+@pytest.mark.parametrize("object_type", ["referral", "referrals"])
+def test_looking_at_referrals_is_named_in_the_access_log(object_type):
+    assert describe("view", object_type) is not describe("view", None)

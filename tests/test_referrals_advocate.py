@@ -247,6 +247,39 @@ def test_after_a_decline_the_advocate_sees_the_reason_and_other_places(client, l
     assert "History" in page
 
 
+def _declined_by_harbour(jo, in_app, reason):
+    """Harbour declines Jo's referral to Housing advice; Harbour also runs Tenancy support (same need, open)."""
+    with in_app():
+        referral = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id)
+        sibling = _service(jo["harbour"], "Tenancy support")
+        worker = db.session.get(factories.User, jo["worker"].id)
+        referrals.change_status(referral, ReferralStatus.DECLINED, by=worker, reason=reason, reason_text="x")
+        db.session.get(Service, jo["other"]).capacity_status = CapacityStatus.CLOSED
+        db.session.commit()
+        return sibling.id
+
+
+@pytest.mark.parametrize("reason", [DeclineReason.NO_CAPACITY, DeclineReason.PERSON_DECLINED, DeclineReason.OTHER])
+def test_after_a_decline_for_this_service_the_same_organisations_other_services_are_offered(
+    client, login, jo, in_app, reason
+):
+    sibling = _declined_by_harbour(jo, in_app, reason)
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "Refer to Tenancy support" in page
+    assert f"referrals/new?service={sibling}&amp;step={jo['step']}" in page
+    assert "No other service for this need" not in page
+
+
+def test_after_not_eligible_the_same_organisation_is_left_out_and_the_page_says_why(client, login, jo, in_app):
+    _declined_by_harbour(jo, in_app, DeclineReason.NOT_ELIGIBLE)
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    assert "Refer to Tenancy support" not in page
+    assert "No other service for this need is taking referrals right now." not in page
+    assert "Other services of Harbour Housing Advice are left out because of the reason they gave." in page
+
+
 def test_an_open_referral_can_be_withdrawn_once(client, login, jo, in_app):
     with in_app():
         referral_id = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id).id
@@ -264,6 +297,30 @@ def test_an_open_referral_can_be_withdrawn_once(client, login, jo, in_app):
     assert "no longer open, so it cannot be withdrawn" in again.get_data(as_text=True)
     with in_app():
         assert len(referrals.load(referral_id).events) == 2
+
+
+@pytest.mark.parametrize(
+    "answers, words",
+    [
+        (1, "1 referral answered so far: too few to say how they usually reply"),
+        (4, "4 referrals answered so far: too few to say how they usually reply"),
+        (5, "Usually replies the same day, 100% accepted (from 5 answered referrals)"),
+    ],
+)
+def test_figures_say_the_same_day_and_wait_for_five_answers_before_showing_a_pattern(
+    client, login, jo, in_app, answers, words
+):
+    with in_app():
+        worker = db.session.get(factories.User, jo["worker"].id)
+        for _ in range(answers):
+            referrals.change_status(
+                _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id), ReferralStatus.ACCEPTED, by=worker
+            )
+        db.session.commit()
+    login(client, jo["alex"])
+    page = client.get(f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}").get_data(as_text=True)
+    assert words in page
+    assert "replies in 0 days" not in page and "% accepted (from 1 " not in page
 
 
 def test_advocates_outside_the_caseload_and_the_person_cannot_refer_or_withdraw(client, login, jo, in_app):
@@ -285,7 +342,8 @@ def test_find_filters_by_domain_language_and_capacity_and_shows_figures_from_rea
         _service(jo["harbour"], "Closed housing", capacity=CapacityStatus.CLOSED)
         _service(jo["harbour"], "Money clinic", domains=("money",))
         worker = db.session.get(factories.User, jo["worker"].id)
-        for status in (ReferralStatus.ACCEPTED, ReferralStatus.ACCEPTED, ReferralStatus.DECLINED):
+        answers = (ReferralStatus.ACCEPTED,) * 4 + (ReferralStatus.DECLINED,)
+        for status in answers:
             referral = _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)
             referral.created_at = utcnow() - timedelta(days=4)
             reason = DeclineReason.NO_CAPACITY if status is ReferralStatus.DECLINED else None
@@ -299,7 +357,7 @@ def test_find_filters_by_domain_language_and_capacity_and_shows_figures_from_rea
     assert 'value="housing" selected' in by_default.replace('selected=""', "selected")
     names = set(re.findall(r'<h3 class="govuk-heading-s app-card__title">([^<]+)</h3>', by_default))
     assert names == {"Housing advice", "Waiting-list housing", "Tenancy rescue"}
-    assert "Usually replies in 4 days, 67% accepted (from 3 answered referrals)" in by_default
+    assert "Usually replies in 4 days, 80% accepted (from 5 answered referrals)" in by_default
     assert "No referrals yet" in by_default
 
     everything = client.get(f"{base}?filtered=1&domain=housing").get_data(as_text=True)

@@ -446,6 +446,9 @@ def walled(app, harbour, in_app):
     return alex, sam, blakeley, organisation, wren
 
 
+JUSTIFICATION = "Only advocate in the area; the team manager reviews both plans monthly."
+
+
 def test_a_coordinator_records_an_information_wall_and_only_they_see_both_names(
     client, new_client, login, walled, in_app
 ):
@@ -463,11 +466,13 @@ def test_a_coordinator_records_an_information_wall_and_only_they_see_both_names(
     with in_app():
         assert db.session.scalar(select(func.count(PersonLink.id))) == 0
 
-    response = form_post(
-        client,
-        f"/admin/people/{sam.id}/links",
-        {"other_person_id": str(blakeley.id), "description": "victim and alleged perpetrator"},
-    )
+    # Alex works with both: the wall would put Alex on both sides, so a written reason is needed.
+    wall = {"other_person_id": str(blakeley.id), "description": "victim and alleged perpetrator"}
+    unjustified = form_post(client, f"/admin/people/{sam.id}/links", wall)
+    assert unjustified.status_code == 200 and 'id="justification-error"' in unjustified.get_data(as_text=True)
+    with in_app():
+        assert db.session.scalar(select(func.count(PersonLink.id))) == 0
+    response = form_post(client, f"/admin/people/{sam.id}/links", {**wall, "justification": JUSTIFICATION})
     assert response.status_code == 302
     listing = page_of(client, f"/admin/people/{sam.id}/links")
     assert "Sam and Blakeley" in listing and "victim and alleged perpetrator" in listing
@@ -485,6 +490,7 @@ def _wall(in_app, sam, blakeley) -> None:
             db.session.get(Person, blakeley.id),
             description="victim and alleged perpetrator",
             by=factories.coordinator(),
+            justification=JUSTIFICATION,
         )
         db.session.commit()
 
@@ -538,27 +544,29 @@ def _leads(in_app, person_id):
         ).all()
 
 
-def test_the_same_lead_on_both_sides_of_a_wall_needs_a_written_justification(client, login, harbour, in_app):
+def test_the_same_advocate_on_both_sides_of_a_wall_needs_a_written_justification(client, login, harbour, in_app):
     alex, sam, _organisation, _wren = harbour
     bea = factories.advocate(name="Bea Ndlovu")
     blakeley = factories.person(bea, name="Blakeley")
     _wall(in_app, sam, blakeley)
     coordinator = factories.coordinator()
     login(client, coordinator)
-    assert "Why should this advocate lead for both people?" in page_of(client, f"/admin/people/{blakeley.id}/advocates")
+    form = page_of(client, f"/admin/people/{blakeley.id}/advocates")
+    assert "Why should this advocate work with both people?" in form
 
     for justification in ("", "Because."):
         response = _assign(client, blakeley.id, alex.id, justification=justification)
         page = response.get_data(as_text=True)
         assert response.status_code == 200
         assert "govuk-error-summary" in page and 'id="justification-error"' in page
-        assert "Write why they should lead for both" in page
+        assert "Write why they should work with both" in page
         assert _leads(in_app, blakeley.id) == [bea.id]
         with in_app():
             assert db.session.scalar(select(func.count(LeadJustification.id))) == 0
 
-    # As a supporting advocate, no reason is asked.
-    assert _assign(client, blakeley.id, alex.id, lead="no").status_code == 302
+    # As a supporting advocate, a reason is asked just the same.
+    response = _assign(client, blakeley.id, alex.id, lead="no")
+    assert response.status_code == 200 and 'id="justification-error"' in response.get_data(as_text=True)
     assert _leads(in_app, blakeley.id) == [bea.id]
 
     reason = "Only advocate speaking Tigrinya; the team manager reviews both plans monthly."
@@ -581,7 +589,7 @@ def test_no_justification_is_asked_where_there_is_no_wall(client, login, harbour
     bea = factories.advocate()
     jo = factories.person(bea, name="Jo")
     login(client, factories.coordinator())
-    assert "Why should this advocate lead for both" not in page_of(client, f"/admin/people/{jo.id}/advocates")
+    assert "Why should this advocate work with both" not in page_of(client, f"/admin/people/{jo.id}/advocates")
     assert _assign(client, jo.id, alex.id).status_code == 302
     assert _leads(in_app, jo.id) == [alex.id]
 

@@ -21,7 +21,6 @@ from advocate_app.accounts.forms import (
 from advocate_app.accounts.models import Role, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
-from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.extensions import limiter
 from advocate_app.policy import Action, can
@@ -117,12 +116,21 @@ def setup_code():
         return auth.redirect_home()
     form = SetupCodeForm()
     if form.validate_on_submit():
-        found = services.find_usable_code(form.code.data)
+        found, problem = services.find_setup_code(form.code.data)
         if found is not None:
             session[SETUP_SESSION_KEY] = found.id
             return redirect(url_for("accounts.setup_account"))
-        form.code.errors = [_("That setup code is not right, or it has expired. Ask for a new one.")]
+        form.code.errors = [_setup_code_message(problem)]
     return render_template("accounts/setup_code.html", form=form)
+
+
+def _setup_code_message(problem: str | None) -> str:
+    """What to tell someone whose setup code cannot be used, by why."""
+    if problem == "used":
+        return _("That setup code has already been used. If that was not you, tell your advocate; ask for a new code.")
+    if problem == "expired":
+        return _("That setup code has expired. Ask for a new one.")
+    return _("That setup code is not right, or it has expired. Ask for a new one.")
 
 
 @bp.route("/setup/account", methods=["GET", "POST"])
@@ -134,9 +142,10 @@ def setup_account():
     from advocate_app.accounts.models import SetupCode
 
     setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
-    if setup is None or setup.used_at is not None or setup.expires_at <= utcnow():
+    problem = services.setup_code_problem(setup)
+    if problem:
         session.pop(SETUP_SESSION_KEY, None)
-        flash(_("That setup code has expired. Ask for a new one."))
+        flash(_setup_code_message(problem))
         return redirect(url_for("accounts.setup_code"))
     for_person = setup.person_id is not None
     form = IndividualSetupForm() if for_person else StaffSetupForm()
@@ -153,7 +162,7 @@ def setup_account():
                 form.username.errors = [_("That username is taken. Choose another.")]
             else:
                 session.pop(SETUP_SESSION_KEY, None)
-                flash(_("That setup code has expired. Ask for a new one."))
+                flash(_setup_code_message(str(error.message)))
                 return redirect(url_for("accounts.setup_code"))
         else:
             session.pop(SETUP_SESSION_KEY, None)

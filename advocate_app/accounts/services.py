@@ -122,15 +122,29 @@ def issue_setup_code(*, created_by: User, lifetime: timedelta, person=None, user
     return code
 
 
+def setup_code_problem(setup: SetupCode | None, now: datetime | None = None) -> str | None:
+    """Why a setup code cannot be used: "unknown", "used" (already, perhaps on another phone) or "expired"."""
+    if setup is None:
+        return "unknown"
+    if setup.used_at is not None:
+        return "used"
+    if setup.expires_at <= (now or utcnow()):
+        return "expired"
+    return None
+
+
+def find_setup_code(code: str, now: datetime | None = None) -> tuple[SetupCode | None, str | None]:
+    """The setup code matching what was typed, and why it cannot be used (``setup_code_problem``), if so."""
+    if len(normalise_code(code)) != CODE_LENGTH:
+        return None, "unknown"
+    found = db.session.scalar(select(SetupCode).where(SetupCode.code_hash == _hash_code(code)))
+    problem = setup_code_problem(found, now)
+    return (None if problem else found), problem
+
+
 def find_usable_code(code: str, now: datetime | None = None) -> SetupCode | None:
     """The unexpired, unused setup code matching what was typed, or ``None``."""
-    if len(normalise_code(code)) != CODE_LENGTH:
-        return None
-    now = now or utcnow()
-    found = db.session.scalar(select(SetupCode).where(SetupCode.code_hash == _hash_code(code)))
-    if found is None or found.used_at is not None or found.expires_at <= now:
-        return None
-    return found
+    return find_setup_code(code, now)[0]
 
 
 def username_taken(username: str) -> bool:
@@ -143,13 +157,14 @@ def complete_setup(setup: SetupCode, *, password: str, username: str | None = No
     """Use a setup code: create the person's login, or set the staff member's password.
 
     :param username: required for a person's new login; ignored for staff, who sign in by email.
-    :raises AccountError: when the code was used meanwhile or the username is taken.
+    :raises AccountError: when the code was used meanwhile ("used"), has expired, or the username is taken.
     """
     # The code's row is held while it is used, so the same code sent twice at once (a double tap) makes one login.
     db.lock(SetupCode, setup.id)
     db.session.refresh(setup, attribute_names=["used_at"])
-    if setup.used_at is not None or setup.expires_at <= utcnow():
-        raise AccountError("expired", field="code")
+    problem = setup_code_problem(setup)
+    if problem:
+        raise AccountError(problem, field="code")
     if setup.person_id is not None:
         from advocate_app.people.models import Person
 

@@ -141,6 +141,10 @@ class DecideOverrideForm(AppForm):
             raise ValidationError(_l("Choose approve or refuse"))
 
 
+class PersonToldForm(AppForm):
+    """A coordinator records that the person has now been told about a share they were not told of."""
+
+
 class ReasonForm(AppForm):
     reason = TextAreaField(_l("Why do you need to open this record?"), validators=[Length(max=2000, message=TOO_LONG)])
 
@@ -159,6 +163,10 @@ class LinkForm(AppForm):
             DataRequired(message=_l("Say in a few words how they are linked")),
             Length(max=200, message=TOO_LONG),
         ],
+    )
+    justification = TextAreaField(
+        _l("If someone already works with both people, why should they go on doing so?"),
+        validators=[Length(max=2000, message=TOO_LONG)],
     )
 
     def validate_other_person_id(self, field):

@@ -124,6 +124,9 @@ class SharingOverride(Base):
     what_shared: Mapped[str] = mapped_column(Text, default="")
     person_told: Mapped[bool]
     not_told_reason: Mapped[str] = mapped_column(Text, default="")
+    # When a coordinator recorded that the person has now been told (only for a share they were not told of).
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    told_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[OverrideStatus] = mapped_column(_enum(OverrideStatus), default=OverrideStatus.PENDING)
@@ -139,6 +142,11 @@ class SharingOverride(Base):
     @property
     def category_set(self) -> frozenset[Category]:
         return frozenset(Category(c) for c in self.categories.split(",") if c)
+
+    @property
+    def kept_from_person(self) -> bool:
+        """True while the decision not to tell the person holds (until a coordinator records they were told)."""
+        return not self.person_told and self.told_at is None
 
     def covers(self, organisation_id: int, category: Category, now: datetime) -> bool:
         return (

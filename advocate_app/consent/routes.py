@@ -20,6 +20,7 @@ from advocate_app.consent.forms import (
     ConfirmForm,
     DecideOverrideForm,
     OverrideForm,
+    PersonToldForm,
     SharingChoiceForm,
 )
 from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, SharingOverride
@@ -236,7 +237,9 @@ def new_override(person_id: int):
 @bp.get("/admin/overrides")
 @roles_required(Role.COORDINATOR)
 def overrides():
-    return render_template("consent/overrides.html", overrides=services.pending_overrides())
+    return render_template(
+        "consent/overrides.html", overrides=services.pending_overrides(), not_told=services.kept_from_people()
+    )
 
 
 @bp.route("/admin/overrides/<int:override_id>", methods=["GET", "POST"])
@@ -271,4 +274,25 @@ def decide_override(override_id: int):
         lawful_basis_labels=LAWFUL_BASIS_LABELS,
         dpa_condition_labels=DPA_CONDITION_LABELS,
         words=statements.categories_in_words,
+        told_form=PersonToldForm(formdata=None),
     )
+
+
+@bp.post("/admin/overrides/<int:override_id>/told")
+@roles_required(Role.COORDINATOR)
+def record_person_told(override_id: int):
+    """Record that the person has now been told about a share they were not told of (audited)."""
+    if not policy.can(current_user, Action.OVERRIDE_RECORD_TOLD):
+        abort(403)
+    override = db.session.get(SharingOverride, override_id)
+    if override is None:
+        abort(404)
+    if PersonToldForm().validate_on_submit():
+        try:
+            services.record_person_told(override, by=_me())
+        except services.ConsentError:
+            flash(_("This person has already been told."))
+        else:
+            db.session.commit()
+            flash(_("Recorded that the person has now been told. They can see this sharing from now on."), "success")
+    return redirect(url_for("consent.decide_override", override_id=override.id))

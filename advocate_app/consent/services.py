@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, format_date
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
@@ -26,6 +27,7 @@ from advocate_app.consent.models import (
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Assignment, Person
+from advocate_app.referrals.models import OPEN_STATUSES, Referral
 
 DEFAULT_CONSENT_DAYS = 365
 OVERRIDE_DAYS = 90
@@ -155,19 +157,51 @@ def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
     )
 
 
+# A consent or override that referrals rested on is spent once every one of them is declined, withdrawn or
+# finished: the organisation keeps the referral's status history and its own notes, but no longer sees what
+# was shared (as after a withdrawal), unless another live referral, consent or override covers it. One that
+# no referral has used yet is a standing agreement and counts while it is in force.
+
+
+def _spent_consent():
+    return and_(
+        exists().where(Referral.consent_id == Consent.id),
+        ~exists().where(Referral.consent_id == Consent.id, Referral.status.in_(OPEN_STATUSES)),
+    )
+
+
+def _spent_override():
+    return and_(
+        exists().where(Referral.override_id == SharingOverride.id),
+        ~exists().where(Referral.override_id == SharingOverride.id, Referral.status.in_(OPEN_STATUSES)),
+    )
+
+
+def _live_consents(now: datetime, *, include_spent: bool = False):
+    clauses = [Consent.kind == ConsentKind.SHARING, Consent.withdrawn_at.is_(None), Consent.expires_at > now]
+    return and_(*clauses) if include_spent else and_(*clauses, ~_spent_consent())
+
+
+def _live_overrides(now: datetime, *, include_spent: bool = False):
+    clauses = [SharingOverride.status == OverrideStatus.APPROVED, SharingOverride.expires_at > now]
+    return and_(*clauses) if include_spent else and_(*clauses, ~_spent_override())
+
+
 def active_sharing(
-    person_id: int, organisation_id: int, now: datetime | None = None
+    person_id: int, organisation_id: int, now: datetime | None = None, *, include_spent: bool = False
 ) -> tuple[list[Consent], list[SharingOverride]]:
-    """The consents (newest first) and approved overrides that let ``organisation_id`` see something now."""
+    """The consents (newest first) and approved overrides that let ``organisation_id`` see something now.
+
+    :param include_spent: also those whose referrals are all over (still in force, so a new referral may rest on
+        them; they let the organisation see nothing until it does).
+    """
     now = now or utcnow()
     consents = db.session.scalars(
         select(Consent)
         .where(
             Consent.person_id == person_id,
             Consent.organisation_id == organisation_id,
-            Consent.kind == ConsentKind.SHARING,
-            Consent.withdrawn_at.is_(None),
-            Consent.expires_at > now,
+            _live_consents(now, include_spent=include_spent),
         )
         .order_by(Consent.given_at.desc(), Consent.id.desc())
     ).all()
@@ -175,15 +209,24 @@ def active_sharing(
         select(SharingOverride).where(
             SharingOverride.person_id == person_id,
             SharingOverride.organisation_id == organisation_id,
-            SharingOverride.status == OverrideStatus.APPROVED,
-            SharingOverride.expires_at > now,
+            _live_overrides(now, include_spent=include_spent),
         )
     ).all()
     return list(consents), list(overrides)
 
 
+def referable_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
+    """What a new referral to ``organisation_id`` may share: everything a consent or override in force covers."""
+    consents, overrides = active_sharing(person_id, organisation_id, now, include_spent=True)
+    covered: set[Category] = set()
+    for record in (*consents, *overrides):
+        covered |= record.category_set
+    return frozenset(covered)
+
+
 def shared_categories(person_id: int, organisation_id: int, now: datetime | None = None) -> frozenset[Category]:
-    """Everything ``organisation_id`` may see about a person right now, by consent or approved override."""
+    """Everything ``organisation_id`` may see about a person right now, by consent or approved override (not one
+    whose referrals are all over)."""
     consents, overrides = active_sharing(person_id, organisation_id, now)
     covered: set[Category] = set()
     for record in (*consents, *overrides):
@@ -194,33 +237,24 @@ def shared_categories(person_id: int, organisation_id: int, now: datetime | None
 def people_sharing_with(organisation_id: int, now: datetime | None = None):
     """A subquery of the ids of people who share something with ``organisation_id`` right now."""
     now = now or utcnow()
-    by_consent = select(Consent.person_id).where(
-        Consent.organisation_id == organisation_id,
-        Consent.kind == ConsentKind.SHARING,
-        Consent.withdrawn_at.is_(None),
-        Consent.expires_at > now,
-    )
+    by_consent = select(Consent.person_id).where(Consent.organisation_id == organisation_id, _live_consents(now))
     by_override = select(SharingOverride.person_id).where(
-        SharingOverride.organisation_id == organisation_id,
-        SharingOverride.status == OverrideStatus.APPROVED,
-        SharingOverride.expires_at > now,
+        SharingOverride.organisation_id == organisation_id, _live_overrides(now)
     )
     return by_consent.union(by_override)
 
 
-def organisations_shared_with(person_id: int, now: datetime | None = None) -> set[int]:
-    """The organisations an agreement in force (or an approved override) lets see something of the person now."""
+def organisations_shared_with(person_id: int, now: datetime | None = None, *, include_spent: bool = False) -> set[int]:
+    """The organisations an agreement in force (or an approved override) lets see something of the person now.
+
+    :param include_spent: also those whose referrals are all over (a new referral may still rest on them).
+    """
     now = now or utcnow()
     by_consent = select(Consent.organisation_id).where(
-        Consent.person_id == person_id,
-        Consent.kind == ConsentKind.SHARING,
-        Consent.withdrawn_at.is_(None),
-        Consent.expires_at > now,
+        Consent.person_id == person_id, _live_consents(now, include_spent=include_spent)
     )
     by_override = select(SharingOverride.organisation_id).where(
-        SharingOverride.person_id == person_id,
-        SharingOverride.status == OverrideStatus.APPROVED,
-        SharingOverride.expires_at > now,
+        SharingOverride.person_id == person_id, _live_overrides(now, include_spent=include_spent)
     )
     return {org_id for (org_id,) in db.session.execute(by_consent.union(by_override)) if org_id is not None}
 
@@ -302,6 +336,41 @@ def decide_override(override: SharingOverride, *, approve: bool, note: str, by: 
     )
 
 
+def record_person_told(override: SharingOverride, *, by: User, now: datetime | None = None) -> None:
+    """A coordinator records that the person has now been told of a share they were not told about.
+
+    From the next request the share, and the referrals resting on it, show on the person's own pages and copy.
+
+    :raises ConsentError: when the person was told already, or ``by`` is not a coordinator.
+    """
+    if by.role is not Role.COORDINATOR:
+        raise ConsentError("not_allowed")
+    if not override.kept_from_person:
+        raise ConsentError("already_told")
+    override.told_at = now or utcnow()
+    override.told_by_id = by.id
+    audit("override_person_told", actor=by, person_id=override.person_id, object_type="sharing_override",
+          object_id=override.id)
+
+
+def kept_from_people() -> list[SharingOverride]:
+    """Approved or waiting shares the person has not been told about, oldest first: a coordinator reviews them."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(SharingOverride)
+            .where(
+                SharingOverride.person_told.is_(False),
+                SharingOverride.told_at.is_(None),
+                SharingOverride.status.in_((OverrideStatus.PENDING, OverrideStatus.APPROVED)),
+            )
+            .options(joinedload(SharingOverride.organisation), joinedload(SharingOverride.requested_by))
+            .order_by(SharingOverride.requested_at)
+        )
+    )
+
+
 def pending_overrides() -> list[SharingOverride]:
     """Overrides waiting for a coordinator, oldest first."""
     from sqlalchemy.orm import joinedload
@@ -337,8 +406,27 @@ def overrides_of(person_id: int) -> list[SharingOverride]:
 # Information walls -----------------------------------------------------------------------------
 
 
-def record_link(person: Person, other: Person, *, description: str, by: User) -> PersonLink:
-    """Record a harm relationship between two people; from now on nothing of one shows in the other."""
+def staff_across(person_id: int, other_id: int) -> list[int]:
+    """Advocates working with both people now (lead or not): a wall between them puts them on both sides."""
+    return list(
+        db.session.scalars(
+            select(Assignment.advocate_id)
+            .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+            .intersect(
+                select(Assignment.advocate_id).where(Assignment.person_id == other_id, Assignment.ended_at.is_(None))
+            )
+        )
+    )
+
+
+def record_link(person: Person, other: Person, *, description: str, by: User, justification: str = "") -> PersonLink:
+    """Record a harm relationship between two people; from then on nothing of one shows in the other.
+
+    When someone already works with both, the wall puts them on both sides: a coordinator's written
+    ``justification`` is needed, and is kept for each of them.
+
+    :raises ConsentError: for the same person twice, or a missing justification.
+    """
     if person.id == other.id:
         raise ConsentError("same_person", field="other_person_id")
     first, second = sorted((person.id, other.id))
@@ -349,6 +437,9 @@ def record_link(person: Person, other: Person, *, description: str, by: User) ->
     )
     if existing is not None:
         return existing
+    across = staff_across(person.id, other.id)
+    if across and len(justification.strip()) < 20:
+        raise ConsentError("justification", field="justification")
     link = PersonLink(person_id=first, other_person_id=second, description=description.strip(), recorded_by_id=by.id)
     try:
         # The same link recorded twice at once (a double tap): the first one stands.
@@ -360,6 +451,8 @@ def record_link(person: Person, other: Person, *, description: str, by: User) ->
         )
     audit("link_recorded", actor=by, person_id=person.id, object_type="person_link", object_id=link.id)
     audit("link_recorded", actor=by, person_id=other.id, object_type="person_link", object_id=link.id)
+    for advocate_id in across:
+        _justify(link, advocate_id, justification, by)
     return link
 
 
@@ -375,27 +468,26 @@ def walled_from(person_id: int) -> set[int]:
 
 
 def links_needing_justification(person_id: int, advocate_id: int) -> list[PersonLink]:
-    """Harm links that would put ``advocate_id`` as lead on both sides, with no justification recorded."""
+    """Harm links that would put ``advocate_id`` on both sides (lead or not), with no justification recorded."""
     others = walled_from(person_id)
     if not others:
         return []
-    leads_other = set(
+    works_with_other = set(
         db.session.scalars(
             select(Assignment.person_id).where(
                 Assignment.person_id.in_(others),
                 Assignment.advocate_id == advocate_id,
-                Assignment.is_lead,
                 Assignment.ended_at.is_(None),
             )
         )
     )
-    if not leads_other:
+    if not works_with_other:
         return []
     links = db.session.scalars(
         select(PersonLink).where(
             or_(
-                (PersonLink.person_id == person_id) & PersonLink.other_person_id.in_(leads_other),
-                (PersonLink.other_person_id == person_id) & PersonLink.person_id.in_(leads_other),
+                (PersonLink.person_id == person_id) & PersonLink.other_person_id.in_(works_with_other),
+                (PersonLink.other_person_id == person_id) & PersonLink.person_id.in_(works_with_other),
             ),
             PersonLink.ended_at.is_(None),
         )
@@ -406,16 +498,59 @@ def links_needing_justification(person_id: int, advocate_id: int) -> list[Person
     return [link for link in links if link.id not in justified]
 
 
+def _justify(link: PersonLink, advocate_id: int, reason: str, by: User) -> None:
+    justification = LeadJustification(
+        advocate_id=advocate_id, link_id=link.id, reason=reason.strip(), recorded_by_id=by.id
+    )
+    db.session.add(justification)
+    db.session.flush()
+    # In both records' trails (the person's own view of their trail leaves wall events out).
+    for person_id in (link.person_id, link.other_person_id):
+        audit("lead_justified", actor=by, person_id=person_id, object_type="lead_justification",
+              object_id=justification.id)
+
+
 def justify_lead(links: list[PersonLink], *, advocate: User, reason: str, by: User) -> None:
-    """Record why one advocate may lead on both sides of these links."""
+    """Record why one advocate may work on both sides of these links (as lead or not)."""
     if len(reason.strip()) < 20:
         raise ConsentError("justification", field="justification")
     for link in links:
-        db.session.add(
-            LeadJustification(advocate_id=advocate.id, link_id=link.id, reason=reason.strip(), recorded_by_id=by.id)
+        _justify(link, advocate.id, reason, by)
+
+
+def advocates_across_walls(person_ids) -> dict[int, set[int]]:
+    """For each of these people, the advocates a coordinator allowed, in writing, to work on both sides of a wall."""
+    rows = db.session.execute(
+        select(PersonLink.person_id, PersonLink.other_person_id, LeadJustification.advocate_id)
+        .join(LeadJustification, LeadJustification.link_id == PersonLink.id)
+        .where(
+            PersonLink.ended_at.is_(None),
+            or_(PersonLink.person_id.in_(person_ids), PersonLink.other_person_id.in_(person_ids)),
         )
-        audit("lead_justified", actor=by, person_id=link.person_id, object_type="person_link", object_id=link.id)
-        audit("lead_justified", actor=by, person_id=link.other_person_id, object_type="person_link", object_id=link.id)
+    ).all()
+    across: dict[int, set[int]] = {}
+    for first, second, advocate_id in rows:
+        for person_id in (first, second):
+            across.setdefault(person_id, set()).add(advocate_id)
+    return across
+
+
+def justifications_for(person_id: int) -> list[tuple[LeadJustification, str, str]]:
+    """The written reasons for anyone working on both sides of a wall around a person, for coordinators:
+    each with the advocate's name and who recorded it."""
+    advocate, recorder = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(LeadJustification, advocate.display_name, recorder.display_name)
+        .join(PersonLink, PersonLink.id == LeadJustification.link_id)
+        .join(advocate, advocate.id == LeadJustification.advocate_id)
+        .outerjoin(recorder, recorder.id == LeadJustification.recorded_by_id)
+        .where(
+            PersonLink.ended_at.is_(None),
+            or_(PersonLink.person_id == person_id, PersonLink.other_person_id == person_id),
+        )
+        .order_by(LeadJustification.created_at, LeadJustification.id)
+    ).all()
+    return [(justification, name, recorder_name or "") for justification, name, recorder_name in rows]
 
 
 # Break glass ------------------------------------------------------------------------------------

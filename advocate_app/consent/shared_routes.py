@@ -223,7 +223,21 @@ def links(person_id: int):
     ]
     if form.validate_on_submit():
         other = _person_or_404(int(form.other_person_id.data))
-        services.record_link(person, other, description=form.description.data, by=me)
+        try:
+            services.record_link(
+                person, other, description=form.description.data, justification=form.justification.data or "", by=me
+            )
+        except services.ConsentError as error:
+            # Nothing was added: the wall would put someone on both sides, and no reason was written.
+            if error.code != "justification":
+                abort(400)
+            form.justification.errors = [
+                _(
+                    "An advocate already works with both people. Write why they should go on working with both "
+                    "(at least 20 characters), or change the advocates first"
+                )
+            ]
+            return render_template("consent/links.html", form=form, person=person, links=_current_links(person.id))
         db.session.commit()
         flash(
             _(

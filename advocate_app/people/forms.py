@@ -111,9 +111,9 @@ class AssignAdvocateForm(AppForm):
     advocate_id = SelectField(_l("Advocate"), validate_choice=False)
     lead = RadioField(_l("Make them the lead advocate?"), choices=YES_NO, default="no", validate_choice=False)
     justification = TextAreaField(
-        _l("Why should this advocate lead for both people?"), validators=[Length(max=2000, message=TOO_LONG)]
+        _l("Why should this advocate work with both people?"), validators=[Length(max=2000, message=TOO_LONG)]
     )
-    # Set by the view before validating: True when making this advocate lead would put them on both
+    # Set by the view before validating: True when assigning this advocate (lead or not) would put them on both
     # sides of an information wall that has no recorded justification yet.
     justification_required = False
 
@@ -125,11 +125,11 @@ class AssignAdvocateForm(AppForm):
         if field.data not in ("yes", "no"):
             raise ValidationError(_l("Select yes or no"))
 
+    justification_message = _l(
+        "This advocate already works with someone this person has an information wall with. "
+        "Write why they should work with both (at least 20 characters)"
+    )
+
     def validate_justification(self, field):
         if self.justification_required and len((field.data or "").strip()) < 20:
-            raise ValidationError(
-                _l(
-                    "This advocate already leads for someone this person has an information wall with. "
-                    "Write why they should lead for both (at least 20 characters)"
-                )
-            )
+            raise ValidationError(self.justification_message)

@@ -130,6 +130,8 @@ def person(person_id: int):
         read_only=current_user.role is Role.COORDINATOR,
         # Whether there is a wall, never with whom: the other record's name must not appear here.
         behind_wall=bool(consent_services.walled_from(person_id)),
+        # Staff who work on both sides of a wall (with a coordinator's written reason) are marked, never the other side.
+        across=consent_services.advocates_across_walls([person_id]).get(person_id, set()),
         break_glass_minutes=consent_services.BREAK_GLASS_MINUTES,
     )
 
@@ -223,7 +225,9 @@ def assignments():
         .options(selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate))
         .order_by(Person.preferred_name)
     ).all()
-    return render_template("admin/people.html", people=people)
+    return render_template(
+        "admin/people.html", people=people, across=consent_services.advocates_across_walls([p.id for p in people])
+    )
 
 
 @bp.route("/admin/people/<int:person_id>/advocates", methods=["GET", "POST"])
@@ -248,32 +252,42 @@ def assign(person_id: int):
     if form.validate_on_submit():
         me = current_user._get_current_object()
         advocate = db.session.get(User, int(form.advocate_id.data))
-        if walls:
-            consent_services.justify_lead(walls, advocate=advocate, reason=form.justification.data, by=me)
-        services.assign_advocate(record, advocate, lead=form.lead.data == "yes", by=me)
-        db.session.commit()
-        flash(
-            _(
-                "%(advocate)s now works with %(name)s.",
-                advocate=isolated(advocate.display_name),
-                name=isolated(record.preferred_name),
-            ),
-            "success",
-        )
-        return redirect(url_for("people.assignments"))
+        try:
+            services.assign_advocate(
+                record, advocate, lead=form.lead.data == "yes", by=me, justification=form.justification.data or ""
+            )
+        except consent_services.ConsentError:
+            # A wall recorded since the form was checked: nothing was saved; the reason is asked for.
+            db.session.rollback()
+            form.justification_required = True
+            form.justification.errors = [str(form.justification_message)]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(advocate)s now works with %(name)s.",
+                    advocate=isolated(advocate.display_name),
+                    name=isolated(record.preferred_name),
+                ),
+                "success",
+            )
+            return redirect(url_for("people.assignments"))
     return render_template(
         "admin/assign.html",
         form=form,
         person=record,
         # Only asked where it can matter: the person has a harm link with someone.
         ask_justification=form.justification_required or bool(consent_services.walled_from(record.id)),
+        justifications=consent_services.justifications_for(record.id),
+        across=consent_services.advocates_across_walls([record.id]).get(record.id, set()),
     )
 
 
 def _walls_to_justify(person_id: int, form: AssignAdvocateForm) -> list:
-    """The harm links that making the chosen advocate lead would straddle with no justification yet."""
+    """The harm links that putting the chosen advocate on the case (lead or not) would straddle with no
+    justification yet."""
     chosen = form.advocate_id.data
     offered = {value for value, _label in form.advocate_id.choices}
-    if not form.is_submitted() or form.lead.data != "yes" or chosen not in offered:
+    if not form.is_submitted() or chosen not in offered:
         return []
     return consent_services.links_needing_justification(person_id, int(chosen))

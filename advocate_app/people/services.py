@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
+from advocate_app.consent import services as consent_services
 from advocate_app.db import utcnow
 from advocate_app.paging import PAGE_SIZE, Page, page_of
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
@@ -128,15 +129,22 @@ def check_code_word(person: Person, word: str) -> bool:
         return False
 
 
-def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User) -> Assignment:
+def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User, justification: str = "") -> Assignment:
     """Put ``advocate`` on the person's case; making them lead moves the lead from anyone else.
 
+    When it puts them on both sides of an information wall (lead or not), a coordinator's written
+    ``justification`` is needed; it is kept with the wall and audited in both records.
+
     :raises ValueError: when the user is not an active advocate.
+    :raises consent.services.ConsentError: when the wall needs a justification and none (long enough) is given.
     """
     if advocate.role is not Role.ADVOCATE or not advocate.active:
         raise ValueError("only an active advocate can be assigned")
     # The person's row is held while their assignments change, so two at once cannot both add a lead.
     db.lock(Person, person.id)
+    walls = consent_services.links_needing_justification(person.id, advocate.id)
+    if walls:
+        consent_services.justify_lead(walls, advocate=advocate, reason=justification, by=by)
     current = db.session.scalars(
         select(Assignment)
         .where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))

@@ -11,7 +11,7 @@ from advocate_app.clock import local_today
 from advocate_app.forms import TOO_LONG, AppForm, DatePartsField
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import RatedBy
-from advocate_app.plans.outcomes import SCORE_MAX, SCORE_MIN
+from advocate_app.plans.outcomes import SCORE_MAX, SCORE_MIN, next_review_problem
 
 NOTE_MAX = 2000
 REVIEW_TEXT_MAX = 4000
@@ -98,15 +98,28 @@ class ReviewForm(AppForm):
         _not_in_future(field, _l("The date of the review must be today or in the past"))
 
     def validate_next_review_date(self, field):
-        if self.held_on.data is not None and field.data is not None and field.data <= self.held_on.data:
-            raise ValidationError(_l("The next review must be after the date of this review"))
+        if field.data is not None:
+            _check_next_review(field.data, held_on=self.held_on.data)
 
 
 class NextReviewForm(AppForm):
-    """Just the date of the next review, for a plan that has none yet."""
+    """Just the date of the next review: set it, or move it."""
 
     review_date = RequiredDateField(_l("Date of the next review"), missing=_l("Enter the date of the next review"))
 
     def validate_review_date(self, field):
-        if field.data is not None and field.data < local_today():
-            raise ValidationError(_l("The next review must be today or later"))
+        if field.data is not None:
+            _check_next_review(field.data)
+
+
+NEXT_REVIEW_MESSAGES = {
+    "past": _l("The next review must be today or later"),
+    "next_date": _l("The next review must be after the date of this review"),
+}
+
+
+def _check_next_review(day, held_on=None) -> None:
+    """The rule of ``outcomes.next_review_problem``, as a message next to the field."""
+    problem = next_review_problem(day, today=local_today(), held_on=held_on)
+    if problem:
+        raise ValidationError(NEXT_REVIEW_MESSAGES[problem])

@@ -21,8 +21,8 @@ from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, chart, outcomes, services
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwner, Voice
-from advocate_app.plans.outcome_forms import SCORES, CheckInForm, NextReviewForm, ReviewForm
-from advocate_app.plans.routes import plan_url
+from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
+from advocate_app.plans.routes import ABOUT_TOPICS, plan_url
 from advocate_app.policy import Action
 
 PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
@@ -171,10 +171,11 @@ def review(person_id: int):
                 what_changed=review_form.what_changed.data or "",
                 next_review_date=review_form.next_review_date.data,
                 by=_me(),
+                today=local_today(),
             )
-        except services.PlanError:
+        except services.PlanError as error:
             db.session.rollback()
-            review_form.next_review_date.errors.append(_("The next review must be after the date of this review"))
+            review_form.next_review_date.errors.append(str(NEXT_REVIEW_MESSAGES.get(error.code, _("Check the date"))))
         else:
             db.session.commit()
             flash(_("Review saved. The next review is on %(date)s.", date=_long(held.next_review_date)), "success")
@@ -192,10 +193,15 @@ def set_next_review(person_id: int):
     review_form, next_form = _new_review_forms()
     if next_form.validate_on_submit():
         plan = access.active_plan_for(person, start=True)
-        outcomes.set_next_review(plan, next_form.review_date.data, by=_me())
-        db.session.commit()
-        flash(_("The next review is on %(date)s.", date=_long(plan.next_review_date)), "success")
-        return redirect(url_for("plans.review", person_id=person.id))
+        try:
+            outcomes.set_next_review(plan, next_form.review_date.data, by=_me(), today=local_today())
+        except services.PlanError as error:
+            db.session.rollback()
+            next_form.review_date.errors.append(str(NEXT_REVIEW_MESSAGES.get(error.code, _("Check the date"))))
+        else:
+            db.session.commit()
+            flash(_("The next review is on %(date)s.", date=_long(plan.next_review_date)), "success")
+            return redirect(url_for("plans.review", person_id=person.id))
     return _render_reviews(person, review_form, next_form)
 
 
@@ -214,6 +220,18 @@ def _step_owner(step: PlanItem, person: Person) -> str:
         StepOwner.ORGANISATION: _("An organisation"),
     }[step.owner or StepOwner.ME]
     return _("%(who)s: %(detail)s", who=who, detail=step.owner_detail) if step.owner_detail else who
+
+
+def _about_me(plan: Plan | None, *, include: bool) -> dict:
+    """The summary's About me: left out unless asked for (to share less at meetings), and said to be left out."""
+    written = {item.topic: item for item in (plan.items if plan is not None else []) if item.kind is ItemKind.ABOUT}
+    return {
+        "include_about": include,
+        "about_rows": [(label(), written[topic]) for topic, label in ABOUT_TOPICS.items() if topic in written]
+        if include
+        else [],
+        "about_written": bool(written),
+    }
 
 
 def _summary_context(person: Person, plan: Plan | None) -> dict:
@@ -253,6 +271,7 @@ def summary(person_id: int):
     agreements = services.latest_agreements(plan.id) if plan else {}
     last_review = next(iter(outcomes.reviews(plan.id)), None) if plan else None
     download = request.args.get("download") == "1"
+    include_about = request.args.get("about") == "1"
     if download:
         audit("export", actor=me, person_id=person.id, object_type="plan", object_id=plan.id if plan else None)
     else:
@@ -271,6 +290,7 @@ def summary(person_id: int):
         standalone=download,
         back=plan_url(person),
         **_summary_context(person, plan),
+        **_about_me(plan, include=include_about),
     )
     response = make_response(html)
     if download:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
+from advocate_app.clock import local_today
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review
 from advocate_app.plans.services import PlanError
@@ -53,17 +54,35 @@ def check_ins(person_id: int) -> list[CheckIn]:
     )
 
 
+def next_review_problem(day: date, *, today: date, held_on: date | None = None) -> str | None:
+    """The one rule for the date of a next review, however it is set: after the review it follows, when there is
+    one ("next_date"), and not in the past ("past"). None when the date is fine."""
+    if held_on is not None and day <= held_on:
+        return "next_date"
+    if day < today:
+        return "past"
+    return None
+
+
 def hold_review(
-    plan: Plan, *, held_on: date, went_well: str, what_changed: str, next_review_date: date, by: User
+    plan: Plan,
+    *,
+    held_on: date,
+    went_well: str,
+    what_changed: str,
+    next_review_date: date,
+    by: User,
+    today: date | None = None,
 ) -> Review:
     """Record a review held today (or on ``held_on``) and set the date of the next.
 
-    :raises PlanError: when the plan is archived or the next date is not after the review.
+    :raises PlanError: when the plan is archived or the next date breaks ``next_review_problem``.
     """
     if plan.status is not PlanStatus.ACTIVE:
         raise PlanError("archived")
-    if next_review_date <= held_on:
-        raise PlanError("next_date")
+    problem = next_review_problem(next_review_date, today=today or local_today(), held_on=held_on)
+    if problem:
+        raise PlanError(problem)
     review = Review(
         plan_id=plan.id,
         due_date=plan.next_review_date,
@@ -84,10 +103,16 @@ def hold_review(
     return review
 
 
-def set_next_review(plan: Plan, next_review_date: date, *, by: User) -> None:
-    """Set when the plan is next reviewed."""
+def set_next_review(plan: Plan, next_review_date: date, *, by: User, today: date | None = None) -> None:
+    """Set (or move) when the plan is next reviewed.
+
+    :raises PlanError: when the plan is archived or the date is in the past.
+    """
     if plan.status is not PlanStatus.ACTIVE:
         raise PlanError("archived")
+    problem = next_review_problem(next_review_date, today=today or local_today())
+    if problem:
+        raise PlanError(problem)
     plan.next_review_date = next_review_date
     audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
     from advocate_app.sms import reminders as sms_reminders

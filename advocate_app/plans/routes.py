@@ -197,20 +197,21 @@ def goal(person_id: int, item_id: int):
         owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
         is_person=me.role is Role.INDIVIDUAL,
         may_refer=_may_refer(me, person, plan),
-        step_referrals=_referrals_by_step([s.id for s in steps]),
+        step_referrals=_referrals_by_step([s.id for s in steps], me, person.id),
         back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
             "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
         ),
     )
 
 
-def _referrals_by_step(step_ids: list[int]) -> dict[int, list]:
-    """The referrals made from each of these steps, oldest first, in one query whatever the number of steps."""
+def _referrals_by_step(step_ids: list[int], me, person_id: int) -> dict[int, list]:
+    """The referrals made from each of these steps that ``me`` may see, oldest first, in one query whatever the
+    number of steps."""
     if not step_ids:
         return {}
     rows = db.session.scalars(
         select(Referral)
-        .where(Referral.step_id.in_(step_ids))
+        .where(Referral.step_id.in_(step_ids), policy.referrals_shown_to(me, person_id))
         .options(joinedload(Referral.service), joinedload(Referral.organisation))
         .order_by(Referral.created_at, Referral.id)
     )

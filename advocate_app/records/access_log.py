@@ -3,7 +3,8 @@
 What the person sees follows two rules. Nothing about anyone else: other people's names, records and anything
 across an information wall stay out (staff are named with their organisation, as the person is entitled to know
 who looked). And nothing the record keeps from them on purpose: safeguarding shares the person was deliberately
-not told about (``SharingOverride.person_told`` false) stay out until a coordinator decides otherwise.
+not told about (``SharingOverride.person_told`` false), and everything that follows from them, stay out until a
+coordinator records that the person has now been told (``policy.audit_shown_to_person``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import STAFF_ROLES, User
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import LOCAL_ZONE
@@ -42,6 +43,11 @@ WHAT = {
     ("view", "check_ins"): _l("Looked at the check-ins"),
     ("view", "access_log"): _l("Looked at the list of who has seen the record"),
     ("view", "shared_record"): _l("Looked at what is shared with their organisation"),
+    ("view", "referral"): _l("Looked at a referral sent to their organisation"),
+    ("view", "referrals"): _l("Looked at the referrals"),
+    ("view", "progress"): _l("Looked at the progress over time"),
+    ("view", "sms_inbox"): _l("Looked at the text messages"),
+    ("update", "sms_task"): _l("Dealt with a text message"),
     ("export", "plan"): _l("Downloaded the plan summary"),
     ("export", "subject_access"): _l("Downloaded a copy of everything held"),
     ("create", "person"): _l("Started the record"),
@@ -63,7 +69,17 @@ WHAT = {
     "override_requested": _l("Asked to share information without consent, to keep someone safe"),
     "override_approved": _l("Approved sharing information without consent, to keep someone safe"),
     "override_rejected": _l("Refused a request to share information without consent"),
+    "override_person_told": _l("Recorded that you were told about information shared without consent"),
     BREAK_GLASS: _l("Opened the record in an emergency (break glass)"),
+    "referral_sent": _l("Sent a referral"),
+    "referral_accepted": _l("Accepted a referral"),
+    "referral_declined": _l("Declined a referral"),
+    "referral_withdrawn": _l("Withdrew a referral"),
+    "referral_in_contact": _l("Recorded being in contact about a referral"),
+    "referral_engaged": _l("Recorded that the help from a referral has started"),
+    "referral_completed": _l("Recorded that the help from a referral is finished"),
+    "referral_did_not_engage": _l("Recorded that the help from a referral stopped"),
+    "referral_closed": _l("Closed a referral"),
     "assign": _l("Assigned an advocate"),
     "unassign": _l("Ended an advocate's work on the case"),
     "setup_code_issued": _l("Gave a code to set up a login"),
@@ -87,17 +103,19 @@ def describe(action: str, object_type: str | None):
 
 
 def shown_to_person(person_id: int):
-    """Audit rows the person may see: no wall events, no shares they were deliberately not told about.
+    """Audit rows the person may see: no wall events, no shares they were deliberately not told about (nor the
+    referrals resting on them, nor what the receiving organisation did: see ``policy.audit_shown_to_person``).
 
     Needs ``SharingOverride`` outer-joined on the event's object.
     """
     return and_(
+        policy.audit_shown_to_person(person_id),
         AuditEvent.action.not_in(_WALL_ACTIONS),
         or_(AuditEvent.object_type.is_(None), AuditEvent.object_type.not_in(_WALL_OBJECTS)),
         or_(
             AuditEvent.object_type.is_(None),
             AuditEvent.object_type != "sharing_override",
-            and_(SharingOverride.person_told.is_(True), SharingOverride.person_id == person_id),
+            policy.overrides_shown_to_person(person_id),
         ),
     )
 

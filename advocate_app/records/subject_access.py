@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import STAFF_ROLES, User, UserSession
 from advocate_app.audit.models import AuditEvent
 from advocate_app.consent.models import BreakGlass, Consent, SharingOverride
@@ -130,13 +130,13 @@ def _load(person_id: int) -> dict:
     ).all()
     overrides = db.session.scalars(
         select(SharingOverride)
-        .where(SharingOverride.person_id == person_id, SharingOverride.person_told.is_(True))
+        .where(policy.overrides_shown_to_person(person_id))
         .options(joinedload(SharingOverride.organisation))
         .order_by(SharingOverride.requested_at, SharingOverride.id)
     ).all()
     referrals = db.session.scalars(
         select(Referral)
-        .where(Referral.person_id == person_id)
+        .where(Referral.person_id == person_id, policy.referrals_shown_to_person(person_id))
         .options(
             joinedload(Referral.service),
             joinedload(Referral.organisation),
@@ -375,7 +375,7 @@ def _consent_part(c: Consent, who) -> dict:
 
 
 def _override_part(o: SharingOverride, who) -> dict:
-    # Only overrides the person was told about are loaded, so there is no "why not told" to leave out.
+    # Only overrides the person was told about (or has since been told about) are loaded.
     return {
         "organisation": o.organisation.name,
         "categories": _categories(o.categories),

@@ -108,7 +108,7 @@ def find_service(person_id: int):
         form=form,
         found=found,
         figures=services.service_figures([s.id for s in found]),
-        sharing_with=consent_services.organisations_shared_with(person.id),
+        sharing_with=consent_services.organisations_shared_with(person.id, include_spent=True),
     )
 
 
@@ -164,7 +164,7 @@ def new_referral(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
     service = _service_or_404(request.args.get("service"))
     step = _step_or_404(person, request.args.get("step"))
-    covered = consent_services.shared_categories(person.id, service.organisation_id)
+    covered = consent_services.referable_categories(person.id, service.organisation_id)
     form = ReferralForm(
         covered_choices=[(c.value, str(CATEGORY_LABELS[c])) for c in Category if c in covered],
         nothing_covered_message=_nothing_covered(person, service),
@@ -191,7 +191,8 @@ def new_referral(person_id: int):
             # Refused before anything was added, so there is nothing to undo.
             form.categories.errors = [_referral_error_message(error.code, person, service)]
         else:
-            if step is not None:
+            # A share the person was not told about changes nothing they can see, their plan included.
+            if step is not None and not services.kept_from_person(referral):
                 _step_follows_referral(step, service)
             db.session.commit()
             flash(
@@ -231,13 +232,17 @@ def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
     is_person = current_user.role is Role.INDIVIDUAL
-    referrals = services.of_person(person.id, with_history=not is_person)
+    referrals = services.of_person(person.id, viewer=_me(), with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
+    not_told: set[int] = set()
+    same_organisation_left_out: set[int] = set()
     if not is_person:
+        not_told = policy.referral_ids_kept_from_person(person.id)
         audit("view", actor=_me(), person_id=person.id, object_type="referrals")
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
         alternatives = services.alternatives_for(declined)
+        same_organisation_left_out = {r.id for r in declined if not services.same_organisation_allowed(r)}
         figures = services.service_figures(sorted({s.id for found in alternatives.values() for s in found}))
         db.session.commit()
     return render_template(
@@ -247,6 +252,8 @@ def person_referrals(person_id: int):
         referrals=referrals,
         alternatives=alternatives,
         figures=figures,
+        not_told=not_told,
+        same_organisation_left_out=same_organisation_left_out,
         today=local_today(),
         decline_reasons=DECLINE_REASON_LABELS,
         category_labels=CATEGORY_LABELS,

@@ -8,11 +8,11 @@ from functools import cache
 from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
-from advocate_app.consent.models import Category
+from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
@@ -41,7 +41,7 @@ class ReferralError(ValueError):
 
 def _covering_basis(person_id: int, organisation_id: int, categories: frozenset[Category]):
     """The consent or approved override that covers every category for this organisation now, if any."""
-    consents, overrides = consent_services.active_sharing(person_id, organisation_id)
+    consents, overrides = consent_services.active_sharing(person_id, organisation_id, include_spent=True)
     for consent in consents:
         if categories <= consent.category_set:
             return consent, None
@@ -169,9 +169,20 @@ def change_status(
     sms_reminders.referral_answered(referral)
 
 
+def kept_from_person(referral: Referral) -> bool:
+    """True when the referral rests on a share the person was not told about (and still has not been told of).
+
+    Nothing the person can see may change because of it: their plan's step is left as it was.
+    """
+    if referral.override_id is None:
+        return False
+    override = db.session.get(SharingOverride, referral.override_id)
+    return override is not None and override.kept_from_person
+
+
 def _update_step(referral: Referral, by: User) -> None:
     """The plan step the referral came from follows it: done when the help is completed."""
-    if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED:
+    if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED or kept_from_person(referral):
         return
     from advocate_app.plans import services as plans
 
@@ -283,8 +294,9 @@ def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW)
     return sections
 
 
-def of_person(person_id: int, *, with_history: bool = False) -> list[Referral]:
-    """A person's referrals, newest first, with what their page shows loaded in a fixed number of queries."""
+def of_person(person_id: int, *, viewer: User, with_history: bool = False) -> list[Referral]:
+    """A person's referrals that ``viewer`` may see (``policy.referrals_shown_to``), newest first, with what their
+    page shows loaded in a fixed number of queries."""
     options = [
         joinedload(Referral.service).selectinload(Service.need_domains),
         joinedload(Referral.organisation),
@@ -294,7 +306,7 @@ def of_person(person_id: int, *, with_history: bool = False) -> list[Referral]:
     return list(
         db.session.scalars(
             select(Referral)
-            .where(Referral.person_id == person_id)
+            .where(Referral.person_id == person_id, policy.referrals_shown_to(viewer, person_id))
             .options(*options)
             .order_by(Referral.created_at.desc(), Referral.id.desc())
         ).unique()
@@ -311,8 +323,13 @@ def unanswered_past_due(today: date, organisation_id: int | None = None, advocat
     return db.session.scalar(query) or 0
 
 
+# Below this many answered referrals a service's figures are no pattern: the pages say so instead of showing them.
+MIN_ANSWERED_FOR_FIGURES = 5
+
+
 def service_figures(service_ids: list[int]) -> dict[int, dict]:
-    """For each service, from real referrals: how many were answered, the share accepted, typical days to reply."""
+    """For each service, from real referrals: how many were answered, the share accepted, typical days to reply
+    (``few`` when there are too few answers to show them as a pattern)."""
     if not service_ids:
         return {}
     rows = db.session.execute(
@@ -333,6 +350,7 @@ def service_figures(service_ids: list[int]) -> dict[int, dict]:
             "answered": len(answers),
             "median_days": round(median),
             "accepted_percent": round(100 * accepted / len(answers)),
+            "few": len(answers) < MIN_ANSWERED_FOR_FIGURES,
         }
     return figures
 
@@ -372,11 +390,25 @@ def find_services(
     return list(db.session.scalars(query.order_by(Service.capacity_status, Service.name)).unique())
 
 
+# Declines about the whole organisation, or about the person whoever at the organisation sees them: another
+# service of the same organisation would answer the same. Any other reason (no space in this service, the person
+# did not want this one, another reason) leaves the organisation's other services worth trying.
+WHOLE_ORGANISATION_REASONS = frozenset(
+    {DeclineReason.NOT_ELIGIBLE, DeclineReason.DUPLICATE, DeclineReason.UNABLE_TO_CONTACT}
+)
+
+
+def same_organisation_allowed(referral: Referral) -> bool:
+    """After this decline, may other services of the same organisation be suggested?"""
+    return referral.decline_reason not in WHOLE_ORGANISATION_REASONS
+
+
 def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
     """Other open services for the same need after a decline, for many referrals at once: one search per need domain.
 
     The domain is the need the referral's step belongs to, else the first the declined service serves (load
-    ``Referral.service`` with its need domains, as ``of_person`` does).
+    ``Referral.service`` with its need domains, as ``of_person`` does). Other services of the same organisation are
+    included unless the decline was about the whole organisation (``WHOLE_ORGANISATION_REASONS``).
     """
     step_ids = {r.step_id for r in declined if r.step_id is not None}
     domain_of_step: dict[int, str | None] = {}
@@ -401,7 +433,8 @@ def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
         referral.id: [
             s
             for s in matches[domains[referral.id]]
-            if s.id != referral.service_id and s.organisation_id != referral.organisation_id
+            if s.id != referral.service_id
+            and (s.organisation_id != referral.organisation_id or same_organisation_allowed(referral))
         ][:5]
         for referral in declined
     }
