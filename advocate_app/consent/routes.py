@@ -110,7 +110,8 @@ def new_sharing(person_id: int):
         categories = sorted(form.categories.data)
         purpose = form.purpose.data.strip() if form.purpose_code.data == Purpose.OTHER else ""
         return _confirm_page(person, ConsentKind.SHARING, organisation, categories, form.purpose_code.data, purpose)
-    return render_template("consent/sharing_form.html", form=form, person=person, is_person=_reader_name(person) is None)
+    is_person = _reader_name(person) is None
+    return render_template("consent/sharing_form.html", form=form, person=person, is_person=is_person)
 
 
 def _confirm_inputs(source) -> tuple[ConsentKind, Organisation | None, list[str], str, str]:
