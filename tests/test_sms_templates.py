@@ -100,10 +100,10 @@ def test_dates_in_messages_are_worded_whole_for_each_language(app, language):
         review_due = [messages.render("review_due", language, day=day) for day in WEEK]
         staff = [messages.render("review_due_staff", language, day=day) for day in WEEK]
         respond_by = [messages.render("respond_by", language, day=WEEK[i], code="4KX7Q2") for i in (0, 5)]
-    for phrase, *texts in zip(on_phrases, step_due, review_due, staff):
+    for phrase, *texts in zip(on_phrases, step_due, review_due, staff, strict=True):
         for text in texts:
             assert phrase in text, (phrase, text)
-    for phrase, text in zip(by_phrases, respond_by):
+    for phrase, text in zip(by_phrases, respond_by, strict=True):
         assert phrase in text, (phrase, text)
     everything = " ".join(step_due + review_due + staff + respond_by)
     for wrong in NEVER.get(language, []):
