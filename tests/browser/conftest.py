@@ -135,6 +135,7 @@ def browser():
 # A query value that is a token the app made (an id, a date, a code, a word from a fixed list: lower case,
 # no spaces) is allowed; anything else may be words someone typed. Some names only ever hold typed words.
 _TOKEN = re.compile(r"^[a-z0-9_.,:\-]{0,64}$")
+_LOCAL_PATH = re.compile(r"^/[a-z0-9_/.\-]{0,200}$")  # where to go after signing in: the app's own paths
 _TYPED_FIELDS = {"q", "query", "search", "purpose", "text", "body", "note", "reason", "description", "name"}
 
 
@@ -143,7 +144,7 @@ def free_text_in(url: str) -> list[tuple[str, str]]:
     return [
         (name, value)
         for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)
-        if name.lower() in _TYPED_FIELDS or not _TOKEN.match(value)
+        if name.lower() in _TYPED_FIELDS or not (_TOKEN.match(value) or (name == "next" and _LOCAL_PATH.match(value)))
     ]
 
 
