@@ -134,7 +134,7 @@ def _person(name: str, language: str, phone: str | None, advocate: User) -> tupl
 def _consents_for_sam(sam: Person, advocate: User, harbour: Organisation) -> str | None:
     """Sam agreed (at a visit) to texts, and to Harbour Housing Advice seeing contact details, needs and plan."""
     from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow
+    from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose
 
     if db.session.scalar(select(Consent.id).where(Consent.person_id == sam.id)) is not None:
         return None
@@ -146,7 +146,7 @@ def _consents_for_sam(sam: Person, advocate: User, harbour: Organisation) -> str
         by=advocate,
         language=sam.language,
         organisation=harbour,
-        purpose="help Sam find and keep a safe home",
+        purpose_code=Purpose.HOUSING,
         categories=[Category.CONTACT, Category.NEEDS, Category.PLAN],
     )
     return "Sam Okafor's consents (text messages; sharing with Harbour Housing Advice)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -23,38 +24,108 @@ def jo_and_alex(app):
     return alex, jo, harbour
 
 
-def _agree(client, person_id, organisation_id, categories, purpose, given_how=None):
-    """Walk through both steps of agreeing to share, as on screen."""
+def _agree(client, person_id, organisation_id, categories, purpose_code, purpose="", given_how=None):
+    """Walk through both steps of agreeing to share, as on screen; the answers travel in POST bodies only."""
     step_one = form_post(
         client,
         f"/people/{person_id}/consents/sharing",
-        {"organisation_id": str(organisation_id), "categories": categories, "purpose": purpose},
+        {"organisation_id": str(organisation_id), "categories": categories, "purpose_code": purpose_code,
+         "purpose": purpose},
     )
-    assert step_one.status_code == 302, step_one.get_data(as_text=True)[:300]
-    page = client.get(step_one.headers["Location"]).get_data(as_text=True)
+    assert step_one.status_code == 200, step_one.get_data(as_text=True)[:300]
+    page = step_one.get_data(as_text=True)
     statement = re.search(r'<blockquote class="app-statement"[^>]*>\s*<p class="govuk-body-l">(.*?)</p>', page, re.S)
+    assert statement, page[:500]
     data = {name: value for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page)}
+    data = {name: html.unescape(value) for name, value in data.items()}
     if given_how:
         data["given_how"] = given_how
     response = client.post(f"/people/{person_id}/consents/confirm", data=data)
-    return response, statement.group(1).strip()
+    return response, html.unescape(statement.group(1).strip())
 
 
 def test_the_exact_words_shown_are_what_is_recorded_in_the_persons_language(client, login, jo_and_alex, in_app):
     alex, jo, harbour = jo_and_alex
     login(client, alex)
-    response, shown = _agree(client, jo.id, harbour.id, ["needs", "plan"], "help find a safe home", "verbal")
+    response, shown = _agree(client, jo.id, harbour.id, ["needs", "plan"], "housing", given_how="verbal")
     assert response.status_code == 302
     with in_app():
         consent = db.session.scalar(select(Consent))
-        assert consent.statement_text == shown.replace("&#39;", "'")
+        assert consent.statement_text == shown
         assert consent.statement_language == "pl"
-        assert consent.statement_version == 1
+        assert consent.statement_version == 2
+        assert consent.purpose_code == "housing" and consent.purpose == ""
         assert consent.category_set == {"needs", "plan"}
         assert consent.given_how.value == "verbal" and consent.recorded_by_id == alex.id
         assert (consent.expires_at - consent.given_at).days == 365
+    assert "Może je wykorzystać tylko po to, by pomóc mi znaleźć lub utrzymać bezpieczne miejsce do życia." in shown
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Harbour Housing Advice" in receipt and "Agreement in force" in receipt
+
+
+def test_what_it_is_for_never_goes_in_the_web_address(client, new_client, login, jo_and_alex, in_app):
+    alex, jo, harbour = jo_and_alex
+    jo_login = factories.individual(jo, username="jo")
+    phone = new_client()
+    login(phone, jo_login)
+    step_one = form_post(
+        phone, f"/people/{jo.id}/consents/sharing",
+        {"organisation_id": str(harbour.id), "categories": ["contact"], "purpose_code": "other",
+         "purpose": "to ring me about the flat"},
+    )
+    # Step 2 is the answer to the POST itself: no redirect carries the answers into the browser's history.
+    assert step_one.status_code == 200 and "Location" not in step_one.headers
+    assert "to ring me about the flat" in step_one.get_data(as_text=True)
+    # An old-style address with the answers in it is not honoured: it goes back to step 1, answers dropped.
+    old = phone.get(f"/people/{jo.id}/consents/confirm?kind=sharing&organisation_id={harbour.id}"
+                    "&categories=contact&purpose=to+ring+me")
+    assert old.status_code == 302 and old.headers["Location"] == f"/people/{jo.id}/consents/sharing"
+
+
+def test_a_purpose_typed_in_is_shown_as_typed_and_marked_as_such(client, login, jo_and_alex, in_app):
+    alex, jo, harbour = jo_and_alex
+    with in_app():
+        db.session.get(type(jo), jo.id).language = "en"
+        db.session.commit()
+    login(client, alex)
+    response, shown = _agree(client, jo.id, harbour.id, ["contact"], "other", "ring me <back>", given_how="verbal")
+    assert response.status_code == 302
+    with in_app():
+        a_year_on = _a_year_on()
+    assert shown == (
+        "I agree that \u2068Harbour Housing Advice\u2069 may see my mobile number and how and when it is safe to "
+        "contact me. They may use it only for this purpose, shown exactly as it was typed: "
+        "“\u2068ring me <back>\u2069”. "
+        f"They may see it only while my agreement lasts: until \u2068{a_year_on}\u2069, or until I withdraw it. "
+        "I can withdraw it myself at any time."
+    )
+    listing = client.get(f"/people/{jo.id}/consents").get_data(as_text=True)
+    assert "“\u2068ring me &lt;back&gt;\u2069” (as typed)" in listing
+
+
+def _a_year_on() -> str:
+    from datetime import timedelta
+
+    from flask_babel import format_date
+
+    from advocate_app.db import utcnow
+
+    return format_date(utcnow() + timedelta(days=365), "d MMMM yyyy")
+
+
+def test_the_purpose_is_chosen_from_the_list_or_written(client, login, jo_and_alex, in_app):
+    alex, jo, harbour = jo_and_alex
+    login(client, alex)
+    for data, message in (
+        ({"purpose_code": ""}, "Choose what they may use it for"),
+        ({"purpose_code": "bribery"}, "Choose what they may use it for"),
+        ({"purpose_code": "other", "purpose": "  "}, "Say what the organisation needs it for"),
+    ):
+        page = form_post(client, f"/people/{jo.id}/consents/sharing",
+                         {"organisation_id": str(harbour.id), "categories": ["needs"], **data}).get_data(as_text=True)
+        assert message in page
+    with in_app():
+        assert db.session.scalar(select(func.count(Consent.id))) == 0
 
 
 def test_nothing_is_ticked_until_someone_ticks_it(client, login, jo_and_alex):
@@ -70,7 +141,7 @@ def test_sharing_needs_an_organisation_a_purpose_and_something_to_share(client, 
     response = form_post(client, f"/people/{jo.id}/consents/sharing", {"organisation_id": "", "purpose": ""})
     page = response.get_data(as_text=True)
     for message in ("Choose an organisation", "Choose at least one kind of information",
-                    "Say what the organisation needs it for"):
+                    "Choose what they may use it for"):
         assert message in page
     with in_app():
         assert db.session.scalar(select(func.count(Consent.id))) == 0
@@ -81,7 +152,7 @@ def test_changed_wording_is_shown_again_before_anything_is_recorded(client, logi
     login(client, alex)
     response = form_post(
         client, f"/people/{jo.id}/consents/confirm",
-        {"kind": "sharing", "organisation_id": str(harbour.id), "categories": "needs", "purpose": "help",
+        {"kind": "sharing", "organisation_id": str(harbour.id), "categories": "needs", "purpose_code": "money",
          "statement_digest": "not what was shown", "given_how": "verbal"},
         token_from=f"/people/{jo.id}/consents",
     )
@@ -95,16 +166,21 @@ def test_the_person_withdraws_in_one_action_and_gets_a_receipt(client, new_clien
     jo_login = factories.individual(jo, username="jo")
     phone = new_client()
     login(phone, jo_login)
-    response, _shown = _agree(phone, jo.id, harbour.id, ["contact"], "to ring me back")
+    response, _shown = _agree(phone, jo.id, harbour.id, ["contact"], "other", "to ring me back")
     receipt_url = response.headers["Location"]
     consent_id = int(receipt_url.rsplit("/", 1)[1])
     listing = phone.get(f"/people/{jo.id}/consents").get_data(as_text=True)
     assert "Harbour Housing Advice" in listing and "In force" in listing
 
-    withdrawn = form_post(phone, f"/people/{jo.id}/consents/{consent_id}/withdraw", {},
-                          token_from=f"/people/{jo.id}/consents")
+    # One "are you sure" page, with one heading, as the GOV.UK pattern has it; then done.
+    withdraw_url = f"/people/{jo.id}/consents/{consent_id}/withdraw"
+    assert f'href="{withdraw_url}"' in listing
+    sure = phone.get(withdraw_url).get_data(as_text=True)
+    assert sure.count("<h1") == 1 and "Are you sure you want to stop sharing with Harbour Housing Advice?" in sure
+    withdrawn = form_post(phone, withdraw_url, {})
     assert withdrawn.headers["Location"] == receipt_url
-    assert "Agreement withdrawn" in phone.get(receipt_url).get_data(as_text=True)
+    receipt = phone.get(receipt_url).get_data(as_text=True)
+    assert "Agreement withdrawn" in receipt and receipt.count("<h1") == 1
     with in_app():
         consent = db.session.get(Consent, consent_id)
         assert consent.withdrawn_at is not None and consent.withdrawn_by_id == jo_login.id

@@ -28,7 +28,8 @@ MARKERS = {
     Category.NEEDS: ["A safe place to live, away from the estate"],
     Category.PLAN: ["Move before the winter", "Ring the housing team on Monday"],
     Category.NOTES: ["The housing officer is called Pat"],
-    Category.CHECK_INS: ["Slept better this week"],
+    Category.CHECK_INS: ["6 out of 10"],
+    Category.CHECK_IN_NOTES: ["Slept better this week"],
 }
 CODE_WORD = "bluebird"
 
@@ -57,7 +58,7 @@ def harbour(app, in_app):
             score=6,
             rated_by=RatedBy.PERSON,
             taken_on=date.today(),
-            note=MARKERS[Category.CHECK_INS][0],
+            note=MARKERS[Category.CHECK_IN_NOTES][0],
             by=alex,
         )
         db.session.commit()
@@ -115,6 +116,7 @@ SECTION_NAMES = {
     Category.PLAN: "Goals and steps",
     Category.NOTES: "Notes and comments",
     Category.CHECK_INS: "Check-ins",
+    Category.CHECK_IN_NOTES: "Notes from check-ins",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -63,3 +65,56 @@ def test_the_check_fails_on_a_link_the_service_name_or_an_organisation(app, monk
 def test_the_list_of_revealing_words_can_be_changed(app_factory, monkeypatch):
     app = app_factory(SMS_REVEALING_WORDS=("catch up",))
     assert leaks(app, "review_due", "en") == ["catch up"]
+
+
+# Dates inside sentences: each language puts the day in the case its preposition needs ---------------
+
+# Monday 9 to Sunday 15 March 2026, "on" and "by" that day, as a reviewer of each language wrote them.
+WEEK = [date(2026, 3, day) for day in range(9, 16)]
+ON_AND_BY = {
+    "en": (["on Monday 9 March", "on Tuesday 10 March", "on Wednesday 11 March", "on Thursday 12 March",
+            "on Friday 13 March", "on Saturday 14 March", "on Sunday 15 March"],
+           ["by Monday 9 March", "by Saturday 14 March"]),
+    "cy": (["ar ddydd Llun 9 Mawrth", "ar ddydd Mawrth 10 Mawrth", "ar ddydd Mercher 11 Mawrth",
+            "ar ddydd Iau 12 Mawrth", "ar ddydd Gwener 13 Mawrth", "ar ddydd Sadwrn 14 Mawrth",
+            "ar ddydd Sul 15 Mawrth"],
+           ["erbyn dydd Llun 9 Mawrth", "erbyn dydd Sadwrn 14 Mawrth"]),
+    "pl": (["w poniedziałek 9 marca", "we wtorek 10 marca", "w środę 11 marca", "w czwartek 12 marca",
+            "w piątek 13 marca", "w sobotę 14 marca", "w niedzielę 15 marca"],
+           ["do poniedziałku 9 marca", "do soboty 14 marca"]),
+    "ur": (["پیر، \u20689 مارچ\u2069 کو", "منگل، \u206810 مارچ\u2069 کو", "بدھ، \u206811 مارچ\u2069 کو",
+            "جمعرات، \u206812 مارچ\u2069 کو", "جمعے، \u206813 مارچ\u2069 کو", "ہفتے، \u206814 مارچ\u2069 کو",
+            "اتوار، \u206815 مارچ\u2069 کو"],
+           ["پیر، \u20689 مارچ\u2069 تک", "ہفتے، \u206814 مارچ\u2069 تک"]),
+}
+# The mistakes a weekday name in its dictionary form makes after a preposition.
+NEVER = {"cy": ["ar dydd", "ar Dydd"], "pl": ["do sobota", "w sobota", "do poniedziałek", "w środa"],
+         "ur": ["ہفتہ کو", "ہفتہ تک", "جمعہ کو"]}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dates_in_messages_are_worded_whole_for_each_language(app, language):
+    on_phrases, by_phrases = ON_AND_BY[language]
+    with app.test_request_context():
+        step_due = [messages.render("step_due", language, day=day) for day in WEEK]
+        review_due = [messages.render("review_due", language, day=day) for day in WEEK]
+        staff = [messages.render("review_due_staff", language, day=day) for day in WEEK]
+        respond_by = [messages.render("respond_by", language, day=WEEK[i], code="4KX7Q2") for i in (0, 5)]
+    for phrase, *texts in zip(on_phrases, step_due, review_due, staff, strict=True):
+        for text in texts:
+            assert phrase in text, (phrase, text)
+    for phrase, text in zip(by_phrases, respond_by, strict=True):
+        assert phrase in text, (phrase, text)
+    everything = " ".join(step_due + review_due + staff + respond_by)
+    for wrong in NEVER.get(language, []):
+        assert wrong not in everything
+
+
+def test_in_urdu_every_inserted_value_in_a_message_is_isolated_and_elsewhere_nothing_is_added(app):
+    with app.test_request_context():
+        urdu = messages.render("respond_by", "ur", **messages.SAMPLE_VALUES)
+        others = [messages.render(t, lang, **messages.SAMPLE_VALUES) for t in messages.TEMPLATES for lang in
+                  ("en", "cy", "pl")]
+    assert urdu.count("\u20684KX7Q2\u2069") == 2 and "\u206814 مارچ\u2069" in urdu
+    # Isolation marks are outside the GSM alphabet: a left-to-right message would cost twice as many characters.
+    assert not any("\u2068" in text or "\u2069" in text for text in others)

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from advocate_app.consent.models import Category, GivenHow
+from advocate_app.consent.models import Category, GivenHow, Purpose
 from advocate_app.consent.services import DPA_CONDITIONS, LAWFUL_BASES
-from advocate_app.consent.statements import CATEGORY_LABELS
+from advocate_app.consent.statements import CATEGORY_LABELS, PURPOSE_LABELS
 from advocate_app.forms import TOO_LONG, AppForm
 
 LAWFUL_BASIS_LABELS = {
@@ -34,19 +34,23 @@ class _CategoriesField(SelectMultipleField):
             raise ValidationError(_l("Choose from the list"))
 
 
-def _category_choices():
-    return [(c.value, CATEGORY_LABELS[c]) for c in Category]
+def _category_choices(labels=CATEGORY_LABELS):
+    return [(c.value, labels[c]) for c in Category]
 
 
 class SharingChoiceForm(AppForm):
+    """Step 1 of agreeing to share: with whom, what, and for what (from a list, or in a few words)."""
+
     organisation_id = SelectField(_l("Which organisation?"), validate_choice=False)
     categories = _CategoriesField(_l("What may they see?"), choices=_category_choices(), validate_choice=False)
+    purpose_code = RadioField(
+        _l("What may they use it for?"),
+        choices=[(purpose.value, label) for purpose, label in PURPOSE_LABELS.items()],
+        validate_choice=False,
+    )
     purpose = StringField(
-        _l("What is it for?"),
-        validators=[
-            DataRequired(message=_l("Say what the organisation needs it for")),
-            Length(max=300, message=TOO_LONG),
-        ],
+        _l("Say what it is for, in a few words"),
+        validators=[Length(max=300, message=TOO_LONG)],
     )
 
     def validate_organisation_id(self, field):
@@ -57,12 +61,21 @@ class SharingChoiceForm(AppForm):
         if not field.data:
             raise ValidationError(_l("Choose at least one kind of information"))
 
+    def validate_purpose_code(self, field):
+        if field.data not in set(Purpose):
+            raise ValidationError(_l("Choose what they may use it for"))
+
+    def validate_purpose(self, field):
+        if self.purpose_code.data == Purpose.OTHER and not (field.data or "").strip():
+            raise ValidationError(_l("Say what the organisation needs it for"))
+
 
 class ConfirmForm(AppForm):
     """The second step: the statement is on screen; agreeing records exactly that."""
 
     organisation_id = HiddenField()
     categories = HiddenField()
+    purpose_code = HiddenField()
     purpose = HiddenField()
     statement_digest = HiddenField()
     given_how = RadioField(

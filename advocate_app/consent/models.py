@@ -27,7 +27,21 @@ class Category(enum.StrEnum):
     NEEDS = "needs"
     PLAN = "plan"
     NOTES = "notes"
-    CHECK_INS = "check_ins"
+    CHECK_INS = "check_ins"  # the ratings only
+    CHECK_IN_NOTES = "check_in_notes"  # the notes written with them, chosen separately
+
+
+class Purpose(enum.StrEnum):
+    """What an organisation may use shared information for: a list in every language, or the person's own words."""
+
+    SAFETY = "safety"
+    HOUSING = "housing"
+    MONEY = "money"
+    HEALTH = "health"
+    FAMILY = "family"
+    WORK = "work"
+    DRUGS_ALCOHOL = "drugs_alcohol"
+    OTHER = "other"
 
 
 class GivenHow(enum.StrEnum):
@@ -52,6 +66,8 @@ class Consent(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ConsentKind] = mapped_column(_enum(ConsentKind))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # A Purpose value; for "other" (and for consents given before the list) ``purpose`` holds the words typed.
+    purpose_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
     purpose: Mapped[str] = mapped_column(String(300), default="")
     # Categories covered, as a sorted comma-separated list of Category values ("contact,needs").
     categories: Mapped[str] = mapped_column(String(200), default="")

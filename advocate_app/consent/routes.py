@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from advocate_app.consent.forms import (
     PersonToldForm,
     SharingChoiceForm,
 )
-from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, SharingOverride
+from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Person
@@ -50,12 +51,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _preview(person: Person, kind: ConsentKind, organisation: Organisation | None, categories, purpose: str) -> str:
+def _preview(
+    person: Person, kind: ConsentKind, organisation: Organisation | None, categories, purpose_code: str, purpose: str
+) -> str:
     """The statement exactly as it would be recorded now."""
-    from datetime import timedelta
-
-    from flask_babel import force_locale, format_date
-
     language = _statement_language(person)
     with force_locale(language):
         expiry = format_date(utcnow() + timedelta(days=services.DEFAULT_CONSENT_DAYS), "d MMMM yyyy")
@@ -65,9 +64,15 @@ def _preview(person: Person, kind: ConsentKind, organisation: Organisation | Non
         language,
         organisation=organisation.name if organisation else "",
         categories=frozenset(Category(c) for c in categories),
+        purpose_code=purpose_code,
         purpose=purpose,
         expiry=expiry,
     )
+
+
+def _reader_name(person: Person) -> str | None:
+    """Whose information it is, for the words: ``None`` when the person reads it themselves ("your")."""
+    return None if current_user.role is Role.INDIVIDUAL else person.preferred_name
 
 
 @bp.get("/people/<int:person_id>/consents")
@@ -75,6 +80,7 @@ def _preview(person: Person, kind: ConsentKind, organisation: Organisation | Non
 def consents(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
     now = utcnow()
+    name = _reader_name(person)
     return render_template(
         "consent/list.html",
         person=person,
@@ -83,63 +89,95 @@ def consents(person_id: int):
         now=now,
         is_person=current_user.role is Role.INDIVIDUAL,
         may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
-        category_labels=statements.CATEGORY_LABELS,
-        words=statements.categories_in_words,
+        words=lambda categories: statements.categories_in_words(categories, name),
+        purpose_words=statements.purpose_in_words,
     )
 
 
 @bp.route("/people/<int:person_id>/consents/sharing", methods=["GET", "POST"])
 @roles_required(*PERSON_AND_ADVOCATE)
 def new_sharing(person_id: int):
-    """Step 1: which organisation, what information, for what."""
+    """Step 1: which organisation, what information, for what.
+
+    The answers go on to step 2 in the body of a POST, never in the web address: what it is for may say
+    something personal, and a phone's browser history is readable by whoever holds the phone.
+    """
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_RECORD)
     form = SharingChoiceForm()
     form.organisation_id.choices = _organisation_choices()
+    form.categories.choices = [(c.value, label) for c, label in statements.labels_for(_reader_name(person)).items()]
     if form.validate_on_submit():
-        return redirect(
-            url_for(
-                "consent.confirm",
-                person_id=person.id,
-                kind="sharing",
-                organisation_id=form.organisation_id.data,
-                categories=",".join(sorted(form.categories.data)),
-                purpose=form.purpose.data.strip(),
-            )
-        )
-    return render_template("consent/sharing_form.html", form=form, person=person)
+        organisation = db.session.get(Organisation, int(form.organisation_id.data))
+        categories = sorted(form.categories.data)
+        purpose = form.purpose.data.strip() if form.purpose_code.data == Purpose.OTHER else ""
+        return _confirm_page(person, ConsentKind.SHARING, organisation, categories, form.purpose_code.data, purpose)
+    is_person = _reader_name(person) is None
+    return render_template("consent/sharing_form.html", form=form, person=person, is_person=is_person)
 
 
-def _confirm_inputs(source) -> tuple[ConsentKind, Organisation | None, list[str], str]:
+def _confirm_inputs(source) -> tuple[ConsentKind, Organisation | None, list[str], str, str]:
     try:
         kind = ConsentKind(source.get("kind", "sharing"))
     except ValueError:
         abort(400)
     organisation = None
     categories: list[str] = []
-    purpose = (source.get("purpose") or "").strip()[:300]
+    purpose_code = source.get("purpose_code") or ""
+    purpose = (source.get("purpose") or "").strip()[:300] if purpose_code == Purpose.OTHER else ""
     if kind is ConsentKind.SHARING:
         try:
             organisation = db.session.get(Organisation, int(source.get("organisation_id", "")))
         except ValueError:
             organisation = None
         categories = [c for c in (source.get("categories") or "").split(",") if c in {x.value for x in Category}]
-        if organisation is None or not categories or not purpose:
+        if organisation is None or not categories or purpose_code not in set(Purpose):
             abort(400)
-    return kind, organisation, categories, purpose
+        if purpose_code == Purpose.OTHER and not purpose:
+            abort(400)
+    return kind, organisation, categories, purpose_code, purpose
+
+
+def _confirm_page(person, kind, organisation, categories, purpose_code, purpose, form=None):
+    """Step 2 on screen: the statement, with the answers carried in hidden fields of the form that agrees."""
+    text = _preview(person, kind, organisation, categories, purpose_code, purpose)
+    form = form or ConfirmForm(formdata=None)
+    form.ask_how = current_user.role is Role.ADVOCATE
+    form.statement_digest.data = _digest(text)
+    return render_template(
+        "consent/confirm.html",
+        form=form,
+        person=person,
+        is_person=current_user.role is Role.INDIVIDUAL,
+        kind=kind.value,
+        statement=text,
+        statement_language=_statement_language(person),
+        hidden={
+            "kind": kind.value,
+            "organisation_id": organisation.id if organisation else "",
+            "categories": ",".join(categories),
+            "purpose_code": purpose_code,
+            "purpose": purpose,
+        },
+    )
 
 
 @bp.route("/people/<int:person_id>/consents/confirm", methods=["GET", "POST"])
 @roles_required(*PERSON_AND_ADVOCATE)
 def confirm(person_id: int):
-    """Step 2: the exact statement on screen; agreeing records exactly those words."""
+    """Step 2: the exact statement on screen; agreeing records exactly those words.
+
+    Opened directly (GET) only for text messages, which need no answers first; sharing comes here from step 1.
+    """
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_RECORD)
-    kind, organisation, categories, purpose = _confirm_inputs(
+    if request.method == "GET" and request.args.get("kind") != ConsentKind.SMS:
+        return redirect(url_for("consent.new_sharing", person_id=person.id))
+    kind, organisation, categories, purpose_code, purpose = _confirm_inputs(
         request.form if request.method == "POST" else request.args
     )
     if kind is ConsentKind.SMS and not person.phone_e164:
         flash(_("Add a mobile number to the contact details first."))
         return redirect(url_for("consent.consents", person_id=person.id))
-    text = _preview(person, kind, organisation, categories, purpose)
+    text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = ConfirmForm()
     form.ask_how = current_user.role is Role.ADVOCATE
     if form.validate_on_submit():
@@ -154,26 +192,20 @@ def confirm(person_id: int):
                 by=_me(),
                 language=_statement_language(person),
                 organisation=organisation,
+                purpose_code=purpose_code,
                 purpose=purpose,
                 categories=categories,
             )
             db.session.commit()
             return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
-    form.statement_digest.data = _digest(text)
-    return render_template(
-        "consent/confirm.html",
-        form=form,
-        person=person,
-        kind=kind.value,
-        statement=text,
-        statement_language=_statement_language(person),
-        hidden={
-            "kind": kind.value,
-            "organisation_id": organisation.id if organisation else "",
-            "categories": ",".join(categories),
-            "purpose": purpose,
-        },
-    )
+    return _confirm_page(person, kind, organisation, categories, purpose_code, purpose, form)
+
+
+def _consent_or_404(person: Person, consent_id: int) -> Consent:
+    consent = next((c for c in services.consents_of(person.id) if c.id == consent_id), None)
+    if consent is None:
+        abort(404)
+    return consent
 
 
 @bp.get("/people/<int:person_id>/consents/<int:consent_id>")
@@ -181,26 +213,35 @@ def confirm(person_id: int):
 def receipt(person_id: int, consent_id: int):
     """The consent receipt: what was agreed, with whom, until when, in the words shown."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
-    consent = next((c for c in services.consents_of(person.id) if c.id == consent_id), None)
-    if consent is None:
-        abort(404)
+    consent = _consent_or_404(person, consent_id)
+    name = _reader_name(person)
     return render_template(
         "consent/receipt.html",
         person=person,
         consent=consent,
         now=utcnow(),
         is_person=current_user.role is Role.INDIVIDUAL,
-        words=statements.categories_in_words,
+        words=lambda categories: statements.categories_in_words(categories, name),
+        purpose_words=statements.purpose_in_words,
     )
 
 
-@bp.post("/people/<int:person_id>/consents/<int:consent_id>/withdraw")
+@bp.route("/people/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
 @roles_required(*PERSON_AND_ADVOCATE)
 def withdraw(person_id: int, consent_id: int):
+    """Withdrawing: one "are you sure" page, then done. No harder than agreeing was."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_WITHDRAW)
-    consent = db.session.get(Consent, consent_id)
-    if consent is None or consent.person_id != person.id:
-        abort(404)
+    consent = _consent_or_404(person, consent_id)
+    if request.method == "GET":
+        if consent.withdrawn_at is not None or not consent.is_active(utcnow()):
+            return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
+        return render_template(
+            "consent/withdraw.html",
+            person=person,
+            consent=consent,
+            is_person=current_user.role is Role.INDIVIDUAL,
+            words=statements.categories_in_words(consent.category_set, _reader_name(person)),
+        )
     how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
     if services.withdraw(consent, how=how, by=_me()):
         db.session.commit()
@@ -273,7 +314,7 @@ def decide_override(override_id: int):
         person=person,
         lawful_basis_labels=LAWFUL_BASIS_LABELS,
         dpa_condition_labels=DPA_CONDITION_LABELS,
-        words=statements.categories_in_words,
+        words=lambda categories: statements.categories_in_words(categories, person.preferred_name),
         told_form=PersonToldForm(formdata=None),
     )
 

@@ -22,6 +22,7 @@ from advocate_app.consent.models import (
     LeadJustification,
     OverrideStatus,
     PersonLink,
+    Purpose,
     SharingOverride,
 )
 from advocate_app.db import utcnow
@@ -59,6 +60,7 @@ def give(
     language: str,
     organisation: Organisation | None = None,
     purpose: str = "",
+    purpose_code: str = "other",
     categories=(),
     days: int = DEFAULT_CONSENT_DAYS,
     now: datetime | None = None,
@@ -66,13 +68,16 @@ def give(
     """Record a consent with the exact statement shown, in the language it was shown in.
 
     :param by: who recorded it (the person themselves in the app, or their advocate); ``None`` for an SMS reply.
+    :param purpose_code: a ``Purpose`` from the list; for ``other`` the purpose is ``purpose``, the words typed.
     :raises ConsentError: for sharing without an organisation, a purpose or at least one category.
     """
     now = now or utcnow()
     if kind is ConsentKind.SHARING:
         if organisation is None:
             raise ConsentError("organisation", field="organisation_id")
-        if not purpose.strip():
+        if purpose_code not in set(Purpose):
+            raise ConsentError("purpose", field="purpose_code")
+        if purpose_code == Purpose.OTHER and not purpose.strip():
             raise ConsentError("purpose", field="purpose")
         if not categories:
             raise ConsentError("categories", field="categories")
@@ -85,7 +90,8 @@ def give(
         version,
         language,
         organisation=organisation.name if organisation else "",
-        categories=frozenset(Category(c) for c in categories),
+        categories=categories,
+        purpose_code=purpose_code,
         purpose=purpose.strip(),
         expiry=expiry_text,
     )
@@ -93,7 +99,8 @@ def give(
         person_id=person.id,
         kind=kind,
         organisation_id=organisation.id if organisation else None,
-        purpose=purpose.strip(),
+        purpose_code=purpose_code if kind is ConsentKind.SHARING else "",
+        purpose=purpose.strip() if purpose_code == Purpose.OTHER else "",
         categories=_categories_text(categories),
         statement_version=version,
         statement_language=language,

@@ -34,6 +34,7 @@ SHARED_HEADINGS = {
     Category.PLAN: _l("Goals and steps"),
     Category.NOTES: _l("Notes and comments"),
     Category.CHECK_INS: _l("Check-ins"),
+    Category.CHECK_IN_NOTES: _l("Notes from check-ins"),
 }
 RATED_BY_LABELS = {
     RatedBy.PERSON: _l("Their own rating"),
@@ -112,10 +113,14 @@ def _shared_sections(person: Person, covered: frozenset[Category]) -> dict:
             shown = _ENTRY_CATEGORY.get(entry.kind) in covered
             notes.extend((comment, entry if shown else None, COMMENT_ON[entry.kind]) for comment in entry.comments)
         sections["notes"] = sorted(notes, key=lambda note: (note[0].created_at, note[0].id), reverse=True)
-    if Category.CHECK_INS in covered:
-        sections["check_ins"] = db.session.scalars(
-            select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.taken_on.desc(), CheckIn.id.desc())
-        ).all()
+    # Ratings and the notes written with them are separate choices: each shows only what it says.
+    ratings, notes = Category.CHECK_INS in covered, Category.CHECK_IN_NOTES in covered
+    if ratings or notes:
+        query = select(CheckIn).where(CheckIn.person_id == person.id)
+        if not ratings:
+            query = query.where(CheckIn.note != "")
+        sections["check_ins"] = db.session.scalars(query.order_by(CheckIn.taken_on.desc(), CheckIn.id.desc())).all()
+        sections["check_in_parts"] = {"ratings": ratings, "notes": notes}
     return sections
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -62,7 +63,14 @@ class PersonForm(AppForm):
         try:
             self.phone_e164 = to_e164_mobile(field.data, current_app.config["DEFAULT_PHONE_REGION"])
         except NotAMobileNumber:
-            raise ValidationError(_l("Enter a mobile number, like 07700 900 982 or +44 7700 900 982")) from None
+            raise ValidationError(
+                # Numbers are kept left to right (U+2066 … U+2069) inside a right-to-left sentence.
+                _(
+                    "Enter a mobile number, like %(local)s or %(international)s",
+                    local="\u206607700 900 982\u2069",
+                    international="\u2066+44 7700 900 982\u2069",
+                )
+            ) from None
 
     def _validate_yes_no(self, field):
         if field.data not in ("yes", "no"):

@@ -10,37 +10,76 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# A date inside a sentence is a whole phrase per weekday, so each language can put the day in the case
+# its preposition needs (Polish "w sobotę", "do soboty"; Welsh "ar ddydd Sadwrn", "erbyn dydd Sadwrn";
+# Urdu "ہفتے … کو"). The date itself ("14 March") is the same in every case.
+_ON_DAY = (
+    _l("on Monday %(date)s"),
+    _l("on Tuesday %(date)s"),
+    _l("on Wednesday %(date)s"),
+    _l("on Thursday %(date)s"),
+    _l("on Friday %(date)s"),
+    _l("on Saturday %(date)s"),
+    _l("on Sunday %(date)s"),
+)
+_BY_DAY = (
+    _l("by Monday %(date)s"),
+    _l("by Tuesday %(date)s"),
+    _l("by Wednesday %(date)s"),
+    _l("by Thursday %(date)s"),
+    _l("by Friday %(date)s"),
+    _l("by Saturday %(date)s"),
+    _l("by Sunday %(date)s"),
+)
+
+# Right-to-left languages get each inserted value isolated (U+2068 … U+2069) so digits and codes keep
+# their order. Only there: the marks are not in the GSM alphabet and would make every English, Welsh or
+# Polish message cost twice as many characters.
+_RIGHT_TO_LEFT = frozenset({"ur"})
 
 
-def _day(value: date) -> str:
-    return format_date(value, "EEEE d MMMM")
+def _value(value) -> str:
+    return f"\u2068{value}\u2069" if str(get_locale()) in _RIGHT_TO_LEFT else str(value)
+
+
+def on_day(value: date) -> str:
+    """"on Saturday 14 March", worded whole in the message's language."""
+    return str(_ON_DAY[value.weekday()]) % {"date": _value(format_date(value, "d MMMM"))}
+
+
+def by_day(value: date) -> str:
+    """"by Saturday 14 March", worded whole in the message's language."""
+    return str(_BY_DAY[value.weekday()]) % {"date": _value(format_date(value, "d MMMM"))}
 
 
 def _step_due(**v) -> str:
     return _(
-        "Hello, a reminder about what you planned for %(day)s. Reply 1 if it is done, 2 to rearrange, "
+        "Hello, a reminder about what you planned to do %(on_day)s. Reply 1 if it is done, 2 to rearrange, "
         "3 if you need help.",
-        day=_day(v["day"]),
+        on_day=on_day(v["day"]),
     )
 
 
 def _review_due(**v) -> str:
     return _(
-        "Hello, a reminder that we are due to catch up on %(day)s. Reply if you need to change it.", day=_day(v["day"])
+        "Hello, a reminder that we are due to catch up %(on_day)s. Reply if you need to change it.",
+        on_day=on_day(v["day"]),
     )
 
 
 def _review_due_staff(**v) -> str:
-    return _("Reminder: a catch-up is due on %(day)s. The details are in the app.", day=_day(v["day"]))
+    return _("Reminder: a catch-up is due %(on_day)s. The details are in the app.", on_day=on_day(v["day"]))
 
 
 def _respond_by(**v) -> str:
     return _(
-        "Reminder: request %(code)s is waiting for an answer by %(day)s. Reply YES %(code)s to accept it.",
-        code=v["code"],
-        day=_day(v["day"]),
+        "Reminder: request %(code)s is waiting for an answer %(by_day)s. Reply YES %(code)s to accept it.",
+        code=_value(v["code"]),
+        by_day=by_day(v["day"]),
     )
 
 

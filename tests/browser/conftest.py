@@ -7,8 +7,10 @@ Every test here is marked ``browser``: ``pytest -m browser`` runs them alone (``
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -130,11 +132,45 @@ def browser():
     playwright.stop()
 
 
+# A query value that is a token the app made (an id, a date, a code, a word from a fixed list: lower case,
+# no spaces) is allowed; anything else may be words someone typed. Some names only ever hold typed words.
+_TOKEN = re.compile(r"^[a-z0-9_.,:\-]{0,64}$")
+_LOCAL_PATH = re.compile(r"^/[a-z0-9_/.\-]{0,200}$")  # where to go after signing in: the app's own paths
+_TYPED_FIELDS = {"q", "query", "search", "purpose", "text", "body", "note", "reason", "description", "name"}
+
+
+def free_text_in(url: str) -> list[tuple[str, str]]:
+    """The query parameters of ``url`` that may hold words someone typed (DESIGN §4 rule 8)."""
+    return [
+        (name, value)
+        for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        if name.lower() in _TYPED_FIELDS or not (_TOKEN.match(value) or (name == "next" and _LOCAL_PATH.match(value)))
+    ]
+
+
+class _Phone:
+    """What one browser context asked for: every GET, and whether an individual signed in on it."""
+
+    def __init__(self) -> None:
+        self.gets: list[str] = []
+        self.individual = False
+
+    def on_request(self, request) -> None:
+        if request.method == "GET":
+            self.gets.append(request.url)
+        elif request.method == "POST" and urlsplit(request.url).path == "/login":
+            # Staff sign in with an email address, individuals with a username.
+            identifier = dict(parse_qsl(request.post_data or "")).get("identifier", "")
+            self.individual = self.individual or (bool(identifier) and "@" not in identifier)
+
+
 @pytest.fixture
 def new_context(browser, live_server):
     """``new_context(locale="ur", java_script_enabled=False)``: a fresh phone-sized browser profile.
 
-    Each has its own cookies and cache, like a separate phone. All are closed after the test.
+    Each has its own cookies and cache, like a separate phone. All are closed after the test. On a phone an
+    individual signed in on, no address asked for may carry typed words in its query string: browser history
+    is readable by whoever holds the phone. The test fails if one does.
     """
     contexts = []
 
@@ -142,12 +178,18 @@ def new_context(browser, live_server):
         options = {"viewport": PHONE, "base_url": live_server.url, "locale": "en-GB", **options}
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
+        phone = _Phone()
+        context.on("request", phone.on_request)
+        contexts.append((context, phone))
         return context
 
     yield make
-    for context in contexts:
+    typed = []
+    for context, phone in contexts:
         context.close()
+        if phone.individual:
+            typed.extend((url, found) for url in phone.gets if (found := free_text_in(url)))
+    assert not typed, f"an individual's browser history would hold typed words: {typed}"
 
 
 @pytest.fixture

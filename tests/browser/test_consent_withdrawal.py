@@ -28,11 +28,18 @@ def test_sam_withdraws_consent_and_the_workers_next_request_is_refused(new_conte
     shared_url = worker.url
     screenshot(worker, "shared-with-harbour")
 
-    # On their own phone, Sam withdraws it with one button.
+    # On their own phone, Sam withdraws it: one button, one "are you sure", as easy as agreeing was.
     sam.get_by_role("link", name="Who can see my information").click()
     agreement = sam.locator(".app-summary-box").filter(has_text="Harbour Housing Advice")
     agreement.get_by_role("button", name=re.compile("^Withdraw")).click()
+    expect(sam.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to stop sharing with Harbour Housing Advice?"
+    )
+    assert_fits_the_screen(sam)
+    screenshot(sam, "consent-withdraw-are-you-sure")
+    sam.get_by_role("button", name="Yes, withdraw").click()
     expect(sam.get_by_role("heading", name="Agreement withdrawn")).to_be_visible()
+    expect(sam.locator("h1")).to_have_count(1)
     assert_fits_the_screen(sam)
     screenshot(sam, "consent-withdrawn-receipt")
 
