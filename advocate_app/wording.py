@@ -45,10 +45,11 @@ class Worded:
     """
 
     person: LazyString
-    advocate: LazyString
+    # None: staff read the person's name alone ("Sam" where the person reads "Me").
+    advocate: LazyString | None
     organisation: LazyString | None = None
 
-    def wording(self, reader: Reader) -> LazyString:
+    def wording(self, reader: Reader) -> LazyString | None:
         """The untranslated-until-used wording meant for ``reader``."""
         if reader is Reader.PERSON:
             return self.person
@@ -58,7 +59,10 @@ class Worded:
 
     def say(self, reader: Reader, name: str = "") -> str:
         """The sentence for ``reader`` in the language in force, with the person's name put in."""
-        text = str(self.wording(reader))
+        wording = self.wording(reader)
+        if wording is None:
+            return name
+        text = str(wording)
         # A wording without the name has no placeholder; "%" alone never occurs in these sentences.
         return text % {"name": name} if "%(name)s" in text else text
 
@@ -72,7 +76,7 @@ CATEGORIES = {
 }
 
 STEP_OWNERS = {
-    StepOwner.ME: Worded(_l("Me"), _l("%(name)s")),
+    StepOwner.ME: Worded(_l("Me"), None),
     StepOwner.ADVOCATE: Worded(_l("My advocate"), _l("You"), _l("Their advocate")),
     StepOwner.ORGANISATION: Worded(_l("An organisation"), _l("An organisation")),
 }

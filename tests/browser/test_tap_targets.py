@@ -101,7 +101,7 @@ def test_every_control_on_a_key_page_is_big_enough_to_tap(signed_in, world, page
         assert not too_small, f"{page_type.name} ({language}): controls under {MINIMUM}×{MINIMUM} px: {too_small}"
         cramped = page.evaluate(_HEADER, PHONE_HEADER_MINIMUM)
         assert not cramped, (
-            f"{page_type.name} ({language}): header or language controls under {PHONE_HEADER_MINIMUM} px tall: {cramped}"
+            f"{page_type.name} ({language}): header or language under {PHONE_HEADER_MINIMUM} px tall: {cramped}"
         )
     finally:
         page.close()
