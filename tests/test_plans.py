@@ -190,7 +190,7 @@ def test_both_agree_and_later_changes_by_the_other_are_highlighted(client, new_c
     page = visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
     # The plan counts the changed step under its goal; the goal's page marks it.
     assert "1 entry has changed since you last looked" in page and "1 changed since you last looked" in page
-    assert "It has changed since then." in page and "I agree with this plan" in page
+    assert "It has changed since you agreed it." in page and "I agree with this plan" in page
     goal_link = re.search(r'href="(/people/\d+/plan/goals/\d+\?since=\d+)"', page).group(1)
     goal_page = visit.get(goal_link.replace("&amp;", "&")).get_data(as_text=True)
     marked = re.search(rf'id="item-{step_id}"', goal_page)

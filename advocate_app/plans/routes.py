@@ -212,9 +212,15 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
                 )
     agreed_versions = [a.version for a in (person_side, advocate_side) if a is not None]
     mine = next((a for a in (person_side, advocate_side) if a is not None and a.user_id == me.id), None)
+    if mine is not None and mine.version < plan.version:
+        changed = _("It has changed since you agreed it.")
+    elif agreed_versions and min(agreed_versions) < plan.version:
+        changed = _("It has changed since then.")
+    else:
+        changed = None
     return {
         "lines": lines,
-        "changed_since": bool(agreed_versions) and min(agreed_versions) < plan.version,
+        "changed_since": changed,
         "both_current": len(agreed_versions) == 2 and min(agreed_versions) == plan.version,
         "may_agree": plan.version > 0 and (mine is None or mine.version < plan.version),
         "mine": mine,

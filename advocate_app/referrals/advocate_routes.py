@@ -81,6 +81,11 @@ def _need_domain_of(step: PlanItem | None) -> str | None:
     return need.domain if need is not None else None
 
 
+def _as_label(words: str) -> str:
+    """A phrase made to sit inside a sentence ("the goals and steps in Sam's plan"), as a box's label."""
+    return words[:1].upper() + words[1:]
+
+
 def _age_on(born: date | None, today: date) -> int | None:
     if born is None:
         return None
@@ -126,6 +131,7 @@ def find_service(person_id: int):
         need=need,
         form=form,
         found=found,
+        filters_open=not (step or need) or bool(form.errors),
         figures=services.service_figures([s.id for s in found]),
         sharing_with=consent_services.organisations_shared_with(person.id),
     )
@@ -187,7 +193,9 @@ def new_referral(person_id: int):
     covered = consent_services.shared_categories(person.id, service.organisation_id)
     form = ReferralForm(
         covered_choices=[
-            (c.value, CATEGORIES[c].say(Reader.ADVOCATE, person.preferred_name)) for c in Category if c in covered
+            (c.value, _as_label(CATEGORIES[c].say(Reader.ADVOCATE, person.preferred_name)))
+            for c in Category
+            if c in covered
         ],
         nothing_covered_message=_nothing_covered(person, service),
         beyond_message=_(
