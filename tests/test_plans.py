@@ -177,7 +177,10 @@ def test_both_agree_and_later_changes_by_the_other_are_highlighted(client, new_c
     form_post(client, f"/people/{sam.id}/plan/agree", {}, token_from="/me")
     form_post(visit, f"/people/{sam.id}/plan/agree", {}, token_from=f"/people/{sam.id}/plan")
     agreed = visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
-    assert "Sam agreed version" in agreed and "Alex Morgan agreed version" in agreed
+    # Agreed by both, said plainly to each; nothing new to agree, so no button.
+    assert re.search(r"You and Sam agreed version 3 on \d+ \w+\.", agreed)
+    assert "I agree with this plan" not in agreed
+    assert re.search(r"You and Alex Morgan agreed version 3 on", client.get("/me").get_data(as_text=True))
     assert "Changed since you last looked" not in agreed
 
     form_post(client, f"/people/{sam.id}/plan/items/{step_id}/done", {"done": "1"}, token_from="/me")
@@ -187,7 +190,7 @@ def test_both_agree_and_later_changes_by_the_other_are_highlighted(client, new_c
     page = visit.get(f"/people/{sam.id}/plan").get_data(as_text=True)
     # The plan counts the changed step under its goal; the goal's page marks it.
     assert "1 entry has changed since you last looked" in page and "1 changed since you last looked" in page
-    assert "It has changed since then." in page
+    assert "It has changed since you agreed it." in page and "I agree with this plan" in page
     goal_link = re.search(r'href="(/people/\d+/plan/goals/\d+\?since=\d+)"', page).group(1)
     goal_page = visit.get(goal_link.replace("&amp;", "&")).get_data(as_text=True)
     marked = re.search(rf'id="item-{step_id}"', goal_page)

@@ -11,6 +11,7 @@ from advocate_app.forms import TOO_LONG, AppForm, DatePartsField
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import GoalStatus, Priority, StepOwner, Voice
+from advocate_app.wording import FORM_LABELS, STEP_OWNERS, Reader
 
 TEXT_MAX = 2000
 
@@ -25,11 +26,6 @@ GOAL_STATUS_LABELS = {
     GoalStatus.ACHIEVED: _l("Achieved"),
     GoalStatus.CHANGED: _l("Changed"),
     GoalStatus.STOPPED: _l("Stopped"),
-}
-OWNER_LABELS = {
-    StepOwner.ME: _l("Me"),
-    StepOwner.ADVOCATE: _l("My advocate"),
-    StepOwner.ORGANISATION: _l("An organisation"),
 }
 
 
@@ -83,7 +79,8 @@ class EntryVersionMixin:
 
 
 class AboutForm(EntryVersionMixin, VoiceMixin, AppForm):
-    text = _text(_l("In your own words"), _l("Write something, or go back"))
+    text = _text(FORM_LABELS["about_text"].person, _l("Write something, or go back"))
+    addressed_labels = {"text": "about_text"}
 
 
 class NeedForm(EntryVersionMixin, VoiceMixin, AppForm):
@@ -92,7 +89,8 @@ class NeedForm(EntryVersionMixin, VoiceMixin, AppForm):
         choices=[("", _l("Choose an area"))] + [(code, label) for code, label in NEED_DOMAINS.items()],
         validate_choice=False,
     )
-    text = _text(_l("What do you need?"), _l("Describe the need"))
+    text = _text(FORM_LABELS["need_text"].person, _l("Describe the need"))
+    addressed_labels = {"text": "need_text"}
     priority = RadioField(
         _l("How much does it matter right now?"),
         choices=[(str(p.value), label) for p, label in PRIORITY_LABELS.items()],
@@ -110,7 +108,8 @@ class NeedForm(EntryVersionMixin, VoiceMixin, AppForm):
 
 class GoalForm(EntryVersionMixin, VoiceMixin, AppForm):
     text = _text(_l("What is the goal?"), _l("Describe the goal"))
-    target_date = DatePartsField(_l("When would you like to reach it?"))
+    target_date = DatePartsField(FORM_LABELS["goal_target_date"].person)
+    addressed_labels = {"target_date": "goal_target_date"}
     goal_status = RadioField(
         _l("How is it going?"),
         choices=[(s.value, label) for s, label in GOAL_STATUS_LABELS.items()],
@@ -126,7 +125,7 @@ class StepForm(EntryVersionMixin, VoiceMixin, AppForm):
     text = _text(_l("What is the step?"), _l("Describe the step"))
     owner = RadioField(
         _l("Who will do it?"),
-        choices=[(o.value, label) for o, label in OWNER_LABELS.items()],
+        choices=[(o.value, worded.person) for o, worded in STEP_OWNERS.items()],
         validate_choice=False,
     )
     owner_detail = TextAreaField(
@@ -138,6 +137,15 @@ class StepForm(EntryVersionMixin, VoiceMixin, AppForm):
     def validate_owner(self, field):
         if field.data not in {o.value for o in StepOwner}:
             raise ValidationError(_l("Choose who will do it"))
+
+
+def address(form, reader: Reader, person_name: str) -> None:
+    """Word the form's questions for whoever fills it in: the person about themselves, staff about the person."""
+    for field_name, key in getattr(form, "addressed_labels", {}).items():
+        form[field_name].label.text = FORM_LABELS[key].say(reader, person_name)
+    if "owner" in form:
+        # gettext, not lazy_gettext: the person's name is typed by people and must be escaped.
+        form.owner.choices = [(o.value, worded.say(reader, person_name)) for o, worded in STEP_OWNERS.items()]
 
 
 class CommentForm(AppForm):

@@ -135,11 +135,20 @@ class PlanItem(Base):
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     proposed_voice: Mapped[Voice | None] = mapped_column(_enum(Voice))
     proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who wrote the words that stand now (none: the author), and, when they came from an accepted
+    # suggestion, who agreed them: credit says so instead of naming whoever touched the entry last.
+    worded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    worded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    words_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The role of whoever agreed them ("individual" with no user: the person agreed in person, recorded by staff).
+    words_agreed_role: Mapped[str | None] = mapped_column(String(20))
 
     plan: Mapped[Plan] = relationship(back_populates="items", lazy="raise_on_sql")
     author = relationship("User", foreign_keys=[author_id], lazy="raise_on_sql")
     changed_by = relationship("User", foreign_keys=[changed_by_id], lazy="raise_on_sql")
     proposed_by = relationship("User", foreign_keys=[proposed_by_id], lazy="raise_on_sql")
+    worded_by = relationship("User", foreign_keys=[worded_by_id], lazy="raise_on_sql")
+    words_agreed_by = relationship("User", foreign_keys=[words_agreed_by_id], lazy="raise_on_sql")
     revisions: Mapped[list[PlanItemRevision]] = relationship(
         lazy="raise_on_sql", order_by="PlanItemRevision.id", cascade="all, delete-orphan"
     )
@@ -202,6 +211,8 @@ class PlanAgreement(Base):
     role: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
     agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Agreement taken back: kept (what was agreed stays in the history), no longer counted.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", lazy="raise_on_sql")
 

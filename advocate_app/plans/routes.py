@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from functools import partial
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,17 +20,19 @@ from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.forms import DateParts, DatePartsField
 from advocate_app.i18n import worded
+from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, edits, services
+from advocate_app.plans.credit import credit_line
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
-    OWNER_LABELS,
     PRIORITY_LABELS,
     AboutForm,
     CommentForm,
     GoalForm,
     NeedForm,
     StepForm,
+    address,
 )
 from advocate_app.plans.models import (
     AboutTopic,
@@ -44,13 +47,9 @@ from advocate_app.plans.models import (
 )
 from advocate_app.policy import Action
 from advocate_app.referrals.models import Referral
+from advocate_app.templating import ROLE_NAMES
+from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, labels, reader_of
 
-ABOUT_TOPICS = {
-    AboutTopic.MATTERS: (lambda: _("What matters to me")),
-    AboutTopic.STRENGTHS: (lambda: _("My strengths")),
-    AboutTopic.HELPED: (lambda: _("What has helped before")),
-    AboutTopic.SUPPORTS: (lambda: _("Who supports me")),
-}
 STAFF_AND_PERSON = (Role.INDIVIDUAL, Role.ADVOCATE)
 
 
@@ -81,6 +80,7 @@ def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None) 
 
 def _prepare_voice(form, person: Person) -> None:
     form.set_voice_choices(person.preferred_name, ask=current_user.role is Role.ADVOCATE)
+    address(form, reader_of(current_user), person.preferred_name)
 
 
 def _fields(form, **extra) -> services.ItemFields:
@@ -120,6 +120,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         if item.parent_id is not None:
             children[item.parent_id].append(item)
     needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
+    reader = reader_of(me)
+    about_topics = labels(ABOUT_TOPICS, reader, person.preferred_name)
     return render_template(
         "plans/plan.html",
         person=person,
@@ -127,7 +129,9 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         read_only=reads_only or (plan is not None and plan.status is not PlanStatus.ACTIVE),
         break_glass=reads_only,
         about=about,
-        about_topics=ABOUT_TOPICS,
+        about_topics=about_topics,
+        about_heading=ABOUT.say(reader, person.preferred_name),
+        changed_entries=_changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline),
         needs=needs,
         children=children,
         new_ids=new_ids,
@@ -135,16 +139,104 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         baseline=baseline,
         step_summaries=summaries,
         comment_counts=services.comment_counts([item.id for item in items]),
-        agreements=agreements,
+        agreement=agreement_state(plan, agreements, me, person) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=worded(PRIORITY_LABELS),
         goal_status_labels=worded(GOAL_STATUS_LABELS),
         is_person=me.role is Role.INDIVIDUAL,
+        credit=_credit(me, person),
         may_start=policy.can(me, Action.PLAN_START, person),
+        may_refer=plan is not None and _may_refer(me, person, plan),
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else _more_links(person, me),
     )
+
+
+def _credit(me, person: Person):
+    """``credit(item)`` for the page: who the words that stand are by, worded for this reader."""
+    return partial(credit_line, viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+
+
+def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
+    """The entries changed since the reader last looked, in the order the page shows them, each with a link:
+    the "changes since you last looked" banner lists them so nobody scrolls past the rest to find them."""
+    changed = []
+
+    def add(item, label):
+        changed.append({"href": f"#item-{item.id}", "label": label, "text": item.text})
+
+    for topic, item in about.items():
+        if item.id in new_ids:
+            add(item, about_topics[topic])
+    for need in needs:
+        if need.id in new_ids:
+            add(need, str(NEED_DOMAINS.get(need.domain, need.domain)))
+        for goal in children[need.id]:
+            if goal.id in new_ids:
+                add(goal, _("Goal"))
+            summary = summaries.get(goal.id)
+            if summary and summary.changed:
+                changed.append({
+                    "href": url_for("plans.goal", person_id=person.id, item_id=goal.id, since=baseline),
+                    "label": ngettext("%(num)d step of the goal", "%(num)d steps of the goal", summary.changed),
+                    "text": goal.text,
+                })
+    return changed
+
+
+def _day(moment) -> str:
+    return format_date(moment.astimezone(get_timezone()).date(), "d MMMM")
+
+
+def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
+    """The agreement box in words for the reader: who agreed which version when ("You and Alex agreed version
+    4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree."""
+    person_side, advocate_side = agreements.get(Role.INDIVIDUAL.value), agreements.get(Role.ADVOCATE.value)
+
+    def who(agreement, side: str) -> str:
+        if agreement is not None and agreement.user_id == me.id:
+            return _("You")
+        if side == Role.INDIVIDUAL.value:
+            return person.preferred_name
+        return agreement.user.display_name if agreement is not None and agreement.user else _("The advocate")
+
+    lines = []
+    if person_side and advocate_side and person_side.version == advocate_side.version:
+        later = max(person_side.agreed_at, advocate_side.agreed_at)
+        names = sorted([who(person_side, "individual"), who(advocate_side, "advocate")], key=lambda n: n != _("You"))
+        lines.append(
+            _("%(first)s and %(second)s agreed version %(version)d on %(date)s.", first=names[0], second=names[1],
+              version=person_side.version, date=_day(later))
+        )
+    else:
+        for side, agreement in ((Role.INDIVIDUAL.value, person_side), (Role.ADVOCATE.value, advocate_side)):
+            if agreement is None:
+                lines.append(
+                    _("You have not agreed it yet.")
+                    if side == me.role.value
+                    else _("%(who)s has not agreed it yet.", who=who(None, side))
+                )
+            else:
+                lines.append(
+                    _("%(name)s agreed version %(version)d on %(date)s.", name=who(agreement, side),
+                      version=agreement.version, date=_day(agreement.agreed_at))
+                )
+    agreed_versions = [a.version for a in (person_side, advocate_side) if a is not None]
+    mine = next((a for a in (person_side, advocate_side) if a is not None and a.user_id == me.id), None)
+    if mine is not None and mine.version < plan.version:
+        changed = _("It has changed since you agreed it.")
+    elif agreed_versions and min(agreed_versions) < plan.version:
+        changed = _("It has changed since then.")
+    else:
+        changed = None
+    return {
+        "lines": lines,
+        "changed_since": changed,
+        "both_current": len(agreed_versions) == 2 and min(agreed_versions) == plan.version,
+        "may_agree": plan.version > 0 and (mine is None or mine.version < plan.version),
+        "mine": mine,
+    }
 
 
 def _may_refer(me, person: Person, plan: Plan) -> bool:
@@ -194,8 +286,9 @@ def goal(person_id: int, item_id: int):
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
         goal_status_labels=worded(GOAL_STATUS_LABELS),
-        owner_labels=OWNER_LABELS if me.role is Role.INDIVIDUAL else _owner_labels_for_staff(person),
+        owner_labels=labels(STEP_OWNERS, reader_of(me), person.preferred_name),
         is_person=me.role is Role.INDIVIDUAL,
+        credit=_credit(me, person),
         may_refer=_may_refer(me, person, plan),
         step_referrals=_referrals_by_step([s.id for s in steps], me, person.id),
         back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
@@ -219,15 +312,6 @@ def _referrals_by_step(step_ids: list[int], me, person_id: int) -> dict[int, lis
     for referral in rows:
         by_step[referral.step_id].append(referral)
     return by_step
-
-
-def _owner_labels_for_staff(person: Person) -> dict:
-    """Who does a step, said from the advocate's side ("Sam" rather than "Me")."""
-    return {
-        StepOwner.ME: person.preferred_name,
-        StepOwner.ADVOCATE: _("Advocate"),
-        StepOwner.ORGANISATION: _("An organisation"),
-    }
 
 
 def _more_links(person: Person, me) -> list[dict]:
@@ -315,7 +399,7 @@ def about(person_id: int, topic: str):
         "plans/item_form.html",
         form=form,
         person=person,
-        heading=ABOUT_TOPICS[about_topic](),
+        heading=ABOUT_TOPICS[about_topic].say(reader_of(current_user), person.preferred_name),
         item=existing,
         back=plan_url(person),
         collision=_collision_view(form, result),
@@ -473,6 +557,7 @@ def edit_item(person_id: int, item_id: int):
     form = _FORMS[item.kind]()
     # The voice of an existing entry is not re-chosen: rewording someone else's words makes a suggestion.
     form.set_voice_choices(person.preferred_name, ask=False)
+    address(form, reader_of(current_user), person.preferred_name)
     if item.kind is ItemKind.NEED:
         form.domain.data = item.domain  # the area of a need stays as it was written
     result = None
@@ -651,7 +736,28 @@ def agree(person_id: int):
     services.agree(current, by=_me())
     db.session.commit()
     flash(_("You have agreed this version of the plan."), "success")
-    return redirect(plan_url(person))
+    return redirect(plan_url(person, "agreement"))
+
+
+@bp.route("/people/<int:person_id>/plan/agreement/withdraw", methods=["GET", "POST"])
+@roles_required(*STAFF_AND_PERSON)
+def withdraw_agreement(person_id: int):
+    """Are you sure? Then the signed-in user's agreement to the plan is taken back (one confirmation)."""
+    person = access.person_for(person_id, Action.PLAN_WRITE)
+    current = access.active_plan_for(person)
+    if current is None:
+        abort(404)
+    if request.method == "POST":
+        if services.withdraw_agreement(current, by=_me()):
+            db.session.commit()
+            flash(_("You have withdrawn your agreement to the plan."), "success")
+        else:
+            flash(_("You had not agreed this plan, so there was nothing to withdraw."))
+        return redirect(plan_url(person, "agreement"))
+    return render_template(
+        "plans/withdraw_agreement.html", person=person, back=plan_url(person, "agreement"),
+        is_person=current_user.role is Role.INDIVIDUAL,
+    )
 
 
 @bp.post("/people/<int:person_id>/plan/new")

@@ -269,6 +269,7 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
     if new_text and new_text != item.text:
         if voice_of(by) is item.voice:
             item.text = new_text
+            _worded(item, by=by.id, at=utcnow())
             if item.proposed_text is not None and item.proposed_by_id == by.id:
                 _clear_proposal(item)
             outcome = "edited"
@@ -299,6 +300,45 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
 
         sms_reminders.step_changed(item)
     return outcome
+
+
+def step_for_referral(need: PlanItem, *, goal_text: str, step_text: str, organisation: str, by: User) -> PlanItem:
+    """A step done by an organisation, made with a referral straight from a need: under the need's newest goal
+    still being worked on, or under a new goal when it has none. Both are kept in the history like any entry.
+
+    :raises PlanError: when ``need`` is not a need of an active plan.
+    """
+    if need.kind is not ItemKind.NEED:
+        raise PlanError("parent")
+    goal = db.session.scalar(
+        select(PlanItem)
+        .where(
+            PlanItem.parent_id == need.id,
+            PlanItem.kind == ItemKind.GOAL,
+            PlanItem.goal_status.in_([GoalStatus.NOT_STARTED, GoalStatus.IN_PROGRESS]),
+        )
+        .order_by(PlanItem.id.desc())
+        .limit(1)
+    )
+    if goal is None:
+        goal = add_item(need.plan, ItemKind.GOAL, ItemFields(goal_text, voice=Voice.ADVOCATE), by=by, parent=need)
+    return add_item(
+        need.plan,
+        ItemKind.STEP,
+        ItemFields(step_text, voice=Voice.ADVOCATE, owner=StepOwner.ORGANISATION, owner_detail=organisation),
+        by=by,
+        parent=goal,
+    )
+
+
+def _worded(
+    item: PlanItem, *, by: int | None, at, agreed_by: int | None = None, agreed_role: str | None = None
+) -> None:
+    """Record who wrote the words that now stand (and who agreed them, when they were a suggestion)."""
+    item.worded_by_id = by
+    item.worded_at = at
+    item.words_agreed_by_id = agreed_by
+    item.words_agreed_role = agreed_role
 
 
 def _clear_proposal(item: PlanItem) -> None:
@@ -335,6 +375,14 @@ def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login:
     if accept:
         item.text = item.proposed_text
         item.voice = item.proposed_voice or item.voice
+        # The one who agreed: the decider, or the person themselves when staff record a decision made in person.
+        _worded(
+            item,
+            by=item.proposed_by_id,
+            at=item.proposed_at,
+            agreed_by=None if decided_in_person else by.id,
+            agreed_role=Role.INDIVIDUAL.value if decided_in_person else by.role.value,
+        )
         action = "accepted_in_person" if decided_in_person else "accepted"
     else:
         action = "kept_original_in_person" if decided_in_person else "kept_original"
@@ -385,11 +433,32 @@ def agree(plan: Plan, *, by: User) -> PlanAgreement:
     return agreement
 
 
+def withdraw_agreement(plan: Plan, *, by: User) -> bool:
+    """Take back ``by``'s agreement to the plan (it stays in the history, marked withdrawn).
+
+    :returns: False when ``by`` had no agreement standing, so nothing changed.
+    """
+    _require_active(plan)
+    standing = db.session.scalars(
+        select(PlanAgreement).where(
+            PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == by.id, PlanAgreement.withdrawn_at.is_(None)
+        )
+    ).all()
+    if not standing:
+        return False
+    now = utcnow()
+    for agreement in standing:
+        agreement.withdrawn_at = now
+    db.session.flush()
+    audit("withdraw_agreement", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
+    return True
+
+
 def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
-    """The newest agreement by each side ("individual", "advocate")."""
+    """The newest agreement still standing by each side ("individual", "advocate")."""
     rows = db.session.scalars(
         select(PlanAgreement)
-        .where(PlanAgreement.plan_id == plan_id)
+        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.withdrawn_at.is_(None))
         .options(joinedload(PlanAgreement.user))
         .order_by(PlanAgreement.id)
     ).all()
@@ -447,6 +516,8 @@ def load_item(item_id: int) -> PlanItem | None:
             joinedload(PlanItem.plan),
             joinedload(PlanItem.author),
             joinedload(PlanItem.proposed_by),
+            joinedload(PlanItem.worded_by),
+            joinedload(PlanItem.words_agreed_by),
             selectinload(PlanItem.revisions).joinedload(PlanItemRevision.changed_by),
             selectinload(PlanItem.comments).joinedload(PlanComment.author),
         )
@@ -484,12 +555,19 @@ def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
     A plan has few writers and many entries: joining the writers onto every entry's row cost more than
     the rest of the page.
     """
-    ids = {i for item in items for i in (item.author_id, item.changed_by_id, item.proposed_by_id) if i is not None}
+    ids = {
+        i
+        for item in items
+        for i in (item.author_id, item.changed_by_id, item.proposed_by_id, item.worded_by_id, item.words_agreed_by_id)
+        if i is not None
+    }
     writers = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     for item in items:
         set_committed_value(item, "author", writers.get(item.author_id))
         set_committed_value(item, "changed_by", writers.get(item.changed_by_id))
         set_committed_value(item, "proposed_by", writers.get(item.proposed_by_id))
+        set_committed_value(item, "worded_by", writers.get(item.worded_by_id))
+        set_committed_value(item, "words_agreed_by", writers.get(item.words_agreed_by_id))
     return items
 
 

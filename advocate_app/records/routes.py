@@ -16,12 +16,11 @@ from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent.forms import DPA_CONDITION_LABELS, LAWFUL_BASIS_LABELS
 from advocate_app.consent.models import Category
-from advocate_app.consent.statements import CATEGORY_LABELS
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
-from advocate_app.plans.routes import ABOUT_TOPICS
 from advocate_app.policy import Action
 from advocate_app.records import access_log, bp, subject_access
+from advocate_app.wording import ABOUT_TOPICS, categories_in_words, labels, reader_of
 
 PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
 
@@ -57,9 +56,9 @@ def _on(iso: str | None) -> str:
     return format_date(value, "d MMMM yyyy")
 
 
-def _categories_in_words(values) -> str:
-    chosen = {Category(v) for v in values}
-    return ", ".join(str(CATEGORY_LABELS[c]) for c in Category if c in chosen)
+def _categories_in_words(name: str):
+    """What was shared, worded for the reader ("your needs", or "Sam's needs" for staff)."""
+    return lambda values: categories_in_words({Category(v) for v in values}, reader_of(current_user), name)
 
 
 @bp.get("/people/<int:person_id>/access")
@@ -78,7 +77,7 @@ def access(person_id: int):
         log=log,
         is_person=_is_person(),
         back=_back_url(person.id),
-        words=_categories_in_words,
+        words=_categories_in_words(person.preferred_name),
         clock=_clock,
     )
 
@@ -123,10 +122,13 @@ def export_page(person_id: int):
         back=_back_url(person_id),
         made_on=local_today(),
         weekdays=WEEKDAYS,
-        about_topics={topic.value: label() for topic, label in ABOUT_TOPICS.items()},
+        about_topics={
+            topic.value: label
+            for topic, label in labels(ABOUT_TOPICS, reader_of(current_user), data["person"]["preferred_name"]).items()
+        },
         when=_when,
         on=_on,
-        words=_categories_in_words,
+        words=_categories_in_words(data["person"]["preferred_name"]),
         goal_status_labels={k.value: v for k, v in GOAL_STATUS_LABELS.items()},
         priority_labels={int(k): v for k, v in PRIORITY_LABELS.items()},
         lawful_basis_labels=LAWFUL_BASIS_LABELS,

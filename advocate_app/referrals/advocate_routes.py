@@ -17,7 +17,6 @@ from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category
-from advocate_app.consent.statements import CATEGORY_LABELS
 from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
@@ -27,6 +26,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import bp, services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
+from advocate_app.wording import CATEGORIES, Reader, labels, reader_of
 
 DECLINE_REASON_LABELS = {
     DeclineReason.NO_CAPACITY: (lambda: _("They have no space at the moment")),
@@ -59,10 +59,32 @@ def _step_or_404(person: Person, raw_step_id: str | None) -> PlanItem | None:
     return step
 
 
+def _need_or_404(person: Person, raw_need_id: str | None) -> PlanItem | None:
+    """The need named in the address (a referral made straight from it), when it is in the person's active plan."""
+    if not raw_need_id:
+        return None
+    if not raw_need_id.isdigit():
+        abort(404)
+    need = plans.load_item(int(raw_need_id))
+    if (
+        need is None
+        or need.kind is not ItemKind.NEED
+        or need.plan.person_id != person.id
+        or need.plan.status is not PlanStatus.ACTIVE
+    ):
+        abort(404)
+    return need
+
+
 def _need_domain_of(step: PlanItem | None) -> str | None:
     goal = db.session.get(PlanItem, step.parent_id) if step is not None and step.parent_id else None
     need = db.session.get(PlanItem, goal.parent_id) if goal is not None and goal.parent_id else None
     return need.domain if need is not None else None
+
+
+def _as_label(words: str) -> str:
+    """A phrase made to sit inside a sentence ("the goals and steps in Sam's plan"), as a box's label."""
+    return words[:1].upper() + words[1:]
 
 
 def _age_on(born: date | None, today: date) -> int | None:
@@ -77,6 +99,7 @@ def find_service(person_id: int):
     """Services that could help with a need, filtered like a directory, each with how it really answers."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
     step = _step_or_404(person, request.args.get("step"))
+    need = None if step else _need_or_404(person, request.args.get("need"))
     if "filtered" in request.args:
         form = FindServiceForm(formdata=request.args)
         form.validate()
@@ -85,7 +108,8 @@ def find_service(person_id: int):
             formdata=None,
             data={
                 "step": str(step.id) if step else "",
-                "domain": _need_domain_of(step) or "",
+                "need": str(need.id) if need else "",
+                "domain": (need.domain if need else _need_domain_of(step)) or "",
                 "area": person.area or "",
                 "language": person.language or "",
                 "age": _age_on(person.date_of_birth, local_today()),
@@ -105,8 +129,10 @@ def find_service(person_id: int):
         "referrals/find.html",
         person=person,
         step=step,
+        need=need,
         form=form,
         found=found,
+        filters_open=not (step or need) or bool(form.errors),
         figures=services.service_figures([s.id for s in found]),
         sharing_with=consent_services.organisations_shared_with(person.id, include_spent=True),
     )
@@ -164,9 +190,14 @@ def new_referral(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
     service = _service_or_404(request.args.get("service"))
     step = _step_or_404(person, request.args.get("step"))
+    need = None if step else _need_or_404(person, request.args.get("need"))
     covered = consent_services.referable_categories(person.id, service.organisation_id)
     form = ReferralForm(
-        covered_choices=[(c.value, str(CATEGORY_LABELS[c])) for c in Category if c in covered],
+        covered_choices=[
+            (c.value, _as_label(CATEGORIES[c].say(Reader.ADVOCATE, person.preferred_name)))
+            for c in Category
+            if c in covered
+        ],
         nothing_covered_message=_nothing_covered(person, service),
         beyond_message=_(
             "You can only share what %(name)s has agreed to share with %(organisation)s.",
@@ -184,6 +215,11 @@ def new_referral(person_id: int):
                 by=_me(),
                 today=today,
                 step=step,
+                need=need,
+                step_words=(
+                    _("Get help from %(service)s", service=service.name),
+                    _("Referred to %(service)s", service=service.name),
+                ),
                 note=form.note.data or "",
                 urgency=Urgency(form.urgency.data),
             )
@@ -194,6 +230,7 @@ def new_referral(person_id: int):
             # A share the person was not told about changes nothing they can see, their plan included.
             if step is not None and not services.kept_from_person(referral):
                 _step_follows_referral(step, service)
+            step = step or (plans.load_item(referral.step_id) if referral.step_id else None)
             db.session.commit()
             flash(
                 _(
@@ -213,6 +250,7 @@ def new_referral(person_id: int):
         person=person,
         service=service,
         step=step,
+        need=need,
         form=form,
         covered=covered,
         respond_by=services.respond_by_date(service, today),
@@ -256,8 +294,9 @@ def person_referrals(person_id: int):
         same_organisation_left_out=same_organisation_left_out,
         today=local_today(),
         decline_reasons=DECLINE_REASON_LABELS,
-        category_labels=CATEGORY_LABELS,
+        category_labels=labels(CATEGORIES, reader_of(current_user), person.preferred_name),
         urgency_labels=URGENCY_LABELS,
+        may_refer=not is_person and policy.can(current_user, Action.REFERRAL_MAKE, person),
         plan_url=url_for("people.my_plan") if is_person else url_for("plans.plan", person_id=person.id),
     )
 

@@ -35,6 +35,7 @@ class FindServiceForm(AppForm):
         csrf = False
 
     step = HiddenField()
+    need = HiddenField()
     filtered = HiddenField(default="1")
     domain = SelectField(_l("Area of need"), validate_choice=False)
     area = StringField(_l("Where (town or area)"), validators=[Optional(), Length(max=100, message=TOO_LONG)])

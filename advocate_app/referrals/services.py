@@ -16,7 +16,8 @@ from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
-from advocate_app.plans.models import ItemKind, PlanItem
+from advocate_app.plans import services as plans
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
 from advocate_app.referrals.models import (
     NEXT_STATUSES,
     OPEN_STATUSES,
@@ -64,13 +65,17 @@ def make_referral(
     by: User,
     today: date,
     step: PlanItem | None = None,
+    need: PlanItem | None = None,
+    step_words: tuple[str, str] = ("", ""),
     note: str = "",
     urgency: Urgency = Urgency.ROUTINE,
 ) -> Referral:
     """Refer a person to a service, sharing exactly ``categories`` under a consent or approved override.
 
+    :param need: a referral made straight from a need gets a step of its own (done by the organisation),
+        worded ``step_words`` (the goal's text, should one be needed, and the step's).
     :raises ReferralError: when nothing covers the categories for that organisation, nothing is shared,
-        the service is closed to referrals, or the step is not a step of the person's plan.
+        the service is closed to referrals, or the step or need is not part of the person's active plan.
     """
     chosen = frozenset(Category(c) for c in categories)
     if not chosen:
@@ -79,9 +84,18 @@ def make_referral(
         raise ReferralError("closed", field="service_id")
     if step is not None and (step.kind is not ItemKind.STEP or step.plan.person_id != person.id):
         raise ReferralError("step", field="step_id")
+    if need is not None and (
+        need.kind is not ItemKind.NEED or need.plan.person_id != person.id or need.plan.status is not PlanStatus.ACTIVE
+    ):
+        raise ReferralError("step", field="step_id")
     consent, override = _covering_basis(person.id, service.organisation_id, chosen)
     if consent is None and override is None:
         raise ReferralError("consent", field="categories")
+    if need is not None:
+        # Only now that nothing can refuse the referral: a refused one leaves the plan as it was.
+        step = plans.step_for_referral(
+            need, goal_text=step_words[0], step_text=step_words[1], organisation=service.name, by=by
+        )
     referral = Referral(
         person_id=person.id,
         service_id=service.id,
@@ -184,8 +198,6 @@ def _update_step(referral: Referral, by: User) -> None:
     """The plan step the referral came from follows it: done when the help is completed."""
     if referral.step_id is None or referral.status is not ReferralStatus.COMPLETED or kept_from_person(referral):
         return
-    from advocate_app.plans import services as plans
-
     step = plans.load_item(referral.step_id)
     if step is not None and not step.is_done and step.plan.status.value == "active":
         plans.set_step_done(step, True, by=by)

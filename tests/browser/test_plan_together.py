@@ -55,7 +55,8 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     goal.get_by_role("link", name=re.compile("^No steps yet")).click()
     advocate.get_by_role("link", name=re.compile("^Add a step")).click()
     advocate.get_by_label("What is the step?").fill(STEP)
-    advocate.get_by_label("My advocate").check()
+    # Who does it, asked of the advocate about Sam and themselves.
+    advocate.get_by_label("You", exact=True).check()
     advocate.get_by_label("My words, as their advocate").check()
     advocate.get_by_role("button", name="Save").click()
     expect(_entry(advocate, STEP)).to_contain_text("In the advocate's words")
@@ -66,27 +67,27 @@ def test_person_and_advocate_write_a_plan_together_on_two_phones(new_context, sc
     need = advocate.locator(".app-entry--need").filter(has_text=NEED)
     need.get_by_role("link", name=re.compile("^Change")).first.click()
     expect(advocate.get_by_text("Nothing is overwritten.")).to_be_visible()
-    advocate.get_by_label("What do you need?").fill(REWORDED)
+    advocate.get_by_label("What does Sam Okafor need?").fill(REWORDED)
     advocate.get_by_role("button", name="Save").click()
     expect(advocate.get_by_text("Your wording is saved beside the original until it is agreed.")).to_be_visible()
 
     person.reload()
     proposal = person.locator(".app-proposal")
-    expect(person.get_by_text(NEED, exact=True)).to_be_visible()
+    expect(person.locator(".app-entry__text").get_by_text(NEED, exact=True)).to_be_visible()
     expect(proposal).to_contain_text(REWORDED)
     expect(proposal).to_contain_text("Suggested new wording from Alex Morgan")
     assert_fits_the_screen(person)
     screenshot(person, "plan-together-suggestion-en")
     proposal.get_by_role("button", name="Use the new wording").click()
-    expect(person.get_by_text(REWORDED, exact=True)).to_be_visible()
+    expect(person.locator(".app-entry__text").get_by_text(REWORDED, exact=True)).to_be_visible()
     expect(person.locator(".app-proposal")).to_have_count(0)
 
-    # Both agree the plan.
+    # Both agree the plan, and each reads it said plainly.
     person.get_by_role("button", name="I agree with this plan").click()
     advocate.goto(advocate.url.split("#")[0])
     advocate.get_by_role("button", name="I agree with this plan").click()
-    expect(advocate.get_by_text(re.compile(r"Sam Okafor agreed version \d+"))).to_be_visible()
-    expect(advocate.get_by_text(re.compile(r"Alex Morgan agreed version \d+"))).to_be_visible()
+    expect(advocate.get_by_text(re.compile(r"You and Sam Okafor agreed version \d+ on"))).to_be_visible()
+    expect(advocate.get_by_role("button", name="I agree with this plan")).to_have_count(0)
 
     # Sam ticks off the step on their phone, on the goal's page; the advocate sees it highlighted.
     person.locator(".app-entry--goal").filter(has_text=GOAL).get_by_role("link", name=re.compile("^1 step")).click()
