@@ -25,12 +25,13 @@ def neutralise(value: object) -> object:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object] | Mapping[str, object]]) -> str:
-    """A CSV file (UTF-8 text, ``\\n`` line ends): the header, then each row (a sequence, or a mapping by column).
+    """A CSV file as RFC 4180 has it (CRLF line ends, so a cell holding a carriage return or a newline is
+    quoted): the header, then each row (a sequence, or a mapping by column).
 
     Every text cell, header included, is passed through ``neutralise``.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(name) for name in header])
     for row in rows:
         cells = [row.get(name, "") for name in header] if isinstance(row, Mapping) else row

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
+from frictionless import Package, system
 from sqlalchemy import select
 
 from advocate_app import db
@@ -154,10 +156,17 @@ def test_a_coordinator_writes_locks_and_amends_a_plan_and_the_report_lists_both_
     with in_app():
         plan_id = db.session.scalar(select(EvaluationPlan.id))
     # Drafts can be changed freely; the report waits for the lock.
-    assert form_post(client, f"/evidence/plans/{plan_id}/edit", {**PLAN_FORM, "title": "Safer at home (draft)"}).status_code == 302
+    assert (
+        form_post(
+            client, f"/evidence/plans/{plan_id}/edit", {**PLAN_FORM, "title": "Safer at home (draft)"}
+        ).status_code
+        == 302
+    )
     assert form_post(client, f"/evidence/plans/{plan_id}/lock", {}, token_from=plan_page).status_code == 302
     # Once locked, "edit" leads to an amendment, which needs a reason.
-    assert client.get(f"/evidence/plans/{plan_id}/edit").headers["Location"].endswith(f"/evidence/plans/{plan_id}/amend")
+    assert (
+        client.get(f"/evidence/plans/{plan_id}/edit").headers["Location"].endswith(f"/evidence/plans/{plan_id}/amend")
+    )
     no_reason = form_post(client, f"/evidence/plans/{plan_id}/amend", {**PLAN_FORM, "follow_up": "3, 6, 12"})
     assert no_reason.status_code == 200 and no_reason.get_data(as_text=True).count("Say why the plan is changing") == 2
     unchanged = form_post(
@@ -167,7 +176,12 @@ def test_a_coordinator_writes_locks_and_amends_a_plan_and_the_report_lists_both_
     amended = form_post(
         client,
         f"/evidence/plans/{plan_id}/amend",
-        {**PLAN_FORM, "title": "Safer at home (draft)", "follow_up": "3, 6, 12", "reason": "The funder asked for a year."},
+        {
+            **PLAN_FORM,
+            "title": "Safer at home (draft)",
+            "follow_up": "3, 6, 12",
+            "reason": "The funder asked for a year.",
+        },
     )
     assert amended.status_code == 302
     html = client.get(plan_page).get_data(as_text=True)
@@ -208,12 +222,17 @@ def test_a_coordinator_writes_locks_and_amends_a_plan_and_the_report_lists_both_
     # Referrals: 5 referred by April, all engaged; the baseline has none, so nobody's measure is recorded.
     assert _cells(html, "Referrals engaged</caption>", PLAN, "referral_engaged")[0] == ["3 months", "5", "5", "100%"]
     assert _cells(html, "Follow-up completeness", BASELINE, "referral_engaged")[0] == [
-        "3 months", "6", "0", "6", "0%", "0",
+        "3 months",
+        "6",
+        "0",
+        "6",
+        "0%",
+        "0",
     ]
     assert _cells(html, "Goals achieved</caption>", BASELINE, "goals_achieved")[0] == ["3 months", "6", "0", "0%"]
 
 
-def test_the_report_figures_are_made_again_from_the_export(seeded, client, login, in_app, monkeypatch):
+def test_the_report_figures_are_made_again_from_the_export(seeded, client, login, in_app, monkeypatch, tmp_path):
     monkeypatch.setattr(plan_routes, "local_today", lambda: TODAY)
     login(client, seeded)
     form_post(client, "/evidence/plans/new", PLAN_FORM)
@@ -231,6 +250,14 @@ def test_the_report_figures_are_made_again_from_the_export(seeded, client, login
         report = followup.report(plan, TODAY)
         assert hashlib.sha256(files["evaluation_plan.txt"].encode()).hexdigest() == plan.versions[-1].digest
     assert followup.summarise(rows) == report.figures
+    # A Frictionless Data Package with the plan's digest, valid for the library's validator.
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+    descriptor = json.loads(files["datapackage.json"])
+    assert descriptor["evaluationPlan"]["digest"] == hashlib.sha256(files["evaluation_plan.txt"].encode()).hexdigest()
+    with system.use_context(trusted=True):
+        validation = Package(str(tmp_path / "datapackage.json")).validate()
+    assert validation.valid, validation.flatten(["rowNumber", "fieldName", "type", "note"])
     for word in ("Cohort 1", "A private goal", "Nia North"):
         assert word not in "".join(files.values())
 
@@ -240,8 +267,15 @@ def test_only_coordinators_write_plans_and_a_locked_plan_cannot_be_edited_as_a_d
         coordinator = db.session.get(type(seeded), seeded.id)
         advocate = factories.advocate()
         fields = evaluation.PlanFields(
-            title="T", question="Q", measures=["goals_achieved"], organisation_id=None, cohort_from=date(2026, 1, 1),
-            cohort_to=date(2026, 3, 1), follow_up_months=[3], window_days=30, min_cell=5,
+            title="T",
+            question="Q",
+            measures=["goals_achieved"],
+            organisation_id=None,
+            cohort_from=date(2026, 1, 1),
+            cohort_to=date(2026, 3, 1),
+            follow_up_months=[3],
+            window_days=30,
+            min_cell=5,
         )
         with pytest.raises(evaluation.NotAllowed):
             evaluation.write_draft(None, fields, by=advocate)
@@ -257,8 +291,15 @@ def test_a_plan_changed_behind_the_amendments_back_is_flagged_on_the_report(seed
     with in_app():
         coordinator = db.session.get(type(seeded), seeded.id)
         fields = evaluation.PlanFields(
-            title="T", question="Q", measures=["goals_achieved"], organisation_id=None, cohort_from=date(2026, 1, 1),
-            cohort_to=date(2026, 3, 1), follow_up_months=[3], window_days=30, min_cell=5,
+            title="T",
+            question="Q",
+            measures=["goals_achieved"],
+            organisation_id=None,
+            cohort_from=date(2026, 1, 1),
+            cohort_to=date(2026, 3, 1),
+            follow_up_months=[3],
+            window_days=30,
+            min_cell=5,
         )
         plan = evaluation.write_draft(None, fields, by=coordinator)
         evaluation.lock(plan, by=coordinator)
@@ -287,9 +328,16 @@ def test_the_report_withholds_nothing_that_subtraction_could_recover(seeded, in_
     with in_app():
         coordinator = db.session.get(type(seeded), seeded.id)
         fields = evaluation.PlanFields(
-            title="T", question="Q", measures=list(evaluation.MEASURES), organisation_id=None,
-            cohort_from=date(2026, 1, 1), cohort_to=date(2026, 3, 1), follow_up_months=[3, 6, 12], window_days=30,
-            min_cell=5, baseline_months=3,
+            title="T",
+            question="Q",
+            measures=list(evaluation.MEASURES),
+            organisation_id=None,
+            cohort_from=date(2026, 1, 1),
+            cohort_to=date(2026, 3, 1),
+            follow_up_months=[3, 6, 12],
+            window_days=30,
+            min_cell=5,
+            baseline_months=3,
         )
         plan = evaluation.write_draft(None, fields, by=coordinator)
         evaluation.lock(plan, by=coordinator)

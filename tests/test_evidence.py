@@ -544,6 +544,28 @@ def test_the_dashboard_withholds_the_counts_the_export_suppresses(world, client,
     assert "4 → 6" not in html
 
 
+def test_the_organisation_filter_lists_every_organisation_and_shows_its_figures(world, client, login, in_app):
+    login(client, world.coordinator)
+    html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
+    for name in ("North Advocacy", "South Advocacy", "Harbour Housing", "Money Matters"):
+        assert f">{name}</option>" in html, name
+    with in_app():
+        from advocate_app.directory.models import Organisation
+
+        harbour = db.session.scalar(select(Organisation.id).where(Organisation.name == "Harbour Housing"))
+    page = client.get(f"/evidence?{PERIOD_QUERY}&organisation={harbour}").get_data(as_text=True)
+    assert "Choose an organisation from the list" not in page
+    assert "Distance travelled" in page
+    # Harbour's people are those referred to it: Pat, Robin and Sky, not Lee.
+    with in_app():
+        scope = _scope(world.coordinator, harbour)
+        assert [o.organisation for o in partnership.referral_loop(scope).organisations] == [
+            "Harbour Housing",
+            "Money Matters",
+        ]
+        assert queries.engagement(scope).people_open == 3
+
+
 def test_advocate_dashboard_is_their_own_caseload(world, client, login):
     login(client, world.south)
     html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)

@@ -149,7 +149,7 @@ def _complement(table: Table, relation: Relation, withheld: set[Cell]) -> Cell |
 
 def protect(table: Table, minimum: int) -> Protected:
     """Withhold the small counts, then enough others that none of them can be worked out from the sums."""
-    primary = {cell for cell, value in table.values.items() if 0 < value < minimum}
+    primary = {cell for cell, value in table.values.items() if 0 < value < minimum and cell not in table.unshown}
     withheld = set(primary)
     if not primary:
         return Protected(values=table.values, withheld=withheld, primary=primary)

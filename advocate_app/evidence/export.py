@@ -130,7 +130,7 @@ class Export:
         written = []
         for name in self.names():
             target = path / name
-            target.write_text(self.text_of(name), encoding="utf-8")
+            target.write_bytes(self.text_of(name).encode("utf-8"))
             written.append(target)
         return written
 

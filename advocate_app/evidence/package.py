@@ -108,6 +108,9 @@ PER_FILE: dict[tuple[str, str], dict] = {
     ("referrals.csv", "engaged"): YES_NO,
     ("referrals.csv", "completed"): YES_NO,
     ("referrals.csv", "did_not_engage"): YES_NO,
+    ("completeness.csv", "due"): COUNT,
+    ("completeness.csv", "recorded"): COUNT,
+    ("reached.csv", "recorded"): COUNT,
 }
 PERSON_FILES = ("check_ins.csv", "plan_entries.csv", "reviews.csv", "referrals.csv")
 
@@ -185,6 +188,6 @@ class Package:
         written = []
         for name in self.names():
             target = path / name
-            target.write_text(self.text_of(name), encoding="utf-8")
+            target.write_bytes(self.text_of(name).encode("utf-8"))
             written.append(target)
         return written
