@@ -301,6 +301,8 @@ def table_of(figures: dict[tuple[str, str, int], PointFigures]) -> Table:
         table.add((*key, "not_yet_due"), point.not_yet_due)
         table.sums((*key, "due"), [(*key, "recorded"), (*key, "missing")])
         if measure == "distance_travelled":
+            if len(point.domains) == 1:  # one need alone: its people are the people recorded
+                table.sums((*key, "recorded"), [(*key, next(iter(point.domains)), "people")])
             for domain, d in point.domains.items():
                 row = (*key, domain)
                 for column in ("people", "better", "same", "worse"):
@@ -366,6 +368,10 @@ def report(plan: EvaluationPlan, today: date) -> Report:
     queries.without_jit()
     rows = follow_up_rows(plan, today)
     figures = summarise(rows)
+    for cohort, _first, _last in cohorts(plan):  # a cohort with nobody in it still has its (empty) tables
+        for measure in evaluation.measures_of(plan):
+            for months in evaluation.points_of(plan):
+                figures.setdefault((cohort, measure, months), PointFigures())
     table = table_of(figures)
     return Report(
         plan=plan,
