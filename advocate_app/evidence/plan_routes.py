@@ -83,12 +83,12 @@ def lock_evaluation_plan(plan_id: int):
     plan = _plan_or_404(plan_id)
     if LockPlanForm().validate_on_submit():
         try:
-            version = evaluation.lock(plan, by=me)
+            evaluation.lock(plan, by=me)
         except evaluation.AlreadyLocked:
             flash(_("This plan is locked already: change it by amending it."), "error")
         else:
             db.session.commit()
-            flash(_("Plan locked. Its digest is %(digest)s.", digest=version.digest), "success")
+            flash(_("Plan locked: the time and the digest of its text are recorded below."), "success")
     return redirect(url_for("evidence.evaluation_plan", plan_id=plan.id))
 
 
@@ -102,13 +102,13 @@ def amend_evaluation_plan(plan_id: int):
     form = _form(AmendPlanForm, plan)
     if form.validate_on_submit():
         try:
-            version = evaluation.amend(plan, evaluation.PlanFields(**form.fields()), form.reason.data, by=me)
+            evaluation.amend(plan, evaluation.PlanFields(**form.fields()), form.reason.data, by=me)
         except evaluation.NothingChanged:
             db.session.rollback()
             form.reason.errors.append(_("Nothing in the plan has changed: change it, or go back"))
         else:
             db.session.commit()
-            flash(_("Amendment recorded. Its digest is %(digest)s.", digest=version.digest), "success")
+            flash(_("Amendment recorded, with its date, reason and digest below."), "success")
             return redirect(url_for("evidence.evaluation_plan", plan_id=plan.id))
     return render_template("evidence/plan_form.html", form=form, plan=plan, amending=True)
 
