@@ -22,7 +22,8 @@ from advocate_app.evidence.models import EvaluationPlan
 from advocate_app.plans.models import CheckIn, GoalStatus, ItemKind, Plan, PlanItem, RatedBy, Voice
 from advocate_app.referrals.models import Referral, ReferralEvent, ReferralStatus
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import count_queries, form_post
+from tests.test_evidence import _seed_people
 
 TODAY = date(2026, 11, 26)
 
@@ -346,3 +347,34 @@ def test_the_report_withholds_nothing_that_subtraction_could_recover(seeded, in_
     assert report.cells.withheld, "the seeded data should need some cells withheld"
     assert report.cells.withheld > report.cells.primary, "and some complementary ones"
     assert disclosure.recoverable(report.table, report.cells) == set()
+
+
+def test_the_report_costs_the_same_queries_for_3_people_as_for_30(app_factory, login):
+    counts = []
+    for people in (3, 30):
+        app = app_factory()
+        factories.use(app)
+        _seed_people(people)
+        coordinator = factories.coordinator()
+        with app.app_context():
+            this_month = date.today().replace(day=1)
+            fields = evaluation.PlanFields(
+                title="T",
+                question="Q",
+                measures=list(evaluation.MEASURES),
+                organisation_id=None,
+                cohort_from=this_month,
+                cohort_to=this_month,
+                follow_up_months=[3, 6],
+                window_days=30,
+                min_cell=5,
+                baseline_months=3,
+            )
+            plan = evaluation.write_draft(None, fields, by=db.session.get(type(coordinator), coordinator.id))
+            evaluation.lock(plan, by=db.session.get(type(coordinator), coordinator.id))
+            db.session.commit()
+            plan_id = plan.id
+        client = app.test_client()
+        login(client, coordinator)
+        counts.append(count_queries(app, client, f"/evidence/plans/{plan_id}"))
+    assert counts[0] == counts[1], counts
