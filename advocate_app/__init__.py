@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.directory import bp as directory_bp
     from advocate_app.directory import routes as _directory_routes  # noqa: F401
     from advocate_app.evidence import bp as evidence_bp
+    from advocate_app.evidence import plan_routes as _evidence_plan_routes  # noqa: F401
     from advocate_app.evidence import routes as _evidence_routes  # noqa: F401
     from advocate_app.health import bp as health_bp
     from advocate_app.people import bp as people_bp

@@ -18,6 +18,7 @@ from advocate_app.directory.models import (
     ServiceLanguage,
     ServiceNeedDomain,
 )
+from advocate_app.evidence.models import EvaluationPlan, EvaluationPlanVersion
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
 from advocate_app.plans.models import (
     CheckIn,
@@ -34,6 +35,8 @@ from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, 
 
 __all__ = [
     "Assignment",
+    "EvaluationPlan",
+    "EvaluationPlanVersion",
     "BreakGlass",
     "Consent",
     "LeadJustification",

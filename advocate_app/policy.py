@@ -57,6 +57,8 @@ class Action(StrEnum):
     DIRECTORY_VIEW = "directory.view"
     EVIDENCE_VIEW = "evidence.view"
     EVIDENCE_EXPORT = "evidence.export"
+    EVALUATION_PLAN_WRITE = "evaluation_plan.write"
+    EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
 
 
@@ -75,6 +77,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # Aggregate figures only: a coordinator's across organisations, an advocate's over their own caseload.
     Action.EVIDENCE_VIEW: frozenset({Role.ADVOCATE, Role.COORDINATOR}),
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
+    Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
+    Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.

@@ -3,7 +3,9 @@
 Seeds a database of its own with ``bench.seed`` (people, caseloads, plans, referrals), adds what the
 evidence figures read — check-ins, goals, steps, reviews, agreements and referral answers — then
 renders the dashboard in-process (one client, no network) for a coordinator (everyone) and for an
-advocate (a caseload of 200), and builds the export. Prints a Markdown table.
+advocate (a caseload of 200), the report of a locked evaluation plan over everyone (every measure,
+three follow-up points, a baseline) beside it in the same run, and builds the export. Prints a
+Markdown table and the ratio of the report's median time to the coordinator dashboard's.
 
     .venv/bin/python -m bench.evidence --admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
@@ -125,6 +127,14 @@ def seed_evidence() -> dict:
             agreements.append({"plan_id": plan_id, "role": "advocate", "version": 1, "agreed_at": moment})
             if rng.random() < 0.6:
                 agreements.append({"plan_id": plan_id, "role": "individual", "version": 1, "agreed_at": moment})
+    # Plans start from October 2025 to March 2026, so the evaluation report's follow-up points fall due.
+    db.session.connection().execute(
+        Plan.__table__.update().where(Plan.__table__.c.id == bindparam("b_id")).values(created_at=bindparam("at")),
+        [
+            {"b_id": plan_id, "at": datetime(2025, 10, 1, 9, tzinfo=UTC) + timedelta(days=rng.randint(0, 180))}
+            for plan_id, _person_id in plans
+        ],
+    )
     _rows(CheckIn, check_ins)
     _rows(PlanItem, goals)
     _rows(Review, reviews)
@@ -174,6 +184,39 @@ def seed_evidence() -> dict:
     )
     db.session.commit()
     return {"check_ins": len(check_ins), "goals_and_steps": len(goals), "reviews": len(reviews)}
+
+
+def evaluation_plan() -> int:
+    """A locked evaluation plan over every person whose first plan started in the months the seed spread
+    plans over, with every measure, three follow-up points and a baseline (made once per database)."""
+    from advocate_app import db
+    from advocate_app.accounts.models import User
+    from advocate_app.evidence import evaluation
+    from advocate_app.evidence.models import EvaluationPlan
+
+    existing = db.session.scalar(select(EvaluationPlan.id).where(EvaluationPlan.title == "Bench evaluation"))
+    if existing is not None:
+        return existing
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinator@bench.example"))
+    plan = evaluation.write_draft(
+        None,
+        evaluation.PlanFields(
+            title="Bench evaluation",
+            question="Do people's ratings improve after their plan starts?",
+            measures=list(evaluation.MEASURES),
+            organisation_id=None,
+            cohort_from=date(2025, 10, 1),
+            cohort_to=date(2026, 3, 1),
+            follow_up_months=[3, 6, 12],
+            window_days=30,
+            min_cell=5,
+            baseline_months=3,
+        ),
+        by=coordinator,
+    )
+    evaluation.lock(plan, by=coordinator)
+    db.session.commit()
+    return plan.id
 
 
 def _timed(function, repeats: int) -> dict:
@@ -228,9 +271,12 @@ def main() -> None:
         check_ins = db.session.scalar(text("SELECT count(*) FROM check_in"))
         referrals = db.session.scalar(text("SELECT count(*) FROM referral"))
 
+    with app.app_context():
+        plan_id = evaluation_plan()
     load_before = f"{os.getloadavg()[0]:.1f}"
     path = f"/evidence?start={ROOT_PERIOD[0]}&end={ROOT_PERIOD[1]}"
     rows = []
+    clients = {}
     for label, identifier in (
         ("dashboard, coordinator (everyone)", "coordinator@bench.example"),
         ("dashboard, advocate (caseload of 200)", "advocate0@bench.example"),
@@ -253,6 +299,15 @@ def main() -> None:
 
         render()  # warm caches: templates, translations, the database's buffers
         rows.append((label, _timed(render, options.repeats)))
+        clients[identifier] = client
+
+    def report(client=clients["coordinator@bench.example"]):
+        answer = client.get(f"/evidence/plans/{plan_id}")
+        assert answer.status_code == 200 and b"Follow-up completeness" in answer.data
+
+    report()
+    label = "evaluation report, coordinator (everyone, 5 measures, 3 points, baseline)"
+    rows.append((label, _timed(report, options.repeats)))
 
     from advocate_app.clock import local_today
     from advocate_app.evidence import export, queries
@@ -273,6 +328,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for label, t in rows:
         print(f"| {label} | {t['fastest']:.0f} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |")
+    dashboard, report_row = rows[0][1], rows[2][1]
+    print(f"\nevaluation report / coordinator dashboard, medians: {report_row['median'] / dashboard['median']:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,7 @@ from advocate_app.consent import services as consent
 from advocate_app.consent.models import Category, ConsentKind, GivenHow
 from advocate_app.db import make_engine, utcnow
 from advocate_app.directory.models import Service, ServiceNeedDomain
+from advocate_app.evidence import evaluation
 from advocate_app.models import Base
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind
@@ -109,11 +110,16 @@ def _build_world() -> World:
     consent.record_link(sam, wally, description="harm relationship", by=world.users["coordinator"])
     consent.open_break_glass(world.users["coordinator_break_glass"], sam, "Advocate off sick; urgent safety check.")
     sms_task = sms_services.add_task(sam.id, TaskKind.REPLY)
+    evaluation_plan = evaluation.write_draft(None, evaluation.PlanFields(
+        title="Safer at home", question="Do people feel safer?", measures=["goals_achieved"], organisation_id=None,
+        cohort_from=date(2026, 1, 1), cohort_to=date(2026, 3, 1), follow_up_months=[3], window_days=30, min_cell=5,
+    ), by=world.users["coordinator"])
+    evaluation.lock(evaluation_plan, by=world.users["coordinator"])
     world.ids = {
         "person_id": sam.id, "item_id": need.id, "goal_id": goal.id, "step_id": step.id, "plan_id": old.id,
         "consent_id": shared.id, "override_id": override.id, "user_id": bea.id, "organisation_id": orgs["A"].id,
         "service_id": service.id, "referral_id": referral.id, "reference": referral.reference,
-        "sms_task_id": sms_task.id,
+        "sms_task_id": sms_task.id, "evaluation_id": evaluation_plan.id,
     }
     db.session.commit()
     return world

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.directory.models import Service, ServiceNeedDomain
-from advocate_app.evidence import partnership, queries
+from advocate_app.evidence import disclosure, partnership, queries
 from advocate_app.evidence.period import Period
 from advocate_app.people.models import Person, PersonStatus
 from advocate_app.plans import services as plans
@@ -485,7 +485,11 @@ def test_unmet_need_by_domain_and_area(world, in_app):
 # The page ----------------------------------------------------------------------------------------
 
 
-def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_no_names(world, client, login):
+def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_no_names(
+    world, client, login, monkeypatch
+):
+    # Every figure cell by cell, with the small-number rule set to show counts from 1 (see the test after).
+    monkeypatch.setattr(disclosure, "MIN_CELL", 1)
     login(client, world.coordinator)
     html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
     for figure in (
@@ -525,6 +529,41 @@ def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_n
     assert html.count("<table") >= 5
     for private in ("Pat Quill", "Robin", "Lee Ash", "+447700900111", "Find a flat", "Felt scared", "full until"):
         assert private not in html
+
+
+def test_the_dashboard_withholds_the_counts_the_export_suppresses(world, client, login):
+    login(client, world.coordinator)
+    html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
+    assert "Counts from 1 to 4 are withheld" in html
+    for small in ("4 goals set in the period.", "2 / 1 / 1", "(12 check-ins, 4 people, 6 months)", "No capacity: 1"):
+        assert small not in html, small
+    assert "Goals set in the period: withheld." in html
+    assert "(12 check-ins, withheld people, 6 months)" in html  # 12 check-ins is enough; 4 people is not
+    assert "<td>Harbour Housing</td><td>withheld</td><td>withheld</td><td>withheld (No capacity: withheld)</td>" in html
+    # The averages of fewer than 5 people are not shown either.
+    assert "4 → 6" not in html
+
+
+def test_the_organisation_filter_lists_every_organisation_and_shows_its_figures(world, client, login, in_app):
+    login(client, world.coordinator)
+    html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
+    for name in ("North Advocacy", "South Advocacy", "Harbour Housing", "Money Matters"):
+        assert f">{name}</option>" in html, name
+    with in_app():
+        from advocate_app.directory.models import Organisation
+
+        harbour = db.session.scalar(select(Organisation.id).where(Organisation.name == "Harbour Housing"))
+    page = client.get(f"/evidence?{PERIOD_QUERY}&organisation={harbour}").get_data(as_text=True)
+    assert "Choose an organisation from the list" not in page
+    assert "Distance travelled" in page
+    # Harbour's people are those referred to it: Pat, Robin and Sky, not Lee.
+    with in_app():
+        scope = _scope(world.coordinator, harbour)
+        assert [o.organisation for o in partnership.referral_loop(scope).organisations] == [
+            "Harbour Housing",
+            "Money Matters",
+        ]
+        assert queries.engagement(scope).people_open == 3
 
 
 def test_advocate_dashboard_is_their_own_caseload(world, client, login):

@@ -15,6 +15,7 @@ from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.evidence import export, pseudonyms, queries
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, markdown
+from advocate_app.evidence.package import PACKAGE_FILE
 from advocate_app.people.models import Person
 from tests import factories
 from tests.conftest import form_post
@@ -45,7 +46,7 @@ def world(app):
 def test_every_file_has_the_columns_the_dictionary_explains(world, in_app):
     with in_app():
         data = _build()
-    assert data.names() == [*COLUMNS, DICTIONARY_FILE]
+    assert data.names() == [*COLUMNS, DICTIONARY_FILE, PACKAGE_FILE]
     dictionary = _read(data, DICTIONARY_FILE)
     for name, columns in COLUMNS.items():
         assert data.text_of(name).splitlines()[0] == ",".join(columns)
@@ -64,7 +65,7 @@ def test_no_names_numbers_free_text_or_days_leave_in_the_export(world, in_app):
     with in_app():
         archive = zipfile.ZipFile(io.BytesIO(_build().zip_bytes()))
     everything = "\n".join(archive.read(name).decode("utf-8") for name in archive.namelist())
-    assert len(archive.namelist()) == len(COLUMNS) + 1
+    assert len(archive.namelist()) == len(COLUMNS) + 2
     for word in PRIVATE_WORDS:
         assert word not in everything, word
     # Dates are months: no day of any month anywhere.
@@ -257,7 +258,7 @@ def test_the_command_writes_the_files_and_the_same_key_gives_the_same_ids(world,
     assert again.exit_code == 0, again.output
     archive = zipfile.ZipFile(tmp_path / "two.zip")
     in_zip = archive.read("evidence-2026-01-to-2026-06/people.csv").decode()
-    assert (tmp_path / "one" / "people.csv").read_text() == in_zip
+    assert (tmp_path / "one" / "people.csv").read_bytes().decode() == in_zip
     assert (tmp_path / "one" / DICTIONARY_FILE).exists()
     app.config["EVIDENCE_PSEUDONYM_KEY"] = "another key, at least sixteen"
     other = runner.invoke(args=["evidence", "export", "--from", "2026-01", "--to", "2026-06", "--out",

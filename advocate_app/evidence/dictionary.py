@@ -17,7 +17,7 @@ _PERSON = (
     " the same in every export made with the same key)"
 )
 _SUPPRESSED = "; 'suppressed' when fewer than 5 people share the value"
-_COUNT = "; 'suppressed' when from 1 to 4"
+_COUNT = "; 'suppressed' when from 1 to 4, or to protect another suppressed count (see Disclosure control)"
 
 FILES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "people.csv": (
@@ -141,12 +141,46 @@ FILES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
 }
 
+# Rules that hold for every file, shipped in data_dictionary.csv (file "*") and on the Markdown page.
+NOTES: list[tuple[str, str]] = [
+    (
+        "Disclosure control",
+        "Any count from 1 to 4 is suppressed (primary suppression). A suppressed count could otherwise be worked"
+        " out from a total beside it, so more counts are suppressed (secondary, or complementary, suppression):"
+        " wherever a total and its parts are shown (people = better + same + worse; sent = accepted + declined +"
+        " waiting + withdrawn before an answer; declined = the sum of its reasons; needs = with + without an"
+        " accepted referral; an organisation's figures = the sums of its services'), no sum is left with a single"
+        " suppressed cell, and a check by linear algebra confirms that no suppressed count is fixed by the totals"
+        " shown. The next smallest non-zero count in the same sum is the one suppressed. Zeros are shown. The"
+        " dashboard withholds the very same cells, so what it shows cannot unpick the export. Averages, medians"
+        " and shares are suppressed when fewer than 5 people or referrals are behind them. The person-level files"
+        " are protected value by value instead (a value fewer than 5 people share is suppressed); counting their"
+        " rows gives the summary counts, which is why they go only to evaluators under a data-sharing agreement.",
+    ),
+    (
+        "Spreadsheet safety",
+        "Every CSV file the app writes goes through one writer. A text cell starting with =, +, -, @, a tab or a"
+        " carriage return (which a spreadsheet would run as a formula) is written with a leading apostrophe"
+        " (OWASP: CSV injection), so a service named =HYPERLINK(...) arrives as the text '=HYPERLINK(...)."
+        " Numbers are written as numbers, so a change of -2 stays the number -2 and the Table Schema types hold."
+        " Lines end CRLF (RFC 4180); a cell holding a line break is quoted.",
+    ),
+    (
+        "Data package",
+        "datapackage.json describes every CSV file as a Frictionless Tabular Data Resource with a Table Schema:"
+        " each column's type (integer, number, yearmonth, string), unit, and allowed values; 'suppressed' and an"
+        " empty cell are declared missing values. person is the pseudonymous key: the primary key of people.csv"
+        " and a foreign key to it from every other person-level file.",
+    ),
+]
+
 COLUMNS: dict[str, list[str]] = {name: [column for column, _ in columns] for name, (_about, columns) in FILES.items()}
 
 
 def describe_rows() -> list[tuple[str, str, str]]:
-    """(file, column, meaning) for every column, with each file's own line first (column empty)."""
-    rows = []
+    """(file, column, meaning) for every column, with each file's own line first (column empty); the rules that
+    hold for every file come first, under the file name "*"."""
+    rows = [("*", topic, text) for topic, text in NOTES]
     for name, (about, columns) in FILES.items():
         rows.append((name, "", about))
         rows.extend((name, column, meaning) for column, meaning in columns)
@@ -164,6 +198,8 @@ def markdown() -> str:
         "Generated from `advocate_app/evidence/dictionary.py`: `advocate-app evidence dictionary`.",
         "",
     ]
+    for topic, text in NOTES:
+        lines += [f"## {topic}", "", text, ""]
     for name, (about, columns) in FILES.items():
         lines += [f"## {name}", "", about[0].upper() + about[1:] + ".", "", "| Column | Meaning |", "|---|---|"]
         lines += [f"| `{column}` | {meaning} |" for column, meaning in columns]

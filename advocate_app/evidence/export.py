@@ -11,8 +11,8 @@ share worked out from fewer than ``MIN_CELL`` people or referrals.
 
 from __future__ import annotations
 
-import csv
 import io
+import json
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,16 +23,17 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from advocate_app.accounts.models import Role
-from advocate_app.evidence import partnership, queries
-from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, describe_rows
+from advocate_app.evidence import partnership, queries, tables
+from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, FILES, describe_rows
+from advocate_app.evidence.disclosure import MIN_CELL, Protected
+from advocate_app.evidence.package import PACKAGE_FILE, SUPPRESSED, descriptor
 from advocate_app.evidence.period import Period, month_key, uk_day
 from advocate_app.evidence.pseudonyms import pseudonym
 from advocate_app.people.models import Person
 from advocate_app.plans.models import CheckIn, ItemKind, Plan, PlanAgreement, PlanItem, PlanStatus, Review
 from advocate_app.referrals.models import DeclineReason, ReferralStatus
+from advocate_app.spreadsheets import csv_text
 
-MIN_CELL = 5
-SUPPRESSED = "suppressed"
 AGE_BANDS = (
     (0, 17, "under 18"),
     (18, 24, "18-24"),
@@ -93,22 +94,28 @@ class Export:
     files: dict[str, list[dict]]
 
     def csv_text(self, name: str) -> str:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS[name], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(self.files[name])
-        return out.getvalue()
+        return csv_text(COLUMNS[name], self.files[name])
 
     def names(self) -> list[str]:
-        return [*self.files, DICTIONARY_FILE]
+        return [*self.files, DICTIONARY_FILE, PACKAGE_FILE]
 
     def text_of(self, name: str) -> str:
+        if name == PACKAGE_FILE:
+            files = {
+                **FILES,
+                DICTIONARY_FILE: (
+                    "the data dictionary: every file and column of the export and what it means",
+                    [
+                        ("file", "the file"),
+                        ("column", "the column; empty for the file's own line"),
+                        ("meaning", "what it means"),
+                    ],
+                ),
+            }
+            title = f"Anonymised evidence export, {self.period.label}"
+            return json.dumps(descriptor(title, files), indent=2, ensure_ascii=False) + "\n"
         if name == DICTIONARY_FILE:
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["file", "column", "meaning"])
-            writer.writerows(describe_rows())
-            return out.getvalue()
+            return csv_text(["file", "column", "meaning"], describe_rows())
         return self.csv_text(name)
 
     def zip_bytes(self) -> bytes:
@@ -123,7 +130,7 @@ class Export:
         written = []
         for name in self.names():
             target = path / name
-            target.write_text(self.text_of(name), encoding="utf-8")
+            target.write_bytes(self.text_of(name).encode("utf-8"))
             written.append(target)
         return written
 
@@ -294,11 +301,17 @@ def _referral_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     return result
 
 
-def _distance_rows(scope: queries.Scope) -> list[dict]:
+def _withheld(cells: Protected, cell: tuple) -> int | str:
+    value = cells.shown(cell)
+    return SUPPRESSED if value is None else value
+
+
+def _distance_rows(figures: tables.Figures, cells: Protected) -> list[dict]:
     rows = []
-    for spread in queries.distance_travelled(scope):
+    for spread in figures.distance:
+        key = ("distance", spread.domain, spread.rated_by.value)
         enough = spread.people >= MIN_CELL
-        figures = {
+        averages = {
             name: getattr(spread, name) if enough else SUPPRESSED
             for name in (
                 "mean_first",
@@ -307,57 +320,53 @@ def _distance_rows(scope: queries.Scope) -> list[dict]:
                 "median_change",
                 "lower_quartile",
                 "upper_quartile",
-                "better",
-                "same",
-                "worse",
             )
         }
-        if enough:
-            figures.update({name: small(figures[name]) for name in ("better", "same", "worse")})
         rows.append(
-            {"domain": spread.domain, "rated_by": spread.rated_by.value, "people": small(spread.people), **figures}
+            {
+                "domain": spread.domain,
+                "rated_by": spread.rated_by.value,
+                "people": _withheld(cells, (*key, "people")),
+                **averages,
+                **{name: _withheld(cells, (*key, name)) for name in ("better", "same", "worse")},
+            }
         )
     return rows
 
 
-def _loop_rows(scope: queries.Scope) -> list[dict]:
+def _loop_rows(figures: tables.Figures, cells: Protected) -> list[dict]:
     rows = []
-    for figures in partnership.referral_loop(scope).services:
-        row = {
-            "organisation": figures.organisation,
-            "service": figures.service,
-            "sent": small(figures.sent),
-            "accepted": small(figures.accepted),
-            "declined": small(figures.declined),
-        }
-        for reason in DeclineReason:
-            row[f"declined_{reason.value}"] = small(figures.declined_by_reason.get(reason, 0))
-        row["median_days_to_answer"] = figures.median_days if figures.answered >= MIN_CELL else SUPPRESSED
-        row["answered_by_reply_date_percent"] = (
-            figures.in_time_percent if figures.due_for_answer >= MIN_CELL else SUPPRESSED
-        )
-        for status in partnership.OUTCOME_STATUSES:
-            row[status.value] = small(figures.outcomes.get(status, 0))
+    for index, service in enumerate(figures.loop.services):
+        key = ("loop", "service", index)
+        row = {"organisation": service.organisation, "service": service.service}
+        for column in ("sent", "accepted", "declined", *tables.REASON_COLUMNS):
+            row[column] = _withheld(cells, (*key, column))
+        row["median_days_to_answer"] = service.median_days if service.answered >= MIN_CELL else SUPPRESSED
+        share_hidden = cells.shown((*key, "answered_in_time")) is None or service.due_for_answer < MIN_CELL
+        row["answered_by_reply_date_percent"] = SUPPRESSED if share_hidden else service.in_time_percent
+        for column in tables.OUTCOME_COLUMNS:
+            row[column] = _withheld(cells, (*key, column))
         rows.append(row)
     return rows
 
 
-def _unmet_rows(scope: queries.Scope) -> list[dict]:
+def _unmet_rows(figures: tables.Figures, cells: Protected) -> list[dict]:
     # By need only: the area is typed freely, so it stays on the dashboard and out of the export.
     return [
         {
             "domain": row.domain,
-            "needs": small(row.needs),
-            "with_accepted_referral": small(row.met),
-            "without_accepted_referral": small(row.unmet),
+            "needs": _withheld(cells, ("unmet", row.domain, "needs")),
+            "with_accepted_referral": _withheld(cells, ("unmet", row.domain, "met")),
+            "without_accepted_referral": _withheld(cells, ("unmet", row.domain, "unmet")),
         }
-        for row in partnership.unmet_by_domain(partnership.unmet_need(scope))
+        for row in figures.unmet_by_domain
     ]
 
 
 def build(scope: queries.Scope, key: bytes) -> Export:
     """Every file of the export for the people and period of ``scope``, in a fixed number of queries."""
-    queries.without_jit()
+    figures = tables.figures_for(scope)
+    _table, cells = tables.protected(figures, MIN_CELL)
     people, ids = _people_rows(scope, key)
     files = {
         "people.csv": people,
@@ -365,9 +374,9 @@ def build(scope: queries.Scope, key: bytes) -> Export:
         "plan_entries.csv": _entry_rows(scope, ids),
         "reviews.csv": _review_rows(scope, ids),
         "referrals.csv": _referral_rows(scope, ids),
-        "distance_travelled.csv": _distance_rows(scope),
-        "referral_loop.csv": _loop_rows(scope),
-        "unmet_need.csv": _unmet_rows(scope),
+        "distance_travelled.csv": _distance_rows(figures, cells),
+        "referral_loop.csv": _loop_rows(figures, cells),
+        "unmet_need.csv": _unmet_rows(figures, cells),
     }
     for name, columns in QUASI_IDENTIFIERS.items():
         suppress_rare(files[name], columns)

@@ -34,6 +34,7 @@ from advocate_app.plans.models import (
     Review,
     Voice,
 )
+from advocate_app.referrals.models import Referral
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,16 @@ def scope_for(user: User, period: Period, *, today: date, organisation_id: int |
 
 
 def partnership_people(organisation_id: int | None = None) -> Select | None:
-    """Everyone (None: for the partnership's coordinators and the evaluators' export), or the people an
-    organisation's advocates have ever worked with, closed cases included."""
+    """Everyone (None: for the partnership's coordinators and the evaluators' export), or an organisation's
+    people: those its advocates have ever worked with and those ever referred to it, closed cases included."""
     if organisation_id is None:
         return None
-    return (
+    worked_with = (
         select(Assignment.person_id)
         .join(User, User.id == Assignment.advocate_id)
         .where(User.organisation_id == organisation_id)
     )
+    return worked_with.union(select(Referral.person_id).where(Referral.organisation_id == organisation_id))
 
 
 def without_jit() -> None:
@@ -371,12 +373,7 @@ def engagement(scope: Scope, entries: list | None = None) -> Engagement:
     return figures
 
 
-def organisations_with_advocates() -> list[tuple[int, str]]:
-    """The organisations a coordinator may choose between: those with advocates."""
-    return list(
-        _run(
-            select(Organisation.id, Organisation.name)
-            .where(exists().where(User.organisation_id == Organisation.id, User.role == Role.ADVOCATE))
-            .order_by(Organisation.name)
-        )
-    )
+def organisations() -> list[tuple[int, str]]:
+    """The organisations a coordinator may choose between: every one in the directory (an advocacy service's
+    people are those its advocates work with; a service provider's, those referred to it)."""
+    return list(_run(select(Organisation.id, Organisation.name).order_by(Organisation.name, Organisation.id)))

@@ -27,6 +27,7 @@ def _formatting() -> dict:
         "signed": services.signed,
         "percent": services.percent,
         "month_name": services.month_name,
+        "shown_text": services.shown_text,
     }
 
 
@@ -36,7 +37,7 @@ def _me() -> User:
 
 def _organisations(me: User) -> list[tuple[int, str]] | None:
     """Coordinators choose an organisation (or all); an advocate's figures are always their own caseload."""
-    return queries.organisations_with_advocates() if me.role is Role.COORDINATOR else None
+    return queries.organisations() if me.role is Role.COORDINATOR else None
 
 
 @bp.get("/evidence")

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
-from advocate_app.evidence import charts, partnership, queries
+from advocate_app.evidence import charts, disclosure, partnership, queries, tables
 from advocate_app.evidence.period import Period
 from advocate_app.i18n import text_direction
 from advocate_app.needs import NEED_DOMAINS
@@ -66,16 +66,78 @@ def area_label(area: str) -> str:
 @dataclass
 class Dashboard:
     period: Period
-    distance: list[queries.Spread]
+    figures: tables.Figures
+    table: disclosure.Table
+    cells: disclosure.Protected
+    minimum: int
     distance_charts: list[charts.RangeChart]
-    goals: queries.GoalFigures
     goals_chart: charts.BarChart
-    engagement: queries.Engagement
-    loop: partnership.Loop
     loop_chart: charts.BarChart | None
-    unmet: list[partnership.UnmetNeed]
-    unmet_by_domain: list[partnership.UnmetNeed]
     unmet_chart: charts.BarChart | None
+
+    def count(self, *cell) -> int | None:
+        """A count as it may be shown, or None when the small-number rule withholds it."""
+        return self.cells.shown(cell)
+
+    def share(self, part: tuple, whole: tuple) -> int | None:
+        """A whole percentage of two counts, or None when either is withheld (it would give the other away)."""
+        shown_part, shown_whole = self.cells.shown(part), self.cells.shown(whole)
+        if shown_part is None or shown_whole is None or not shown_whole:
+            return None
+        return round(100 * shown_part / shown_whole)
+
+    def text(self, key: tuple, column: str) -> str:
+        """The count in ``column`` of the row ``key`` as words on the page."""
+        return shown_text(self.cells.shown((*key, column)))
+
+    def loop_rows(self, by_service: bool) -> list[tuple[partnership.LoopFigures, tuple, list[str]]]:
+        """Rows of the referral loop: figures, the row's key in the table, and the declines by reason as words."""
+        if by_service:
+            rows = [(s, ("loop", "service", i)) for i, s in enumerate(self.loop.services)]
+        else:
+            rows = [(o, ("loop", "organisation", o.organisation)) for o in self.loop.organisations]
+        return [
+            (
+                figures,
+                key,
+                [
+                    f"{DECLINE_NAMES[reason]}: {self.text(key, f'declined_{reason.value}')}"
+                    for reason in DeclineReason
+                    if figures.declined_by_reason.get(reason)
+                ],
+            )
+            for figures, key in rows
+        ]
+
+    @property
+    def distance(self) -> list[queries.Spread]:
+        """The domains with enough people behind their averages to show them."""
+        return [s for s in self.figures.distance if s.people >= self.minimum]
+
+    @property
+    def loop(self) -> partnership.Loop:
+        return self.figures.loop
+
+    @property
+    def unmet(self) -> list[partnership.UnmetNeed]:
+        return self.figures.unmet
+
+    @property
+    def unmet_by_domain(self) -> list[partnership.UnmetNeed]:
+        return self.figures.unmet_by_domain
+
+    @property
+    def goals(self) -> queries.GoalFigures:
+        return self.figures.goals
+
+    @property
+    def engagement(self) -> queries.Engagement:
+        return self.figures.engagement
+
+
+def shown_text(value: int | None) -> str:
+    """A count as words on the page: the number, or "withheld" under the small-number rule."""
+    return _("withheld") if value is None else format_decimal(value)
 
 
 def _distance_charts(spreads: list[queries.Spread]) -> list[charts.RangeChart]:
@@ -106,8 +168,13 @@ def _distance_charts(spreads: list[queries.Spread]) -> list[charts.RangeChart]:
     return result
 
 
-def _goals_chart(goals: queries.GoalFigures) -> charts.BarChart:
-    rows = [(str(GOAL_STATUS_LABELS[s]), goals.by_status[s], str(goals.by_status[s])) for s in GoalStatus]
+def _bars(rows: list[tuple[str, int | None]]) -> list[tuple[str, float, str]]:
+    """Chart rows from shown counts: a withheld count has no bar, and says so."""
+    return [(label, value or 0, shown_text(value)) for label, value in rows]
+
+
+def _goals_chart(cells: disclosure.Protected) -> charts.BarChart:
+    rows = _bars([(str(GOAL_STATUS_LABELS[s]), cells.shown(("goals", s.value))) for s in GoalStatus])
     return charts.bar_chart(
         "goals",
         _("Goals set in the period, by where they stand now"),
@@ -116,12 +183,13 @@ def _goals_chart(goals: queries.GoalFigures) -> charts.BarChart:
     )
 
 
-def _loop_chart(loop: partnership.Loop) -> charts.BarChart | None:
-    rows = [
-        (org.organisation, org.in_time_percent, f"{org.in_time_percent}%")
-        for org in loop.organisations
-        if org.in_time_percent is not None
-    ]
+def _loop_chart(board: Dashboard) -> charts.BarChart | None:
+    rows = []
+    for org in board.loop.organisations:
+        key = ("loop", "organisation", org.organisation)
+        share = board.share((*key, "answered_in_time"), (*key, "due_for_answer"))
+        if share is not None:
+            rows.append((org.organisation, share, percent(share)))
     if not rows:
         return None
     return charts.bar_chart(
@@ -132,8 +200,10 @@ def _loop_chart(loop: partnership.Loop) -> charts.BarChart | None:
     )
 
 
-def _unmet_chart(by_domain: list[partnership.UnmetNeed]) -> charts.BarChart | None:
-    rows = [(domain_label(row.domain), row.unmet, str(row.unmet)) for row in by_domain if row.unmet]
+def _unmet_chart(board: Dashboard) -> charts.BarChart | None:
+    rows = _bars(
+        [(domain_label(r.domain), board.count("unmet", r.domain, "unmet")) for r in board.unmet_by_domain if r.unmet]
+    )
     if not rows:
         return None
     rows.sort(key=lambda row: -row[1])
@@ -145,32 +215,34 @@ def _unmet_chart(by_domain: list[partnership.UnmetNeed]) -> charts.BarChart | No
     )
 
 
-def dashboard(user: User, period: Period, *, today: date, organisation_id: int | None = None) -> Dashboard:
-    """Every figure of the dashboard for what ``user`` may see, in a fixed number of queries.
+def dashboard(
+    user: User, period: Period, *, today: date, organisation_id: int | None = None, minimum: int | None = None
+) -> Dashboard:
+    """Every figure of the dashboard for what ``user`` may see, in a fixed number of queries, with the export's
+    small-number rule applied: counts from 1 to ``minimum - 1`` withheld, and enough others that no withheld
+    count can be worked out from the totals on the page.
 
     :raises queries.NotAllowed: for anyone but a coordinator or an advocate.
     """
     scope = queries.scope_for(user, period, today=today, organisation_id=organisation_id)
-    queries.without_jit()
-    spreads = queries.distance_travelled(scope)
-    entries = queries.entries_written(scope)
-    goals = queries.goals_and_steps(scope, entries)
-    loop = partnership.referral_loop(scope)
-    unmet = partnership.unmet_need(scope)
-    by_domain = partnership.unmet_by_domain(unmet)
-    return Dashboard(
+    figures = tables.figures_for(scope)
+    minimum = disclosure.MIN_CELL if minimum is None else minimum
+    table, cells = tables.protected(figures, minimum)
+    board = Dashboard(
         period=period,
-        distance=spreads,
-        distance_charts=_distance_charts(spreads),
-        goals=goals,
-        goals_chart=_goals_chart(goals),
-        engagement=queries.engagement(scope, entries),
-        loop=loop,
-        loop_chart=_loop_chart(loop),
-        unmet=unmet,
-        unmet_by_domain=by_domain,
-        unmet_chart=_unmet_chart(by_domain),
+        figures=figures,
+        table=table,
+        cells=cells,
+        minimum=minimum,
+        distance_charts=[],
+        goals_chart=_goals_chart(cells),
+        loop_chart=None,
+        unmet_chart=None,
     )
+    board.distance_charts = _distance_charts(board.distance)
+    board.loop_chart = _loop_chart(board)
+    board.unmet_chart = _unmet_chart(board)
+    return board
 
 
 def record_export(user: User | None, period: Period) -> None:

@@ -98,6 +98,10 @@ PAGE_TYPES = [
     PageType("harm links", COORDINATOR, "/admin/people/{pat}/links"),
     PageType("evidence dashboard", COORDINATOR, "/evidence"),
     PageType("anonymised export", COORDINATOR, "/evidence/export"),
+    PageType("evaluation plans", COORDINATOR, "/evidence/plans"),
+    PageType("write an evaluation plan", COORDINATOR, "/evidence/plans/new"),
+    PageType("evaluation report", COORDINATOR, "/evidence/plans/{evaluation}"),
+    PageType("amend an evaluation plan", COORDINATOR, "/evidence/plans/{evaluation}/amend"),
 ]
 
 
@@ -114,6 +118,7 @@ def build_pat(app) -> dict:
     from advocate_app.consent import services as consent
     from advocate_app.consent.models import Category, ConsentKind, GivenHow
     from advocate_app.directory.models import Organisation, Service
+    from advocate_app.evidence import evaluation
     from advocate_app.people import services as people
     from advocate_app.people.models import Person
     from advocate_app.plans import outcomes
@@ -171,8 +176,26 @@ def build_pat(app) -> dict:
         referral = referrals.make_referral(
             pat, service, categories=[Category.NEEDS], by=alex, today=local_today(), step=step, note="Evenings only."
         )
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        fields = evaluation.PlanFields(
+            title="Safer at home",
+            question="Do people feel better about their housing six months after their plan starts?",
+            measures=list(evaluation.MEASURES),
+            organisation_id=None,
+            cohort_from=local_today().replace(day=1),
+            cohort_to=local_today().replace(day=1),
+            follow_up_months=[3, 6],
+            window_days=30,
+            min_cell=5,
+            baseline_months=3,
+        )
+        evaluation_plan = evaluation.write_draft(None, fields, by=coordinator)
+        evaluation.lock(evaluation_plan, by=coordinator)
+        fields.follow_up_months = [3, 6, 12]
+        evaluation.amend(evaluation_plan, fields, "The funder asked for a year.", by=coordinator)
         db.session.commit()
         ids = {
+            "evaluation": evaluation_plan.id,
             "pat": pat.id,
             "goal": goal.id,
             "step": step.id,

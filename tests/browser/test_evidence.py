@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
+from advocate_app.evidence import disclosure
 from advocate_app.i18n import LANGUAGE_NAMES
 from advocate_app.models import Base
 from tests import factories
@@ -69,7 +70,10 @@ def _labels(translate, locale: str) -> dict:
     }
 
 
-def test_the_coordinator_reads_the_dashboard_on_a_phone(phone, evidence_server, screenshot):
+def test_the_coordinator_reads_the_dashboard_on_a_phone(phone, evidence_server, screenshot, monkeypatch):
+    # Every figure and chart, with the small-number rule showing counts from 1 (the four seeded people would
+    # otherwise have theirs withheld: tests/test_evidence.py checks that).
+    monkeypatch.setattr(disclosure, "MIN_CELL", 1)
     page = phone()
     sign_in(page, evidence_server.world.coordinator.email, factories.PASSWORD)
     page.goto(PERIOD)
@@ -132,3 +136,37 @@ def test_the_person_reads_what_has_changed_on_their_phone(phone, evidence_server
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert_fits_the_screen(page)
     screenshot(page, "evidence-progress-ur")
+
+
+def test_the_coordinator_writes_locks_and_amends_an_evaluation_plan(phone, evidence_server, screenshot):
+    page = phone()
+    sign_in(page, evidence_server.world.coordinator.email, factories.PASSWORD)
+    page.goto("/evidence")
+    page.get_by_role("link", name="Evaluation plans and their reports").click()
+    page.get_by_role("button", name="Write an evaluation plan").click()
+    page.get_by_label("Name of the evaluation").fill("Safer at home")
+    page.get_by_label("The question it answers").fill("Do people feel safer six months after their plan starts?")
+    page.get_by_label("Distance travelled per need domain").check()
+    page.get_by_label("Goals achieved").check()
+    page.get_by_label("Follow-up points (months after each person's plan starts)").fill("3, 6")
+    assert_fits_the_screen(page)
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Draft saved")
+    page.get_by_role("button", name="Lock the plan").click()
+    first = page.locator("#plan-versions code").first.inner_text()
+    assert len(first) == 64
+    page.get_by_role("button", name="Amend the plan").click()
+    page.get_by_label("Follow-up points (months after each person's plan starts)").fill("3, 6, 12")
+    page.get_by_role("button", name="Record the amendment").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Say why the plan is changing")
+    page.get_by_label("Why the plan is changing").fill("The funder asked for a year.")
+    page.get_by_role("button", name="Record the amendment").click()
+    digests = page.locator("#plan-versions code")
+    expect(digests).to_have_count(2)
+    assert digests.nth(0).inner_text() == first and digests.nth(1).inner_text() != first
+    expect(page.locator("#plan-versions")).to_contain_text("The funder asked for a year.")
+    expect(page.get_by_role("heading", name="Distance travelled per need domain")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Follow-up completeness")
+    expect(page.locator("main")).to_contain_text("12 months")
+    assert_fits_the_screen(page)
+    screenshot(page, "evaluation-report-en")
