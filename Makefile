@@ -21,11 +21,37 @@ serve: setup db
 
 setup: $(STAMPS)/python $(STAMPS)/npm assets translations
 
-$(STAMPS)/python: setup.cfg pyproject.toml
+# --- Locked Python dependencies -------------------------------------------------------------------------
+# setup.cfg keeps version ranges (for anyone installing the package); requirements/*.txt pin every package
+# with its hashes, and every install here goes through them: `make run` and `make test` from
+# requirements/dev.txt, production (`make install-production`) from requirements/production.txt.
+# `make lock` refreshes both from setup.cfg (keeping current pins where they still fit; `make lock
+# UPGRADE=1` takes the newest allowed); tests/test_lock.py fails when the lock and setup.cfg disagree.
+LOCK_DEV := requirements/dev.txt
+LOCK_PRODUCTION := requirements/production.txt
+UV_COMPILE = $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+	--annotation-style line --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+$(STAMPS)/python: $(LOCK_DEV) setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@mkdir -p $(STAMPS) && touch $@
+
+.PHONY: lock install-production
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet "uv>=0.5,<0.14"
+	$(UV_COMPILE) setup.cfg requirements/build.in --extra dev -o $(LOCK_DEV)
+	$(UV_COMPILE) setup.cfg requirements/build.in -c $(LOCK_DEV) -o $(LOCK_PRODUCTION)
+	@echo "Locked: $(LOCK_DEV) and $(LOCK_PRODUCTION) (commit both)."
+
+# The production install: the app and exactly the locked packages, nothing for development.
+install-production:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_PRODUCTION)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation .
+# --- end of locked Python dependencies ----------------------------------------------------------------
 
 $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -82,9 +108,9 @@ lint: $(STAMPS)/python
 	# Security linter: any medium or high finding fails (each `# nosec` says why inline).
 	$(VENV)/bin/bandit -q -c pyproject.toml -r advocate_app --severity-level medium
 
-# Software bill of materials (CycloneDX JSON) of the installed Python dependencies.
+# Software bill of materials (CycloneDX JSON) of what production installs: the locked packages.
 sbom: $(STAMPS)/python
-	$(VENV)/bin/cyclonedx-py environment --output-reproducible --of JSON -o docs/sbom.json $(VENV)
+	$(VENV)/bin/cyclonedx-py requirements --output-reproducible --of JSON -o docs/sbom.json $(LOCK_PRODUCTION)
 	@echo "SBOM written to docs/sbom.json"
 
 test: setup chromium lint
