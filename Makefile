@@ -16,8 +16,38 @@ run: setup db
 	$(APP) demo seed
 	$(APP) run --host $(HOST) --port $(PORT)
 
-serve: setup db
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - "advocate_app:create_app()"
+# --- Serving the production way ----------------------------------------------------------------------
+# nginx on HOST:PORT buffers every request and response (slow or idle clients never hold a gunicorn
+# worker), gunicorn on 127.0.0.1:PORT+1 (WEB_CONCURRENCY workers), and the text-message worker beside them;
+# Ctrl-C stops all three. The nginx configuration is deploy/nginx/advocate-app.conf.in (see deploy/).
+serve: setup db nginx
+	$(PY) deploy/serve.py run --host $(HOST) --port $(PORT)
+
+# nginx: Debian's package, for `make serve` and its test (tests/test_serve.py).
+.PHONY: nginx
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else \
+			echo "nginx is not installed: make serve cannot start and its test is skipped (sudo apt-get install nginx)"; \
+		fi; \
+	fi
+# --- end of serving ------------------------------------------------------------------------------------
+
+# --- Backups -------------------------------------------------------------------------------------------
+# pg_dump and pg_restore for `advocate-app db backup/restore` on PostgreSQL: Debian's client of the server's
+# major version (15), which the backup test (tests/test_backup.py) checks against the server.
+.PHONY: postgresql-client
+postgresql-client:
+	@if ! pg_dump --version 2>/dev/null | grep -q " 15\."; then \
+		if [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client-15 >/dev/null; \
+		else \
+			echo "pg_dump 15 is not installed: the PostgreSQL backup test is skipped (sudo apt-get install postgresql-client-15)"; \
+		fi; \
+	fi
+# --- end of backups ------------------------------------------------------------------------------------
 
 setup: $(STAMPS)/python $(STAMPS)/npm assets translations
 
@@ -113,7 +143,7 @@ sbom: $(STAMPS)/python
 	$(VENV)/bin/cyclonedx-py requirements --output-reproducible --of JSON -o docs/sbom.json $(LOCK_PRODUCTION)
 	@echo "SBOM written to docs/sbom.json"
 
-test: setup chromium lint
+test: setup chromium nginx postgresql-client lint
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
 
@@ -126,7 +156,7 @@ test-browser: setup chromium
 # The whole suite but the browser tests, against PostgreSQL. With CI=true it must reach the server;
 # elsewhere it is skipped with a message when no server answers.
 test-postgres: setup
-	$(PY) -m pytest -m "not browser" -p no:cacheprovider --postgres
+	$(PY) -m pytest -m "not browser and not serve" -p no:cacheprovider --postgres
 
 clean:
 	rm -rf $(VENV) node_modules static/dist $(STAMPS) instance
