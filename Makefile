@@ -76,11 +76,15 @@ lock:
 	$(UV_COMPILE) setup.cfg requirements/build.in -c $(LOCK_DEV) -o $(LOCK_PRODUCTION)
 	@echo "Locked: $(LOCK_DEV) and $(LOCK_PRODUCTION) (commit both)."
 
-# The production install: the app and exactly the locked packages, nothing for development.
-install-production:
+# The production install, in the checkout the service runs from: exactly the locked packages (no development
+# tools), the app itself (editable, so it uses this checkout's templates, built assets and translations), the
+# CSS and JavaScript built, the translations compiled.
+install-production: $(STAMPS)/npm
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_PRODUCTION)
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	npm run --silent build
+	$(PY) -m babel.messages.frontend compile -d translations --statistics 2>&1 | tail -n 3
 # --- end of locked Python dependencies ----------------------------------------------------------------
 
 $(STAMPS)/npm: package.json package-lock.json

@@ -23,8 +23,9 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Fields a log call may add with ``extra=``; anything else is dropped from the line.
 FIELDS = ("route", "method", "status", "duration_ms", "outcome", "count")
 # Loggers of libraries that log what they send or receive (the twilio client logs query strings holding
-# phone numbers at INFO): only their warnings and errors are kept.
-QUIET = ("twilio.http_client", "urllib3", "werkzeug")
+# phone numbers at INFO): only their warnings and errors are kept. (Werkzeug's development server logs
+# whole addresses too, but only `advocate-app run` uses it; production logs requests through nginx.)
+QUIET = ("twilio.http_client", "urllib3")
 requests_log = logging.getLogger("advocate_app.requests")
 
 
