@@ -11,6 +11,10 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from advocate_app import config as app_config
+from advocate_app import create_app
+from advocate_app.extensions import limiter
+
 ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 MEND = "run `make lock` and commit requirements/"
@@ -94,3 +98,11 @@ def test_production_and_development_install_the_same_versions():
 @pytest.mark.parametrize("package", ["redis", "prometheus-client", "cryptography"])
 def test_services_a_production_install_needs_are_locked_by_default(package):
     assert package in _pins("production.txt")
+
+
+def test_throttling_can_count_in_redis_without_installing_anything_by_hand(tmp_path):
+    app = create_app(
+        app_config.for_tests(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    )
+    with app.app_context():
+        assert type(limiter.storage).__name__ == "RedisStorage"
