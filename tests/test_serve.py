@@ -47,13 +47,13 @@ def served(tmp_path_factory):
             pytest.fail("nginx is not installed (make test installs it)")
         pytest.skip("nginx is not installed (make serve installs it: apt-get install nginx)")
     folder = tmp_path_factory.mktemp("serve")
+    # Without PROMETHEUS_MULTIPROC_DIR (the serve script sets its own): an empty one would mean the working folder.
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "PROMETHEUS_MULTIPROC_DIR"},
         "APP_ENV": "development",
         "INSTANCE_PATH": str(folder),
         "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
         "DEMO_PASSWORD": PASSPHRASE,
-        "PROMETHEUS_MULTIPROC_DIR": "",
         "METRICS_TOKEN": METRICS_TOKEN,
     }
     app = str(BIN / "advocate-app")
