@@ -19,8 +19,13 @@ import os
 import time
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
-from prometheus_client import (
+# prometheus_client takes a PROMETHEUS_MULTIPROC_DIR that is set but empty as the working folder, and writes
+# its files there; empty means "not set" here, as for every other setting. Done before it is first imported.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == "":
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request  # noqa: E402
+from prometheus_client import (  # noqa: E402
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
@@ -31,18 +36,18 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from prometheus_client.core import GaugeMetricFamily  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
-from advocate_app import db
-from advocate_app.audit.models import AuditEvent
-from advocate_app.clock import local_today
-from advocate_app.db import utcnow
-from advocate_app.people.models import Person, PersonStatus
-from advocate_app.plans.models import Plan, PlanStatus
-from advocate_app.referrals.models import Referral, ReferralStatus
-from advocate_app.sms.models import WAITING, MessageStatus, SmsMessage
+from advocate_app import db  # noqa: E402
+from advocate_app.audit.models import AuditEvent  # noqa: E402
+from advocate_app.clock import local_today  # noqa: E402
+from advocate_app.db import utcnow  # noqa: E402
+from advocate_app.people.models import Person, PersonStatus  # noqa: E402
+from advocate_app.plans.models import Plan, PlanStatus  # noqa: E402
+from advocate_app.referrals.models import Referral, ReferralStatus  # noqa: E402
+from advocate_app.sms.models import WAITING, MessageStatus, SmsMessage  # noqa: E402
 
 bp = Blueprint("metrics", __name__)
 
