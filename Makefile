@@ -16,16 +16,76 @@ run: setup db
 	$(APP) demo seed
 	$(APP) run --host $(HOST) --port $(PORT)
 
-serve: setup db
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - "advocate_app:create_app()"
+# --- Serving the production way ----------------------------------------------------------------------
+# nginx on HOST:PORT buffers every request and response (slow or idle clients never hold a gunicorn
+# worker), gunicorn on 127.0.0.1:PORT+1 (WEB_CONCURRENCY workers), and the text-message worker beside them;
+# Ctrl-C stops all three. The nginx configuration is deploy/nginx/advocate-app.conf.in (see deploy/).
+serve: setup db nginx
+	$(PY) deploy/serve.py run --host $(HOST) --port $(PORT)
+
+# nginx: Debian's package, for `make serve` and its test (tests/test_serve.py).
+.PHONY: nginx
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else \
+			echo "nginx is not installed: make serve cannot start and its test is skipped (sudo apt-get install nginx)"; \
+		fi; \
+	fi
+# --- end of serving ------------------------------------------------------------------------------------
+
+# --- Backups -------------------------------------------------------------------------------------------
+# pg_dump and pg_restore for `advocate-app db backup/restore` on PostgreSQL: Debian's client of the server's
+# major version (15), which the backup test (tests/test_backup.py) checks against the server.
+.PHONY: postgresql-client
+postgresql-client:
+	@if ! pg_dump --version 2>/dev/null | grep -q " 15\."; then \
+		if [ "$$CI" = "true" ] || [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client-15 >/dev/null; \
+		else \
+			echo "pg_dump 15 is not installed: the PostgreSQL backup test is skipped (sudo apt-get install postgresql-client-15)"; \
+		fi; \
+	fi
+# --- end of backups ------------------------------------------------------------------------------------
 
 setup: $(STAMPS)/python $(STAMPS)/npm assets translations
 
-$(STAMPS)/python: setup.cfg pyproject.toml
+# --- Locked Python dependencies -------------------------------------------------------------------------
+# setup.cfg keeps version ranges (for anyone installing the package); requirements/*.txt pin every package
+# with its hashes, and every install here goes through them: `make run` and `make test` from
+# requirements/dev.txt, production (`make install-production`) from requirements/production.txt.
+# `make lock` refreshes both from setup.cfg (keeping current pins where they still fit; `make lock
+# UPGRADE=1` takes the newest allowed); tests/test_lock.py fails when the lock and setup.cfg disagree.
+LOCK_DEV := requirements/dev.txt
+LOCK_PRODUCTION := requirements/production.txt
+UV_COMPILE = $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+	--annotation-style line --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+$(STAMPS)/python: $(LOCK_DEV) setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@mkdir -p $(STAMPS) && touch $@
+
+.PHONY: lock install-production
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet "uv>=0.5,<0.14"
+	$(UV_COMPILE) setup.cfg requirements/build.in --extra dev -o $(LOCK_DEV)
+	$(UV_COMPILE) setup.cfg requirements/build.in -c $(LOCK_DEV) -o $(LOCK_PRODUCTION)
+	@echo "Locked: $(LOCK_DEV) and $(LOCK_PRODUCTION) (commit both)."
+
+# The production install, in the checkout the service runs from: exactly the locked packages (no development
+# tools), the app itself (editable, so it uses this checkout's templates, built assets and translations), the
+# CSS and JavaScript built, the translations compiled.
+install-production: $(STAMPS)/npm
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_PRODUCTION)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	npm run --silent build
+	$(PY) -m babel.messages.frontend compile -d translations --statistics 2>&1 | tail -n 3
+# --- end of locked Python dependencies ----------------------------------------------------------------
 
 $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -82,9 +142,9 @@ lint: $(STAMPS)/python
 	# Security linter: any medium or high finding fails (each `# nosec` says why inline).
 	$(VENV)/bin/bandit -q -c pyproject.toml -r advocate_app --severity-level medium
 
-# Software bill of materials (CycloneDX JSON) of the installed Python dependencies.
+# Software bill of materials (CycloneDX JSON) of what production installs: the locked packages.
 sbom: $(STAMPS)/python
-	$(VENV)/bin/cyclonedx-py environment --output-reproducible --of JSON -o docs/sbom.json $(VENV)
+	$(VENV)/bin/cyclonedx-py requirements --output-reproducible --of JSON -o docs/sbom.json $(LOCK_PRODUCTION)
 	@echo "SBOM written to docs/sbom.json"
 
 # The three passes (SQLite, browser, PostgreSQL) run side by side, each line led by its pass's name, each
@@ -92,7 +152,7 @@ sbom: $(STAMPS)/python
 # runs some of them; PYTEST_ARGS go to every pass.
 PASSES ?= sqlite browser postgres
 PYTEST_ARGS ?=
-test: setup chromium lint
+test: setup chromium nginx postgresql-client lint
 	$(PY) tests/run_passes.py $(PASSES) -- $(PYTEST_ARGS)
 
 test-fast: setup
@@ -104,7 +164,7 @@ test-browser: setup chromium
 # The whole suite but the browser tests, against PostgreSQL. With CI=true it must reach the server;
 # elsewhere it is skipped with a message when no server answers.
 test-postgres: setup
-	$(PY) -m pytest -m "not browser" -p no:cacheprovider --postgres
+	$(PY) -m pytest -m "not browser and not serve" -p no:cacheprovider --postgres
 
 clean:
 	rm -rf $(VENV) node_modules static/dist $(STAMPS) instance

@@ -1,6 +1,7 @@
 """Settings gunicorn reads from the folder it is started in (``make serve``, ``make bench``)."""
 
 import gc
+import os
 
 
 def post_worker_init(worker) -> None:
@@ -9,3 +10,12 @@ def post_worker_init(worker) -> None:
     by reference counting, so collecting every 700 allocations (Python's default) mostly finds nothing."""
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
+
+
+def child_exit(_server, worker) -> None:
+    """A worker that ended leaves its metrics files; mark them so live-only gauges stop counting it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Imported here: prometheus_client picks its multiprocess mode from the environment when first imported.
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -60,10 +60,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects of ``extensions.py`` and our own request hooks to the app."""
-    from advocate_app import i18n, security, templating
+    from advocate_app import i18n, metrics, observability, security, templating
     from advocate_app.accounts import auth
     from advocate_app.extensions import compress, csrf, limiter, login_manager
 
+    observability.init_app(app)
+    metrics.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.evidence import plan_routes as _evidence_plan_routes  # noqa: F401
     from advocate_app.evidence import routes as _evidence_routes  # noqa: F401
     from advocate_app.health import bp as health_bp
+    from advocate_app.metrics import bp as metrics_bp
     from advocate_app.people import bp as people_bp
     from advocate_app.people import routes as _people_routes  # noqa: F401
     from advocate_app.plans import bp as plans_bp
@@ -106,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.sms import routes as _sms_routes  # noqa: F401
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(people_bp)

@@ -52,6 +52,48 @@ def db_check():
     command.check(alembic_config())
 
 
+@db_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def db_backup(path: str):
+    """Write a backup of the whole database to PATH, encrypted when BACKUP_KEY (or BACKUP_KEY_FILE) is set."""
+    from advocate_app import backup
+
+    try:
+        key = backup.read_key(current_app.config["BACKUP_KEY"], current_app.config["BACKUP_KEY_FILE"])
+        backup.backup(current_app.config["DATABASE_URL"], path, key)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path} ({'encrypted' if key else 'NOT encrypted: set BACKUP_KEY'}).")
+
+
+@db_group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing what the database holds.")
+@with_appcontext
+def db_restore(path: str, yes: bool):
+    """Replace everything in the database with the backup at PATH (all or nothing)."""
+    from advocate_app import backup
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Go on?", abort=True)
+    db.engine().dispose()  # no pooled connection of ours holds a lock pg_restore waits for
+    try:
+        key = backup.read_key(current_app.config["BACKUP_KEY"], current_app.config["BACKUP_KEY_FILE"])
+        backup.restore(current_app.config["DATABASE_URL"], path, key)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}.")
+
+
+@db_group.command("backup-key")
+def db_backup_key():
+    """Print a new random backup key, for BACKUP_KEY (keep it apart from the backups)."""
+    from advocate_app import backup
+
+    click.echo(backup.new_key())
+
+
 @click.group("users")
 def users_group():
     """Staff accounts."""

@@ -127,6 +127,11 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "EVIDENCE_PSEUDONYM_KEY": env.get("EVIDENCE_PSEUDONYM_KEY", "")
         or ("test-evidence-pseudonym-key" if app_env == "test" else ""),
         "EVIDENCE_PSEUDONYM_KEY_FILE": env.get("EVIDENCE_PSEUDONYM_KEY_FILE", ""),
+        # Operations: backup encryption key (see advocate_app.backup) and the token /metrics asks for.
+        "BACKUP_KEY": env.get("BACKUP_KEY", ""),
+        "BACKUP_KEY_FILE": env.get("BACKUP_KEY_FILE", ""),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "json" if production else "text"),
         # `make bench` only: a signed-in floor route and a query count on every response.
         "BENCH_ROUTES": _bool(env.get("BENCH_ROUTES")),
         **_sms_settings(env),

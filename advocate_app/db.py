@@ -66,7 +66,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         options: dict = {"connect_args": {"check_same_thread": False}}
         if ":memory:" in url or url.rstrip("/").endswith("sqlite:"):
             options["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, **options)
+        # hide_parameters: a database error in the logs says which statement failed, never the values in it.
+        engine = create_engine(url, echo=echo, hide_parameters=True, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -78,7 +79,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 # Set on a connection once a statement that may write has run in its transaction; cleared when it ends.

@@ -15,6 +15,9 @@ from advocate_app import create_app, db
 from advocate_app.db import make_engine
 from advocate_app.models import Base
 
+# Browser journeys and text-message tests fail on personal data in any log line (tests/log_audit.py).
+pytest_plugins = ("tests.log_audit",)
+
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

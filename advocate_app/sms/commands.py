@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from advocate_app import db
+from advocate_app import db, metrics
 
 
 @click.group("sms")
@@ -29,6 +29,7 @@ def dispatch(once: bool):
         counts = dispatcher.drain()
     finally:
         dispatcher.close()
+    metrics.dispatcher_round(counts)
     click.echo(
         f"sent {counts.sent}, held {counts.held}, cancelled {counts.cancelled}, retrying {counts.retrying}, "
         f"in doubt {counts.in_doubt}, failed {counts.failed}"
@@ -37,10 +38,19 @@ def dispatch(once: bool):
 
 @sms_group.command("worker")
 @click.option("--idle-sleep", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option(
+    "--metrics-port",
+    type=int,
+    envvar="SMS_WORKER_METRICS_PORT",
+    help="Serve this worker's own metrics on 127.0.0.1:PORT (when it does not share PROMETHEUS_MULTIPROC_DIR).",
+)
 @with_appcontext
-def worker(idle_sleep: float):
+def worker(idle_sleep: float, metrics_port: int | None):
     """Send messages as they fall due, until stopped (SIGTERM or SIGINT finish the round in hand first)."""
     from advocate_app.sms.dispatcher import Dispatcher
+
+    if metrics_port:
+        metrics.serve_process_metrics(metrics_port)
 
     stopping = []
 
@@ -60,6 +70,7 @@ def worker(idle_sleep: float):
                 db.session.rollback()
                 time.sleep(idle_sleep)
                 continue
+            metrics.dispatcher_round(counts)
             if counts.touched == 0:
                 time.sleep(idle_sleep)
     finally:
