@@ -402,7 +402,7 @@ def about(person_id: int, topic: str):
         heading=ABOUT_TOPICS[about_topic].say(reader_of(current_user), person.preferred_name),
         item=existing,
         back=plan_url(person),
-        collision=_collision_view(form, result),
+        collision=_collision_view(form, result, person),
     )
 
 
@@ -428,7 +428,7 @@ def _flash_result(result: edits.SaveResult) -> None:
         flash(_("This entry was also changed by someone else after you opened it. Their change is kept with yours."))
 
 
-def _collision_view(form, result: edits.SaveResult | None) -> dict | None:
+def _collision_view(form, result: edits.SaveResult | None, person: Person) -> dict | None:
     """Both versions of every field in question, worded for the page, when a save met a later change."""
     if result is None or result.outcome is not edits.Outcome.COLLISION:
         return None
@@ -437,15 +437,15 @@ def _collision_view(form, result: edits.SaveResult | None) -> dict | None:
         "by_me": changed_by is not None and changed_by.id == current_user.id,
         "by": changed_by.display_name if changed_by is not None else _("someone"),
         "rows": [
-            {"label": form[c.field].label.text, "saved": _worded_value(c.field, c.saved),
-             "yours": _worded_value(c.field, c.yours)}
+            {"label": form[c.field].label.text, "saved": _worded_value(c.field, c.saved, person),
+             "yours": _worded_value(c.field, c.yours, person)}
             for c in result.collisions
         ],
     }
 
 
-def _worded_value(name: str, value) -> str:
-    """A field's plain value (a code, an ISO date) as the page says it."""
+def _worded_value(name: str, value, person: Person) -> str:
+    """A field's plain value (a code, an ISO date) as the page says it to whoever reads it."""
     if value in (None, ""):
         return _("Not given")
     if name == "priority":
@@ -453,7 +453,7 @@ def _worded_value(name: str, value) -> str:
     if name == "goal_status":
         return str(GOAL_STATUS_LABELS.get(GoalStatus(value), value))
     if name == "owner":
-        return str(OWNER_LABELS.get(StepOwner(value), value))
+        return STEP_OWNERS[StepOwner(value)].say(reader_of(current_user), person.preferred_name)
     if name in ("target_date", "due_date"):
         return format_date(date.fromisoformat(value), "long")
     return str(value)
@@ -594,7 +594,7 @@ def edit_item(person_id: int, item_id: int):
         heading=_("Change this entry"),
         back=entry_url(person, item),
         suggesting=not writes_own_words,
-        collision=_collision_view(form, result),
+        collision=_collision_view(form, result, person),
     )
 
 
@@ -651,7 +651,7 @@ HISTORY_FIELDS = {
 }
 
 
-def revision_changes(entry: PlanItem) -> dict[int, list[dict]]:
+def revision_changes(entry: PlanItem, person: Person) -> dict[int, list[dict]]:
     """For each revision of an entry, the fields (other than the wording) it set or changed, worded for the page:
     the first revision lists what was given, later ones what differs from the one before."""
     changes: dict[int, list[dict]] = {}
@@ -659,7 +659,7 @@ def revision_changes(entry: PlanItem) -> dict[int, list[dict]]:
     for revision in entry.revisions:
         fields = revision.fields or {}
         changes[revision.id] = [
-            {"label": label(), "value": _worded_value(name, fields.get(name))}
+            {"label": label(), "value": _worded_value(name, fields.get(name), person)}
             for name, label in HISTORY_FIELDS.items()
             if name in fields and fields.get(name) != before.get(name) and (before or fields.get(name) is not None)
         ]
@@ -675,7 +675,7 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
         form=form,
         back=entry_url(person, entry),
         revision_actions={key: label() for key, label in REVISION_ACTIONS.items()},
-        revision_changes=revision_changes(entry),
+        revision_changes=revision_changes(entry, person),
     )
 
 

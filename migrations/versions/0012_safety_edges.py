@@ -1,7 +1,7 @@
 """Sharing without consent: when a coordinator recorded that the person has now been told
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 12:40:00
 """
 
@@ -12,7 +12,7 @@ import advocate_app.db
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Consent: the purpose chosen from the list (its words are in each language), besides any words typed
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03 12:40:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Evaluation plans and their locked versions (the lock and each amendment, with SHA-256 digests)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-03 12:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from advocate_app.db import UTCDateTime
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Plans: who wrote the words that stand and who agreed them; agreement to a plan can be withdrawn
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-03 12:40:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0016'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
