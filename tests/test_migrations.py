@@ -15,7 +15,6 @@ from advocate_app.models import Base
 from tests.conftest import _pg_url
 
 
-
 @pytest.fixture
 def fresh_database(request, tmp_path):
     """The URL of an empty database: a SQLite file, or a scratch PostgreSQL database made and dropped here."""
