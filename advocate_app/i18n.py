@@ -122,11 +122,17 @@ def isolated(value: str) -> str:
 
 
 def isolated_values(variables: dict) -> dict:
-    """The text values of a translation's variables isolated (``isolated``); numbers and markup as given."""
+    """The text values of a translation's variables, each in its own ``<bdi>`` (escaped); numbers and
+    markup as given. ``title_text`` turns the ``<bdi>`` into FSI…PDI where markup cannot go."""
     return {
-        key: isolated(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+        key: Markup("<bdi>%s</bdi>") % value if isinstance(value, str) and not isinstance(value, Markup) else value
         for key, value in variables.items()
     }
+
+
+def title_text(html: str) -> Markup:
+    """Rendered HTML for ``<title>`` (or an attribute): each ``<bdi>`` becomes FSI…PDI, as markup cannot go there."""
+    return Markup(str(html).replace("<bdi>", FSI).replace("</bdi>", PDI))  # noqa: S704 # nosec B704 # already-rendered, escaped HTML
 
 
 def worded(labels: dict) -> dict:

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from advocate_app import db
 from advocate_app.accounts import auth
-from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, worded
+from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
@@ -176,3 +176,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_date_time, "date_time")
     app.add_template_filter(_bdi, "bdi")
     app.add_template_filter(_isolated, "isolated")
+    app.add_template_filter(title_text, "title_text")

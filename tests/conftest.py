@@ -294,6 +294,13 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def as_read(html: str) -> str:
+    """A page's HTML without the isolation around typed text (``<bdi>``, FSI…PDI): the words as read."""
+    for mark in ("<bdi>", "</bdi>", "\u2068", "\u2069"):
+        html = html.replace(mark, "")
+    return html
+
+
 def form_post(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
     """POST a form the way a browser would: fetch the page first for its CSRF token."""
     page = client.get(token_from or path)

@@ -28,7 +28,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus
 from tests import factories
-from tests.conftest import count_queries, sign_in
+from tests.conftest import as_read, count_queries, sign_in
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 6, 1))
 PERIOD_QUERY = "start=2026-01&end=2026-06"
@@ -491,7 +491,7 @@ def test_coordinator_dashboard_shows_every_figure_with_a_chart_and_a_table_and_n
     # Every figure cell by cell, with the small-number rule set to show counts from 1 (see the test after).
     monkeypatch.setattr(disclosure, "MIN_CELL", 1)
     login(client, world.coordinator)
-    html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
+    html = as_read(client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True))
     for figure in (
         "4 → 6",  # distance travelled, the person's ratings
         "+2 (-0.5 to +4.5; -2 to +6)",
@@ -568,7 +568,7 @@ def test_the_organisation_filter_lists_every_organisation_and_shows_its_figures(
 
 def test_advocate_dashboard_is_their_own_caseload(world, client, login):
     login(client, world.south)
-    html = client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True)
+    html = as_read(client.get(f"/evidence?{PERIOD_QUERY}").get_data(as_text=True))
     assert "Outcomes on your caseload" in html
     assert "Money Matters" in html and "Harbour Housing" not in html
     assert "Download the anonymised export" not in html
@@ -577,12 +577,12 @@ def test_advocate_dashboard_is_their_own_caseload(world, client, login):
 def test_a_wrong_period_is_explained_next_to_the_field_and_in_the_summary(world, client, login):
     login(client, world.coordinator)
     response = client.get("/evidence?start=2026-13&end=2026-06&organisation=99999")
-    html = response.get_data(as_text=True)
+    html = as_read(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "There is a problem" in html
     assert html.count("Choose a month from the list") == 2  # in the summary and beside the field
     assert html.count("Choose an organisation from the list") == 2
-    reversed_ = client.get("/evidence?start=2026-06&end=2026-01").get_data(as_text=True)
+    reversed_ = as_read(client.get("/evidence?start=2026-06&end=2026-01").get_data(as_text=True))
     assert reversed_.count("The end of the period must not be before its start") == 2
     assert client.get("/evidence?start=%00&end=[]").status_code in (200, 400)
 

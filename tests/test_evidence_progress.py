@@ -7,7 +7,7 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import as_read, sign_in
 from tests.test_evidence import build_world
 
 
@@ -15,7 +15,7 @@ def test_the_person_reads_their_own_journey_and_goals_in_plain_words(app, client
     build_world()
     assert sign_in(client, "pat", factories.PASSWORD).status_code == 302
     response = client.get("/me/progress")
-    html = response.get_data(as_text=True)
+    html = as_read(response.get_data(as_text=True))
     assert response.status_code == 200
     # Pat's own housing ratings: 1 in December 2025, latest 10 in July 2026.
     assert "It was 1 out of 10 in December 2025. Now it is 10 out of 10 (July 2026)." in html
@@ -32,7 +32,7 @@ def test_the_advocate_sees_the_same_story_and_the_look_is_recorded(app, client, 
     world = build_world()
     login(client, world.north)
     pat_id = world.people["pat"].id
-    html = client.get(f"/people/{pat_id}/progress").get_data(as_text=True)
+    html = as_read(client.get(f"/people/{pat_id}/progress").get_data(as_text=True))
     assert "Pat Quill" in html and "That is 9 points better." in html
     assert "Whose scores: Pat Quill&#39;s rating" in html
     with in_app():
@@ -43,7 +43,7 @@ def test_the_advocate_sees_the_same_story_and_the_look_is_recorded(app, client, 
 def test_one_check_in_and_a_lower_score_are_said_plainly(app, client, login):
     world = build_world()
     login(client, world.north)
-    html = client.get(f"/people/{world.people['robin'].id}/progress").get_data(as_text=True)
+    html = as_read(client.get(f"/people/{world.people['robin'].id}/progress").get_data(as_text=True))
     assert "It was 4 out of 10 in February 2026. There is one check-in so far." in html
     assert "That is 2 points lower." in html
     assert "There are no goals" not in html
@@ -62,5 +62,5 @@ def test_a_person_with_nothing_recorded_yet_is_told_what_a_check_in_is(app, clie
     advocate = factories.advocate()
     person = factories.person(advocate, name="New Person")
     login(client, advocate)
-    html = client.get(f"/people/{person.id}/progress").get_data(as_text=True)
+    html = as_read(client.get(f"/people/{person.id}/progress").get_data(as_text=True))
     assert "There are no check-ins yet." in html and "There are no goals in the plan yet." in html

@@ -173,6 +173,10 @@ class DatabaseLink:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self) -> None:
+        # Shut down, not only closed: closing does not wake a thread blocked in accept(), which would
+        # go on taking connections.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         for connection in self._sockets:
             with contextlib.suppress(OSError):

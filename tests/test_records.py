@@ -35,7 +35,7 @@ from advocate_app.records.access_log import OTHER_ACTIVITY, describe
 from advocate_app.records.retention import ANONYMISED_NAME, apply_retention
 from advocate_app.referrals.models import ReferralStatus
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import as_read, count_queries
 
 # Strings that belong to other people: none may ever show in Sam's record.
 OTHER_PEOPLES_STRINGS = (
@@ -206,7 +206,7 @@ def test_the_person_sees_which_staff_looked_at_their_record_with_name_and_organi
     login(client, world.sam_login)
     response = client.get(f"/people/{world.sam_id}/access")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = as_read(response.get_data(as_text=True))
     assert "Who has seen my record" in page
     assert "Wren Worker" in page and "Riverside Refuge" in page and "Organisation worker" in page
     assert "Looked at personal details" in page
@@ -222,7 +222,7 @@ def test_an_org_workers_look_at_what_is_shared_shows_on_the_persons_list(client,
     login(worker, world.worker)
     assert worker.get(f"/shared/{world.sam_id}").status_code == 200
     login(client, world.sam_login)
-    page = client.get(f"/people/{world.sam_id}/access").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{world.sam_id}/access").get_data(as_text=True))
     assert "Looked at what is shared with their organisation" in page
     assert "Wren Worker (Organisation worker, Riverside Refuge)" in page
 
@@ -232,14 +232,14 @@ def test_the_plan_links_to_both_pages_for_the_person_and_their_advocate(client, 
     visit = new_client()
     login(visit, world.alex)
     for page in (client.get("/me"), visit.get(f"/people/{world.sam_id}/plan")):
-        html = page.get_data(as_text=True)
+        html = as_read(page.get_data(as_text=True))
         assert f'href="/people/{world.sam_id}/access"' in html
         assert f'href="/people/{world.sam_id}/export"' in html
 
 
 def test_the_access_list_never_shows_events_about_another_person(client, login, world):
     login(client, world.sam_login)
-    page = client.get(f"/people/{world.sam_id}/access").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{world.sam_id}/access").get_data(as_text=True))
     _assert_nothing_about_anyone_else(page)
     # The harm link to Xanthe is not listed at all, not even as an unnamed event.
     assert "Other activity on the record" not in page
@@ -247,7 +247,7 @@ def test_the_access_list_never_shows_events_about_another_person(client, login, 
 
 def test_break_glass_and_sharing_without_consent_are_shown_first_with_the_reason(client, login, world):
     login(client, world.sam_login)
-    page = client.get(f"/people/{world.sam_id}/access").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{world.sam_id}/access").get_data(as_text=True))
     banner = page.index("access-alerts-title")
     listing = page.index("Newest first")
     reason = page.index(BREAK_GLASS_REASON)
@@ -259,7 +259,7 @@ def test_break_glass_and_sharing_without_consent_are_shown_first_with_the_reason
 
 def test_the_advocate_sees_the_same_list_and_their_look_is_recorded(client, login, world, in_app):
     login(client, world.alex)
-    page = client.get(f"/people/{world.sam_id}/access").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{world.sam_id}/access").get_data(as_text=True))
     assert "Who has seen Sam" in page and "Who has seen my record" not in page and "Wren Worker" in page
     with in_app():
         assert db.session.scalar(
@@ -320,7 +320,7 @@ def test_the_json_copy_holds_the_plan_consents_and_access_and_nothing_about_anyo
     assert response.headers["Content-Disposition"].startswith('attachment; filename="my-record-')
     assert response.headers["Content-Disposition"].endswith('.json"')
     assert response.headers["Cache-Control"] == "no-store"
-    text = response.get_data(as_text=True)
+    text = as_read(response.get_data(as_text=True))
     data = json.loads(text)
 
     assert data["person"]["preferred_name"] == "Sam"
@@ -360,7 +360,7 @@ def test_the_printable_copy_shows_the_same_record_and_nothing_about_anyone_else(
     login(client, world.alex)
     response = client.get(f"/people/{world.sam_id}/export")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = as_read(response.get_data(as_text=True))
     assert "Everything held about Sam" in page
     for text_written in world.plan_texts:
         assert text_written in page
@@ -644,7 +644,7 @@ def test_the_export_holds_the_persons_referrals_and_their_history_but_no_notes(c
     assert referral["service"] == "Housing advice" and referral["organisation"] == "Harbour Housing Advice"
     assert referral["status"] == "sent" and [step["status"] for step in referral["history"]] == ["sent"]
     assert "Private note" not in str(data)
-    page = client.get(f"/people/{sam.id}/export").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{sam.id}/export").get_data(as_text=True))
     assert "Housing advice (Harbour Housing Advice)" in page and "Private note" not in page
 
 

@@ -20,7 +20,7 @@ from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, Step
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus
 from tests import factories
-from tests.conftest import count_queries, form_post
+from tests.conftest import as_read, count_queries, form_post
 
 
 def _service(organisation, name, *, domains=("housing",), languages=("en",), capacity=CapacityStatus.OPEN, days=3):
@@ -124,15 +124,15 @@ def _ticked_choices(html: str) -> set[str]:
 
 def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client, login, jo, in_app):
     login(client, jo["alex"])
-    plan = client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True)
+    plan = as_read(client.get(f"/people/{jo['jo'].id}/plan").get_data(as_text=True))
     assert f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}" in plan
-    goal = client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True)
+    goal = as_read(client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True))
     assert f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}" in goal and "Refer to a service" in goal
 
-    found = client.get(f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}").get_data(as_text=True)
+    found = as_read(client.get(f"/people/{jo['jo'].id}/referrals/find?step={jo['step']}").get_data(as_text=True))
     assert "Housing advice" in found and "Harbour Housing Advice" in found
 
-    form = client.get(_new_path(jo)).get_data(as_text=True)
+    form = as_read(client.get(_new_path(jo)).get_data(as_text=True))
     assert _ticked_choices(form) == {"needs", "plan"}
     respond_by = local_today() + timedelta(days=3)
     assert f"reply by {respond_by.day} " in form
@@ -154,14 +154,14 @@ def test_advocate_refers_jo_from_a_plan_step_sharing_only_what_jo_agreed(client,
         ).first()
         assert last.fields["owner"] == "organisation" and last.fields["owner_detail"] == "Housing advice"
 
-    plan = client.get(goal_page).get_data(as_text=True)
+    plan = as_read(client.get(goal_page).get_data(as_text=True))
     assert "Housing advice (Harbour Housing Advice) is looking at it: they aim to reply by" in plan
 
 
 def test_a_referral_without_a_covering_consent_is_refused_with_a_clear_message(client, login, jo, in_app):
     login(client, jo["alex"])
     path = _new_path(jo, "other")
-    page = client.get(path).get_data(as_text=True)
+    page = as_read(client.get(path).get_data(as_text=True))
     message = "Jo has not agreed to share anything with Open Door. Ask them, or record their agreement first."
     assert message in page and f"/people/{jo['jo'].id}/consents/sharing" in page
     assert 'name="categories"' not in page
@@ -169,7 +169,7 @@ def test_a_referral_without_a_covering_consent_is_refused_with_a_clear_message(c
     refused = form_post(
         client, path, {"categories": ["needs"], "urgency": "routine"}, token_from=f"/people/{jo['jo'].id}/plan"
     )
-    assert refused.status_code == 200 and message in refused.get_data(as_text=True)
+    assert refused.status_code == 200 and message in as_read(refused.get_data(as_text=True))
     with in_app():
         assert db.session.scalar(select(func.count(Referral.id))) == 0
 
@@ -178,8 +178,8 @@ def test_categories_beyond_the_consent_are_refused(client, login, jo, in_app):
     login(client, jo["alex"])
     refused = form_post(client, _new_path(jo), {"categories": ["needs", "notes"], "urgency": "routine"})
     assert refused.status_code == 200
-    assert "You can only share what Jo has agreed to share with Harbour Housing Advice." in refused.get_data(
-        as_text=True
+    assert "You can only share what Jo has agreed to share with Harbour Housing Advice." in as_read(
+        refused.get_data(as_text=True)
     )
     with in_app():
         assert db.session.scalar(select(func.count(Referral.id))) == 0
@@ -195,12 +195,14 @@ def test_a_closed_service_cannot_be_referred_to(client, login, jo, in_app):
         closed_id = closed.id
     login(client, jo["alex"])
     path = f"/people/{jo['jo'].id}/referrals/new?service={closed_id}&step={jo['step']}"
-    assert "is not taking referrals at the moment" in client.get(path).get_data(as_text=True)
+    assert "is not taking referrals at the moment" in as_read(client.get(path).get_data(as_text=True))
     refused = form_post(
         client, path, {"categories": ["needs"], "urgency": "routine"}, token_from=f"/people/{jo['jo'].id}/plan"
     )
-    assert "Family mediation is not taking referrals at the moment" in refused.get_data(as_text=True)
-    found = client.get(f"/people/{jo['jo'].id}/referrals/find?filtered=1&domain=housing").get_data(as_text=True)
+    assert "Family mediation is not taking referrals at the moment" in as_read(refused.get_data(as_text=True))
+    found = as_read(
+        client.get(f"/people/{jo['jo'].id}/referrals/find?filtered=1&domain=housing").get_data(as_text=True)
+    )
     assert "Family mediation" in found and f"service={closed_id}" not in found
     with in_app():
         assert db.session.scalar(select(func.count(Referral.id))) == 0
@@ -218,16 +220,16 @@ def test_jo_sees_their_referrals_in_plain_words_and_never_the_notes(client, new_
         db.session.commit()
     login(client, jo["jo_login"])
     for path in (f"/people/{jo['jo'].id}/referrals", "/me"):
-        page = client.get(path).get_data(as_text=True)
+        page = as_read(client.get(path).get_data(as_text=True))
         for secret in ("NOTE-FOR-HARBOUR", "ANOTHER-NOTE", "INTERNAL-EVENT-NOTE", "DECLINE-FREE-TEXT"):
             assert secret not in page, (path, secret)
-    mine = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    mine = as_read(client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True))
     assert "Housing advice (Harbour Housing Advice) has accepted — they will contact you." in mine
     assert "could not take this on. Your advocate will talk to you about other places." in mine
     assert "Withdraw" not in mine and "Another reason" not in mine
-    own_goal = client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True)
+    own_goal = as_read(client.get(f"/people/{jo['jo'].id}/plan/goals/{jo['goal']}").get_data(as_text=True))
     assert "has accepted — they will contact you." in own_goal and "Refer to a service" not in own_goal
-    assert f"/people/{jo['jo'].id}/referrals" in client.get("/me").get_data(as_text=True)
+    assert f"/people/{jo['jo'].id}/referrals" in as_read(client.get("/me").get_data(as_text=True))
 
 
 def test_after_a_decline_the_advocate_sees_the_reason_and_other_places(client, login, jo, in_app):
@@ -239,7 +241,7 @@ def test_after_a_decline_the_advocate_sees_the_reason_and_other_places(client, l
         _service(jo["elsewhere"], "Debt advice", domains=("money",))
         db.session.commit()
     login(client, jo["alex"])
-    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True))
     assert "They have no space at the moment" in page
     assert "Refer to Tenancy rescue" in page
     assert f"/people/{jo['jo'].id}/referrals/new?service={jo['other']}&amp;step={jo['step']}" in page
@@ -286,15 +288,15 @@ def test_an_open_referral_can_be_withdrawn_once(client, login, jo, in_app):
     login(client, jo["alex"])
     path = f"/people/{jo['jo'].id}/referrals/{referral_id}/withdraw"
     page = f"/people/{jo['jo'].id}/referrals"
-    assert "Withdraw this referral" in client.get(page).get_data(as_text=True)
+    assert "Withdraw this referral" in as_read(client.get(page).get_data(as_text=True))
     done = form_post(client, path, {}, token_from=page)
     assert done.status_code == 302
     with in_app():
         assert db.session.get(Referral, referral_id).status is ReferralStatus.WITHDRAWN
-    after = client.get(page).get_data(as_text=True)
+    after = as_read(client.get(page).get_data(as_text=True))
     assert "The referral has been withdrawn." in after and "Withdraw this referral" not in after
     again = form_post(client, path, {}, token_from=f"/people/{jo['jo'].id}/plan", follow_redirects=True)
-    assert "no longer open, so it cannot be withdrawn" in again.get_data(as_text=True)
+    assert "no longer open, so it cannot be withdrawn" in as_read(again.get_data(as_text=True))
     with in_app():
         assert len(referrals.load(referral_id).events) == 2
 
@@ -353,22 +355,22 @@ def test_find_filters_by_domain_language_and_capacity_and_shows_figures_from_rea
     login(client, jo["alex"])
     base = f"/people/{jo['jo'].id}/referrals/find"
 
-    by_default = client.get(f"{base}?step={jo['step']}").get_data(as_text=True)
+    by_default = as_read(client.get(f"{base}?step={jo['step']}").get_data(as_text=True))
     assert 'value="housing" selected' in by_default.replace('selected=""', "selected")
     names = set(re.findall(r'<h3 class="govuk-heading-s app-card__title">([^<]+)</h3>', by_default))
     assert names == {"Housing advice", "Waiting-list housing", "Tenancy rescue"}
     assert "Usually replies in 4 days, 80% accepted (from 5 answered referrals)" in by_default
     assert "No referrals yet" in by_default
 
-    everything = client.get(f"{base}?filtered=1&domain=housing").get_data(as_text=True)
+    everything = as_read(client.get(f"{base}?filtered=1&domain=housing").get_data(as_text=True))
     assert "Closed housing" in everything and "Polish housing line" in everything
     assert "Money clinic" not in everything
-    polish = client.get(f"{base}?filtered=1&domain=housing&language=pl&open=1").get_data(as_text=True)
+    polish = as_read(client.get(f"{base}?filtered=1&domain=housing&language=pl&open=1").get_data(as_text=True))
     assert "Polish housing line" in polish and "Housing advice" not in polish
-    money = client.get(f"{base}?filtered=1&domain=money&open=1").get_data(as_text=True)
+    money = as_read(client.get(f"{base}?filtered=1&domain=money&open=1").get_data(as_text=True))
     assert "Money clinic" in money and "Tenancy rescue" not in money
     assert "Open Door" not in money
-    bad_age = client.get(f"{base}?filtered=1&age=old").get_data(as_text=True)
+    bad_age = as_read(client.get(f"{base}?filtered=1&age=old").get_data(as_text=True))
     assert "govuk-error-summary" in bad_age
 
 
@@ -379,9 +381,9 @@ def test_the_caseload_counts_referrals_waiting_past_their_reply_date(client, log
         _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id)  # still in time
         db.session.commit()
     login(client, jo["alex"])
-    caseload = client.get("/people").get_data(as_text=True)
+    caseload = as_read(client.get("/people").get_data(as_text=True))
     assert "1 referral waiting past its reply date" in caseload
-    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True))
     assert page.count("No reply yet: it was due by") == 1
 
 

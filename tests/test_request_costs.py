@@ -88,7 +88,8 @@ def test_translated_text_escapes_the_values_put_into_it(app):
             "{{ _('In %(name)s\\'s words', name=name) }}|{{ ngettext('%(num)d step', '%(num)d steps', 2) }}",
             name="<script>alert(1)</script>",
         )
-    assert html == "In &lt;script&gt;alert(1)&lt;/script&gt;'s words|2 steps"
+    # The value is escaped, and isolated so a name typed in another direction cannot reorder the sentence.
+    assert html == "In <bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>'s words|2 steps"
 
 
 @pytest.mark.parametrize(
