@@ -111,7 +111,7 @@ def test_a_staff_setup_code_works_once(client, login, new_client):
     response = form_post(new_client(), "/setup", {"code": code})
 
     assert response.status_code == 200
-    assert "not right, or it has expired" in response.get_data(as_text=True)
+    assert "That setup code has already been used" in response.get_data(as_text=True)
 
 
 def test_an_email_address_already_in_use_gets_a_field_error(client, login, in_app):
