@@ -17,7 +17,7 @@ from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category
-from advocate_app.consent.statements import CATEGORY_LABELS
+from advocate_app.consent.statements import labels_for
 from advocate_app.directory.models import Service
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -165,7 +165,7 @@ def new_referral(person_id: int):
     step = _step_or_404(person, request.args.get("step"))
     covered = consent_services.shared_categories(person.id, service.organisation_id)
     form = ReferralForm(
-        covered_choices=[(c.value, str(CATEGORY_LABELS[c])) for c in Category if c in covered],
+        covered_choices=[(c.value, str(labels_for(person.preferred_name)[c])) for c in Category if c in covered],
         nothing_covered_message=_nothing_covered(person, service),
         beyond_message=_(
             "You can only share what %(name)s has agreed to share with %(organisation)s.",
@@ -248,7 +248,7 @@ def person_referrals(person_id: int):
         figures=figures,
         today=local_today(),
         decline_reasons=DECLINE_REASON_LABELS,
-        category_labels=CATEGORY_LABELS,
+        category_labels=labels_for(None if is_person else person.preferred_name),
         urgency_labels=URGENCY_LABELS,
         plan_url=url_for("people.my_plan") if is_person else url_for("plans.plan", person_id=person.id),
     )

@@ -78,7 +78,7 @@ def _refer(advocate, person_id: int, service: str) -> None:
     step = advocate.locator(".app-entry--step").filter(has_text=STEP)
     step.get_by_role("link", name=re.compile("^Refer to a service")).click()
     advocate.get_by_role("link", name=re.compile(rf"^Refer to this service\W+{service}$")).click()
-    advocate.get_by_label("your needs").check()
+    advocate.get_by_label("the needs written in", exact=False).check()
     advocate.get_by_label("Note for the organisation (optional)").fill("Evenings are best; do not leave voicemail.")
     advocate.get_by_label("Routine").check()
     advocate.get_by_role("button", name="Send the referral").click()
