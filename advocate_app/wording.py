@@ -16,6 +16,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from advocate_app.accounts.models import Role
+from advocate_app.consent import statements
 from advocate_app.consent.models import Category
 from advocate_app.plans.models import AboutTopic, StepOwner
 
@@ -67,12 +68,10 @@ class Worded:
         return text % {"name": name} if "%(name)s" in text else text
 
 
+# What may be shared, in the consent statements' own words (one source: what a consent says is what is shown).
 CATEGORIES = {
-    Category.CONTACT: Worded(_l("your contact details"), _l("%(name)s's contact details")),
-    Category.NEEDS: Worded(_l("your needs"), _l("%(name)s's needs")),
-    Category.PLAN: Worded(_l("the goals and steps in your plan"), _l("the goals and steps in %(name)s's plan")),
-    Category.NOTES: Worded(_l("notes and comments"), _l("notes and comments")),
-    Category.CHECK_INS: Worded(_l("how you rated things at check-ins"), _l("how %(name)s rated things at check-ins")),
+    category: Worded(statements.CATEGORY_LABELS[category], statements.STAFF_CATEGORY_LABELS[category])
+    for category in Category
 }
 
 STEP_OWNERS = {
@@ -105,4 +104,4 @@ def labels(table: dict, reader: Reader, name: str) -> dict:
 
 def categories_in_words(categories, reader: Reader, name: str) -> str:
     """What is shared, as a plain list in the order people think of it, for ``reader``."""
-    return ", ".join(CATEGORIES[c].say(reader, name) for c in Category if c in categories)
+    return statements.categories_in_words(categories, None if reader is Reader.PERSON else name)

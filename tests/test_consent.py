@@ -176,7 +176,7 @@ def test_the_person_withdraws_in_one_action_and_gets_a_receipt(client, new_clien
     withdraw_url = f"/people/{jo.id}/consents/{consent_id}/withdraw"
     assert f'href="{withdraw_url}"' in listing
     sure = phone.get(withdraw_url).get_data(as_text=True)
-    assert sure.count("<h1") == 1 and "Are you sure you want to stop sharing with Harbour Housing Advice?" in sure
+    assert sure.count("<h1") == 1 and "stop sharing with \u2068Harbour Housing Advice\u2069?" in sure
     withdrawn = form_post(phone, withdraw_url, {})
     assert withdrawn.headers["Location"] == receipt_url
     receipt = phone.get(receipt_url).get_data(as_text=True)

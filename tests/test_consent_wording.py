@@ -230,7 +230,8 @@ def test_staff_consent_pages_name_the_person_and_the_persons_pages_say_your(
             sams = str(statements.STAFF_CATEGORY_LABELS[Category.CONTACT] % {"name": f"{FSI}Sam{PDI}"})
     login(client, alex)
     for path in (f"/people/{sam.id}/consents", f"/people/{sam.id}/consents/{given.id}",
-                 f"/people/{sam.id}/consents/{given.id}/withdraw", f"/people/{sam.id}/consents/sharing"):
+                 f"/people/{sam.id}/consents/{given.id}/withdraw", f"/people/{sam.id}/consents/sharing",
+                 f"/people/{sam.id}/overrides/new"):
         page = _text(client.get(path).get_data(as_text=True))
         assert sams in page and yours not in page, path
 
@@ -257,8 +258,8 @@ def test_withdrawing_is_one_confirmation_as_easy_as_giving(client, login, in_app
     path = f"/people/{sam.id}/consents/{given.id}/withdraw"
     page = client.get(path).get_data(as_text=True)
     assert page.count("<h1") == 1
-    assert "Are you sure Sam wants to stop sharing with Harbour Housing Advice?" in page
-    assert "From the moment you confirm, Harbour Housing Advice can no longer see" in page
+    assert f"Are you sure {FSI}Sam{PDI} wants to stop sharing with {FSI}Harbour Housing Advice{PDI}?" in page
+    assert f"From the moment you confirm, {FSI}Harbour Housing Advice{PDI} can no longer see" in page
     done = form_post(client, path, {})
     assert done.status_code == 302
     receipt = client.get(done.headers["Location"]).get_data(as_text=True)

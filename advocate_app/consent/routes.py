@@ -91,6 +91,7 @@ def consents(person_id: int):
         may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
         words=lambda categories: statements.categories_in_words(categories, name),
         purpose_words=statements.purpose_in_words,
+        isolate=statements.isolate,
     )
 
 
@@ -241,6 +242,7 @@ def withdraw(person_id: int, consent_id: int):
             consent=consent,
             is_person=current_user.role is Role.INDIVIDUAL,
             words=statements.categories_in_words(consent.category_set, _reader_name(person)),
+            isolate=statements.isolate,
         )
     how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
     if services.withdraw(consent, how=how, by=_me()):
@@ -256,6 +258,7 @@ def new_override(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.OVERRIDE_REQUEST)
     form = OverrideForm()
     form.organisation_id.choices = _organisation_choices()
+    form.categories.choices = [(c.value, label) for c, label in statements.labels_for(person.preferred_name).items()]
     if form.validate_on_submit():
         override = services.request_override(
             person,

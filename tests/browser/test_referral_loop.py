@@ -79,7 +79,7 @@ def _refer(advocate, person_id: int, service: str) -> None:
     step.get_by_role("link", name=re.compile("^Refer to a service")).click()
     advocate.get_by_role("link", name=re.compile(rf"^Refer to this service\W+{service}$")).click()
     # The advocate's form speaks about Jo, not to them.
-    advocate.get_by_label("Jo Kowalski's needs").check()
+    advocate.get_by_label("the needs written in Jo Kowalski's plan", exact=False).check()
     advocate.get_by_label("Note for the organisation (optional)").fill("Evenings are best; do not leave voicemail.")
     advocate.get_by_label("Routine").check()
     advocate.get_by_role("button", name="Send the referral").click()
