@@ -23,7 +23,8 @@ from advocate_app.directory.models import CapacityStatus, Service, ServiceLangua
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import AboutTopic, ItemKind, PlanAgreement, PlanItem, StepOwner
 from advocate_app.referrals.models import Referral
-from advocate_app.wording import ABOUT, ABOUT_TOPICS, CATEGORIES, FORM_LABELS, STEP_OWNERS, Reader
+from advocate_app.sms import messages
+from advocate_app.wording import ABOUT, ABOUT_TOPICS, CATEGORIES, FORM_LABELS, STEP_OWNERS, Reader, sms_template
 from tests import factories
 from tests.conftest import form_post
 
@@ -382,3 +383,12 @@ def test_the_referrals_page_offers_to_make_one(client, new_client, login, visit)
     phone = new_client()
     login(phone, sam_login)
     assert "Make a referral" not in phone.get(f"/people/{sam.id}/referrals").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_review_reminder_by_text_is_worded_for_whoever_gets_it(app, language):
+    with app.app_context():
+        to_person = messages.render(sms_template("review_due", Reader.PERSON), language, **messages.SAMPLE_VALUES)
+        to_advocate = messages.render(sms_template("review_due", Reader.ADVOCATE), language, **messages.SAMPLE_VALUES)
+    # The person is asked to reply about "our" catch-up; the advocate is only reminded of it.
+    assert to_person != to_advocate
