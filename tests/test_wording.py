@@ -131,9 +131,12 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
         f"/people/{sam.id}/referrals/new?service={ids['service']}&step={ids['step']}"
     ).get_data(as_text=True)
     referral_labels = _labels(referral_form)
+    def as_label(words):  # a phrase for inside a sentence, labelling a box
+        return words[:1].upper() + words[1:]
+
     for category, worded in CATEGORIES.items():
-        staff_words = _worded(app, language, worded, Reader.ADVOCATE)
-        person_words = _worded(app, language, worded, Reader.PERSON)
+        staff_words = as_label(_worded(app, language, worded, Reader.ADVOCATE))
+        person_words = as_label(_worded(app, language, worded, Reader.PERSON))
         assert staff_words in referral_labels
         if person_words != staff_words:
             assert person_words not in referral_labels, (category, person_words)
