@@ -97,6 +97,17 @@ FORM_LABELS = {
 }
 
 
+# Text messages worded for whoever's phone they go to: the template of ``advocate_app.sms.messages`` to use.
+SMS_TEMPLATES = {
+    "review_due": {Reader.PERSON: "review_due", Reader.ADVOCATE: "review_due_staff"},
+}
+
+
+def sms_template(message: str, reader: Reader) -> str:
+    """The template of text ``message`` worded for ``reader`` (the person, or their advocate)."""
+    return SMS_TEMPLATES[message][reader]
+
+
 def labels(table: dict, reader: Reader, name: str) -> dict:
     """Every wording of ``table`` for ``reader``, worded once now (a list reads the same few many times)."""
     return {key: worded.say(reader, name) for key, worded in table.items()}

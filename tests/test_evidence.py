@@ -434,6 +434,15 @@ def test_engagement_own_words_check_ins_agreement_and_reviews(world, in_app):
     assert (e.reviews_held, e.reviews_with_due_date, e.reviews_on_time, e.reviews_on_time_percent) == (3, 2, 1, 50)
 
 
+def test_an_agreement_taken_back_no_longer_counts_as_agreed(world, in_app):
+    with in_app():
+        for agreement in db.session.scalars(select(PlanAgreement).where(PlanAgreement.role == "individual")):
+            agreement.withdrawn_at = agreement.agreed_at
+        db.session.commit()
+        e = queries.engagement(_scope(world.coordinator))
+    assert (e.plans_agreed_by_person, e.plans_agreed_together) == (0, 0)
+
+
 # Referral loop and unmet need --------------------------------------------------------------------
 
 

@@ -23,7 +23,8 @@ from advocate_app.directory.models import CapacityStatus, Service, ServiceLangua
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import AboutTopic, ItemKind, PlanAgreement, PlanItem, StepOwner
 from advocate_app.referrals.models import Referral
-from advocate_app.wording import ABOUT, ABOUT_TOPICS, CATEGORIES, FORM_LABELS, STEP_OWNERS, Reader
+from advocate_app.sms import messages
+from advocate_app.wording import ABOUT, ABOUT_TOPICS, CATEGORIES, FORM_LABELS, STEP_OWNERS, Reader, sms_template
 from tests import factories
 from tests.conftest import form_post
 
@@ -130,9 +131,12 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
         f"/people/{sam.id}/referrals/new?service={ids['service']}&step={ids['step']}"
     ).get_data(as_text=True)
     referral_labels = _labels(referral_form)
+    def as_label(words):  # a phrase for inside a sentence, labelling a box
+        return words[:1].upper() + words[1:]
+
     for category, worded in CATEGORIES.items():
-        staff_words = _worded(app, language, worded, Reader.ADVOCATE)
-        person_words = _worded(app, language, worded, Reader.PERSON)
+        staff_words = as_label(_worded(app, language, worded, Reader.ADVOCATE))
+        person_words = as_label(_worded(app, language, worded, Reader.PERSON))
         assert staff_words in referral_labels
         if person_words != staff_words:
             assert person_words not in referral_labels, (category, person_words)
@@ -382,3 +386,12 @@ def test_the_referrals_page_offers_to_make_one(client, new_client, login, visit)
     phone = new_client()
     login(phone, sam_login)
     assert "Make a referral" not in phone.get(f"/people/{sam.id}/referrals").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_review_reminder_by_text_is_worded_for_whoever_gets_it(app, language):
+    with app.app_context():
+        to_person = messages.render(sms_template("review_due", Reader.PERSON), language, **messages.SAMPLE_VALUES)
+        to_advocate = messages.render(sms_template("review_due", Reader.ADVOCATE), language, **messages.SAMPLE_VALUES)
+    # The person is asked to reply about "our" catch-up; the advocate is only reminded of it.
+    assert to_person != to_advocate

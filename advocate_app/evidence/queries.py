@@ -352,7 +352,10 @@ def engagement(scope: Scope, entries: list | None = None) -> Engagement:
     )
 
     def agreed_by(role: Role):
-        return exists().where(PlanAgreement.plan_id == Plan.id, PlanAgreement.role == role.value)
+        # An agreement taken back no longer counts.
+        return exists().where(
+            PlanAgreement.plan_id == Plan.id, PlanAgreement.role == role.value, PlanAgreement.withdrawn_at.is_(None)
+        )
 
     plans, by_person, together = _run(
         select(

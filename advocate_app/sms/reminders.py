@@ -26,6 +26,7 @@ from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.sms import services as sms
 from advocate_app.sms.models import MessageKind, SmsMessage, StaffNumber
 from advocate_app.sms.windows import local_midnight
+from advocate_app.wording import Reader, sms_template
 
 
 def _may_text(person: Person) -> bool:
@@ -81,7 +82,8 @@ def review_date_changed(plan) -> None:
     earliest = max(earliest, utcnow())
     person = db.session.get(Person, plan.person_id)
     if person is not None and _may_text(person):
-        sms.queue(kind=MessageKind.REVIEW_DUE, template="review_due", key=f"review_due:{plan.id}:{day.isoformat()}",
+        sms.queue(kind=MessageKind.REVIEW_DUE, template=sms_template("review_due", Reader.PERSON),
+                  key=f"review_due:{plan.id}:{day.isoformat()}",
                   to_number=person.phone_e164, language=person.language, earliest=earliest, latest=latest,
                   person_id=person.id, subject_id=plan.id, values={"day": day})
     for advocate, number in db.session.execute(
@@ -90,7 +92,7 @@ def review_date_changed(plan) -> None:
         .join(Assignment, Assignment.advocate_id == User.id)
         .where(Assignment.person_id == plan.person_id, Assignment.is_lead, Assignment.ended_at.is_(None), User.active)
     ):
-        sms.queue(kind=MessageKind.REVIEW_DUE_ADVOCATE, template="review_due_staff",
+        sms.queue(kind=MessageKind.REVIEW_DUE_ADVOCATE, template=sms_template("review_due", Reader.ADVOCATE),
                   key=f"review_due_advocate:{plan.id}:{day.isoformat()}:{advocate.id}", to_number=number,
                   language=advocate.locale or "en", earliest=earliest, latest=latest, user_id=advocate.id,
                   subject_id=plan.id, values={"day": day})

@@ -79,6 +79,7 @@ PAGE_TYPES = [
     # The person
     PageType("my plan", PAT, "/me"),
     PageType("my goal", PAT, "/people/{pat}/plan/goals/{goal}"),
+    PageType("withdraw my agreement", PAT, "/people/{pat}/plan/agreement/withdraw"),
     PageType("my details", PAT, "/me/details"),
     PageType("my referrals", PAT, "/people/{pat}/referrals"),
     PageType("my consents", PAT, "/people/{pat}/consents"),
