@@ -1,12 +1,15 @@
-"""The anonymised export for evaluators: CSV files and a data dictionary, in a zip or a folder.
+"""The anonymised export for evaluators: CSV files, a data dictionary and ``datapackage.json``, in a zip or a
+folder.
 
 What goes out: a pseudonymous id per person (``pseudonyms``), codes, scores, counts and months. What
 never goes out: names, phone numbers, dates of birth, areas, any free text (plan entries, notes,
 reasons), or a day of the month. Ages are bands at the end of the period. In the person-level files
 the columns that say who or when (age band, language, months, organisation and service) are checked
 value by value: a value that fewer than ``MIN_CELL`` people share is replaced by ``suppressed``. In
-the summary files any count from 1 to ``MIN_CELL - 1`` is suppressed, and so is any average, median or
-share worked out from fewer than ``MIN_CELL`` people or referrals.
+the summary files any count from 1 to ``MIN_CELL - 1`` is suppressed, with the complementary counts that
+keep it from being worked out from a total (the same protected table as the dashboard's, ``tables``), and
+so is any average, median or share worked out from fewer than ``MIN_CELL`` people or referrals. Every
+file is written by the one CSV writer (``advocate_app.spreadsheets``).
 """
 
 from __future__ import annotations
@@ -79,11 +82,6 @@ def suppress_rare(rows: list[dict], columns: tuple[str, ...], minimum: int = MIN
             if len(people[(column, row[column])]) < minimum:
                 row[column] = SUPPRESSED
     return rows
-
-
-def small(count: int, minimum: int = MIN_CELL) -> int | str:
-    """A count, unless it describes from 1 to ``minimum - 1`` people or referrals."""
-    return SUPPRESSED if 0 < count < minimum else count
 
 
 @dataclass
