@@ -27,6 +27,7 @@ from advocate_app.consent.forms import (
 from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
+from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
 from advocate_app.policy import Action
 
@@ -91,7 +92,7 @@ def consents(person_id: int):
         may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
         words=lambda categories: statements.categories_in_words(categories, name),
         purpose_words=statements.purpose_in_words,
-        isolate=statements.isolate,
+        isolate=isolated,
     )
 
 
@@ -242,7 +243,7 @@ def withdraw(person_id: int, consent_id: int):
             consent=consent,
             is_person=current_user.role is Role.INDIVIDUAL,
             words=statements.categories_in_words(consent.category_set, _reader_name(person)),
-            isolate=statements.isolate,
+            isolate=isolated,
         )
     how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
     if services.withdraw(consent, how=how, by=_me()):

@@ -21,8 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from advocate_app.consent.models import Category, ConsentKind, Purpose
-
-FSI, PDI = "\u2068", "\u2069"  # first strong isolate … pop directional isolate
+from advocate_app.i18n import isolated
 
 # Version 1's words, kept so a version 1 statement renders as it was shown.
 _V1_CATEGORY_LABELS = {
@@ -107,11 +106,6 @@ _PURPOSE_SENTENCES = {
 CURRENT_VERSION = {ConsentKind.SMS: 2, ConsentKind.SHARING: 2}
 
 
-def isolate(value) -> str:
-    """``value`` wrapped so that the sentence around it keeps its order in any direction of text."""
-    return f"{FSI}{value}{PDI}"
-
-
 def in_list(items) -> str:
     """``items`` joined with the current language's own list pattern ("a, b and c"; Urdu "a، b اور c")."""
     items = [str(item) for item in items]
@@ -145,7 +139,7 @@ def _sms_v2(**values) -> str:
         "I agree to get text messages from this service on my mobile. Messages will not say what they are "
         "about, and only arrive at the times I chose. I can stop them myself at any time, by replying STOP or "
         "by telling my advocate. My agreement lasts until %(expiry)s, unless I stop it sooner.",
-        expiry=isolate(values["expiry"]),
+        expiry=isolated(values["expiry"]),
     )
 
 
@@ -165,7 +159,7 @@ def _purpose_sentence(code: str, typed: str) -> str:
     if code in _PURPOSE_SENTENCES:
         return str(_PURPOSE_SENTENCES[Purpose(code)])
     return _(
-        "They may use it only for this purpose, shown exactly as it was typed: “%(purpose)s”.", purpose=isolate(typed)
+        "They may use it only for this purpose, shown exactly as it was typed: “%(purpose)s”.", purpose=isolated(typed)
     )
 
 
@@ -175,14 +169,14 @@ def _sharing_v2(**values) -> str:
         (
             _(
                 "I agree that %(organisation)s may see %(categories)s.",
-                organisation=isolate(values["organisation"]),
+                organisation=isolated(values["organisation"]),
                 categories=categories,
             ),
             _purpose_sentence(values.get("purpose_code", ""), values.get("purpose", "")),
             _(
                 "They may see it only while my agreement lasts: until %(expiry)s, or until I withdraw it. "
                 "I can withdraw it myself at any time.",
-                expiry=isolate(values["expiry"]),
+                expiry=isolated(values["expiry"]),
             ),
         )
     )
@@ -200,7 +194,7 @@ def labels_for(name: str | None = None) -> dict:
     """The kinds of information in words for the reader: the person's own (``name`` None) or staff's."""
     if name is None:
         return CATEGORY_LABELS
-    return {category: label % {"name": isolate(name)} for category, label in STAFF_CATEGORY_LABELS.items()}
+    return {category: label % {"name": isolated(name)} for category, label in STAFF_CATEGORY_LABELS.items()}
 
 
 def categories_in_words(categories, name: str | None = None) -> str:
@@ -216,7 +210,7 @@ def purpose_in_words(purpose_code: str, purpose: str) -> str:
     """The purpose for a summary: the listed purpose in the reader's language, or the typed words marked as typed."""
     if purpose_code in PURPOSE_LABELS and purpose_code != Purpose.OTHER:
         return str(PURPOSE_LABELS[Purpose(purpose_code)])
-    return _("“%(purpose)s” (as typed)", purpose=isolate(purpose))
+    return _("“%(purpose)s” (as typed)", purpose=isolated(purpose))
 
 
 def render(kind: ConsentKind, version: int, language: str, **values) -> str:
