@@ -114,9 +114,8 @@ _BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
 def caseload_person_ids(user: User) -> Select:
     """A query for the ids of the people ``user`` currently advocates for, less any an information wall keeps
     them out of (as ``is_on_caseload``): the caseload never lists a record that would not open."""
-    mine = aliased(Assignment)
-    return select(mine.person_id).where(
-        mine.advocate_id == user.id, mine.ended_at.is_(None), ~_walled_off_clause(user, mine)
+    return select(Assignment.person_id).where(
+        Assignment.advocate_id == user.id, Assignment.ended_at.is_(None), ~_walled_off_clause(user, Assignment)
     )
 
 

@@ -20,7 +20,7 @@ from advocate_app.people import services as people
 from advocate_app.people.models import Assignment, Person
 from advocate_app.policy import Action
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import as_read, form_post
 
 REASON = "Only advocate who speaks Tigrinya; the team manager reviews both plans every month."
 
@@ -72,6 +72,9 @@ def test_without_a_reason_alex_cannot_open_the_other_sides_record_plan_or_copy(c
     for path in (f"/people/{ali.id}", f"/people/{ali.id}/plan", f"/people/{ali.id}/export"):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/people/{sam.id}").status_code == 200
+    # The caseload lists only what opens: Sam, not Ali.
+    caseload = as_read(client.get("/people").get_data(as_text=True))
+    assert "Sam" in caseload and "Ali" not in caseload
 
 
 def test_with_a_reason_alex_works_on_both_sides_and_both_records_say_so(client, new_client, login, sides, in_app):
