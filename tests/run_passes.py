@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -89,9 +90,11 @@ def main(argv: list[str]) -> int:
     width = max(len(n) for n in names)
     started = time.monotonic()
     passes = [Pass(name, [*PASSES[name], *extra], width) for name in names]
+    # Stopped (Ctrl-C, or a time limit's SIGTERM): the passes stop too, rather than run on unseen.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         codes = [p.wait() for p in passes]
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         for p in passes:
             p.process.terminate()
         raise
