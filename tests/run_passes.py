@@ -24,6 +24,8 @@ PASSES = {
     "browser": ["-m", "browser"],
     "postgres": ["-m", "not browser", "--postgres"],
 }
+# The browser tests wait for pages with a time limit; the other passes have none, so they give way to them.
+NICENESS = {"sqlite": 5, "postgres": 5}
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 NO_TESTS_RAN = 5  # pytest's exit code when nothing was collected
 
@@ -41,6 +43,8 @@ class Pass:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter running pytest with our arguments
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )
+        if NICENESS.get(name):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, NICENESS[name])
         self.reader = threading.Thread(target=self._read, name=f"pass-{name}", daemon=True)
         self.reader.start()
 
