@@ -37,7 +37,7 @@ class Pass:
         self.name, self.args, self.width = name, args, width
         self.lines: list[str] = []
         self.started = time.monotonic()
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter running pytest with our arguments
@@ -56,10 +56,13 @@ class Pass:
                 print(f"{self.name:<{self.width}} | {line}", flush=True)
 
     def wait(self) -> int:
-        code = self.process.wait()
+        """Wait for the pass to end; note its wall time and the CPU time of its process and everything it ran."""
+        _, status, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = os.waitstatus_to_exitcode(status)
         self.reader.join()
         self.seconds = time.monotonic() - self.started
-        return code
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        return self.process.returncode
 
     def counts(self) -> dict[str, int]:
         """The figures of pytest's closing line (``12 passed, 1 skipped in 3.2s``)."""
@@ -118,7 +121,8 @@ def main(argv: list[str]) -> int:
             total[word] = total.get(word, 0) + number
         verdict = "ran no test" if code == NO_TESTS_RAN else ("ok" if code == 0 else "FAILED")
         figures = ", ".join(f"{n} {w}" for w, n in counts.items()) or "no figures"
-        print(f"{p.name:<{width}}  {verdict:<11} {figures} in {p.seconds:.0f} s (exit {code})")
+        timing = f"{p.seconds:.0f} s, CPU {p.cpu_seconds:.0f} s"
+        print(f"{p.name:<{width}}  {verdict:<11} {figures} in {timing} (exit {code})")
     failed = total.get("failed", 0) + total.get("errors", 0)
     print(f"total: {total.get('passed', 0)} passed, {failed} failed, {total.get('skipped', 0)} skipped")
     return 0 if all(code == 0 for code in codes) else 1
