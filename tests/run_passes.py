@@ -54,13 +54,13 @@ class Pass:
             self.lines.append(line)
             with OUTPUT_LOCK:
                 print(f"{self.name:<{self.width}} | {line}", flush=True)
+        self.seconds = time.monotonic() - self.started  # its output ends when it does
 
     def wait(self) -> int:
         """Wait for the pass to end; note its wall time and the CPU time of its process and everything it ran."""
         _, status, usage = os.wait4(self.process.pid, 0)
         self.process.returncode = os.waitstatus_to_exitcode(status)
         self.reader.join()
-        self.seconds = time.monotonic() - self.started
         self.cpu_seconds = usage.ru_utime + usage.ru_stime
         return self.process.returncode
 
