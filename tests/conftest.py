@@ -9,6 +9,7 @@ import pytest
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from sqlalchemy import String, create_engine, event, exists, literal, select, text, union_all
+from werkzeug.routing.rules import Rule
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
@@ -100,8 +101,6 @@ def _url_builders_compiled_once():
     builder functions with ``ast`` and ``compile()``: nearly all of the time ``create_app`` takes. A builder
     depends only on the rule's parts and defaults (it is given the rule as its first argument), so each is
     compiled once for the run and reused by every app after."""
-    from werkzeug.routing.rules import Rule
-
     compile_builder = Rule._compile_builder
     builders: dict = {}
 

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from advocate_app import db
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.consent.models import Category, GivenHow
 from advocate_app.db import make_engine, utcnow
 from advocate_app.directory.models import Service, ServiceNeedDomain
 from advocate_app.evidence import evaluation
@@ -88,14 +88,10 @@ def _build_world() -> World:
     need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("Safe home", domain="housing", priority=1), by=alex)
     goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Move"), by=alex, parent=need)
     step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Call"), by=alex, parent=goal)
-    shared = consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
-                          organisation=orgs["A"], purpose="help with housing", categories=everything)
-    withdrawn = consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
-                             organisation=orgs["C"], purpose="help", categories=everything)
+    shared = factories.sharing(sam, orgs["A"], everything, by=alex, purpose="help with housing")
+    withdrawn = factories.sharing(sam, orgs["C"], everything, by=alex)
     consent.withdraw(withdrawn, how=GivenHow.VERBAL, by=alex)
-    consent.give(sam, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex, language="en",
-                 organisation=orgs["D"], purpose="help", categories=everything,
-                 now=utcnow() - timedelta(days=30), days=1)
+    factories.sharing(sam, orgs["D"], everything, by=alex, now=utcnow() - timedelta(days=30), days=1)
     override = consent.request_override(
         sam, organisation=orgs["B"], categories=[Category.CONTACT], lawful_basis="vital_interests",
         dpa_condition="para_18", reasons="A risk to life was disclosed at the visit today.", what_shared="",

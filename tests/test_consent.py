@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
-from advocate_app.consent import services
 from advocate_app.consent.models import Consent, OverrideStatus, SharingOverride
 from tests import factories
 from tests.conftest import form_post
@@ -191,8 +190,7 @@ def test_the_person_withdraws_in_one_action_and_gets_a_receipt(client, new_clien
 def test_a_consent_once_given_cannot_be_rewritten_or_deleted(in_app, jo_and_alex):
     alex, jo, harbour = jo_and_alex
     with in_app():
-        consent = services.give(jo, services.ConsentKind.SHARING, given_how=services.GivenHow.VERBAL, by=alex,
-                                language="en", organisation=harbour, purpose="help", categories=["needs"])
+        consent = factories.sharing(jo, harbour, ["needs"], by=alex)
         db.session.commit()
         consent.purpose = "something else"
         with pytest.raises(PermissionError):

@@ -15,7 +15,7 @@ from advocate_app.accounts.models import Role, User, UserSession
 from advocate_app.audit.models import AuditEvent
 from advocate_app.audit.services import record
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, SharingOverride
+from advocate_app.consent.models import Category, Consent, GivenHow, SharingOverride
 from advocate_app.people.models import Person, PersonStatus, SafeWindow
 from advocate_app.plans import outcomes
 from advocate_app.plans import services as plans
@@ -149,15 +149,8 @@ def world(app, in_app) -> World:
             by=other_advocate,
         )
         consent.record_link(sam_record, xanthe_record, description="LINK-DESCRIPTION-SECRET", by=coordinator)
-        given = consent.give(
-            sam_record,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
-            by=alex,
-            language="en",
-            organisation=refuge,
-            purpose="Help with a safe place to stay",
-            categories=[Category.NEEDS, Category.CONTACT],
+        given = factories.sharing(
+            sam_record, refuge, [Category.NEEDS, Category.CONTACT], by=alex, purpose="Help with a safe place to stay"
         )
         told = consent.request_override(
             sam_record,
@@ -419,13 +412,7 @@ def _closed_person(in_app, advocate: User, name: str, closed_at: datetime | None
         record_ = db.session.get(Person, person.id)
         _write_plan(person.id, advocate, login, name)
         organisation = factories.organisation()
-        consent.give(
-            record_,
-            ConsentKind.SMS,
-            given_how=GivenHow.IN_APP,
-            by=login,
-            language="en",
-        )
+        factories.texts(record_, by=login, given_how=GivenHow.IN_APP)
         consent.request_override(
             record_,
             organisation=organisation,
@@ -607,8 +594,7 @@ def test_retention_works_through_many_people_in_batches(app, in_app, monkeypatch
 
 def test_the_export_holds_the_persons_referrals_and_their_history_but_no_notes(client, login, in_app):
     from advocate_app.clock import local_today
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Category, ConsentKind, GivenHow
+    from advocate_app.consent.models import Category
     from advocate_app.directory.models import Service
     from advocate_app.referrals import services as referrals
 
@@ -616,16 +602,7 @@ def test_the_export_holds_the_persons_referrals_and_their_history_but_no_notes(c
     sam = factories.person(alex, name="Sam")
     harbour = factories.organisation("Harbour Housing Advice")
     with in_app():
-        consent.give(
-            sam,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
-            by=alex,
-            language="en",
-            organisation=harbour,
-            purpose="housing",
-            categories=[Category.NEEDS],
-        )
+        factories.sharing(sam, harbour, [Category.NEEDS], by=alex, purpose="housing")
         service = Service(organisation_id=harbour.id, name="Housing advice", response_target_days=3)
         db.session.add(service)
         db.session.flush()

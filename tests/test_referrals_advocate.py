@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.clock import local_today
-from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.consent.models import Category
 from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
@@ -40,16 +39,7 @@ def _service(organisation, name, *, domains=("housing",), languages=("en",), cap
 
 
 def _agree(person, advocate, organisation, categories):
-    consent.give(
-        person,
-        ConsentKind.SHARING,
-        given_how=GivenHow.VERBAL,
-        by=advocate,
-        language="en",
-        organisation=organisation,
-        purpose="help find a safe home",
-        categories=categories,
-    )
+    factories.sharing(person, organisation, categories, by=advocate, purpose="help find a safe home")
     db.session.commit()
 
 

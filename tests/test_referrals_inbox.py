@@ -12,7 +12,7 @@ from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow
+from advocate_app.consent.models import Category, Consent, GivenHow
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -35,19 +35,16 @@ def harbour(app, in_app):
     organisation = factories.organisation("Harbour Housing Advice")
     wren = factories.org_worker(name="Wren", organisation_id=organisation.id)
     with in_app():
-        plan = plans.plan_for(sam.id, by=alex)
-        need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields(NEED_TEXT, domain="housing", priority=1), by=alex)
-        goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields(GOAL_TEXT), by=alex, parent=need)
-        step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Ring Harbour"), by=alex, parent=goal)
-        consent.give(
+        plan = factories.plan(sam, by=alex)
+        need = factories.entry(plan, ItemKind.NEED, NEED_TEXT, by=alex, domain="housing", priority=1)
+        goal = factories.entry(plan, ItemKind.GOAL, GOAL_TEXT, by=alex, parent=need)
+        step = factories.entry(plan, ItemKind.STEP, "Ring Harbour", by=alex, parent=goal)
+        factories.sharing(
             db.session.get(Person, sam.id),
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
+            db.session.get(Organisation, organisation.id),
+            list(Category),
             by=alex,
-            language="en",
-            organisation=db.session.get(Organisation, organisation.id),
             purpose="help them find a home",
-            categories=list(Category),
         )
         db.session.commit()
         step_id = step.id

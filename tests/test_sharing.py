@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import BreakGlass, Category, ConsentKind, GivenHow, LeadJustification, PersonLink
+from advocate_app.consent.models import BreakGlass, Category, GivenHow, LeadJustification, PersonLink
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Assignment, Person
@@ -87,15 +87,12 @@ def write_plan(in_app, advocate, person_id: int, need_text: str, goal_text: str,
 def share(in_app, person, organisation, categories, *, by, given_days_ago: int = 0) -> int:
     """Record a sharing consent as the advocate would (optionally given long ago); returns its id."""
     with in_app():
-        given = consent.give(
+        given = factories.sharing(
             db.session.get(Person, person.id),
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
+            db.session.get(Organisation, organisation.id),
+            categories,
             by=by,
-            language="en",
-            organisation=db.session.get(Organisation, organisation.id),
             purpose="help them find a home",
-            categories=categories,
             now=utcnow() - timedelta(days=given_days_ago),
         )
         db.session.commit()

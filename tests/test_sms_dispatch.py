@@ -10,8 +10,6 @@ from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
-from advocate_app.consent import services as consent
-from advocate_app.consent.models import ConsentKind, GivenHow
 from advocate_app.db import utcnow
 from advocate_app.sms import inbound
 from advocate_app.sms import services as sms
@@ -37,7 +35,7 @@ def twilio_app(app_factory):
 def someone_who_agreed_to_texts(windows=ALL_WEEK_9_TO_8, phone=SAM, language="en"):
     advocate = factories.advocate()
     person = factories.person(advocate, phone_e164=phone, sms_allowed=True, safe_windows=windows, language=language)
-    consent.give(person, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=advocate, language=language)
+    factories.texts(person, by=advocate, language=language)
     db.session.commit()
     return advocate, person
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import ConsentKind, GivenHow
+from advocate_app.consent.models import GivenHow
 from advocate_app.db import utcnow
 from advocate_app.people import services as people
 from advocate_app.plans import outcomes
@@ -30,7 +30,7 @@ def sam(app):
     with app.app_context():
         alex = factories.advocate(name="Alex")
         person = factories.person(alex, name="Sam", phone_e164=SAM, sms_allowed=True, safe_windows=ALL_DAY)
-        sms_consent = consent.give(person, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=alex, language="en")
+        sms_consent = factories.texts(person, by=alex)
         db.session.commit()
         return {"person": person, "advocate": alex, "consent_id": sms_consent.id}
 

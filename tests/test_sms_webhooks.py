@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from advocate_app import db
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import ConsentKind, GivenHow
+from advocate_app.consent.models import GivenHow
 from advocate_app.db import utcnow
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -40,7 +40,7 @@ def sam(app):
     with app.app_context():
         alex = factories.advocate(name="Alex")
         person = factories.person(alex, name="Sam", phone_e164=SAM, sms_allowed=True, safe_windows=ALL_DAY)
-        consent.give(person, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=alex, language="en")
+        factories.texts(person, by=alex)
         db.session.commit()
         return {"person_id": person.id, "advocate": alex}
 
@@ -243,7 +243,6 @@ def test_replying_with_a_number_to_a_check_in_records_it(app, client, sam):
 def test_an_organisation_worker_accepts_a_referral_with_yes_and_its_code(app, client, sam):
     from advocate_app.consent.models import Category
     from advocate_app.directory.models import Service
-    from advocate_app.referrals import services as referrals
     from advocate_app.referrals.models import Referral, ReferralStatus
 
     worker_number = "+447700900321"
@@ -254,10 +253,8 @@ def test_an_organisation_worker_accepts_a_referral_with_yes_and_its_code(app, cl
         service = Service(organisation_id=org.id, name="Advice", response_target_days=3)
         db.session.add(service)
         person = db.session.get(Person, sam["person_id"])
-        consent.give(person, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=sam["advocate"], language="en",
-                     organisation=org, purpose="help", categories=[Category.CONTACT])
-        referral = referrals.make_referral(person, service, categories=[Category.CONTACT], by=sam["advocate"],
-                                           today=local_today())
+        factories.sharing(person, org, [Category.CONTACT], by=sam["advocate"])
+        referral = factories.referral(person, service, [Category.CONTACT], by=sam["advocate"])
         db.session.commit()
         reminder = db.session.scalar(select(SmsMessage).where(SmsMessage.kind == MessageKind.REFERRAL_RESPOND_BY))
         assert reminder is not None and reminder.user_id == worker.id

@@ -97,6 +97,9 @@ def live_server(tmp_path_factory, _fast_password_hashing):
     with app.app_context():
         Base.metadata.create_all(db.engine())
         demo.seed(DEMO_PASSWORD)
+    # The first request compiles the page's templates and loads the catalogues: done here, before any browser
+    # waits for a page with a time limit.
+    assert app.test_client().get("/login").status_code == 200
     _LIVE_APPS.append(app)
     server = LiveServer(app)
     server.start()

@@ -116,8 +116,7 @@ def build_pat(app) -> dict:
     from advocate_app.accounts import passwords
     from advocate_app.accounts.models import Role, User
     from advocate_app.clock import local_today
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Category, ConsentKind, GivenHow
+    from advocate_app.consent.models import Category
     from advocate_app.directory.models import Organisation, Service
     from advocate_app.evidence import evaluation
     from advocate_app.people import services as people
@@ -126,6 +125,7 @@ def build_pat(app) -> dict:
     from advocate_app.plans import services as plans
     from advocate_app.plans.models import AboutTopic, ItemKind, RatedBy, StepOwner
     from advocate_app.referrals import services as referrals
+    from tests import factories
 
     with app.test_request_context():
         existing = db.session.scalar(select(Person).where(Person.preferred_name == "Pat Rowe"))
@@ -164,16 +164,7 @@ def build_pat(app) -> dict:
         outcomes.record_check_in(
             pat.id, domain="housing", score=4, rated_by=RatedBy.TOGETHER, taken_on=local_today(), by=alex
         )
-        given = consent.give(
-            pat,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
-            by=alex,
-            language="en",
-            organisation=harbour,
-            purpose="help Pat find a home",
-            categories=list(Category),
-        )
+        given = factories.sharing(pat, harbour, list(Category), by=alex, purpose="help Pat find a home")
         referral = referrals.make_referral(
             pat, service, categories=[Category.NEEDS], by=alex, today=local_today(), step=step, note="Evenings only."
         )

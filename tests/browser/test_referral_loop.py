@@ -11,12 +11,12 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.accounts import passwords
 from advocate_app.accounts.models import Role, User
-from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.consent.models import Category
 from advocate_app.directory.models import Organisation, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, StepOwner
+from tests import factories
 from tests.browser.conftest import ADVOCATE, DEMO_PASSWORD, WORKER, assert_fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
@@ -32,15 +32,13 @@ def jo(live_server):
         advocate = db.session.scalar(select(User).where(User.email == ADVOCATE))
         harbour = db.session.scalar(select(Organisation).where(Organisation.name == "Harbour Housing Advice"))
         northside = db.session.scalar(select(Organisation).where(Organisation.name == "Northside Community Hub"))
-        consent.give(
+        factories.sharing(
             person,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
+            harbour,
+            [Category.NEEDS, Category.PLAN],
             by=advocate,
-            language="pl",
-            organisation=harbour,
             purpose="help Jo find a safe home",
-            categories=[Category.NEEDS, Category.PLAN],
+            language="pl",
         )
         # Somewhere else that helps with housing, for when Harbour cannot.
         db.session.add(
