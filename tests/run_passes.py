@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSES = {
     "sqlite": ["-m", "not browser"],
     "browser": ["-m", "browser"],
-    "postgres": ["-m", "not browser", "--postgres"],
+    "postgres": ["-m", "not browser and not serve", "--postgres"],
 }
 # The browser tests wait for pages with a time limit; the other passes have none, so they give way to them.
 NICENESS = {"sqlite": 5, "postgres": 5}
