@@ -14,13 +14,10 @@ file is written by the one CSV writer (``advocate_app.spreadsheets``).
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
@@ -29,7 +26,7 @@ from advocate_app.accounts.models import Role
 from advocate_app.evidence import partnership, queries, tables
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, FILES, describe_rows
 from advocate_app.evidence.disclosure import MIN_CELL, Protected
-from advocate_app.evidence.package import PACKAGE_FILE, SUPPRESSED, descriptor
+from advocate_app.evidence.package import PACKAGE_FILE, SUPPRESSED, FileSet, descriptor
 from advocate_app.evidence.period import Period, month_key, uk_day
 from advocate_app.evidence.pseudonyms import pseudonym
 from advocate_app.people.models import Person
@@ -85,7 +82,7 @@ def suppress_rare(rows: list[dict], columns: tuple[str, ...], minimum: int = MIN
 
 
 @dataclass
-class Export:
+class Export(FileSet):
     """The files of one export, by name, each a header and rows in the dictionary's column order."""
 
     period: Period
@@ -115,22 +112,6 @@ class Export:
         if name == DICTIONARY_FILE:
             return csv_text(["file", "column", "meaning"], describe_rows())
         return self.csv_text(name)
-
-    def zip_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in self.names():
-                archive.writestr(f"{self.folder}/{name}", self.text_of(name))
-        return buffer.getvalue()
-
-    def write_folder(self, path: Path) -> list[Path]:
-        path.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in self.names():
-            target = path / name
-            target.write_bytes(self.text_of(name).encode("utf-8"))
-            written.append(target)
-        return written
 
     @property
     def folder(self) -> str:

@@ -154,8 +154,39 @@ def descriptor(title: str, files: dict[str, tuple[str, list[tuple[str, str]]]], 
     }
 
 
+class FileSet:
+    """Files by name that go out together, as one zip or into a folder: a subclass says which (``names``), what
+    each holds (``text_of``) and the folder they sit in (``folder``)."""
+
+    folder: str
+
+    def names(self) -> list[str]:
+        raise NotImplementedError
+
+    def text_of(self, name: str) -> str:
+        raise NotImplementedError
+
+    def zip_bytes(self) -> bytes:
+        """Every file, in a zip, inside the folder."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in self.names():
+                archive.writestr(f"{self.folder}/{name}", self.text_of(name))
+        return buffer.getvalue()
+
+    def write_folder(self, path: Path) -> list[Path]:
+        """Every file written into ``path`` (made if need be); the paths written."""
+        path.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in self.names():
+            target = path / name
+            target.write_bytes(self.text_of(name).encode("utf-8"))
+            written.append(target)
+        return written
+
+
 @dataclass
-class Package:
+class Package(FileSet):
     """Files by name: CSV rows (written by the one CSV writer) and plain texts, plus the package descriptor."""
 
     folder: str
@@ -175,19 +206,3 @@ class Package:
             return self.texts[name]
         _about, columns, rows = self.tables[name]
         return csv_text([c for c, _m in columns], rows)
-
-    def zip_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in self.names():
-                archive.writestr(f"{self.folder}/{name}", self.text_of(name))
-        return buffer.getvalue()
-
-    def write_folder(self, path: Path) -> list[Path]:
-        path.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in self.names():
-            target = path / name
-            target.write_bytes(self.text_of(name).encode("utf-8"))
-            written.append(target)
-        return written
