@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
@@ -160,3 +161,17 @@ class TimeOfDayField(Field):
         if self.raw:
             return self.raw
         return self.data.strftime("%H:%M") if self.data else ""
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose "not a number" message is ours, translated and naming the field."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_("%(label)s must be a whole number, like 5", label=self.label.text)) from None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from advocate_app.forms import TOO_LONG, AppForm
+from advocate_app.forms import TOO_LONG, AppForm, WholeNumberField
 from advocate_app.needs import NEED_DOMAINS
 
 
@@ -71,20 +71,6 @@ def language_label(code: str) -> str:
         return Locale.parse(code).get_display_name(get_locale()) or code
     except (ValueError, UnknownLocaleError):
         return code
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose "not a number" message is ours, translated and naming the field."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_("%(label)s must be a whole number, like 5", label=self.label.text)) from None
 
 
 class ServiceForm(AppForm):

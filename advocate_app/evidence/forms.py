@@ -7,12 +7,12 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from advocate_app.evidence.disclosure import MIN_CELL
 from advocate_app.evidence.period import Period, add_months, month_key, parse_month
-from advocate_app.forms import TOO_LONG, AppForm
+from advocate_app.forms import TOO_LONG, AppForm, WholeNumberField
 
 MONTHS_OFFERED = 60
 ALL_ORGANISATIONS = ""
@@ -100,20 +100,6 @@ def plan_month_choices(today: date) -> list[tuple[str, str]]:
     return [(month_key(m), format_date(m, "MMMM yyyy")) for m in months]
 
 
-class _Number(IntegerField):
-    """A whole number whose "not a number" message is ours, translated and naming the field."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a whole number, like 5")) from None
-
-
 def parse_months_list(text: str) -> list[int]:
     """ "3, 6, 12" → [3, 6, 12]; :raises ValueError: for anything else, or a number out of range."""
     parts = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
@@ -143,7 +129,7 @@ class EvaluationPlanForm(AppForm):
         default="3, 6, 12",
         validators=[DataRequired(message=_l("Enter the follow-up points, like 3, 6, 12"))],
     )
-    window_days = _Number(
+    window_days = WholeNumberField(
         _l("Window either side of each point (days)"),
         default=30,
         validators=[
@@ -151,7 +137,7 @@ class EvaluationPlanForm(AppForm):
             NumberRange(min=0, max=90, message=_l("Enter a number of days from 0 to 90")),
         ],
     )
-    min_cell = _Number(
+    min_cell = WholeNumberField(
         _l("Smallest number worth reporting"),
         default=MIN_CELL,
         validators=[
@@ -159,7 +145,7 @@ class EvaluationPlanForm(AppForm):
             NumberRange(min=MIN_CELL, max=100, message=_l("Enter a number from %(min)d to 100", min=MIN_CELL)),
         ],
     )
-    baseline_months = _Number(
+    baseline_months = WholeNumberField(
         _l("Baseline: compare with people whose plans started this many months before (0 for none)"),
         default=0,
         validators=[
