@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -263,3 +264,40 @@ def assert_fits_the_screen(page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width}px wide on a {width}px screen"
+
+
+# The two languages the page checks cover: left to right, and right to left.
+PAGE_LOCALES = {"en": "en-GB", "ur": "ur-PK"}
+
+
+@contextmanager
+def profiles_by_user_and_language(browser, live_server, translate, **options):
+    """``get(who, language)``: one browser profile per user and language, signed in once (``who`` None stays
+    signed out), made with ``options`` (viewport and the like); every profile is closed at the end."""
+    contexts: dict = {}
+
+    def get(who, language):
+        if (who, language) not in contexts:
+            context = browser.new_context(base_url=live_server.url, locale=PAGE_LOCALES[language], **options)
+            context.set_default_timeout(TIMEOUT_MS)
+            if who is not None:
+                page = context.new_page()
+                page.goto("/login")
+                sign_in(
+                    page,
+                    who,
+                    labels={
+                        "identifier": translate(language, "Email address or username"),
+                        "password": translate(language, "Password or passphrase"),
+                        "submit": translate(language, "Sign in"),
+                    },
+                )
+                page.close()
+            contexts[(who, language)] = context
+        return contexts[(who, language)]
+
+    try:
+        yield get
+    finally:
+        for context in contexts.values():
+            context.close()

@@ -15,7 +15,7 @@ import pytest
 
 from advocate_app import resource_dir
 from tests.browser import network
-from tests.browser.conftest import TIMEOUT_MS, sign_in
+from tests.browser.conftest import PAGE_LOCALES, profiles_by_user_and_language
 from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.browser
 AXE = resource_dir("static").parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_A_AND_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENS = {"phone": {"width": 360, "height": 640}, "laptop": {"width": 1280, "height": 800}}
-LOCALES = {"en": "en-GB", "ur": "ur-PK"}
 # Right to left on a phone is worth a look after each run (test-results/screenshots/).
 SCREENSHOTS = {"caseload search", "goal", "inbox section", "accessibility statement", "my plan"}
 
@@ -43,37 +42,11 @@ def world(live_server) -> dict:
 @pytest.fixture(scope="module")
 def signed_in(browser, live_server, world, translate):
     """``signed_in(who, language)``: one browser profile per user and language, signed in once for the module."""
-    contexts: dict = {}
-
-    def get(who, language):
-        if (who, language) not in contexts:
-            context = browser.new_context(
-                viewport=SCREENS["phone"],
-                base_url=live_server.url,
-                locale=LOCALES[language],
-                # axe is injected as a script of its own, which the app's strict policy would rightly refuse.
-                bypass_csp=True,
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            if who is not None:
-                page = context.new_page()
-                page.goto("/login")
-                sign_in(
-                    page,
-                    who,
-                    labels={
-                        "identifier": translate(language, "Email address or username"),
-                        "password": translate(language, "Password or passphrase"),
-                        "submit": translate(language, "Sign in"),
-                    },
-                )
-                page.close()
-            contexts[(who, language)] = context
-        return contexts[(who, language)]
-
-    yield get
-    for context in contexts.values():
-        context.close()
+    # axe is injected as a script of its own, which the app's strict policy would rightly refuse.
+    with profiles_by_user_and_language(
+        browser, live_server, translate, viewport=SCREENS["phone"], bypass_csp=True
+    ) as get:
+        yield get
 
 
 def _violations(page, axe_source: str) -> list[dict]:
@@ -104,7 +77,7 @@ def report(pytestconfig):
     (folder / "axe.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("language", list(LOCALES))
+@pytest.mark.parametrize("language", list(PAGE_LOCALES))
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=page_id)
 def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report, screenshot):
     page = signed_in(page_type.who, language).new_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, TIMEOUT_MS, sign_in
+from tests.browser.conftest import PAGE_LOCALES, PHONE, profiles_by_user_and_language
 from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,6 @@ KEY_PAGES = {
     "my goal",
     "my referrals",
 }
-LOCALES = {"en": "en-GB", "ur": "ur-PK"}
 MINIMUM = 24
 # On a phone the header and the language switcher are used with a thumb, often in a hurry.
 PHONE_HEADER_MINIMUM = 32
@@ -61,34 +60,11 @@ def world(live_server) -> dict:
 @pytest.fixture(scope="module")
 def signed_in(browser, live_server, world, translate):
     """``signed_in(who, language)``: one phone-sized browser profile per user and language."""
-    contexts: dict = {}
-
-    def get(who, language):
-        if (who, language) not in contexts:
-            context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale=LOCALES[language])
-            context.set_default_timeout(TIMEOUT_MS)
-            if who is not None:
-                page = context.new_page()
-                page.goto("/login")
-                sign_in(
-                    page,
-                    who,
-                    labels={
-                        "identifier": translate(language, "Email address or username"),
-                        "password": translate(language, "Password or passphrase"),
-                        "submit": translate(language, "Sign in"),
-                    },
-                )
-                page.close()
-            contexts[(who, language)] = context
-        return contexts[(who, language)]
-
-    yield get
-    for context in contexts.values():
-        context.close()
+    with profiles_by_user_and_language(browser, live_server, translate, viewport=PHONE) as get:
+        yield get
 
 
-@pytest.mark.parametrize("language", list(LOCALES))
+@pytest.mark.parametrize("language", list(PAGE_LOCALES))
 @pytest.mark.parametrize(
     "page_type", [p for p in PAGE_TYPES if p.name in KEY_PAGES], ids=lambda p: page_id(p)
 )
