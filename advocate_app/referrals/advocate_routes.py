@@ -42,38 +42,31 @@ def _me():
     return current_user._get_current_object()
 
 
-def _step_or_404(person: Person, raw_step_id: str | None) -> PlanItem | None:
-    """The step named in the address, when it is a step of the person's active plan."""
-    if not raw_step_id:
+def _entry_or_404(person: Person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
+    """The plan entry of ``kind`` named in the address, when it is in the person's active plan."""
+    if not raw_id:
         return None
-    if not raw_step_id.isdigit():
+    if not raw_id.isdigit():
         abort(404)
-    step = plans.load_item(int(raw_step_id))
+    entry = plans.load_item(int(raw_id))
     if (
-        step is None
-        or step.kind is not ItemKind.STEP
-        or step.plan.person_id != person.id
-        or step.plan.status is not PlanStatus.ACTIVE
+        entry is None
+        or entry.kind is not kind
+        or entry.plan.person_id != person.id
+        or entry.plan.status is not PlanStatus.ACTIVE
     ):
         abort(404)
-    return step
+    return entry
+
+
+def _step_or_404(person: Person, raw_step_id: str | None) -> PlanItem | None:
+    """The step named in the address, when it is a step of the person's active plan."""
+    return _entry_or_404(person, raw_step_id, ItemKind.STEP)
 
 
 def _need_or_404(person: Person, raw_need_id: str | None) -> PlanItem | None:
     """The need named in the address (a referral made straight from it), when it is in the person's active plan."""
-    if not raw_need_id:
-        return None
-    if not raw_need_id.isdigit():
-        abort(404)
-    need = plans.load_item(int(raw_need_id))
-    if (
-        need is None
-        or need.kind is not ItemKind.NEED
-        or need.plan.person_id != person.id
-        or need.plan.status is not PlanStatus.ACTIVE
-    ):
-        abort(404)
-    return need
+    return _entry_or_404(person, raw_need_id, ItemKind.NEED)
 
 
 def _need_domain_of(step: PlanItem | None) -> str | None:
