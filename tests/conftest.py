@@ -357,6 +357,22 @@ def login():
     return do_login
 
 
+@pytest.fixture
+def sam_and_alex(app):
+    """Alex, an advocate, works with Sam, who has a login of their own."""
+    from tests import factories
+
+    alex = factories.advocate(name="Alex Morgan")
+    sam = factories.person(alex, name="Sam")
+    sam_login = factories.individual(sam, username="sam")
+    return alex, sam, sam_login
+
+
+def entry_id_from(response) -> int:
+    """The id of the plan entry a save redirected to (``…#item-<id>``)."""
+    return int(response.headers["Location"].split("#item-")[1])
+
+
 def count_queries(app, client, path: str) -> int:
     """How many SQL statements the page at ``path`` costs (it must answer 200)."""
     statements = []

@@ -12,23 +12,9 @@ from sqlalchemy import select
 from advocate_app import db
 from advocate_app.plans import edits, services
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, Priority
-from tests import factories
-from tests.conftest import csrf_from, form_post
+from tests.conftest import csrf_from, entry_id_from, form_post
 
 VERSION = re.compile(r'name="entry_version" type="hidden" value="(\d*)"')
-
-
-@pytest.fixture
-def sam_and_alex(app):
-    """Alex, an advocate, works with Sam, who has a login of their own."""
-    alex = factories.advocate(name="Alex Morgan")
-    sam = factories.person(alex, name="Sam")
-    sam_login = factories.individual(sam, username="sam")
-    return alex, sam, sam_login
-
-
-def _item_id(response) -> int:
-    return int(response.headers["Location"].split("#item-")[1])
 
 
 def _open_form(client, path: str) -> dict:
@@ -49,7 +35,7 @@ def _sams_need(client, person_id, text="Somewhere safe to live", priority="2") -
         client, f"/people/{person_id}/plan/needs/new", {"domain": "housing", "text": text, "priority": priority}
     )
     assert response.status_code == 302
-    return _item_id(response)
+    return entry_id_from(response)
 
 
 def test_sams_stale_form_keeps_the_priority_his_advocate_raised_meanwhile(
@@ -141,9 +127,11 @@ def test_two_stale_changes_to_different_fields_of_a_step_are_both_kept(client, n
     need_id = _sams_need(phone, sam.id)
     goal = form_post(phone, f"/people/{sam.id}/plan/items/{need_id}/goals/new", {"text": "Move by spring"})
     step = form_post(
-        phone, f"/people/{sam.id}/plan/items/{_item_id(goal)}/steps/new", {"text": "Ring the council", "owner": "me"}
+        phone,
+        f"/people/{sam.id}/plan/items/{entry_id_from(goal)}/steps/new",
+        {"text": "Ring the council", "owner": "me"},
     )
-    step_id = _item_id(step)
+    step_id = entry_id_from(step)
     edit = f"/people/{sam.id}/plan/items/{step_id}/edit"
     sams_tab, alexs_tab = _open_form(phone, edit), _open_form(visit, edit)
 

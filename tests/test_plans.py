@@ -12,20 +12,7 @@ from advocate_app import db
 from advocate_app.plans import services
 from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, Voice
 from tests import factories
-from tests.conftest import as_read, count_queries, form_post
-
-
-@pytest.fixture
-def sam_and_alex(app):
-    """Alex, an advocate, works with Sam, who has a login of their own."""
-    alex = factories.advocate(name="Alex Morgan")
-    sam = factories.person(alex, name="Sam")
-    sam_login = factories.individual(sam, username="sam")
-    return alex, sam, sam_login
-
-
-def _item_id(response) -> int:
-    return int(response.headers["Location"].split("#item-")[1])
+from tests.conftest import as_read, count_queries, entry_id_from, form_post
 
 
 def add_need(client, person_id, text="Somewhere safe to live", voice=None, plan_page="/me"):
@@ -34,7 +21,7 @@ def add_need(client, person_id, text="Somewhere safe to live", voice=None, plan_
         data["voice"] = voice
     response = form_post(client, f"/people/{person_id}/plan/needs/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
-    return _item_id(response)
+    return entry_id_from(response)
 
 
 def test_person_and_advocate_write_a_plan_together_and_every_voice_is_kept(
@@ -59,7 +46,7 @@ def test_person_and_advocate_write_a_plan_together_and_every_voice_is_kept(
     )
     step = form_post(
         visit,
-        f"/people/{sam.id}/plan/items/{_item_id(goal)}/steps/new",
+        f"/people/{sam.id}/plan/items/{entry_id_from(goal)}/steps/new",
         {"text": "Ring the housing team", "voice": "advocate", "owner": "advocate"},
     )
     assert step.status_code == 302
@@ -167,10 +154,10 @@ def test_both_agree_and_later_changes_by_the_other_are_highlighted(client, new_c
     login(visit, alex)
     need_id = add_need(client, sam.id)
     goal = form_post(visit, f"/people/{sam.id}/plan/items/{need_id}/goals/new", {"text": "Move", "voice": "advocate"})
-    step_id = _item_id(
+    step_id = entry_id_from(
         form_post(
             visit,
-            f"/people/{sam.id}/plan/items/{_item_id(goal)}/steps/new",
+            f"/people/{sam.id}/plan/items/{entry_id_from(goal)}/steps/new",
             {"text": "Fill in the form", "voice": "advocate", "owner": "me"},
         )
     )
