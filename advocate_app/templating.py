@@ -41,7 +41,8 @@ def asset_url(name: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _day_in(day: date, locale: str) -> str:
+def day_in(day: date, locale: str) -> str:
+    """A day as "4 March 2026" in ``locale``."""
     # Formatting a date with Babel costs more than rendering the entry it belongs to, and a page shows the
     # same few days again and again: each day is worded once per language.
     return babel_format_date(day, "d MMMM yyyy", locale=locale)
@@ -56,7 +57,7 @@ def _short_date(context, value: date | datetime | None) -> Markup | str:
     if isinstance(value, datetime):
         value = value.astimezone(context.get("local_zone") or get_timezone()).date()
     # Our own words (markup, escaped): a sentence it goes into need not isolate it as it isolates typed text.
-    return escape(_day_in(value, context.get("current_locale") or str(get_locale())))
+    return escape(day_in(value, context.get("current_locale") or str(get_locale())))
 
 
 def _date_time(value: datetime | None) -> str:

@@ -26,7 +26,7 @@ from advocate_app.referrals.models import Referral
 from advocate_app.sms import messages
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, CATEGORIES, FORM_LABELS, STEP_OWNERS, Reader, sms_template
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import as_read, form_post
 
 LANGUAGES = ["en", "cy", "pl", "ur"]
 NEED = "Somewhere safe to live, away from the old area and near my sister"
@@ -117,8 +117,8 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
     step_form = f"/people/{sam.id}/plan/items/{ids['goal']}/steps/new"
     staff_owners = words(STEP_OWNERS, Reader.ADVOCATE)
     person_owners = words(STEP_OWNERS, Reader.PERSON)
-    staff_labels = _labels(office.get(step_form).get_data(as_text=True))
-    person_labels = _labels(phone.get(step_form).get_data(as_text=True))
+    staff_labels = _labels(as_read(office.get(step_form).get_data(as_text=True)))
+    person_labels = _labels(as_read(phone.get(step_form).get_data(as_text=True)))
     assert [staff_owners[o] for o in StepOwner] == [label for label in staff_labels if label in staff_owners.values()]
     assert staff_owners[StepOwner.ME] == "Sam"
     for owner in (StepOwner.ME, StepOwner.ADVOCATE):
@@ -127,9 +127,9 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
         assert person_owners[owner] in person_labels
 
     # What Harbour will see: "Sam's contact details" on Alex's referral form, never "your contact details".
-    referral_form = office.get(
+    referral_form = as_read(office.get(
         f"/people/{sam.id}/referrals/new?service={ids['service']}&step={ids['step']}"
-    ).get_data(as_text=True)
+    ).get_data(as_text=True))
     referral_labels = _labels(referral_form)
     def as_label(words):  # a phrase for inside a sentence, labelling a box
         return words[:1].upper() + words[1:]
@@ -146,15 +146,15 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
     about_form = f"/people/{sam.id}/plan/about/matters"
     goal_form = f"/people/{sam.id}/plan/items/{ids['need']}/goals/new"
     for path, key in ((need_form, "need_text"), (about_form, "about_text"), (goal_form, "goal_target_date")):
-        staff_labels = _labels(office.get(path).get_data(as_text=True))
-        person_labels = _labels(phone.get(path).get_data(as_text=True))
+        staff_labels = _labels(as_read(office.get(path).get_data(as_text=True)))
+        person_labels = _labels(as_read(phone.get(path).get_data(as_text=True)))
         staff_words = _worded(app, language, FORM_LABELS[key], Reader.ADVOCATE)
         person_words = _worded(app, language, FORM_LABELS[key], Reader.PERSON)
         assert staff_words in staff_labels and person_words not in staff_labels, (path, staff_labels)
         assert person_words in person_labels and staff_words not in person_labels, (path, person_labels)
 
-    staff_plan = _headings(office.get(f"/people/{sam.id}/plan").get_data(as_text=True))
-    person_plan = _headings(phone.get("/me").get_data(as_text=True))
+    staff_plan = _headings(as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True)))
+    person_plan = _headings(as_read(phone.get("/me").get_data(as_text=True)))
     staff_about = _worded(app, language, ABOUT, Reader.ADVOCATE)
     person_about = _worded(app, language, ABOUT, Reader.PERSON)
     assert staff_about in staff_plan and person_about not in staff_plan
@@ -162,8 +162,8 @@ def test_each_side_reads_the_words_meant_for_them_in_every_language(
     staff_topics = words(ABOUT_TOPICS, Reader.ADVOCATE)
     person_topics = words(ABOUT_TOPICS, Reader.PERSON)
     for page, own, other in (
-        (office.get(f"/people/{sam.id}/plan").get_data(as_text=True), staff_topics, person_topics),
-        (phone.get("/me").get_data(as_text=True), person_topics, staff_topics),
+        (as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True)), staff_topics, person_topics),
+        (as_read(phone.get("/me").get_data(as_text=True)), person_topics, staff_topics),
     ):
         for topic in AboutTopic:
             assert html.escape(own[topic], quote=False) in page or own[topic] in html.unescape(page)
@@ -187,7 +187,7 @@ def test_english_staff_pages_carry_no_words_written_for_the_person(client, login
         f"/people/{sam.id}/referrals/new?service={ids['service']}&step={ids['step']}",
         f"/people/{sam.id}/referrals",
     ):
-        page = client.get(path).get_data(as_text=True)
+        page = as_read(client.get(path).get_data(as_text=True))
         assert not person_pronouns.search(page), (path, person_pronouns.search(page).group(0))
 
 
@@ -206,13 +206,13 @@ def test_credit_after_an_accepted_suggestion_says_who_wrote_the_words_and_who_ag
     form_post(office, f"/people/{sam.id}/plan/items/{matters_id}/edit", {"text": "My children and my dog"})
 
     # While the suggestion waits, what stands is Sam's: nobody "last changed" it.
-    page = office.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    page = as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     assert "Last changed by" not in page
     assert "Written by Sam (Person supported)" in page
 
     form_post(phone, f"/people/{sam.id}/plan/items/{matters_id}/decision", {"decision": "accept"}, token_from="/me")
-    on_phone = phone.get("/me").get_data(as_text=True)
-    in_office = office.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    on_phone = as_read(phone.get("/me").get_data(as_text=True))
+    in_office = as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     assert re.search(r"Wording by Alex Morgan, agreed by you, \d+ \w+ \d{4}", on_phone)
     assert re.search(r"Your wording, agreed by Sam, \d+ \w+ \d{4}", in_office)
     assert "In my advocate&#39;s words" in on_phone or "In my advocate's words" in on_phone
@@ -231,7 +231,7 @@ def test_last_changed_names_who_wrote_what_stands(client, new_client, login, in_
         db.session.commit()
     form_post(phone, f"/people/{sam.id}/plan/items/{ids['need']}/edit", {"text": "A safe home", "priority": "1"},
               token_from="/me")
-    page = office.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    page = as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     assert re.search(r"Written by Alex Morgan \(Advocate\), [^.]+\. Last changed by Sam, ", page)
 
 
@@ -243,8 +243,8 @@ def test_controls_name_the_whole_entry_they_act_on(client, new_client, login, in
     form_post(phone, f"/people/{sam.id}/plan/items/{ids['need']}/edit", {"text": "Near my sister", "priority": "1"},
               token_from="/me")
     hidden = f'<span class="govuk-visually-hidden">: {html.escape(NEED, quote=True)}</span>'
-    office_page = office.get(f"/people/{sam.id}/plan").get_data(as_text=True)
-    phone_page = phone.get("/me").get_data(as_text=True)
+    office_page = as_read(office.get(f"/people/{sam.id}/plan").get_data(as_text=True))
+    phone_page = as_read(phone.get("/me").get_data(as_text=True))
     assert re.search(r">Use the new wording" + re.escape(hidden), office_page)
     assert re.search(r">Keep the original" + re.escape(hidden), office_page)
     assert re.search(r">Change" + re.escape(hidden), office_page)
@@ -258,14 +258,14 @@ def test_agreement_comes_after_the_plan_and_is_offered_only_when_there_is_someth
     phone, office = client, new_client()
     login(phone, sam_login)
     login(office, alex)
-    page = phone.get("/me").get_data(as_text=True)
+    page = as_read(phone.get("/me").get_data(as_text=True))
     assert page.index(NEED) < page.index('id="agreement"')
     assert "You have not agreed it yet." in page and "Alex Morgan has not agreed it yet." not in page
     assert "I agree with this plan" in page
 
     form_post(phone, f"/people/{sam.id}/plan/agree", {}, token_from="/me")
     form_post(office, f"/people/{sam.id}/plan/agree", {}, token_from=f"/people/{sam.id}/plan")
-    page = phone.get("/me").get_data(as_text=True)
+    page = as_read(phone.get("/me").get_data(as_text=True))
     assert re.search(r"You and Alex Morgan agreed version \d+ on \d+ \w+\.", page)
     assert "I agree with this plan" not in page
 
@@ -274,10 +274,10 @@ def test_withdrawing_agreement_asks_first_on_a_page_with_one_heading(client, log
     _alex, sam, sam_login, _ids = visit
     login(client, sam_login)
     form_post(client, f"/people/{sam.id}/plan/agree", {}, token_from="/me")
-    page = client.get("/me").get_data(as_text=True)
+    page = as_read(client.get("/me").get_data(as_text=True))
     assert f'href="/people/{sam.id}/plan/agreement/withdraw"' in page
 
-    confirm = client.get(f"/people/{sam.id}/plan/agreement/withdraw").get_data(as_text=True)
+    confirm = as_read(client.get(f"/people/{sam.id}/plan/agreement/withdraw").get_data(as_text=True))
     assert confirm.count("<h1") == 1
     assert "Are you sure you want to withdraw your agreement to the plan?" in confirm
     with in_app():
@@ -285,7 +285,7 @@ def test_withdrawing_agreement_asks_first_on_a_page_with_one_heading(client, log
 
     done = form_post(client, f"/people/{sam.id}/plan/agreement/withdraw", {})
     assert done.status_code == 302
-    page = client.get("/me").get_data(as_text=True)
+    page = as_read(client.get("/me").get_data(as_text=True))
     assert "You have withdrawn your agreement to the plan." in page
     assert "You have not agreed it yet." in page and "I agree with this plan" in page
     with in_app():
@@ -302,7 +302,7 @@ def test_changes_since_you_last_looked_are_listed_with_links_to_each(client, new
     form_post(office, goal_edit, {"text": "Move by spring", "goal_status": "in_progress"})
     form_post(office, f"/people/{sam.id}/plan/items/{ids['step']}/done", {"done": "1"},
               token_from=f"/people/{sam.id}/plan/goals/{ids['goal']}")
-    page = phone.get("/me").get_data(as_text=True)
+    page = as_read(phone.get("/me").get_data(as_text=True))
     assert "2 entries have changed since you last looked:" in page
     banner = page.split('class="app-highlight app-summary-box app-changes"')[1].split("</div>")[0]
     links = re.findall(r'href="([^"]+)"', banner)
@@ -315,14 +315,14 @@ def test_changes_since_you_last_looked_are_listed_with_links_to_each(client, new
 def test_empty_about_me_sections_are_one_short_invitation_after_what_is_written(client, login, visit):
     alex, sam, _sam_login, _ids = visit
     login(client, alex)
-    page = client.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     assert "Nothing written yet." not in page
     assert page.count("Nothing written yet about:") == 1
     # Nothing about Sam is written yet: the needs lead.
     assert page.index(NEED) < page.index("About Sam")
 
     form_post(client, f"/people/{sam.id}/plan/about/strengths", {"text": "Patient", "voice": "person"})
-    page = client.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     assert page.index("About Sam") < page.index(NEED)
     assert "Not written yet:" in page and page.count("app-about-empty__list") == 1
 
@@ -330,10 +330,10 @@ def test_empty_about_me_sections_are_one_short_invitation_after_what_is_written(
 def test_a_referral_straight_from_a_need_adds_its_step_to_the_plan(client, login, in_app, visit):
     alex, sam, _sam_login, ids = visit
     login(client, alex)
-    plan_page = client.get(f"/people/{sam.id}/plan").get_data(as_text=True)
+    plan_page = as_read(client.get(f"/people/{sam.id}/plan").get_data(as_text=True))
     find = f"/people/{sam.id}/referrals/find?need={ids['need']}"
     assert f'href="{html.escape(find)}"' in plan_page
-    found = client.get(find).get_data(as_text=True)
+    found = as_read(client.get(find).get_data(as_text=True))
     refer = f"/people/{sam.id}/referrals/new?service={ids['service']}&need={ids['need']}"
     assert html.escape(refer) in found
     sent = form_post(client, refer, {"categories": ["contact", "needs"], "urgency": "routine", "note": ""})
@@ -380,12 +380,12 @@ def test_a_refused_referral_from_a_need_leaves_the_plan_as_it_was(client, login,
 def test_the_referrals_page_offers_to_make_one(client, new_client, login, visit):
     alex, sam, sam_login, _ids = visit
     login(client, alex)
-    page = client.get(f"/people/{sam.id}/referrals").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{sam.id}/referrals").get_data(as_text=True))
     assert "No referrals yet." in page
     assert f'href="/people/{sam.id}/referrals/find">Make a referral' in page
     phone = new_client()
     login(phone, sam_login)
-    assert "Make a referral" not in phone.get(f"/people/{sam.id}/referrals").get_data(as_text=True)
+    assert "Make a referral" not in as_read(phone.get(f"/people/{sam.id}/referrals").get_data(as_text=True))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -3,23 +3,16 @@ agreed them when they were someone else's suggestion (not whoever touched the en
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from babel.dates import format_date
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
+from advocate_app.i18n import isolated
 from advocate_app.plans.models import PlanItem
-
-
-@lru_cache(maxsize=512)
-def _day_in(day, locale: str) -> str:
-    # A plan shows the same few days on many entries; Babel's formatting costs more than the entry.
-    return format_date(day, "d MMMM yyyy", locale=locale)
+from advocate_app.templating import day_in
 
 
 def _day(moment) -> str:
-    return _day_in(moment.astimezone(get_timezone()).date(), str(get_locale()))
+    return day_in(moment.astimezone(get_timezone()).date(), str(get_locale()))
 
 
 def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -> str:
@@ -33,11 +26,11 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
     if item.words_agreed_role:
         writer = item.worded_by
         agreer = item.words_agreed_by
-        agreer_name = agreer.display_name if agreer else person_name
+        agreer_name = isolated(agreer.display_name if agreer else person_name)
         day = _day(item.worded_at or item.changed_at)
         if writer is not None and writer.id == viewer.id:
             return _("Your wording, agreed by %(agreer)s, %(date)s", agreer=agreer_name, date=day)
-        writer_name = writer.display_name if writer else someone
+        writer_name = isolated(writer.display_name) if writer else someone
         if agreer is not None and agreer.id == viewer.id:
             return _("Wording by %(writer)s, agreed by you, %(date)s", writer=writer_name, date=day)
         return _(
@@ -45,12 +38,12 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
         )
     line = _(
         "Written by %(name)s (%(role)s), %(date)s",
-        name=item.author.display_name if item.author else someone,
+        name=isolated(item.author.display_name) if item.author else someone,
         role=role_names.get(item.author_role, item.author_role),
         date=_day(item.created_at),
     )
     if item.worded_by is not None and item.worded_by_id != item.author_id and item.worded_at:
         line += ". " + _(
-            "Last changed by %(name)s, %(date)s", name=item.worded_by.display_name, date=_day(item.worded_at)
+            "Last changed by %(name)s, %(date)s", name=isolated(item.worded_by.display_name), date=_day(item.worded_at)
         )
     return line

@@ -19,7 +19,7 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.forms import DateParts, DatePartsField
-from advocate_app.i18n import worded
+from advocate_app.i18n import isolated, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, bp, edits, services
@@ -121,7 +121,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
             children[item.parent_id].append(item)
     needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
     reader = reader_of(me)
-    about_topics = labels(ABOUT_TOPICS, reader, person.preferred_name)
+    about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
     return render_template(
         "plans/plan.html",
         person=person,
@@ -130,7 +130,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         break_glass=reads_only,
         about=about,
         about_topics=about_topics,
-        about_heading=ABOUT.say(reader, person.preferred_name),
+        about_heading=ABOUT.say(reader, isolated(person.preferred_name)),
         changed_entries=_changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline),
         needs=needs,
         children=children,
@@ -198,8 +198,8 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
         if agreement is not None and agreement.user_id == me.id:
             return _("You")
         if side == Role.INDIVIDUAL.value:
-            return person.preferred_name
-        return agreement.user.display_name if agreement is not None and agreement.user else _("The advocate")
+            return isolated(person.preferred_name)
+        return isolated(agreement.user.display_name) if agreement is not None and agreement.user else _("The advocate")
 
     lines = []
     if person_side and advocate_side and person_side.version == advocate_side.version:
@@ -286,7 +286,7 @@ def goal(person_id: int, item_id: int):
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
         goal_status_labels=worded(GOAL_STATUS_LABELS),
-        owner_labels=labels(STEP_OWNERS, reader_of(me), person.preferred_name),
+        owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
         is_person=me.role is Role.INDIVIDUAL,
         credit=_credit(me, person),
         may_refer=_may_refer(me, person, plan),
@@ -399,7 +399,7 @@ def about(person_id: int, topic: str):
         "plans/item_form.html",
         form=form,
         person=person,
-        heading=ABOUT_TOPICS[about_topic].say(reader_of(current_user), person.preferred_name),
+        heading=ABOUT_TOPICS[about_topic].say(reader_of(current_user), isolated(person.preferred_name)),
         item=existing,
         back=plan_url(person),
         collision=_collision_view(form, result, person),
@@ -453,7 +453,7 @@ def _worded_value(name: str, value, person: Person) -> str:
     if name == "goal_status":
         return str(GOAL_STATUS_LABELS.get(GoalStatus(value), value))
     if name == "owner":
-        return STEP_OWNERS[StepOwner(value)].say(reader_of(current_user), person.preferred_name)
+        return STEP_OWNERS[StepOwner(value)].say(reader_of(current_user), isolated(person.preferred_name))
     if name in ("target_date", "due_date"):
         return format_date(date.fromisoformat(value), "long")
     return str(value)

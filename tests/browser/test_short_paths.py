@@ -2,7 +2,7 @@
 person signs in and agrees a change to their plan. Taps are counted; screenshots are kept for a look.
 
 Each language gets its own advocate and person (so the demo people other tests walk through stay as they
-were): Robin and Lee in English with Harbour Housing Advice, Nadia and Zara in Urdu with Northside
+were): Robin and Lee in English with Harbour Housing Advice, Nadia and Zainab in Urdu with Northside
 Community Hub, whose debt advice is given in Urdu.
 """
 
@@ -28,7 +28,7 @@ CASES = {
     },
     "ur": {
         "advocate": ("nadia@example.org", "Nadia Qureshi"),
-        "person": ("zara", "Zara Khan"),
+        "person": ("zainab", "Zainab Malik"),
         "organisation": "Northside Community Hub",
         "service": "Debt and benefits advice",
         "domain": "money",
@@ -159,12 +159,14 @@ def test_caseload_to_a_sent_referral_from_a_need_in_eight_taps_or_fewer(
     taps(service.get_by_role("link", name=_naming(translate(language, "Refer to this service"), case["service"])))
 
     # The advocate's referral form speaks about the person, never to them.
-    staff_words = translate(language, "%(name)s's contact details", name=person_name)
+    staff_words = translate(
+        language, "%(name)s's mobile number and how and when it is safe to contact them", name=person_name
+    )
     expect(page.get_by_label(staff_words)).to_be_visible()
-    expect(page.get_by_label(translate(language, "your contact details"), exact=True)).to_have_count(0)
+    expect(page.get_by_label(translate(language, "your mobile number and how and when it is safe to contact you"), exact=True)).to_have_count(0)
     assert_fits_the_screen(page)
     screenshot(page, f"staff-referral-form-{language}")
-    taps(page.get_by_label(translate(language, "%(name)s's needs", name=person_name)))
+    taps(page.get_by_label(translate(language, "the needs written in %(name)s's plan", name=person_name), exact=False))
     taps(page.get_by_role("button", name=translate(language, "Send the referral")))
 
     expect(page.locator(".govuk-notification-banner, [role=alert], .app-flash").first).to_contain_text(case["service"])
