@@ -28,7 +28,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus
 from tests import factories
-from tests.conftest import form_post
+from tests.conftest import as_read, form_post
 
 NOT_TOLD_REASON = "Telling her now could alert him"
 JO_MOBILE = "+447700900123"
@@ -101,7 +101,7 @@ def jo(app, in_app) -> Jo:
 def _page(client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
+    return as_read(response.get_data(as_text=True))  # as read: without the isolation around typed text
 
 
 def _dan_opens_the_referral(new_client, login, jo: Jo) -> None:

@@ -257,7 +257,7 @@ def test_after_a_decline_for_this_service_the_same_organisations_other_services_
 ):
     sibling = _declined_by_harbour(jo, in_app, reason)
     login(client, jo["alex"])
-    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True))
     assert "Refer to Tenancy support" in page
     assert f"referrals/new?service={sibling}&amp;step={jo['step']}" in page
     assert "No other service for this need" not in page
@@ -266,7 +266,7 @@ def test_after_a_decline_for_this_service_the_same_organisations_other_services_
 def test_after_not_eligible_the_same_organisation_is_left_out_and_the_page_says_why(client, login, jo, in_app):
     _declined_by_harbour(jo, in_app, DeclineReason.NOT_ELIGIBLE)
     login(client, jo["alex"])
-    page = client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True)
+    page = as_read(client.get(f"/people/{jo['jo'].id}/referrals").get_data(as_text=True))
     assert "Refer to Tenancy support" not in page
     assert "No other service for this need is taking referrals right now." not in page
     assert "Other services of Harbour Housing Advice are left out because of the reason they gave." in page

@@ -24,6 +24,7 @@ from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwn
 from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
 from advocate_app.plans.routes import ABOUT_TOPICS, plan_url
 from advocate_app.policy import Action
+from advocate_app.wording import Reader
 
 PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
 
@@ -223,11 +224,16 @@ def _step_owner(step: PlanItem, person: Person) -> str:
 
 
 def _about_me(plan: Plan | None, *, include: bool) -> dict:
-    """The summary's About me: left out unless asked for (to share less at meetings), and said to be left out."""
+    """The summary's About me: left out unless asked for (to share less at meetings), and said to be left out.
+
+    Its headings are the section's own, in the person's words ("What matters to me"), whoever prints it.
+    """
     written = {item.topic: item for item in (plan.items if plan is not None else []) if item.kind is ItemKind.ABOUT}
     return {
         "include_about": include,
-        "about_rows": [(label(), written[topic]) for topic, label in ABOUT_TOPICS.items() if topic in written]
+        "about_rows": [
+            (label.say(Reader.PERSON), written[topic]) for topic, label in ABOUT_TOPICS.items() if topic in written
+        ]
         if include
         else [],
         "about_written": bool(written),
