@@ -258,8 +258,10 @@ def test_withdrawing_is_one_confirmation_as_easy_as_giving(client, login, in_app
     path = f"/people/{sam.id}/consents/{given.id}/withdraw"
     page = client.get(path).get_data(as_text=True)
     assert page.count("<h1") == 1
-    assert f"Are you sure {FSI}Sam{PDI} wants to stop sharing with {FSI}Harbour Housing Advice{PDI}?" in page
-    assert f"From the moment you confirm, {FSI}Harbour Housing Advice{PDI} can no longer see" in page
+    # Each typed name isolated once: in <bdi> on the page, between FSI and PDI in the title (no markup there).
+    assert "Are you sure <bdi>Sam</bdi> wants to stop sharing with <bdi>Harbour Housing Advice</bdi>?</h1>" in page
+    assert f"<title>Are you sure {FSI}Sam{PDI} wants to stop sharing with {FSI}Harbour Housing Advice{PDI}? " in page
+    assert "From the moment you confirm, <bdi>Harbour Housing Advice</bdi> can no longer see" in page
     done = form_post(client, path, {})
     assert done.status_code == 302
     receipt = client.get(done.headers["Location"]).get_data(as_text=True)

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from advocate_app import db, policy
@@ -27,7 +28,6 @@ from advocate_app.consent.forms import (
 from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose, SharingOverride
 from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
-from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
 from advocate_app.policy import Action
 
@@ -71,6 +71,12 @@ def _preview(
     )
 
 
+def _in_sentence(text: str) -> Markup:
+    """Our own words (escaped) to put into a page's sentence: the names in them are already isolated, so the
+    page's gettext must not isolate the whole phrase again."""
+    return escape(text)
+
+
 def _reader_name(person: Person) -> str | None:
     """Whose information it is, for the words: ``None`` when the person reads it themselves ("your")."""
     return None if current_user.role is Role.INDIVIDUAL else person.preferred_name
@@ -90,9 +96,8 @@ def consents(person_id: int):
         now=now,
         is_person=current_user.role is Role.INDIVIDUAL,
         may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
-        words=lambda categories: statements.categories_in_words(categories, name),
-        purpose_words=statements.purpose_in_words,
-        isolate=isolated,
+        words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
+        purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
 
 
@@ -223,8 +228,8 @@ def receipt(person_id: int, consent_id: int):
         consent=consent,
         now=utcnow(),
         is_person=current_user.role is Role.INDIVIDUAL,
-        words=lambda categories: statements.categories_in_words(categories, name),
-        purpose_words=statements.purpose_in_words,
+        words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
+        purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
 
 
@@ -242,8 +247,7 @@ def withdraw(person_id: int, consent_id: int):
             person=person,
             consent=consent,
             is_person=current_user.role is Role.INDIVIDUAL,
-            words=statements.categories_in_words(consent.category_set, _reader_name(person)),
-            isolate=isolated,
+            words=_in_sentence(statements.categories_in_words(consent.category_set, _reader_name(person))),
         )
     how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
     if services.withdraw(consent, how=how, by=_me()):
@@ -318,7 +322,7 @@ def decide_override(override_id: int):
         person=person,
         lawful_basis_labels=LAWFUL_BASIS_LABELS,
         dpa_condition_labels=DPA_CONDITION_LABELS,
-        words=lambda categories: statements.categories_in_words(categories, person.preferred_name),
+        words=lambda categories: _in_sentence(statements.categories_in_words(categories, person.preferred_name)),
         told_form=PersonToldForm(formdata=None),
     )
 

@@ -33,7 +33,7 @@ def test_sam_withdraws_consent_and_the_workers_next_request_is_refused(new_conte
     agreement = sam.locator(".app-summary-box").filter(has_text="Harbour Housing Advice")
     agreement.get_by_role("button", name=re.compile("^Withdraw")).click()
     expect(sam.get_by_role("heading", level=1)).to_have_text(
-        "Are you sure you want to stop sharing with \u2068Harbour Housing Advice\u2069?"
+        "Are you sure you want to stop sharing with Harbour Housing Advice?"
     )
     assert_fits_the_screen(sam)
     screenshot(sam, "consent-withdraw-are-you-sure")
