@@ -39,7 +39,9 @@ INDIVIDUAL = "sam"  # the demo person with a login (Sam Okafor)
 TIMEOUT_MS = 10_000  # a local server answers in milliseconds; fail fast rather than hang
 
 
-_LIVE_APPS: list = []  # the live servers' apps, so sign_in can stand in for waiting for a fresh code
+# The running live servers' apps by address, so sign_in can stand in for waiting for a fresh code on the server
+# the page is signing in to (each server has its own people, keys and last-used codes).
+_LIVE_APPS: dict[str, object] = {}
 
 
 class LiveServer:
@@ -54,9 +56,11 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
 
     def start(self) -> None:
+        _LIVE_APPS[self.url] = self.app
         self._thread.start()
 
     def stop(self) -> None:
+        _LIVE_APPS.pop(self.url, None)
         self._server.shutdown()
         self._thread.join(timeout=5)
 
@@ -101,7 +105,6 @@ def live_server(tmp_path_factory, _fast_password_hashing):
     # The first request compiles the page's templates and loads the catalogues: done here, before any browser
     # waits for a page with a time limit.
     assert app.test_client().get("/login").status_code == 200
-    _LIVE_APPS.append(app)
     server = LiveServer(app)
     server.start()
     yield server
@@ -236,32 +239,26 @@ def sign_in(page, identifier: str, password: str = DEMO_PASSWORD, *, labels=None
     page.wait_for_load_state()
     if "/login/code" in page.url:
         # Staff type the code their authenticator app shows.
-        page.locator('input[name="code"]').fill(_fresh_code(identifier))
+        page.locator('input[name="code"]').fill(_fresh_code(identifier, page.url))
         page.locator('input[name="code"]').press("Enter")
         page.wait_for_load_state()
 
 
-def _fresh_code(identifier: str) -> str:
-    """The code the staff member's app shows now; a code works once, so a second sign-in within 30 s
-    stands for waiting for the next."""
+def _fresh_code(identifier: str, page_url: str) -> str:
+    """The code the staff member's app shows now, for the live server ``page_url`` is on; a code works once, so
+    a second sign-in within 30 s stands for waiting for the next."""
     import pyotp
 
     from advocate_app.accounts.services import find_by_identifier
 
-    # Every live server that knows this member of staff forgets the code last used there: the page signing in
-    # may be on any of them, and demo staff share one key, so the code is the same on each.
-    code = None
-    for app in reversed(_LIVE_APPS):
-        with app.app_context():
-            user = find_by_identifier(identifier)
-            if user is None or not user.totp_secret:
-                continue
-            user.totp_last_counter = None
-            db.session.commit()
-            code = code or pyotp.TOTP(user.totp_secret).now()
-    if code is None:
-        raise AssertionError(f"{identifier} has no authenticator app on any live server")
-    return code
+    app = next((app for url, app in _LIVE_APPS.items() if page_url.startswith(url + "/")), None)
+    assert app is not None, f"{page_url} is on no live server"
+    with app.app_context():
+        user = find_by_identifier(identifier)
+        assert user is not None and user.totp_secret, f"{identifier} has no authenticator app on {page_url}"
+        user.totp_last_counter = None
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret).now()
 
 
 def assert_fits_the_screen(page) -> None:

@@ -14,7 +14,6 @@ from advocate_app.evidence import disclosure
 from advocate_app.i18n import LANGUAGE_NAMES
 from advocate_app.models import Base
 from tests import factories
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import LiveServer, _require_built_assets, assert_fits_the_screen, sign_in
 from tests.conftest import TEMPLATE_CACHE
 from tests.test_evidence import build_world
@@ -38,7 +37,6 @@ def evidence_server(tmp_path_factory, _fast_password_hashing):
     factories.use(app)
     server = LiveServer(app)
     server.world = build_world()
-    browser_conftest._LIVE_APPS.append(app)
     server.start()
     yield server
     server.stop()

@@ -69,7 +69,7 @@ def keyboard_sign_in(page, identifier: str) -> None:
     if "/login/code" in page.url:
         # Staff then type the code their authenticator app shows.
         tab_to(page, field("code"))
-        page.keyboard.type(_fresh_code(identifier))
+        page.keyboard.type(_fresh_code(identifier, page.url))
         press_and_follow(page)
 
 
