@@ -98,36 +98,35 @@ def _figures(report: followup.Report, cohort: str, code: str, points: list[int])
                 )
         return table
     if code == "actions_with_person":
-        table = TableView(
+        return _part_of_whole(
+            report, cohort, code, points, ("steps", "with_person"),
             caption=_("Steps the person does themselves"),
             head=[_("Follow-up point"), _("Steps"), _("Done by the person"), _("Share")],
         )
-        for months in points:
-            key = (cohort, code, months)
-            table.rows.append(
-                [
-                    _point(months),
-                    shown_text(report.count(*key, "steps")),
-                    shown_text(report.count(*key, "with_person")),
-                    _share(report, (*key, "with_person"), (*key, "steps")),
-                ]
-            )
-        return table
-    table = TableView(
+    return _part_of_whole(
+        report, cohort, code, points, ("recorded", "reached"),
         caption=str(evaluation.MEASURE_LABELS[code]),
         head=[_("Follow-up point"), _("People with it recorded"), _("Of them, reached"), _("Share")],
     )
+
+
+def _part_of_whole(
+    report: followup.Report, cohort: str, code: str, points: list[int], counts: tuple[str, str], **table
+) -> TableView:
+    """A table of ``whole``, ``part`` and the part's share at each follow-up point (``counts`` = whole, part)."""
+    whole, part = counts
+    view = TableView(**table)
     for months in points:
         key = (cohort, code, months)
-        table.rows.append(
+        view.rows.append(
             [
                 _point(months),
-                shown_text(report.count(*key, "recorded")),
-                shown_text(report.count(*key, "reached")),
-                _share(report, (*key, "reached"), (*key, "recorded")),
+                shown_text(report.count(*key, whole)),
+                shown_text(report.count(*key, part)),
+                _share(report, (*key, part), (*key, whole)),
             ]
         )
-    return table
+    return view
 
 
 def build(report: followup.Report) -> ReportView:
