@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 import requests
@@ -19,8 +20,11 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from advocate_app import db
+from advocate_app.accounts.models import User
 from advocate_app.consent import services as consent
 from advocate_app.consent.models import Consent, ConsentKind, GivenHow
+from advocate_app.evidence import evaluation
+from advocate_app.evidence.models import EvaluationPlan, EvaluationPlanVersion
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import AboutTopic, ItemKind, Plan, PlanComment, PlanItem, PlanStatus
 from advocate_app.sms.models import InboundSms, SmsNumber
@@ -238,3 +242,35 @@ def test_four_saves_at_once_of_forms_opened_on_the_same_version_apply_one_and_sh
     kept = next(n for n, a in enumerate(answers) if a.status_code == 302)
     with app.app_context():
         assert db.session.get(PlanItem, need.id).text == f"Wording {kept}"
+
+
+def test_four_coordinators_locking_one_evaluation_plan_at_once_record_one_locked_version(served):
+    app, _base = served
+    with app.app_context():
+        coordinator_id = factories.coordinator().id
+        fields = evaluation.PlanFields(
+            title="Does it help?", question="Q", measures=["goals_achieved"], organisation_id=None,
+            cohort_from=date(2026, 1, 1), cohort_to=date(2026, 3, 1), follow_up_months=[3], window_days=30,
+            min_cell=5,
+        )
+        plan_id = evaluation.write_draft(None, fields, by=db.session.get(User, coordinator_id)).id
+        db.session.commit()
+
+    def lock_it():
+        with app.app_context():
+            try:
+                evaluation.lock(db.session.get(EvaluationPlan, plan_id), by=db.session.get(User, coordinator_id))
+            except evaluation.AlreadyLocked:
+                db.session.rollback()
+                return "already locked"
+            db.session.commit()
+            return "locked"
+
+    outcomes = together([lock_it] * 4, within=30)
+
+    assert sorted(outcomes) == ["already locked"] * 3 + ["locked"]
+    with app.app_context():
+        versions = db.session.scalars(
+            select(EvaluationPlanVersion.number).where(EvaluationPlanVersion.plan_id == plan_id)
+        ).all()
+        assert versions == [1]

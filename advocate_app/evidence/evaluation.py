@@ -160,6 +160,13 @@ def _apply(plan: EvaluationPlan, fields: PlanFields) -> None:
     plan.baseline_months = fields.baseline_months
 
 
+def _hold(plan: EvaluationPlan) -> None:
+    """Hold the plan's row and read it again: two coordinators locking, amending or saving it at the same moment
+    take turns, and the second sees what the first did (a lock already made, the version number used)."""
+    db.lock(EvaluationPlan, plan.id)
+    db.session.refresh(plan)
+
+
 def write_draft(plan: EvaluationPlan | None, fields: PlanFields, *, by: User, now: datetime | None = None):
     """Create a draft plan, or change a draft. Audited.
 
@@ -173,6 +180,7 @@ def write_draft(plan: EvaluationPlan | None, fields: PlanFields, *, by: User, no
         db.session.flush()
         audit("create", actor=by, object_type="evaluation_plan", object_id=plan.id)
         return plan
+    _hold(plan)
     if plan.locked_at is not None:
         raise AlreadyLocked
     _apply(plan, fields)
@@ -187,6 +195,7 @@ def lock(plan: EvaluationPlan, *, by: User, now: datetime | None = None) -> Eval
     :raises AlreadyLocked: when it is locked already.
     """
     _check(by)
+    _hold(plan)
     if plan.locked_at is not None:
         raise AlreadyLocked
     moment = now or utcnow()
@@ -210,6 +219,7 @@ def amend(
     :raises NothingChanged: when the text would stay the same.
     """
     _check(by)
+    _hold(plan)
     if plan.locked_at is None:
         raise NotLocked
     before = current_text(plan)
