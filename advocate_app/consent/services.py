@@ -352,6 +352,9 @@ def record_person_told(override: SharingOverride, *, by: User, now: datetime | N
     """
     if by.role is not Role.COORDINATOR:
         raise ConsentError("not_allowed")
+    # Two coordinators recording it at once: the second sees the first's record and is told so.
+    db.lock(SharingOverride, override.id)
+    db.session.refresh(override)
     if not override.kept_from_person:
         raise ConsentError("already_told")
     override.told_at = now or utcnow()
