@@ -32,6 +32,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.referrals.models import Referral, ReferralEvent
 from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
+from advocate_app.team.models import ContactDefault, ContactRecord, NeedLead, NeedOrder, OverlapDecision
 
 __all__ = [
     "Assignment",
@@ -73,4 +74,9 @@ __all__ = [
     "SmsNumber",
     "SmsTask",
     "StaffNumber",
+    "ContactDefault",
+    "ContactRecord",
+    "NeedLead",
+    "NeedOrder",
+    "OverlapDecision",
 ]

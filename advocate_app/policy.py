@@ -60,6 +60,10 @@ class Action(StrEnum):
     EVALUATION_PLAN_WRITE = "evaluation_plan.write"
     EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
+    NEEDS_ORDER = "needs.order"
+    NEED_LEAD_SET = "need_lead.set"
+    OVERLAP_DECIDE = "overlap.decide"
+    NO_CONTACT_LIST = "no_contact.list"
 
 
 # Actions decided by role alone.
@@ -79,6 +83,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
+    # The advocate's own caseload: people with no direct contact for a while.
+    Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -93,6 +99,8 @@ _OWN_OR_CASELOAD = frozenset(
         Action.RECORD_EXPORT,
         Action.ACCESS_LOG_VIEW,
         Action.REFERRALS_OF_PERSON,
+        Action.NEEDS_ORDER,
+        Action.NEED_LEAD_SET,
     }
 )
 # Only an advocate on the caseload.
@@ -105,6 +113,7 @@ _CASELOAD_ONLY = frozenset(
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
+        Action.OVERLAP_DECIDE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
