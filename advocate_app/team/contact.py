@@ -61,7 +61,13 @@ def mode_from(form, user: User) -> ContactMode | None:
 
 
 def record_action(
-    person_id: int, action: ActionKind, object_id: int | None, mode: ContactMode, *, by: User, now: datetime | None = None
+    person_id: int,
+    action: ActionKind,
+    object_id: int | None,
+    mode: ContactMode,
+    *,
+    by: User,
+    now: datetime | None = None,
 ) -> ContactRecord | None:
     """Record how a member of staff's action was done, and remember the choice as their default for next time.
 

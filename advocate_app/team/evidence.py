@@ -161,11 +161,17 @@ DICTIONARY = {
         "one row per choice made when a referral would have put a second organisation on a need another"
         " organisation was leading, decided in the period",
         [
-            ("choice", "wait (the referral waits until the first organisation finishes), replace (the first"
-             " organisation's referral was withdrawn) or send_anyway (both at once, with a reason); wait and"
-             " replace are overlaps avoided"),
-            ("referrals", "how many times that choice was made; 'suppressed' when from 1 to 4, or to protect another"
-             " suppressed count"),
+            (
+                "choice",
+                "wait (the referral waits until the first organisation finishes), replace (the first"
+                " organisation's referral was withdrawn) or send_anyway (both at once, with a reason); wait and"
+                " replace are overlaps avoided",
+            ),
+            (
+                "referrals",
+                "how many times that choice was made; 'suppressed' when from 1 to 4, or to protect another"
+                " suppressed count",
+            ),
         ],
     ),
     "direct_contact.csv": (
@@ -175,14 +181,21 @@ DICTIONARY = {
         " per month",
         [
             ("breakdown", "organisation or month: which of the two the row counts by"),
-            ("organisation", "the organisation of the member of staff who acted (organisation rows; empty when they"
-             " belong to none)"),
+            (
+                "organisation",
+                "the organisation of the member of staff who acted (organisation rows; empty when they belong to none)",
+            ),
             ("month", "YYYY-MM (month rows)"),
-            ("with_person", "actions done with the person" + "; 'suppressed' when from 1 to 4, or to protect another"
-             " suppressed count"),
+            (
+                "with_person",
+                "actions done with the person" + "; 'suppressed' when from 1 to 4, or to protect another"
+                " suppressed count",
+            ),
             ("about_person", "actions done about the person; suppressed as with_person"),
-            ("with_person_percent", "with_person as a whole percentage of all the row's actions; 'suppressed' when"
-             " either count is"),
+            (
+                "with_person_percent",
+                "with_person as a whole percentage of all the row's actions; 'suppressed' when either count is",
+            ),
         ],
     ),
 }

@@ -27,9 +27,7 @@ class OverlapForm(AppForm):
         choices=[(c.value, label) for c, label in CHOICE_LABELS.items()],
         validate_choice=False,
     )
-    reason = TextAreaField(
-        _l("Why send it anyway?"), validators=[Length(max=2000, message=TOO_LONG)]
-    )
+    reason = TextAreaField(_l("Why send it anyway?"), validators=[Length(max=2000, message=TOO_LONG)])
 
     def validate_choice(self, field):
         if field.data not in {c.value for c in CHOICE_LABELS}:

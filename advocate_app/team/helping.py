@@ -147,5 +147,3 @@ def who_is_helping(person: Person, *, viewer: User) -> list[HelpRow]:
             )
         )
     return rows
-
-

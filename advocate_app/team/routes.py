@@ -59,7 +59,7 @@ def order_needs(person_id: int):
         need_domains=NEED_DOMAINS,
         is_person=current_user.role is Role.INDIVIDUAL,
         back=_plan_url(person),
-    ), 400 if error else 200
+    )
 
 
 @bp.post("/people/<int:person_id>/plan/needs/<int:need_id>/lead")
@@ -95,8 +95,15 @@ def wait_for_lead(person_id: int):
     overlap = services.overlap_for(need, service)
     if overlap is None:
         flash(_("Nobody else is leading this need now: you can send the referral."))
-        return redirect(url_for("referrals.new_referral", person_id=person.id, service=service.id,
-                                step=step.id if step else None, need=None if step else (need.id if need else None)))
+        return redirect(
+            url_for(
+                "referrals.new_referral",
+                person_id=person.id,
+                service=service.id,
+                step=step.id if step else None,
+                need=None if step else (need.id if need else None),
+            )
+        )
     if need.plan.status is not PlanStatus.ACTIVE or need.kind is not ItemKind.NEED:
         abort(404)
     decision = services.wait_for_lead(
@@ -107,18 +114,27 @@ def wait_for_lead(person_id: int):
         today=local_today(),
         words=(
             _("Get help from %(service)s", service=service.name),
-            _("Refer to %(service)s when %(organisation)s finishes", service=service.name,
-              organisation=overlap.organisation_name),
+            _(
+                "Refer to %(service)s when %(organisation)s finishes",
+                service=service.name,
+                organisation=overlap.organisation_name,
+            ),
         ),
     )
     db.session.commit()
     flash(
-        _("Nothing was sent. A step reminds you to refer to %(service)s when %(organisation)s finishes.",
-          service=isolated(service.name), organisation=isolated(overlap.organisation_name)),
+        _(
+            "Nothing was sent. A step reminds you to refer to %(service)s when %(organisation)s finishes.",
+            service=isolated(service.name),
+            organisation=isolated(overlap.organisation_name),
+        ),
         "success",
     )
-    return redirect(url_for("plans.goal", person_id=person.id, item_id=_goal_of(decision.step_id),
-                            _anchor=f"item-{decision.step_id}"))
+    return redirect(
+        url_for(
+            "plans.goal", person_id=person.id, item_id=_goal_of(decision.step_id), _anchor=f"item-{decision.step_id}"
+        )
+    )
 
 
 def _goal_of(step_id: int) -> int:

@@ -197,7 +197,9 @@ def order_positions(need_ids: list[int]) -> dict[int, int]:
     """Where each of these needs comes in the chosen order (needs not placed are left out)."""
     if not need_ids:
         return {}
-    return dict(db.session.execute(select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids))).all())
+    return dict(
+        db.session.execute(select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids))).all()
+    )
 
 
 def order_needs(person: Person, positions: dict[int, int], *, by: User, now: datetime | None = None) -> None:
@@ -269,7 +271,9 @@ def _open_goal(need: PlanItem, *, text: str, by: User) -> PlanItem:
         .limit(1)
     )
     if goal is None:
-        goal = plans.add_item(need.plan, ItemKind.GOAL, plans.ItemFields(text, voice=Voice.ADVOCATE), by=by, parent=need)
+        goal = plans.add_item(
+            need.plan, ItemKind.GOAL, plans.ItemFields(text, voice=Voice.ADVOCATE), by=by, parent=need
+        )
     return goal
 
 
@@ -310,7 +314,9 @@ def _decided(person, overlap, service, choice, *, by, reason="", step_id=None, r
     )
     db.session.add(decision)
     db.session.flush()
-    audit(f"overlap_{choice.value}", actor=by, person_id=person.id, object_type="overlap_decision", object_id=decision.id)
+    audit(
+        f"overlap_{choice.value}", actor=by, person_id=person.id, object_type="overlap_decision", object_id=decision.id
+    )
     return decision
 
 
