@@ -20,6 +20,7 @@ from advocate_app.directory.models import (
 )
 from advocate_app.people import services as people
 from advocate_app.people.models import Person
+from advocate_app.team.demo import seed_team
 
 ORGANISATIONS = [
     {
@@ -177,7 +178,7 @@ def seed(password: str) -> list[str]:
     note("advocate@example.org", made)
     advocate2, made = _user("advocate2@example.org", "Priya Shah", Role.ADVOCATE, password)
     note("advocate2@example.org", made)
-    _worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
+    worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
     note("worker@example.org", made)
 
     sam, made = _person("Sam Okafor", "en", "+447700900123", advocate)
@@ -202,5 +203,8 @@ def seed(password: str) -> list[str]:
             )
         )
         created.append("login for Sam Okafor (username sam)")
+    db.session.flush()
+    if made_team := seed_team(sam, advocate, worker, organisations):
+        created.append(made_team)
     db.session.commit()
     return created

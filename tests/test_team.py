@@ -521,3 +521,28 @@ def test_the_plan_costs_the_same_queries_with_one_need_led_or_many(app, client, 
         db.session.commit()
     count_queries(app, client, path)  # the first look after a change marks it seen
     assert count_queries(app, client, path) == before
+
+
+def test_the_demo_shows_harbour_leading_an_overlap_avoided_and_the_direct_contact_share(app_factory):
+    demo = app_factory()
+    assert demo.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    with demo.app_context():
+        sam = db.session.scalar(select(Person).where(Person.preferred_name == "Sam Okafor"))
+        leads = db.session.execute(
+            select(PlanItem.domain, NeedLead.kind)
+            .join(PlanItem, PlanItem.id == NeedLead.need_id)
+            .where(NeedLead.ended_at.is_(None))
+        ).all()
+        assert sorted(leads) == [("housing", LeadKind.ORGANISATION), ("money", LeadKind.ORGANISATION)]
+        assert db.session.scalar(select(OverlapDecision.choice)) is OverlapChoice.WAIT
+        board = evidence.board(
+            queries.Scope(
+                people=None,
+                period=Period(datetime(2000, 1, 1).date(), datetime(2100, 1, 1).date()),
+                today=datetime(2100, 1, 1).date(),
+            )
+        )
+        # Alex (Northshire Advocacy): 6 of 20 actions with Sam; Dan (Harbour): 5 of 15; in all 11 of 35, 31 %.
+        assert board.figures.by_organisation == {"Harbour Housing Advice": (5, 10), "Northshire Advocacy": (6, 14)}
+        assert board.figures.total == (11, 24) and board.share(("contact",)) == 31
+        assert sam.may_name_organisation
