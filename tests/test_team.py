@@ -546,3 +546,70 @@ def test_the_demo_shows_harbour_leading_an_overlap_avoided_and_the_direct_contac
         assert board.figures.by_organisation == {"Harbour Housing Advice": (5, 10), "Northshire Advocacy": (6, 14)}
         assert board.figures.total == (11, 24) and board.share(("contact",)) == 31
         assert sam.may_name_organisation
+
+
+def test_an_organisation_sam_was_not_told_about_never_shows_as_leading_on_sams_phone(new_client, login, team, in_app):
+    """A safeguarding share Sam was not told about: staff see the organisation lead, Sam sees their advocate."""
+    from advocate_app.consent import services as consents
+    from advocate_app.referrals import services as referrals
+
+    safe_house = factories.organisation("Safe House Project")
+    safe_worker = factories.org_worker(organisation_id=safe_house.id)
+    coordinator = factories.coordinator()
+    with in_app():
+        sam = db.session.get(Person, team["sam"].id)
+        sam.may_name_organisation = True
+        override = consents.request_override(
+            sam,
+            organisation=safe_house,
+            categories=[Category.NEEDS],
+            lawful_basis="vital_interests",
+            dpa_condition="para_18",
+            reasons="A risk to life was disclosed at the visit.",
+            what_shared="needs",
+            person_told=False,
+            not_told_reason="Telling Sam now would put them at risk.",
+            by=team["alex"],
+        )
+        consents.decide_override(override, approve=True, note="Agreed", by=coordinator)
+        service = _service(safe_house, "Emergency rooms")
+        referral = referrals.make_referral(
+            sam,
+            service,
+            categories=[Category.NEEDS],
+            by=team["alex"],
+            today=utcnow().date(),
+            step=plans.load_item(team["housing_step"]),
+        )
+        referrals.change_status(referral, ReferralStatus.ACCEPTED, by=safe_worker)
+        db.session.commit()
+    sam_phone = new_client()
+    login(sam_phone, team["sam_login"])
+    page = as_read(sam_phone.get("/me", follow_redirects=True).get_data(as_text=True))
+    assert "Safe House" not in page and "An organisation leads" not in page
+    assert "Your advocate leads this." in page
+    alex = new_client()
+    login(alex, team["alex"])
+    assert "Safe House Project leads this, since" in as_read(
+        alex.get(f"/people/{team['sam'].id}/plan").get_data(as_text=True)
+    )
+    with in_app():
+        copy = subject_access_data(team["sam"].id)["team_around_you"]
+    assert copy["need_leads"] == []
+
+
+def test_dealing_with_a_text_message_task_records_how(client, login, team, in_app):
+    from advocate_app.sms import services as sms_services
+    from advocate_app.sms.models import TaskKind
+
+    with in_app():
+        task = sms_services.add_task(team["sam"].id, TaskKind.REPLY)
+        db.session.commit()
+        task_id = task.id
+    login(client, team["alex"])
+    messages = f"/people/{team['sam'].id}/messages"
+    assert "How was this done?" in client.get(messages).get_data(as_text=True)
+    form_post(client, f"{messages}/{task_id}/done", {"contact_mode": "text"}, token_from=messages)
+    with in_app():
+        record = db.session.scalar(select(ContactRecord))
+        assert (record.action, record.object_id, record.with_person) == (ActionKind.TASK, task_id, True)
