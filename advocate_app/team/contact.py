@@ -4,7 +4,7 @@ records how it was done, and the caseload lists people nobody has been in direct
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -149,7 +149,5 @@ def count_without_direct_contact(advocate: User, *, weeks: int, now: datetime | 
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite hands back an aggregate's timestamp as naive UTC.
     if moment is not None and moment.tzinfo is None:
-        from datetime import UTC
-
         return moment.replace(tzinfo=UTC)
     return moment

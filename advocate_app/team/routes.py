@@ -18,7 +18,7 @@ from advocate_app.plans.models import ItemKind, PlanStatus
 from advocate_app.policy import Action
 from advocate_app.referrals.advocate_routes import _need_or_404, _service_or_404, _step_or_404
 from advocate_app.team import bp, contact, services
-from advocate_app.team.models import LeadKind
+from advocate_app.team.models import WITH_PERSON, LeadKind
 
 
 def _me():
@@ -160,3 +160,22 @@ def no_contact():
         weeks=weeks,
         rows=contact.people_without_direct_contact(_me(), weeks=weeks),
     )
+
+
+@bp.app_context_processor
+def _contact_choice() -> dict:
+    """For the "How was this done?" choice on staff forms: called only by the templates that show it."""
+    remembered: dict = {}
+
+    def default() -> str:
+        # Asked once a page, however many steps show the choice.
+        if "mode" not in remembered:
+            remembered["mode"] = contact.default_mode(current_user).value
+        return remembered["mode"]
+
+    return {
+        "contact_choice_shown": lambda: current_user.is_authenticated and contact.records_contact(current_user),
+        "contact_default": default,
+        "contact_modes": lambda: [(mode.value, label) for mode, label in contact.MODE_LABELS.items()],
+        "contact_with_person": {mode.value for mode in WITH_PERSON},
+    }

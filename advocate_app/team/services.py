@@ -23,7 +23,8 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Service
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import GoalStatus, ItemKind, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.plans.models import GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from advocate_app.team.models import LeadKind, LeadReason, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
 
@@ -114,8 +115,6 @@ def _change_lead(
 
 
 def _person_of(need: PlanItem) -> int:
-    from advocate_app.plans.models import Plan
-
     return db.session.scalar(select(Plan.person_id).where(Plan.id == need.plan_id))
 
 
@@ -182,8 +181,6 @@ def referral_moved(referral: Referral, *, by: User | None, now: datetime | None 
 
 def active_needs(person_id: int) -> list[PlanItem]:
     """The needs of the person's active plan, in the order the person and advocate chose (then by priority)."""
-    from advocate_app.plans.models import Plan
-
     rows = db.session.execute(
         select(PlanItem, NeedOrder.position)
         .join(Plan, Plan.id == PlanItem.plan_id)
@@ -339,8 +336,6 @@ def referred_over(
 
     :raises TeamError: as ``check_choice``.
     """
-    from advocate_app.referrals import services as referrals
-
     check_choice(choice, reason)
     if choice is OverlapChoice.REPLACE and overlap.lead.referral_id is not None:
         leading = db.session.get(Referral, overlap.lead.referral_id)
