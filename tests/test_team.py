@@ -190,6 +190,8 @@ def test_sam_takes_the_lead_of_money_but_cannot_take_housing_from_harbour(new_cl
     assert _leads(in_app, team["housing"])[-1][:2] == (LeadKind.ORGANISATION, team["harbour"].id)
     page = as_read(sam.get("/me", follow_redirects=True).get_data(as_text=True))
     assert "You lead this yourself." in page
+    # Every change of lead is in the record's history, in plain words.
+    assert "Recorded who leads a need" in as_read(sam.get(f"/people/{sam_id}/access").get_data(as_text=True))
 
 
 # What Sam and Alex read -------------------------------------------------------------------------------------------
@@ -588,6 +590,8 @@ def test_an_organisation_sam_was_not_told_about_never_shows_as_leading_on_sams_p
     page = as_read(sam_phone.get("/me", follow_redirects=True).get_data(as_text=True))
     assert "Safe House" not in page and "An organisation leads" not in page
     assert "Your advocate leads this." in page
+    access_log = as_read(sam_phone.get(f"/people/{team['sam'].id}/access").get_data(as_text=True))
+    assert "Recorded who leads a need" not in access_log
     alex = new_client()
     login(alex, team["alex"])
     assert "Safe House Project leads this, since" in as_read(

@@ -15,6 +15,16 @@ from advocate_app.plans.models import PlanItem
 from advocate_app.team.contact import MODE_LABELS
 from advocate_app.team.models import ContactRecord, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
 
+# The team's audit events in plain words, for the access log ("who has seen or changed my record").
+AUDIT_WORDS = {
+    "lead_changed": _l("Recorded who leads a need"),
+    "needs_ordered": _l("Put the needs in order"),
+    "overlap_wait": _l("Chose to wait for one organisation to finish before asking another"),
+    "overlap_replace": _l("Asked a new organisation to take over from another"),
+    "overlap_send_anyway": _l("Asked a second organisation to help with a need at the same time"),
+    "contact_recorded": _l("Recorded how something was done: with you, or about you"),
+}
+
 CHOICE_WORDS = {
     OverlapChoice.WAIT: _l("waited for them to finish"),
     OverlapChoice.REPLACE: _l("replaced them"),

@@ -110,7 +110,12 @@ def _change_lead(
     )
     db.session.add(lead)
     db.session.flush()
-    audit("lead_changed", actor=by, person_id=lead.person_id, object_type="need_lead", object_id=lead.id)
+    # A change a referral made is about that referral: what the person may see of it follows the referral (a share
+    # they were not told about stays out of their access log, as the referral does).
+    about = ("referral", referral_id) if referral_id is not None else ("need_lead", lead.id)
+    if current is not None and current.referral_id is not None and referral_id is None:
+        about = ("referral", current.referral_id)
+    audit("lead_changed", actor=by, person_id=lead.person_id, object_type=about[0], object_id=about[1])
     return lead
 
 
@@ -311,9 +316,13 @@ def _decided(person, overlap, service, choice, *, by, reason="", step_id=None, r
     )
     db.session.add(decision)
     db.session.flush()
-    audit(
-        f"overlap_{choice.value}", actor=by, person_id=person.id, object_type="overlap_decision", object_id=decision.id
+    # About the leading referral, for the same reason as a lead change (the decision row names both).
+    about = (
+        ("referral", decision.leading_referral_id)
+        if decision.leading_referral_id
+        else ("overlap_decision", decision.id)
     )
+    audit(f"overlap_{choice.value}", actor=by, person_id=person.id, object_type=about[0], object_id=about[1])
     return decision
 
 
