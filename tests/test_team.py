@@ -16,7 +16,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Service, ServiceNeedDomain
 from advocate_app.evidence import queries
 from advocate_app.evidence.period import Period
-from advocate_app.people.models import Person
+from advocate_app.people.models import Person, PersonStatus
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, StepOwner
 from advocate_app.records.subject_access import subject_access_data
@@ -617,3 +617,21 @@ def test_dealing_with_a_text_message_task_records_how(client, login, team, in_ap
     with in_app():
         record = db.session.scalar(select(ContactRecord))
         assert (record.action, record.object_id, record.with_person) == (ActionKind.TASK, task_id, True)
+
+
+def test_retention_removes_the_reason_typed_for_sending_anyway(new_client, login, team, in_app):
+    from advocate_app.records.retention import apply_retention
+
+    _harbour_accepts(new_client, login, team, in_app)
+    alex = new_client()
+    login(alex, team["alex"])
+    reason = "Sam asked for both at once after the meeting at Sam's sister's."
+    _refer(alex, team, "tenancy", **{"overlap-choice": "send_anyway", "overlap-reason": reason})
+    with in_app():
+        sam = db.session.get(Person, team["sam"].id)
+        sam.status, sam.closed_at = PersonStatus.CLOSED, utcnow() - timedelta(days=7 * 365)
+        db.session.commit()
+        assert apply_retention(utcnow(), 6) == 1
+        db.session.commit()
+        decision = db.session.scalar(select(OverlapDecision))
+        assert (decision.choice, decision.reason) == (OverlapChoice.SEND_ANYWAY, "")

@@ -7,7 +7,7 @@ As on their own pages, nothing resting on a share they were not told about is in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
@@ -100,3 +100,8 @@ def subject_access_part(person_id: int) -> dict:
             for c in contacts
         ],
     }
+
+
+def anonymise(person_ids) -> None:
+    """At the end of retention: the reasons typed for sending a referral anyway go; choices and dates stay."""
+    db.session.execute(update(OverlapDecision).where(OverlapDecision.person_id.in_(person_ids)).values(reason=""))
