@@ -141,8 +141,18 @@ def test_harbour_leads_housing_once_it_accepts_and_the_lead_goes_back_to_the_adv
 
     worker = new_client()
     login(worker, team["worker"])
-    response = form_post(worker, f"/referrals/{referral_id}/status", {"status": "completed", "note": "Moved in"})
+    response = form_post(
+        worker, f"/referrals/{referral_id}/status", {"status": "completed", "note": "Moved in", "contact_mode": "phone"}
+    )
     assert response.status_code == 302
+    with in_app():
+        record = db.session.scalar(select(ContactRecord))
+        # Harbour's own update, counted for Harbour.
+        assert (record.action, record.with_person, record.organisation_id) == (
+            ActionKind.REFERRAL,
+            True,
+            team["harbour"].id,
+        )
     assert _leads(in_app, team["housing"]) == [
         (LeadKind.ORGANISATION, team["harbour"].id, LeadReason.REFERRAL_ACCEPTED, False),
         (LeadKind.ADVOCATE, None, LeadReason.REFERRAL_FINISHED, True),
