@@ -139,3 +139,13 @@ def test_harbour_leads_kits_housing_and_a_second_housing_referral_waits(new_cont
     expect(kit_phone.locator("#who-is-helping")).to_contain_text(
         re.compile(r"Waiting: \u2068?Riverside Housing Trust|Waiting: \u2068?Tenancy rescue")
     )
+
+    # Harbour finishes: the advocate's caseload says the waiting referral can be made now.
+    worker.goto("/referrals?section=open")
+    worker.locator(".app-inbox__row").filter(has_text="Kit Evans").first.get_by_role("link").click()
+    worker.get_by_role("button", name="Record an update").click()
+    worker.get_by_label("Completed", exact=True).check()
+    worker.get_by_role("button", name="Save update").click()
+    advocate.goto("/people")
+    expect(advocate.locator("#team-alerts")).to_contain_text("1 referral you were waiting to make can be made now")
+    assert_fits_the_screen(advocate)
