@@ -8,8 +8,10 @@ organisations, the consent in force and the category of information.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import wraps
 
-from flask import abort, g, has_request_context
+from flask import abort, current_app, g, has_request_context
+from flask_login import current_user
 from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
@@ -25,6 +27,7 @@ from advocate_app.consent.models import (
     SharingOverride,
 )
 from advocate_app.people.models import Assignment, Person
+from advocate_app.plans.models import Voice
 from advocate_app.referrals.models import Referral
 
 
@@ -60,6 +63,21 @@ class Action(StrEnum):
     EVALUATION_PLAN_WRITE = "evaluation_plan.write"
     EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
+    # An advocate's own pages: their caseload, adding to it, the texts sent to their people.
+    CASELOAD_VIEW = "caseload.view"
+    # The person's own home pages (their plan, details and progress, reached without an id).
+    OWN_RECORD = "own_record.view"
+    # A member of staff's view of a person's record: their advocate, or a coordinator under break glass.
+    CASE_VIEW = "case.view"
+    # Everything around the plan beyond the plan itself: an entry's history and comments, check-ins, the
+    # journey, earlier plans, the meeting summary, progress. Not opened by break glass.
+    PLAN_FOLLOW = "plan.follow"
+    # The sharing-without-consent requests made for a person (their advocate sees them beside the consents).
+    OVERRIDES_OF_PERSON = "overrides.of_person"
+    # Turning sign-in codes off: staff must keep them.
+    TWO_FACTOR_OFF = "two_factor.off"
+    # Figures for the whole partnership (or one organisation), not just one's own caseload.
+    EVIDENCE_PARTNERSHIP = "evidence.partnership"
 
 
 # Actions decided by role alone.
@@ -79,6 +97,10 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
+    Action.EVIDENCE_PARTNERSHIP: frozenset({Role.COORDINATOR}),
+    Action.CASELOAD_VIEW: frozenset({Role.ADVOCATE}),
+    Action.OWN_RECORD: frozenset({Role.INDIVIDUAL}),
+    Action.TWO_FACTOR_OFF: frozenset({Role.INDIVIDUAL}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -87,6 +109,7 @@ _OWN_OR_CASELOAD = frozenset(
         Action.PERSON_VIEW,
         Action.PLAN_VIEW,
         Action.PLAN_WRITE,
+        Action.PLAN_FOLLOW,
         Action.CONSENT_VIEW,
         Action.CONSENT_RECORD,
         Action.CONSENT_WITHDRAW,
@@ -105,10 +128,20 @@ _CASELOAD_ONLY = frozenset(
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
+        Action.CASE_VIEW,
+        Action.OVERRIDES_OF_PERSON,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
-_BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
+_BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.CASE_VIEW, Action.PLAN_VIEW})
+# Who could ever do an action about a person (whether they may, for this person, is ``can``'s question).
+_PERSON_ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    **{action: frozenset({Role.INDIVIDUAL, Role.ADVOCATE}) for action in _OWN_OR_CASELOAD},
+    **{action: frozenset({Role.ADVOCATE}) for action in _CASELOAD_ONLY},
+    Action.SHARED_VIEW: frozenset({Role.ORG_WORKER}),
+}
+for _action in _BREAK_GLASS_READS:
+    _PERSON_ACTION_ROLES[_action] |= {Role.COORDINATOR}
 
 
 def caseload_person_ids(user: User) -> Select:
@@ -192,6 +225,50 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         covered = shared_categories(user, record)
         return bool(covered) if category is None else category in covered
     return False
+
+
+def may_attempt(user: User | None, action: Action) -> bool:
+    """Could ``user`` ever do ``action``: by their role alone, or to some person's record (whether they may to
+    this one is ``can``'s question, asked by the view once it has the record)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if action in _ROLE_ACTIONS:
+        return user.role in _ROLE_ACTIONS[action]
+    return user.role in _PERSON_ACTION_ROLES.get(action, frozenset())
+
+
+def requires(action: Action):
+    """The one view decorator: a view for those who may do ``action``.
+
+    Anyone not signed in is sent to sign in (as ``login_required`` does); a signed-in user who could never do
+    it is refused (403). For an action about a person the view then asks ``person_or_404`` (or ``can``) with
+    the record, which answers 404 so a record's existence is not revealed.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not may_attempt(current_user._get_current_object(), action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def may(action: Action | str, record=None) -> bool:
+    """For templates (as ``may``): may the signed-in user do ``action`` (to ``record``)? The one way a page
+    decides what to offer."""
+    return can(current_user._get_current_object(), Action(action), record)
+
+
+def reads_only(user: User, person: Person) -> bool:
+    """The person's record is open to ``user`` to read but not to change (a coordinator under break glass)."""
+    return not can(user, Action.PLAN_WRITE, person)
 
 
 # Sharing the person was not told about ----------------------------------------------------------------------
@@ -291,6 +368,27 @@ def may_handle_referral(user: User | None, referral) -> bool:
         and user.organisation_id is not None
         and user.organisation_id == referral.organisation_id
     )
+
+
+def may_withdraw_referral(user: User | None, referral) -> bool:
+    """An advocate on the person's case may withdraw a referral made for them."""
+    person = db.session.get(Person, referral.person_id)
+    return person is not None and can(user, Action.REFERRAL_MAKE, person)
+
+
+def may_decide_override(user: User | None, override: SharingOverride) -> bool:
+    """A coordinator decides a request to share without consent, never one they asked for themselves."""
+    return can(user, Action.OVERRIDE_DECIDE) and user.id != override.requested_by_id
+
+
+def may_decide_proposal(user: User, item, person_has_login: bool) -> bool:
+    """A suggested new wording: the owner of the words decides; an advocate may record the person's decision
+    made in person only while the person has no login of their own."""
+    if item.proposed_text is None:
+        return False
+    if (item.voice is Voice.PERSON) == (user.role is Role.INDIVIDUAL):
+        return True
+    return user.role is Role.ADVOCATE and item.voice is Voice.PERSON and not person_has_login
 
 
 def may_follow_referral(user: User | None, referral) -> bool:

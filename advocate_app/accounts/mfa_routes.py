@@ -6,14 +6,14 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from advocate_app import db
-from advocate_app.accounts import auth, bp, mfa
+from advocate_app import db, policy
+from advocate_app.accounts import auth, bp, mfa, services
 from advocate_app.accounts.forms import SecondFactorForm, TurnOffSecondFactorForm
 from advocate_app.accounts.mfa import SecondFactorError
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.extensions import limiter
 from advocate_app.i18n import isolated
-from advocate_app.policy import Action, can
+from advocate_app.policy import Action
 from advocate_app.urls import is_local_path
 
 # Per address, and per account whatever the address: a 6-digit code must not be guessable by brute force.
@@ -132,7 +132,7 @@ def _confirm_enrolment(user, form: SecondFactorForm) -> list[str] | None:
 @login_required
 def two_factor():
     """What protects this account, and the choices about it."""
-    user = current_user._get_current_object()
+    user = auth.me()
     return render_template(
         "accounts/two_factor.html",
         codes_left=mfa.recovery_codes_left(user) if user.has_second_factor else 0,
@@ -145,7 +145,7 @@ def two_factor():
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 def two_factor_setup():
     """A person signing in for themselves adds an authenticator app."""
-    user = current_user._get_current_object()
+    user = auth.me()
     if user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     if request.method == "POST" and not user.totp_secret:
@@ -163,7 +163,7 @@ def two_factor_setup():
 @limiter.limit("10 per hour")
 def new_recovery_codes():
     """New recovery codes (the old ones stop working)."""
-    user = current_user._get_current_object()
+    user = auth.me()
     if not user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     codes = mfa.issue_recovery_codes(user)
@@ -172,13 +172,11 @@ def new_recovery_codes():
 
 
 @bp.post("/account/two-factor/off")
-@login_required
+@policy.requires(Action.TWO_FACTOR_OFF)
 @limiter.limit("10 per hour")
 def two_factor_off():
     """A person signing in for themselves turns the second factor off, with their passphrase."""
-    user = current_user._get_current_object()
-    if user.is_staff:
-        abort(403)
+    user = auth.me()
     form = TurnOffSecondFactorForm()
     if form.validate_on_submit():
         try:
@@ -194,14 +192,12 @@ def two_factor_off():
 
 
 @bp.post("/admin/users/<int:user_id>/two-factor/reset")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def reset_two_factor(user_id: int):
     """A coordinator resets a staff member's authenticator app (lost or replaced phone)."""
-    if not can(current_user, Action.USERS_MANAGE):
-        abort(403)
-    coordinator = current_user._get_current_object()
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = auth.me()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     if user.id == coordinator.id:
         flash(_("Ask another coordinator to reset your own authenticator app."))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts import auth, bp, mfa, services
 from advocate_app.accounts.forms import (
     ChangePasswordForm,
@@ -21,9 +19,8 @@ from advocate_app.accounts.forms import (
 from advocate_app.accounts.models import Role, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
-from advocate_app.directory.models import Organisation
 from advocate_app.extensions import limiter
-from advocate_app.policy import Action, can
+from advocate_app.policy import Action
 from advocate_app.urls import is_local_path
 
 SETUP_SESSION_KEY = "setup_code_id"
@@ -209,44 +206,27 @@ def change_password():
 # Coordinator: staff users -------------------------------------------------------------------------
 
 
-def _require(action: Action) -> User:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not can(current_user, action):
-        abort(403)
-    return current_user._get_current_object()
-
-
 @bp.get("/admin")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def admin_home():
-    _require(Action.USERS_MANAGE)
     counts = services.admin_counts()
     return render_template("admin/home.html", counts=counts)
 
 
 @bp.get("/admin/users")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def users():
-    _require(Action.USERS_MANAGE)
-    staff = db.session.scalars(
-        select(User)
-        .where(User.role != Role.INDIVIDUAL)
-        .options(joinedload(User.organisation))
-        .order_by(User.display_name)
-    ).all()
-    return render_template("admin/users.html", users=staff)
+    return render_template("admin/users.html", users=services.staff_users())
 
 
 def _organisation_choices():
-    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [("", _("None"))] + [(str(org_id), name) for org_id, name in organisations]
+    return [("", _("None"))] + [(str(org_id), name) for org_id, name in services.organisations_by_name()]
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def new_user():
-    coordinator = _require(Action.USERS_MANAGE)
+    coordinator = auth.me()
     form = StaffUserForm()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
@@ -273,21 +253,20 @@ def new_user():
 
 
 @bp.get("/admin/users/<int:user_id>")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def user_detail(user_id: int):
-    _require(Action.USERS_MANAGE)
-    user = db.session.scalar(select(User).where(User.id == user_id).options(joinedload(User.organisation)))
-    if user is None or user.role is Role.INDIVIDUAL:
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     return render_template("admin/user.html", user=user)
 
 
 @bp.post("/admin/users/<int:user_id>/active")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def set_user_active(user_id: int):
-    coordinator = _require(Action.USERS_MANAGE)
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = auth.me()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     active = request.form.get("active") == "1"
     if user.id == coordinator.id and not active:
@@ -300,11 +279,11 @@ def set_user_active(user_id: int):
 
 
 @bp.post("/admin/users/<int:user_id>/setup-code")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def new_staff_setup_code(user_id: int):
-    coordinator = _require(Action.USERS_MANAGE)
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = auth.me()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     code = services.issue_setup_code(
         created_by=coordinator, user=user, lifetime=current_app.config["STAFF_SETUP_CODE_LIFETIME"]

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from advocate_app import db
 from advocate_app.accounts import passwords, sessions
 from advocate_app.accounts.models import Role, SetupCode, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
+from advocate_app.directory.models import Organisation
 
 # No 0/O, 1/I/L: the code is read off one screen and typed on another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -262,3 +264,29 @@ def admin_counts() -> dict[str, int]:
         "people_open": count(select(func.count(Person.id)).where(Person.status == PersonStatus.OPEN)),
         "people_with_login": count(select(func.count(User.id)).where(User.role == Role.INDIVIDUAL)),
     }
+
+
+def staff_users() -> list[User]:
+    """Every member of staff, by name, with their organisation (the coordinator's list of users)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role != Role.INDIVIDUAL)
+            .options(joinedload(User.organisation))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def staff_user(user_id: int) -> User | None:
+    """One member of staff with their organisation; None for an unknown id or a person's own login."""
+    return db.session.scalar(
+        select(User).where(User.id == user_id, User.role != Role.INDIVIDUAL).options(joinedload(User.organisation))
+    )
+
+
+def organisations_by_name() -> list[tuple[int, str]]:
+    """Every organisation's id and name, by name (to choose a new worker's organisation)."""
+    return [
+        tuple(row) for row in db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
+    ]

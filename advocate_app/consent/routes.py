@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.consent import bp, services, statements
 from advocate_app.consent.forms import (
@@ -83,7 +82,7 @@ def _reader_name(person: Person) -> str | None:
 
 
 @bp.get("/people/<int:person_id>/consents")
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_VIEW)
 def consents(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
     now = utcnow()
@@ -102,7 +101,7 @@ def consents(person_id: int):
 
 
 @bp.route("/people/<int:person_id>/consents/sharing", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_RECORD)
 def new_sharing(person_id: int):
     """Step 1: which organisation, what information, for what.
 
@@ -169,7 +168,7 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
 
 
 @bp.route("/people/<int:person_id>/consents/confirm", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_RECORD)
 def confirm(person_id: int):
     """Step 2: the exact statement on screen; agreeing records exactly those words.
 
@@ -216,7 +215,7 @@ def _consent_or_404(person: Person, consent_id: int) -> Consent:
 
 
 @bp.get("/people/<int:person_id>/consents/<int:consent_id>")
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_VIEW)
 def receipt(person_id: int, consent_id: int):
     """The consent receipt: what was agreed, with whom, until when, in the words shown."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
@@ -234,7 +233,7 @@ def receipt(person_id: int, consent_id: int):
 
 
 @bp.route("/people/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_WITHDRAW)
 def withdraw(person_id: int, consent_id: int):
     """Withdrawing: one "are you sure" page, then done. No harder than agreeing was."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_WITHDRAW)
@@ -257,7 +256,7 @@ def withdraw(person_id: int, consent_id: int):
 
 
 @bp.route("/people/<int:person_id>/overrides/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.OVERRIDE_REQUEST)
 def new_override(person_id: int):
     """Ask to share without consent to keep someone safe; a coordinator must approve it first."""
     person = policy.person_or_404(current_user, person_id, Action.OVERRIDE_REQUEST)
@@ -284,7 +283,7 @@ def new_override(person_id: int):
 
 
 @bp.get("/admin/overrides")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_DECIDE)
 def overrides():
     return render_template(
         "consent/overrides.html", overrides=services.pending_overrides(), not_told=services.kept_from_people()
@@ -292,7 +291,7 @@ def overrides():
 
 
 @bp.route("/admin/overrides/<int:override_id>", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_DECIDE)
 def decide_override(override_id: int):
     override = db.session.get(SharingOverride, override_id)
     if override is None:
@@ -328,7 +327,7 @@ def decide_override(override_id: int):
 
 
 @bp.post("/admin/overrides/<int:override_id>/told")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_RECORD_TOLD)
 def record_person_told(override_id: int):
     """Record that the person has now been told about a share they were not told of (audited)."""
     if not policy.can(current_user, Action.OVERRIDE_RECORD_TOLD):

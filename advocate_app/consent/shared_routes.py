@@ -12,8 +12,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import bp, services
 from advocate_app.consent.forms import LinkForm, ReasonForm
@@ -60,7 +58,7 @@ def _me():
 
 
 @bp.get("/shared")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.SHARED_VIEW)
 def shared_people():
     """Everyone who shares something with the worker's organisation right now; names only."""
     me = _me()
@@ -125,7 +123,7 @@ def _shared_sections(person: Person, covered: frozenset[Category]) -> dict:
 
 
 @bp.get("/shared/<int:person_id>")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.SHARED_VIEW)
 def shared_person(person_id: int):
     """What one person shares with the worker's organisation, right now, and what they do not."""
     me = _me()
@@ -165,7 +163,7 @@ def _person_or_404(person_id: int) -> Person:
 
 
 @bp.route("/admin/people/<int:person_id>/break-glass", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.BREAK_GLASS)
 def break_glass(person_id: int):
     """A coordinator opens one record, read-only, for a short time and a written reason."""
     me = _me()
@@ -213,7 +211,7 @@ def _current_links(person_id: int) -> list[tuple[PersonLink, str]]:
 
 
 @bp.route("/admin/people/<int:person_id>/links", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.LINKS_MANAGE)
 def links(person_id: int):
     """Record a harm link between two people: from then on nothing of one shows in the other."""
     me = _me()

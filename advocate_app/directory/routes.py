@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.directory import bp, services
 from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceForm, language_label
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
 from advocate_app.i18n import isolated
+from advocate_app.policy import Action
 
 STAFF = (Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR)
 STATUS_NAMES = {
@@ -27,7 +27,7 @@ STATUS_NAMES = {
 
 
 @bp.get("/admin/organisations")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisations():
     rows = db.session.execute(
         select(Organisation, func.count(Service.id))
@@ -39,7 +39,7 @@ def organisations():
 
 
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def new_organisation():
 
 
 @bp.get("/admin/organisations/<int:organisation_id>")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisation(organisation_id: int):
     record = db.session.scalar(
         select(Organisation).where(Organisation.id == organisation_id).options(selectinload(Organisation.services))
@@ -73,7 +73,7 @@ def organisation(organisation_id: int):
 
 
 @bp.get("/directory")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def browse():
     form = BrowseForm(request.args, languages=services.language_codes_in_use())
     rows = services.browse(form.cleaned(services.Filters))
@@ -83,7 +83,7 @@ def browse():
 
 
 @bp.get("/directory/services/<int:service_id>")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def service(service_id: int):
     record = services.service_for_page(service_id)
     if record is None:
@@ -98,7 +98,7 @@ def service(service_id: int):
 
 
 @bp.route("/directory/services/<int:service_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def edit_service(service_id: int):
     record = services.service_for_page(service_id)
     if record is None:
@@ -118,7 +118,7 @@ def edit_service(service_id: int):
 
 
 @bp.post("/directory/services/<int:service_id>/confirm")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def confirm_service(service_id: int):
     record = db.session.get(Service, service_id)
     if record is None:
@@ -132,7 +132,7 @@ def confirm_service(service_id: int):
 
 
 @bp.route("/admin/organisations/<int:organisation_id>/services/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_service(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.evidence import bp, evaluation, followup, plan_export, pseudonyms, report_view
@@ -41,14 +40,14 @@ def _form(form_class, plan: EvaluationPlan | None = None):
 
 
 @bp.get("/evidence/plans")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plans():
     _me(Action.EVALUATION_REPORT_VIEW)
     return render_template("evidence/plans.html", plans=evaluation.plans())
 
 
 @bp.route("/evidence/plans/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def new_evaluation_plan():
     me = _me(Action.EVALUATION_PLAN_WRITE)
     form = _form(EvaluationPlanForm)
@@ -61,7 +60,7 @@ def new_evaluation_plan():
 
 
 @bp.route("/evidence/plans/<int:plan_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def edit_evaluation_plan(plan_id: int):
     me = _me(Action.EVALUATION_PLAN_WRITE)
     plan = _plan_or_404(plan_id)
@@ -77,7 +76,7 @@ def edit_evaluation_plan(plan_id: int):
 
 
 @bp.post("/evidence/plans/<int:plan_id>/lock")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def lock_evaluation_plan(plan_id: int):
     me = _me(Action.EVALUATION_PLAN_WRITE)
     plan = _plan_or_404(plan_id)
@@ -93,7 +92,7 @@ def lock_evaluation_plan(plan_id: int):
 
 
 @bp.route("/evidence/plans/<int:plan_id>/amend", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def amend_evaluation_plan(plan_id: int):
     me = _me(Action.EVALUATION_PLAN_WRITE)
     plan = _plan_or_404(plan_id)
@@ -114,7 +113,7 @@ def amend_evaluation_plan(plan_id: int):
 
 
 @bp.get("/evidence/plans/<int:plan_id>")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plan(plan_id: int):
     me = _me(Action.EVALUATION_REPORT_VIEW)
     plan = _plan_or_404(plan_id)
@@ -133,7 +132,7 @@ def evaluation_plan(plan_id: int):
 
 
 @bp.post("/evidence/plans/<int:plan_id>/export")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVIDENCE_EXPORT)
 def export_evaluation_plan(plan_id: int):
     me = _me(Action.EVIDENCE_EXPORT)
     plan = _plan_or_404(plan_id)

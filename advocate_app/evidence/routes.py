@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -41,7 +40,7 @@ def _organisations(me: User) -> list[tuple[int, str]] | None:
 
 
 @bp.get("/evidence")
-@roles_required(Role.COORDINATOR, Role.ADVOCATE)
+@policy.requires(Action.EVIDENCE_VIEW)
 def dashboard():
     me = _me()
     if not policy.can(me, Action.EVIDENCE_VIEW):
@@ -67,7 +66,7 @@ def dashboard():
 
 
 @bp.route("/evidence/export", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVIDENCE_EXPORT)
 def export_download():
     me = _me()
     if not policy.can(me, Action.EVIDENCE_EXPORT):
@@ -112,12 +111,12 @@ def _progress_page(person: Person):
 
 
 @bp.get("/people/<int:person_id>/progress")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.PLAN_FOLLOW)
 def progress(person_id: int):
     return _progress_page(policy.person_or_404(current_user, person_id, Action.PLAN_VIEW))
 
 
 @bp.get("/me/progress")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_progress():
     return _progress_page(policy.person_or_404(current_user, current_user.person_id or 0, Action.PLAN_VIEW))

@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
 from advocate_app.accounts import services as account_services
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -64,7 +63,7 @@ def _fill_form(form: PersonForm, person: Person) -> None:
 
 
 @bp.get("/people")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.CASELOAD_VIEW)
 def caseload():
     """The advocate's people, 25 at a time, by name; ``?q=`` finds names containing the words typed."""
     me = current_user._get_current_object()
@@ -75,7 +74,7 @@ def caseload():
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CREATE)
 def new_person():
     form = PersonForm()
     if form.validate_on_submit():
@@ -111,7 +110,7 @@ def _person_page_data(person_id: int):
 
 
 @bp.get("/people/<int:person_id>")
-@roles_required(Role.ADVOCATE, Role.COORDINATOR)
+@policy.requires(Action.CASE_VIEW)
 def person(person_id: int):
     """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
     policy.person_or_404(current_user, person_id)
@@ -137,7 +136,7 @@ def person(person_id: int):
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_EDIT)
 def edit_person(person_id: int):
     policy.person_or_404(current_user, person_id, Action.PERSON_EDIT)
     record = services.load_for_edit(person_id)
@@ -153,7 +152,7 @@ def edit_person(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/close")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CLOSE)
 def close_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
     if record.status is PersonStatus.OPEN:
@@ -164,7 +163,7 @@ def close_case(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/reopen")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CLOSE)
 def reopen_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
     if record.status is PersonStatus.CLOSED and record.anonymised_at is None:
@@ -175,7 +174,7 @@ def reopen_case(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/login")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_SETUP_LOGIN)
 def person_setup_code(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_SETUP_LOGIN)
     if db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None:
@@ -195,7 +194,7 @@ def person_setup_code(person_id: int):
 
 
 @bp.get("/me")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_plan():
     """The person's own home: their plan."""
     from advocate_app.plans.routes import render_plan
@@ -204,7 +203,7 @@ def my_plan():
 
 
 @bp.get("/me/details")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_details():
     """The person's own details and how they may be contacted."""
     policy.person_or_404(current_user, current_user.person_id or 0)
@@ -218,7 +217,7 @@ def my_details():
 
 
 @bp.get("/admin/people")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assignments():
     people = db.session.scalars(
         select(Person)
@@ -231,7 +230,7 @@ def assignments():
 
 
 @bp.route("/admin/people/<int:person_id>/advocates", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assign(person_id: int):
     if not policy.can(current_user, Action.ASSIGNMENTS_MANAGE):
         abort(403)

@@ -10,8 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advocate_app import db
-from advocate_app.accounts.models import Role, User
+from advocate_app import db, policy
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.db import utcnow
@@ -138,7 +138,7 @@ def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User, jus
     :raises ValueError: when the user is not an active advocate.
     :raises consent.services.ConsentError: when the wall needs a justification and none (long enough) is given.
     """
-    if advocate.role is not Role.ADVOCATE or not advocate.active:
+    if not policy.can(advocate, policy.Action.CASELOAD_VIEW):
         raise ValueError("only an active advocate can be assigned")
     # The person's row is held while their assignments change, so two at once cannot both add a lead.
     db.lock(Person, person.id)

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -62,7 +61,7 @@ def _audit_staff_view(person: Person, object_type: str, object_id: int | None = 
 
 
 @bp.route("/people/<int:person_id>/check-ins/new", methods=["GET", "POST"])
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.PLAN_WRITE)
 def new_check_in(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     form = CheckInForm()
@@ -103,7 +102,7 @@ def new_check_in(person_id: int):
 
 
 @bp.get("/people/<int:person_id>/journey")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.PLAN_FOLLOW)
 def journey(person_id: int):
     person = access.person_for(person_id)
     me = _me()
@@ -158,7 +157,7 @@ def _new_review_forms() -> tuple[ReviewForm, NextReviewForm]:
 
 
 @bp.route("/people/<int:person_id>/plan/review", methods=["GET", "POST"])
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.PLAN_START)
 def review(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
     review_form, next_form = _new_review_forms()
@@ -188,7 +187,7 @@ def review(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/next-review")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.PLAN_START)
 def set_next_review(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
     review_form, next_form = _new_review_forms()
@@ -267,7 +266,7 @@ def _summary_context(person: Person, plan: Plan | None) -> dict:
 
 
 @bp.get("/people/<int:person_id>/plan/summary")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.PLAN_FOLLOW)
 def summary(person_id: int):
     person = access.person_for(person_id)
     me = _me()

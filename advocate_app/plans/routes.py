@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -246,7 +245,7 @@ def _may_refer(me, person: Person, plan: Plan) -> bool:
 
 
 @bp.get("/people/<int:person_id>/plan/goals/<int:item_id>")
-@roles_required(*STAFF_AND_PERSON, Role.COORDINATOR)
+@policy.requires(Action.PLAN_VIEW)
 def goal(person_id: int, item_id: int):
     """One goal and its steps: ticking them off, who does them, and the referrals made from them.
 
@@ -353,7 +352,7 @@ def _more_links(person: Person, me) -> list[dict]:
 
 
 @bp.get("/people/<int:person_id>/plan")
-@roles_required(*STAFF_AND_PERSON, Role.COORDINATOR)
+@policy.requires(Action.PLAN_VIEW)
 def plan(person_id: int):
     """The plan; a coordinator reaches it only while their break glass is open (the policy decides)."""
     person = access.person_for(person_id)
@@ -363,7 +362,7 @@ def plan(person_id: int):
 
 
 @bp.route("/people/<int:person_id>/plan/about/<topic>", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def about(person_id: int, topic: str):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     try:
@@ -460,7 +459,7 @@ def _worded_value(name: str, value, person: Person) -> str:
 
 
 @bp.route("/people/<int:person_id>/plan/needs/new", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def new_need(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     form = NeedForm()
@@ -503,7 +502,7 @@ def _add_under(person_id: int, item_id: int, *, kind: ItemKind, form, heading: s
 
 
 @bp.route("/people/<int:person_id>/plan/items/<int:item_id>/goals/new", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def new_goal(person_id: int, item_id: int):
     return _add_under(
         person_id,
@@ -516,7 +515,7 @@ def new_goal(person_id: int, item_id: int):
 
 
 @bp.route("/people/<int:person_id>/plan/items/<int:item_id>/steps/new", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def new_step(person_id: int, item_id: int):
     return _add_under(
         person_id,
@@ -550,7 +549,7 @@ def _fill(form, item: PlanItem) -> None:
 
 
 @bp.route("/people/<int:person_id>/plan/items/<int:item_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def edit_item(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     item = _item_or_404(access.active_plan_for(person), item_id)
@@ -617,7 +616,7 @@ def _keep_saved_where_unchanged(form, item: PlanItem, result: edits.SaveResult) 
 
 
 @bp.get("/people/<int:person_id>/plan/items/<int:item_id>")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_FOLLOW)
 def item(person_id: int, item_id: int):
     person = access.person_for(person_id)
     entry = services.load_item(item_id)
@@ -680,7 +679,7 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
 
 
 @bp.post("/people/<int:person_id>/plan/items/<int:item_id>/comments")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def comment(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id)
@@ -694,7 +693,7 @@ def comment(person_id: int, item_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/items/<int:item_id>/decision")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def decide(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id)
@@ -716,7 +715,7 @@ def decide(person_id: int, item_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/items/<int:item_id>/done")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def step_done(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id, ItemKind.STEP)
@@ -727,7 +726,7 @@ def step_done(person_id: int, item_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/agree")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def agree(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     current = access.active_plan_for(person)
@@ -740,7 +739,7 @@ def agree(person_id: int):
 
 
 @bp.route("/people/<int:person_id>/plan/agreement/withdraw", methods=["GET", "POST"])
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_WRITE)
 def withdraw_agreement(person_id: int):
     """Are you sure? Then the signed-in user's agreement to the plan is taken back (one confirmation)."""
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -761,7 +760,7 @@ def withdraw_agreement(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/new")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PLAN_START)
 def start_new_plan(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
     services.start_plan(person.id, by=_me())
@@ -771,7 +770,7 @@ def start_new_plan(person_id: int):
 
 
 @bp.get("/people/<int:person_id>/plans")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_FOLLOW)
 def earlier_plans(person_id: int):
     person = access.person_for(person_id)
     plans = db.session.scalars(
@@ -781,7 +780,7 @@ def earlier_plans(person_id: int):
 
 
 @bp.get("/people/<int:person_id>/plans/<int:plan_id>")
-@roles_required(*STAFF_AND_PERSON)
+@policy.requires(Action.PLAN_FOLLOW)
 def earlier_plan(person_id: int, plan_id: int):
     person = access.person_for(person_id)
     old = access.plan_or_404(person, plan_id)

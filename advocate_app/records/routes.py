@@ -10,7 +10,6 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -62,7 +61,7 @@ def _categories_in_words(name: str):
 
 
 @bp.get("/people/<int:person_id>/access")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.ACCESS_LOG_VIEW)
 def access(person_id: int):
     """Who has seen the record: staff, their organisation and when; emergencies and sharing without consent first."""
     person = policy.person_or_404(current_user, person_id, Action.ACCESS_LOG_VIEW)
@@ -93,7 +92,7 @@ def _export(person_id: int) -> dict:
 
 
 @bp.get("/people/<int:person_id>/export.json")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.RECORD_EXPORT)
 def export_json(person_id: int):
     """Everything held about the person, as a JSON file to keep."""
     data = _export(person_id)
@@ -105,7 +104,7 @@ def export_json(person_id: int):
 
 
 @bp.get("/people/<int:person_id>/export")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.RECORD_EXPORT)
 def export_page(person_id: int):
     """Everything held about the person, as a page to read, print or save as PDF."""
     data = _export(person_id)

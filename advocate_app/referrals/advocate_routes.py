@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -87,7 +86,7 @@ def _age_on(born: date | None, today: date) -> int | None:
 
 
 @bp.get("/people/<int:person_id>/referrals/find")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def find_service(person_id: int):
     """Services that could help with a need, filtered like a directory, each with how it really answers."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
@@ -177,7 +176,7 @@ def _step_follows_referral(step: PlanItem, service: Service) -> None:
 
 
 @bp.route("/people/<int:person_id>/referrals/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def new_referral(person_id: int):
     """Refer the person to a service, sharing only what their agreement with that organisation covers."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
@@ -258,7 +257,7 @@ def _format_date(value: date) -> str:
 
 
 @bp.get("/people/<int:person_id>/referrals")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.REFERRALS_OF_PERSON)
 def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
@@ -295,7 +294,7 @@ def person_referrals(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/referrals/<int:referral_id>/withdraw")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def withdraw_referral(person_id: int, referral_id: int):
     """Stop an open referral (the organisation sees it withdrawn on its next look)."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)

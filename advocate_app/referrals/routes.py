@@ -9,8 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent.services import people_sharing_with
@@ -22,6 +20,7 @@ from advocate_app.people.forms import WEEKDAYS
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
+from advocate_app.policy import Action
 from advocate_app.referrals import bp, services
 from advocate_app.referrals.inbox_forms import (
     DECLINE_REASON_LABELS,
@@ -55,7 +54,7 @@ def _labels() -> dict:
 
 
 @bp.get("/referrals")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def inbox():
     """Every referral to the worker's organisation: overdue first, then due soon, new, under way and finished.
 
@@ -115,7 +114,7 @@ def _back_to(referral: Referral):
 
 
 @bp.get("/referrals/<int:referral_id>")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def referral(referral_id: int):
     """One referral: what the organisation is asked, its history, and what the person shares for it right now."""
     me = _me()
@@ -177,7 +176,7 @@ def _form_page(page: str, item: Referral, form, shared_now: bool):
 
 
 @bp.post("/referrals/<int:referral_id>/accept")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def accept(referral_id: int):
     """Accept the referral: the person will hear from the organisation."""
     item = _referral_or_404(referral_id)
@@ -196,7 +195,7 @@ def accept(referral_id: int):
 
 
 @bp.route("/referrals/<int:referral_id>/decline", methods=["GET", "POST"])
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def decline(referral_id: int):
     """Decline the referral with a coded reason ("another reason" needs words), so the advocate can look elsewhere."""
     me = _me()
@@ -227,7 +226,7 @@ def decline(referral_id: int):
 
 
 @bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def update_status(referral_id: int):
     """After accepting: record what has happened (in contact, engaged, completed, did not engage, closed)."""
     me = _me()

@@ -9,7 +9,7 @@ from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
@@ -142,10 +142,12 @@ def change_status(
     db.session.refresh(referral, attribute_names=["status", "updated_at", "responded_at"])
     if status not in NEXT_STATUSES[referral.status]:
         raise ReferralError("transition", field="status")
-    if status is ReferralStatus.WITHDRAWN:
-        if by.role is not Role.ADVOCATE:
-            raise ReferralError("not_allowed")
-    elif by.role is not Role.ORG_WORKER or by.organisation_id != referral.organisation_id:
+    may_move = (
+        policy.may_withdraw_referral(by, referral)
+        if status is ReferralStatus.WITHDRAWN
+        else policy.may_handle_referral(by, referral)
+    )
+    if not may_move:
         raise ReferralError("not_allowed")
     if status is ReferralStatus.DECLINED:
         if reason is None:

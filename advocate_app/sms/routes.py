@@ -15,11 +15,11 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.extensions import csrf
 from advocate_app.people.models import Person
+from advocate_app.policy import Action
 from advocate_app.sms import bp, inbound, messages
 from advocate_app.sms import services as sms
 from advocate_app.sms.labels import KIND_LABELS, STATUS_LABELS, TASK_LABELS
@@ -85,7 +85,7 @@ def status_webhook():
 
 
 @bp.get("/people/<int:person_id>/messages")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.SMS_INBOX)
 def person_messages(person_id: int):
     """Replies and alerts about one person that need the advocate, and the texts they were sent."""
     person = policy.person_or_404(current_user, person_id, policy.Action.SMS_INBOX)
@@ -97,7 +97,7 @@ def person_messages(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/messages/<int:task_id>/done")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.SMS_INBOX)
 def close_task(person_id: int, task_id: int):
     """The advocate has dealt with a reply or alert."""
     policy.person_or_404(current_user, person_id, policy.Action.SMS_INBOX)
@@ -111,7 +111,7 @@ def close_task(person_id: int, task_id: int):
 
 
 @bp.get("/sms/console")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.CASELOAD_VIEW)
 def console():
     """Development only: what the console backend "sent" to the advocate's people, newest first."""
     if current_app.config["APP_ENV"] == "production" or current_app.config["SMS_BACKEND"] != "console":
