@@ -76,6 +76,8 @@ class Action(StrEnum):
     OVERRIDES_OF_PERSON = "overrides.of_person"
     # Turning sign-in codes off: staff must keep them.
     TWO_FACTOR_OFF = "two_factor.off"
+    # Taking back one's own suggested new wording for a plan entry (the record is the entry).
+    SUGGESTION_WITHDRAW = "suggestion.withdraw"
     # Figures for the whole partnership (or one organisation), not just one's own caseload.
     EVIDENCE_PARTNERSHIP = "evidence.partnership"
 
@@ -211,6 +213,8 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         return user.role in _ROLE_ACTIONS[action]
     if record is None:
         return False
+    if action is Action.SUGGESTION_WITHDRAW:
+        return record.proposed_text is not None and record.proposed_by_id == user.id
     if action in _OWN_OR_CASELOAD or action in _CASELOAD_ONLY:
         if user.role is Role.INDIVIDUAL:
             return action in _OWN_OR_CASELOAD and user.person_id == record.id

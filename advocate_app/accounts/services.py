@@ -224,9 +224,9 @@ def create_staff_user(
     email = normalise_identifier(email)
     if find_by_identifier(email) is not None:
         raise AccountError("email_taken", field="email")
-    if role is Role.INDIVIDUAL:
+    if not role.is_staff:
         raise ValueError("individuals get a login through their advocate")
-    if role is Role.ORG_WORKER and organisation_id is None:
+    if role.works_for_organisation and organisation_id is None:
         raise AccountError("organisation_required", field="organisation_id")
     user = User(email=email, display_name=display_name.strip(), role=role, organisation_id=organisation_id)
     db.session.add(user)

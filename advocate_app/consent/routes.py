@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role
 from advocate_app.consent import bp, services, statements
 from advocate_app.consent.forms import (
     DPA_CONDITION_LABELS,
@@ -29,8 +28,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Person
 from advocate_app.policy import Action
-
-PERSON_AND_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
+from advocate_app.wording import is_the_person
 
 
 def _me():
@@ -44,7 +42,7 @@ def _organisation_choices() -> list[tuple[str, str]]:
 
 def _statement_language(person: Person) -> str:
     """The person reads it in the page's language; an advocate reads it to them in theirs."""
-    return str(get_locale()) if current_user.role is Role.INDIVIDUAL else person.language
+    return str(get_locale()) if is_the_person(current_user) else person.language
 
 
 def _digest(text: str) -> str:
@@ -78,7 +76,7 @@ def _in_sentence(text: str) -> Markup:
 
 def _reader_name(person: Person) -> str | None:
     """Whose information it is, for the words: ``None`` when the person reads it themselves ("your")."""
-    return None if current_user.role is Role.INDIVIDUAL else person.preferred_name
+    return None if is_the_person(current_user) else person.preferred_name
 
 
 @bp.get("/people/<int:person_id>/consents")
@@ -91,9 +89,9 @@ def consents(person_id: int):
         "consent/list.html",
         person=person,
         consents=services.consents_of(person.id),
-        overrides=services.overrides_of(person.id) if current_user.role is Role.ADVOCATE else [],
+        overrides=services.overrides_of(person.id) if policy.can(_me(), Action.OVERRIDES_OF_PERSON, person) else [],
         now=now,
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
         words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
         purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
@@ -147,13 +145,13 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
     """Step 2 on screen: the statement, with the answers carried in hidden fields of the form that agrees."""
     text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = form or ConfirmForm(formdata=None)
-    form.ask_how = current_user.role is Role.ADVOCATE
+    form.ask_how = not is_the_person(current_user)
     form.statement_digest.data = _digest(text)
     return render_template(
         "consent/confirm.html",
         form=form,
         person=person,
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         kind=kind.value,
         statement=text,
         statement_language=_statement_language(person),
@@ -185,7 +183,7 @@ def confirm(person_id: int):
         return redirect(url_for("consent.consents", person_id=person.id))
     text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = ConfirmForm()
-    form.ask_how = current_user.role is Role.ADVOCATE
+    form.ask_how = not is_the_person(current_user)
     if form.validate_on_submit():
         if form.statement_digest.data != _digest(text):
             flash(_("The wording changed while you were reading it. Read it again before agreeing."))
@@ -226,7 +224,7 @@ def receipt(person_id: int, consent_id: int):
         person=person,
         consent=consent,
         now=utcnow(),
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
         purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
@@ -245,10 +243,10 @@ def withdraw(person_id: int, consent_id: int):
             "consent/withdraw.html",
             person=person,
             consent=consent,
-            is_person=current_user.role is Role.INDIVIDUAL,
+            is_person=is_the_person(current_user),
             words=_in_sentence(statements.categories_in_words(consent.category_set, _reader_name(person))),
         )
-    how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
+    how = GivenHow.IN_APP if is_the_person(current_user) else GivenHow.VERBAL
     if services.withdraw(consent, how=how, by=_me()):
         db.session.commit()
         flash(_("Withdrawn. From now on this is not shared."), "success")

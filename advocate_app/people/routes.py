@@ -113,7 +113,7 @@ def _person_page_data(person_id: int):
 @policy.requires(Action.CASE_VIEW)
 def person(person_id: int):
     """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
-    policy.person_or_404(current_user, person_id)
+    policy.person_or_404(current_user, person_id, Action.CASE_VIEW)
     record, login = _person_page_data(person_id)
     audit(
         "view", actor=current_user._get_current_object(), person_id=person_id, object_type="person", object_id=person_id
@@ -126,7 +126,7 @@ def person(person_id: int):
         weekdays=WEEKDAYS,
         phone=for_display(record.phone_e164),
         # A coordinator here has broken the glass: they read, they never change anything.
-        read_only=current_user.role is Role.COORDINATOR,
+        read_only=not policy.can(current_user, Action.PERSON_EDIT, record),
         # Whether there is a wall, never with whom: the other record's name must not appear here.
         behind_wall=bool(consent_services.walled_from(person_id)),
         # Staff who work on both sides of a wall (with a coordinator's written reason) are marked, never the other side.

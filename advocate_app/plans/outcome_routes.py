@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.i18n import isolated
@@ -23,9 +23,7 @@ from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwn
 from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
 from advocate_app.plans.routes import ABOUT_TOPICS, plan_url
 from advocate_app.policy import Action
-from advocate_app.wording import Reader
-
-PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
+from advocate_app.wording import Reader, is_the_person
 
 
 def _me() -> User:
@@ -33,7 +31,7 @@ def _me() -> User:
 
 
 def _is_person(user: User) -> bool:
-    return user.role is Role.INDIVIDUAL
+    return is_the_person(user)
 
 
 def rater_labels(person: Person, *, first_person: bool) -> dict[RatedBy, str]:
@@ -104,7 +102,7 @@ def new_check_in(person_id: int):
 @bp.get("/people/<int:person_id>/journey")
 @policy.requires(Action.PLAN_FOLLOW)
 def journey(person_id: int):
-    person = access.person_for(person_id)
+    person = access.person_for(person_id, Action.PLAN_FOLLOW)
     me = _me()
     journeys = chart.journeys(outcomes.check_ins(person.id), NEED_DOMAINS)
     plan = services.active_plan(person.id)
@@ -268,7 +266,7 @@ def _summary_context(person: Person, plan: Plan | None) -> dict:
 @bp.get("/people/<int:person_id>/plan/summary")
 @policy.requires(Action.PLAN_FOLLOW)
 def summary(person_id: int):
-    person = access.person_for(person_id)
+    person = access.person_for(person_id, Action.PLAN_FOLLOW)
     me = _me()
     current = services.active_plan(person.id)
     plan = services.load_plan(current.id) if current is not None else None

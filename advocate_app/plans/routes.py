@@ -47,14 +47,12 @@ from advocate_app.plans.models import (
 from advocate_app.policy import Action
 from advocate_app.referrals.models import Referral
 from advocate_app.templating import ROLE_NAMES
-from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, labels, reader_of
-
-STAFF_AND_PERSON = (Role.INDIVIDUAL, Role.ADVOCATE)
+from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
 
 def plan_url(person: Person, anchor: str | None = None) -> str:
     """The plan page as the signed-in user reaches it (``/me`` for the person themselves)."""
-    if current_user.role is Role.INDIVIDUAL:
+    if is_the_person(current_user):
         return url_for("people.my_plan", _anchor=anchor)
     return url_for("plans.plan", person_id=person.id, _anchor=anchor)
 
@@ -78,7 +76,7 @@ def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None) 
 
 
 def _prepare_voice(form, person: Person) -> None:
-    form.set_voice_choices(person.preferred_name, ask=current_user.role is Role.ADVOCATE)
+    form.set_voice_choices(person.preferred_name, ask=not is_the_person(current_user))
     address(form, reader_of(current_user), person.preferred_name)
 
 
@@ -95,7 +93,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     so the page stays small and quick however long the plan grows.
     """
     me = _me()
-    reads_only = me.role is Role.COORDINATOR
+    reads_only = policy.reads_only(me, person)
     plan = read_only_plan or services.active_plan(person.id)
     items: list[PlanItem] = []
     new_ids: set[int] = set()
@@ -142,7 +140,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=worded(PRIORITY_LABELS),
         goal_status_labels=worded(GOAL_STATUS_LABELS),
-        is_person=me.role is Role.INDIVIDUAL,
+        is_person=is_the_person(me),
         credit=_credit(me, person),
         may_start=policy.can(me, Action.PLAN_START, person),
         may_refer=plan is not None and _may_refer(me, person, plan),
@@ -192,28 +190,30 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
     """The agreement box in words for the reader: who agreed which version when ("You and Alex agreed version
     4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree."""
     person_side, advocate_side = agreements.get(Role.INDIVIDUAL.value), agreements.get(Role.ADVOCATE.value)
+    # The reader's own side of the agreement, if they are a party to the plan (a coordinator is not).
+    my_side = is_the_person(me) if policy.can(me, Action.PLAN_WRITE, person) else None
 
-    def who(agreement, side: str) -> str:
+    def who(agreement, persons_side: bool) -> str:
         if agreement is not None and agreement.user_id == me.id:
             return _("You")
-        if side == Role.INDIVIDUAL.value:
+        if persons_side:
             return isolated(person.preferred_name)
         return isolated(agreement.user.display_name) if agreement is not None and agreement.user else _("The advocate")
 
     lines = []
     if person_side and advocate_side and person_side.version == advocate_side.version:
         later = max(person_side.agreed_at, advocate_side.agreed_at)
-        names = sorted([who(person_side, "individual"), who(advocate_side, "advocate")], key=lambda n: n != _("You"))
+        names = sorted([who(person_side, True), who(advocate_side, False)], key=lambda n: n != _("You"))
         lines.append(
             _("%(first)s and %(second)s agreed version %(version)d on %(date)s.", first=names[0], second=names[1],
               version=person_side.version, date=_day(later))
         )
     else:
-        for side, agreement in ((Role.INDIVIDUAL.value, person_side), (Role.ADVOCATE.value, advocate_side)):
+        for side, agreement in ((True, person_side), (False, advocate_side)):
             if agreement is None:
                 lines.append(
                     _("You have not agreed it yet.")
-                    if side == me.role.value
+                    if side == my_side
                     else _("%(who)s has not agreed it yet.", who=who(None, side))
                 )
             else:
@@ -239,9 +239,7 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
 
 
 def _may_refer(me, person: Person, plan: Plan) -> bool:
-    return me.role is not Role.COORDINATOR and plan.status is PlanStatus.ACTIVE and policy.can(
-        me, Action.REFERRAL_MAKE, person
-    )
+    return plan.status is PlanStatus.ACTIVE and policy.can(me, Action.REFERRAL_MAKE, person)
 
 
 @bp.get("/people/<int:person_id>/plan/goals/<int:item_id>")
@@ -257,11 +255,11 @@ def goal(person_id: int, item_id: int):
     entry = services.load_item(item_id)
     if entry is None or entry.kind is not ItemKind.GOAL or entry.plan.person_id != person.id:
         abort(404)
-    if me.role in (Role.ADVOCATE, Role.COORDINATOR):
+    if me.is_staff:
         audit("view", actor=me, person_id=person.id, object_type="plan_item", object_id=entry.id)
     db.session.commit()
     plan = entry.plan
-    reads_only = me.role is Role.COORDINATOR
+    reads_only = policy.reads_only(me, person)
     steps = services.load_steps(entry)
     since = request.args.get("since", type=int)
     has_login = access.person_has_login(person.id)
@@ -286,7 +284,7 @@ def goal(person_id: int, item_id: int):
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
         goal_status_labels=worded(GOAL_STATUS_LABELS),
         owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
-        is_person=me.role is Role.INDIVIDUAL,
+        is_person=is_the_person(me),
         credit=_credit(me, person),
         may_refer=_may_refer(me, person, plan),
         step_referrals=_referrals_by_step([s.id for s in steps], me, person.id),
@@ -322,22 +320,22 @@ def _more_links(person: Person, me) -> list[dict]:
         ("plans.earlier_plans", _("Earlier plans"), True),
         (
             "referrals.person_referrals",
-            _("My referrals") if me.role is Role.INDIVIDUAL else _("Referrals"),
+            _("My referrals") if is_the_person(me) else _("Referrals"),
             policy.can(me, Action.REFERRALS_OF_PERSON, person),
         ),
         (
             "consent.consents",
-            _("Who can see my information") if me.role is Role.INDIVIDUAL else _("Consent and sharing"),
+            _("Who can see my information") if is_the_person(me) else _("Consent and sharing"),
             policy.can(me, Action.CONSENT_VIEW, person),
         ),
         (
             "records.access",
-            _("Who has seen my record") if me.role is Role.INDIVIDUAL else _("Who has seen this record"),
+            _("Who has seen my record") if is_the_person(me) else _("Who has seen this record"),
             policy.can(me, Action.ACCESS_LOG_VIEW, person),
         ),
         (
             "records.export_page",
-            _("Everything held about me") if me.role is Role.INDIVIDUAL else _("Everything held about them"),
+            _("Everything held about me") if is_the_person(me) else _("Everything held about them"),
             policy.can(me, Action.RECORD_EXPORT, person),
         ),
     ]
@@ -346,7 +344,7 @@ def _more_links(person: Person, me) -> list[dict]:
         for endpoint, label, allowed in wanted
         if allowed and endpoint in current_app.view_functions
     ]
-    if me.role is Role.INDIVIDUAL:
+    if policy.can(me, Action.OWN_RECORD):
         links.append({"url": url_for("people.my_details"), "label": _("My details and how you may contact me")})
     return links
 
@@ -356,7 +354,7 @@ def _more_links(person: Person, me) -> list[dict]:
 def plan(person_id: int):
     """The plan; a coordinator reaches it only while their break glass is open (the policy decides)."""
     person = access.person_for(person_id)
-    if current_user.role in (Role.ADVOCATE, Role.COORDINATOR):
+    if current_user.is_staff:
         audit("view", actor=_me(), person_id=person.id, object_type="plan")
     return render_plan(person)
 
@@ -618,7 +616,7 @@ def _keep_saved_where_unchanged(form, item: PlanItem, result: edits.SaveResult) 
 @bp.get("/people/<int:person_id>/plan/items/<int:item_id>")
 @policy.requires(Action.PLAN_FOLLOW)
 def item(person_id: int, item_id: int):
-    person = access.person_for(person_id)
+    person = access.person_for(person_id, Action.PLAN_FOLLOW)
     entry = services.load_item(item_id)
     if entry is None or entry.plan.person_id != person.id:
         abort(404)
@@ -755,7 +753,7 @@ def withdraw_agreement(person_id: int):
         return redirect(plan_url(person, "agreement"))
     return render_template(
         "plans/withdraw_agreement.html", person=person, back=plan_url(person, "agreement"),
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
     )
 
 
@@ -772,7 +770,7 @@ def start_new_plan(person_id: int):
 @bp.get("/people/<int:person_id>/plans")
 @policy.requires(Action.PLAN_FOLLOW)
 def earlier_plans(person_id: int):
-    person = access.person_for(person_id)
+    person = access.person_for(person_id, Action.PLAN_FOLLOW)
     plans = db.session.scalars(
         select(Plan).where(Plan.person_id == person.id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
     ).all()
@@ -782,7 +780,7 @@ def earlier_plans(person_id: int):
 @bp.get("/people/<int:person_id>/plans/<int:plan_id>")
 @policy.requires(Action.PLAN_FOLLOW)
 def earlier_plan(person_id: int, plan_id: int):
-    person = access.person_for(person_id)
+    person = access.person_for(person_id, Action.PLAN_FOLLOW)
     old = access.plan_or_404(person, plan_id)
     if old.status is PlanStatus.ACTIVE:
         return redirect(plan_url(person))

@@ -10,7 +10,6 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent.forms import DPA_CONDITION_LABELS, LAWFUL_BASIS_LABELS
@@ -19,9 +18,7 @@ from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.policy import Action
 from advocate_app.records import access_log, bp, subject_access
-from advocate_app.wording import ABOUT_TOPICS, categories_in_words, labels, reader_of
-
-PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
+from advocate_app.wording import ABOUT_TOPICS, categories_in_words, is_the_person, labels, reader_of
 
 
 def _me():
@@ -29,7 +26,7 @@ def _me():
 
 
 def _is_person() -> bool:
-    return current_user.role is Role.INDIVIDUAL
+    return is_the_person(current_user)
 
 
 def _back_url(person_id: int) -> str:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
@@ -25,7 +24,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import bp, services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
-from advocate_app.wording import CATEGORIES, Reader, labels, reader_of
+from advocate_app.wording import CATEGORIES, Reader, is_the_person, labels, reader_of
 
 DECLINE_REASON_LABELS = {
     DeclineReason.NO_CAPACITY: (lambda: _("They have no space at the moment")),
@@ -261,7 +260,7 @@ def _format_date(value: date) -> str:
 def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
-    is_person = current_user.role is Role.INDIVIDUAL
+    is_person = is_the_person(current_user)
     referrals = services.of_person(person.id, viewer=_me(), with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}

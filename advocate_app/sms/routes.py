@@ -15,7 +15,6 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.extensions import csrf
 from advocate_app.people.models import Person
@@ -131,7 +130,7 @@ def _sms_inbox_counts():
     """``sms_inbox()`` in templates: (person id, name, open message tasks) on the signed-in advocate's caseload."""
 
     def inbox() -> list[tuple[int, str, int]]:
-        if not current_user.is_authenticated or current_user.role is not Role.ADVOCATE:
+        if not policy.can(current_user, Action.CASELOAD_VIEW):
             return []
         return sms.open_task_counts(current_user._get_current_object())
 
