@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
     from advocate_app.assets import bp as assets_bp
     from advocate_app.consent import bp as consent_bp
+    from advocate_app.consent import break_glass_routes as _break_glass_routes  # noqa: F401
     from advocate_app.consent import routes as _consent_routes  # noqa: F401
     from advocate_app.consent import shared_routes as _shared_routes  # noqa: F401
     from advocate_app.directory import bp as directory_bp

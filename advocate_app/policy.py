@@ -19,6 +19,7 @@ from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.models import AuditEvent
 from advocate_app.consent.models import (
+    Category,
     Consent,
     ConsentKind,
     LeadJustification,
@@ -27,7 +28,7 @@ from advocate_app.consent.models import (
     SharingOverride,
 )
 from advocate_app.people.models import Assignment, Person
-from advocate_app.plans.models import Voice
+from advocate_app.plans.models import ItemKind, Voice
 from advocate_app.referrals.models import Referral
 
 
@@ -191,6 +192,16 @@ def is_on_caseload(user: User, person_id: int) -> bool:
         ).first()
         known[key] = row is not None and not row[1]
     return known[key]
+
+
+# Which category lets an organisation see a plan entry itself (not only the comments on it).
+_ENTRY_CATEGORY = {ItemKind.NEED: Category.NEEDS, ItemKind.GOAL: Category.PLAN, ItemKind.STEP: Category.PLAN}
+
+
+def entry_shared(covered, kind: ItemKind) -> bool:
+    """Whether an organisation that sees the categories ``covered`` sees a plan entry of this kind itself (with
+    notes shared but not the entry, they read the comment and what kind of entry it is on, never the entry)."""
+    return _ENTRY_CATEGORY.get(kind) in covered
 
 
 def shared_categories(user: User, person: Person):
@@ -436,6 +447,12 @@ def visible_people(user: User) -> Select:
 
         return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))
     return query.where(false())
+
+
+def visible_among(user: User, person_ids) -> set[int]:
+    """Which of these people ``user`` may see (an organisation's worker: whose name may show, as something is
+    shared right now), in one query however many."""
+    return set(db.session.scalars(visible_people(user).with_only_columns(Person.id).where(Person.id.in_(person_ids))))
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:

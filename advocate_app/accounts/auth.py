@@ -1,4 +1,4 @@
-"""Flask-Login wired to server-side sessions, and the signed-in user for views (``me``).
+"""Flask-Login wired to server-side sessions, and the signed-in user for views (``signed_in_user``).
 
 Who may do what is decided in ``advocate_app.policy`` (its ``requires`` decorator gates views)."""
 
@@ -142,7 +142,7 @@ def current_token() -> str | None:
     return session.get(SESSION_TOKEN_KEY)
 
 
-def me() -> User:
+def signed_in_user() -> User:
     """The signed-in user itself (not Flask-Login's proxy), for services that take ``by=``."""
     return current_user._get_current_object()
 

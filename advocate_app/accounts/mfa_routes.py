@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from advocate_app import db, policy
 from advocate_app.accounts import auth, bp, mfa, services
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import SecondFactorForm, TurnOffSecondFactorForm
 from advocate_app.accounts.mfa import SecondFactorError
 from advocate_app.accounts.models import User
@@ -132,7 +133,7 @@ def _confirm_enrolment(user, form: SecondFactorForm) -> list[str] | None:
 @login_required
 def two_factor():
     """What protects this account, and the choices about it."""
-    user = auth.me()
+    user = signed_in_user()
     return render_template(
         "accounts/two_factor.html",
         codes_left=mfa.recovery_codes_left(user) if user.has_second_factor else 0,
@@ -145,7 +146,7 @@ def two_factor():
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 def two_factor_setup():
     """A person signing in for themselves adds an authenticator app."""
-    user = auth.me()
+    user = signed_in_user()
     if user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     if request.method == "POST" and not user.totp_secret:
@@ -163,7 +164,7 @@ def two_factor_setup():
 @limiter.limit("10 per hour")
 def new_recovery_codes():
     """New recovery codes (the old ones stop working)."""
-    user = auth.me()
+    user = signed_in_user()
     if not user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     codes = mfa.issue_recovery_codes(user)
@@ -176,7 +177,7 @@ def new_recovery_codes():
 @limiter.limit("10 per hour")
 def two_factor_off():
     """A person signing in for themselves turns the second factor off, with their passphrase."""
-    user = auth.me()
+    user = signed_in_user()
     form = TurnOffSecondFactorForm()
     if form.validate_on_submit():
         try:
@@ -195,7 +196,7 @@ def two_factor_off():
 @policy.requires(Action.USERS_MANAGE)
 def reset_two_factor(user_id: int):
     """A coordinator resets a staff member's authenticator app (lost or replaced phone)."""
-    coordinator = auth.me()
+    coordinator = signed_in_user()
     user = services.staff_user(user_id)
     if user is None:
         abort(404)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from advocate_app import db, policy
 from advocate_app.accounts import auth, bp, mfa, services
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import (
     ChangePasswordForm,
     IndividualSetupForm,
@@ -19,6 +20,7 @@ from advocate_app.accounts.forms import (
 from advocate_app.accounts.models import Role, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
+from advocate_app.directory import services as directory_services
 from advocate_app.extensions import limiter
 from advocate_app.policy import Action
 from advocate_app.urls import is_local_path
@@ -72,7 +74,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        audit("logout", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+        audit("logout", actor=signed_in_user(), object_type="user", object_id=current_user.id)
     auth.sign_out("logout")
     db.session.commit()
     flash(_("You have signed out."), "success")
@@ -85,7 +87,7 @@ def logout():
 def exit_page():
     """ "Exit this page": end the session and go somewhere that gives nothing away."""
     if current_user.is_authenticated:
-        audit("exit_page", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+        audit("exit_page", actor=signed_in_user(), object_type="user", object_id=current_user.id)
     auth.sign_out("exit_page")
     db.session.commit()
     response = make_response(redirect(current_app.config["EXIT_PAGE_URL"]))
@@ -189,7 +191,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user._get_current_object(),
+                signed_in_user(),
                 form.current_password.data,
                 form.password.data,
                 keep_token=auth.current_token(),
@@ -220,13 +222,13 @@ def users():
 
 
 def _organisation_choices():
-    return [("", _("None"))] + [(str(org_id), name) for org_id, name in services.organisations_by_name()]
+    return [("", _("None"))] + [(str(org_id), name) for org_id, name in directory_services.organisation_names()]
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @policy.requires(Action.USERS_MANAGE)
 def new_user():
-    coordinator = auth.me()
+    coordinator = signed_in_user()
     form = StaffUserForm()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
@@ -264,7 +266,7 @@ def user_detail(user_id: int):
 @bp.post("/admin/users/<int:user_id>/active")
 @policy.requires(Action.USERS_MANAGE)
 def set_user_active(user_id: int):
-    coordinator = auth.me()
+    coordinator = signed_in_user()
     user = services.staff_user(user_id)
     if user is None:
         abort(404)
@@ -281,7 +283,7 @@ def set_user_active(user_id: int):
 @bp.post("/admin/users/<int:user_id>/setup-code")
 @policy.requires(Action.USERS_MANAGE)
 def new_staff_setup_code(user_id: int):
-    coordinator = auth.me()
+    coordinator = signed_in_user()
     user = services.staff_user(user_id)
     if user is None:
         abort(404)

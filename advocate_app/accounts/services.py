@@ -15,7 +15,6 @@ from advocate_app.accounts import passwords, sessions
 from advocate_app.accounts.models import Role, SetupCode, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
-from advocate_app.directory.models import Organisation
 
 # No 0/O, 1/I/L: the code is read off one screen and typed on another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -284,9 +283,3 @@ def staff_user(user_id: int) -> User | None:
         select(User).where(User.id == user_id, User.role != Role.INDIVIDUAL).options(joinedload(User.organisation))
     )
 
-
-def organisations_by_name() -> list[tuple[int, str]]:
-    """Every organisation's id and name, by name (to choose a new worker's organisation)."""
-    return [
-        tuple(row) for row in db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    ]

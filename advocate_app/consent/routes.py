@@ -10,9 +10,9 @@ from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.consent import bp, services, statements
 from advocate_app.consent.forms import (
     DPA_CONDITION_LABELS,
@@ -25,19 +25,17 @@ from advocate_app.consent.forms import (
 )
 from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose, SharingOverride
 from advocate_app.db import utcnow
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Person
 from advocate_app.policy import Action
 from advocate_app.wording import is_the_person
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _organisation_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [("", _("Choose an organisation"))] + [(str(org_id), name) for org_id, name in rows]
+    return [("", _("Choose an organisation"))] + [
+        (str(org_id), name) for org_id, name in directory_services.organisation_names()
+    ]
 
 
 def _statement_language(person: Person) -> str:
@@ -89,10 +87,12 @@ def consents(person_id: int):
         "consent/list.html",
         person=person,
         consents=services.consents_of(person.id),
-        overrides=services.overrides_of(person.id) if policy.can(_me(), Action.OVERRIDES_OF_PERSON, person) else [],
+        overrides=(
+            services.overrides_of(person.id) if policy.can(current_user, Action.OVERRIDES_OF_PERSON, person) else []
+        ),
         now=now,
         is_person=is_the_person(current_user),
-        may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
+        may_override=policy.can(signed_in_user(), Action.OVERRIDE_REQUEST, person),
         words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
         purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
@@ -193,7 +193,7 @@ def confirm(person_id: int):
                 person,
                 kind,
                 given_how=how,
-                by=_me(),
+                by=signed_in_user(),
                 language=_statement_language(person),
                 organisation=organisation,
                 purpose_code=purpose_code,
@@ -247,7 +247,7 @@ def withdraw(person_id: int, consent_id: int):
             words=_in_sentence(statements.categories_in_words(consent.category_set, _reader_name(person))),
         )
     how = GivenHow.IN_APP if is_the_person(current_user) else GivenHow.VERBAL
-    if services.withdraw(consent, how=how, by=_me()):
+    if services.withdraw(consent, how=how, by=signed_in_user()):
         db.session.commit()
         flash(_("Withdrawn. From now on this is not shared."), "success")
     return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
@@ -272,7 +272,7 @@ def new_override(person_id: int):
             what_shared=form.what_shared.data or "",
             person_told=form.person_told.data == "yes",
             not_told_reason=form.not_told_reason.data or "",
-            by=_me(),
+            by=signed_in_user(),
         )
         db.session.commit()
         flash(_("Sent to a coordinator. Nothing is shared until they approve it."), "success")
@@ -300,7 +300,7 @@ def decide_override(override_id: int):
     if form.validate_on_submit():
         try:
             services.decide_override(
-                override, approve=form.decision.data == "approve", note=form.note.data or "", by=_me()
+                override, approve=form.decision.data == "approve", note=form.note.data or "", by=signed_in_user()
             )
         except services.ConsentError as error:
             form.decision.errors = [
@@ -335,7 +335,7 @@ def record_person_told(override_id: int):
         abort(404)
     if PersonToldForm().validate_on_submit():
         try:
-            services.record_person_told(override, by=_me())
+            services.record_person_told(override, by=signed_in_user())
         except services.ConsentError:
             flash(_("This person has already been told."))
         else:

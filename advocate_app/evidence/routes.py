@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -31,9 +32,6 @@ def _formatting() -> dict:
     }
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 def _organisations(me: User) -> list[tuple[int, str]] | None:
     """Coordinators choose an organisation (or all); an advocate's figures are always their own caseload."""
@@ -43,7 +41,7 @@ def _organisations(me: User) -> list[tuple[int, str]] | None:
 @bp.get("/evidence")
 @policy.requires(Action.EVIDENCE_VIEW)
 def dashboard():
-    me = _me()
+    me = signed_in_user()
     today = local_today()
     form = PeriodForm(formdata=request.args if request.args else None)
     form.offer(today, _organisations(me))
@@ -67,7 +65,7 @@ def dashboard():
 @bp.route("/evidence/export", methods=["GET", "POST"])
 @policy.requires(Action.EVIDENCE_EXPORT)
 def export_download():
-    me = _me()
+    me = signed_in_user()
     today = local_today()
     form = ExportForm()
     form.offer(today, _organisations(me))
@@ -91,7 +89,7 @@ def export_download():
 
 
 def _progress_page(person: Person):
-    me = _me()
+    me = signed_in_user()
     is_person = is_the_person(me)
     if not is_person:
         audit("view", actor=me, person_id=person.id, object_type="progress")

@@ -8,9 +8,9 @@ from datetime import date
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -24,10 +24,6 @@ from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, Check
 from advocate_app.plans.routes import ABOUT_TOPICS, plan_url
 from advocate_app.policy import Action
 from advocate_app.wording import Reader, is_the_person
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _is_person(user: User) -> bool:
@@ -51,8 +47,8 @@ def rater_labels(person: Person, *, first_person: bool) -> dict[RatedBy, str]:
 
 def _audit_staff_view(person: Person, object_type: str, object_id: int | None = None) -> None:
     # The person looking at their own record is not an access to record; staff looking is.
-    if not _is_person(_me()):
-        audit("view", actor=_me(), person_id=person.id, object_type=object_type, object_id=object_id)
+    if not _is_person(signed_in_user()):
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type=object_type, object_id=object_id)
 
 
 # Check-ins ---------------------------------------------------------------------------------------
@@ -63,7 +59,7 @@ def _audit_staff_view(person: Person, object_type: str, object_id: int | None = 
 def new_check_in(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     form = CheckInForm()
-    if not _is_person(_me()):
+    if not _is_person(signed_in_user()):
         form.ask_whose_rating(person.preferred_name)
     if form.validate_on_submit():
         try:
@@ -74,7 +70,7 @@ def new_check_in(person_id: int):
                 rated_by=form.whose_rating(),
                 taken_on=form.taken_on.data,
                 note=form.note.data or "",
-                by=_me(),
+                by=signed_in_user(),
             )
         except services.PlanError as error:
             # The form checks the same rules; this only guards against the two drifting apart.
@@ -92,7 +88,7 @@ def new_check_in(person_id: int):
         "plans/check_in.html",
         form=form,
         person=person,
-        is_person=_is_person(_me()),
+        is_person=_is_person(signed_in_user()),
         scores=SCORES,
         score_words=chart.SCORE_WORDS,
         back=url_for("plans.journey", person_id=person.id),
@@ -103,7 +99,7 @@ def new_check_in(person_id: int):
 @policy.requires(Action.PLAN_FOLLOW)
 def journey(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
-    me = _me()
+    me = signed_in_user()
     journeys = chart.journeys(outcomes.check_ins(person.id), NEED_DOMAINS)
     plan = services.active_plan(person.id)
     past_reviews = outcomes.reviews(plan.id) if plan else []
@@ -155,7 +151,8 @@ def _new_review_forms() -> tuple[ReviewForm, NextReviewForm]:
 
 
 @bp.route("/people/<int:person_id>/plan/review", methods=["GET", "POST"])
-@policy.requires(Action.PLAN_START)
+# The gate is the plan's: the person reaching their own review page is told it is not there (404), not refused.
+@policy.requires(Action.PLAN_FOLLOW)
 def review(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
     review_form, next_form = _new_review_forms()
@@ -168,7 +165,7 @@ def review(person_id: int):
                 went_well=review_form.went_well.data or "",
                 what_changed=review_form.what_changed.data or "",
                 next_review_date=review_form.next_review_date.data,
-                by=_me(),
+                by=signed_in_user(),
                 today=local_today(),
             )
         except services.PlanError as error:
@@ -185,14 +182,14 @@ def review(person_id: int):
 
 
 @bp.post("/people/<int:person_id>/plan/next-review")
-@policy.requires(Action.PLAN_START)
+@policy.requires(Action.PLAN_FOLLOW)
 def set_next_review(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
     review_form, next_form = _new_review_forms()
     if next_form.validate_on_submit():
         plan = access.active_plan_for(person, start=True)
         try:
-            outcomes.set_next_review(plan, next_form.review_date.data, by=_me(), today=local_today())
+            outcomes.set_next_review(plan, next_form.review_date.data, by=signed_in_user(), today=local_today())
         except services.PlanError as error:
             db.session.rollback()
             next_form.review_date.errors.append(str(NEXT_REVIEW_MESSAGES.get(error.code, _("Check the date"))))
@@ -267,7 +264,7 @@ def _summary_context(person: Person, plan: Plan | None) -> dict:
 @policy.requires(Action.PLAN_FOLLOW)
 def summary(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
-    me = _me()
+    me = signed_in_user()
     current = services.active_plan(person.id)
     plan = services.load_plan(current.id) if current is not None else None
     latest = chart.latest_by_domain(outcomes.check_ins(person.id), NEED_DOMAINS)

@@ -10,10 +10,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -45,7 +44,7 @@ from advocate_app.plans.models import (
     Voice,
 )
 from advocate_app.policy import Action
-from advocate_app.referrals.models import Referral
+from advocate_app.referrals import services as referral_services
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
@@ -63,9 +62,6 @@ def entry_url(person: Person, item: PlanItem) -> str:
         return url_for("plans.goal", person_id=person.id, item_id=item.parent_id, _anchor=f"item-{item.id}")
     return plan_url(person, f"item-{item.id}")
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None) -> PlanItem:
@@ -92,7 +88,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     Steps are summarised under each goal (how many, done, overdue, new) and listed on the goal's own page,
     so the page stays small and quick however long the plan grows.
     """
-    me = _me()
+    me = signed_in_user()
     reads_only = policy.reads_only(me, person)
     plan = read_only_plan or services.active_plan(person.id)
     items: list[PlanItem] = []
@@ -250,7 +246,7 @@ def goal(person_id: int, item_id: int):
     ``?since=`` is the plan version the reader had seen before opening the plan, so the steps changed
     after it are marked here as they were counted on the plan page.
     """
-    me = _me()
+    me = signed_in_user()
     person = access.person_for(person_id)
     entry = services.load_item(item_id)
     if entry is None or entry.kind is not ItemKind.GOAL or entry.plan.person_id != person.id:
@@ -287,28 +283,11 @@ def goal(person_id: int, item_id: int):
         is_person=is_the_person(me),
         credit=_credit(me, person),
         may_refer=_may_refer(me, person, plan),
-        step_referrals=_referrals_by_step([s.id for s in steps], me, person.id),
+        step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
         back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
             "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
         ),
     )
-
-
-def _referrals_by_step(step_ids: list[int], me, person_id: int) -> dict[int, list]:
-    """The referrals made from each of these steps that ``me`` may see, oldest first, in one query whatever the
-    number of steps."""
-    if not step_ids:
-        return {}
-    rows = db.session.scalars(
-        select(Referral)
-        .where(Referral.step_id.in_(step_ids), policy.referrals_shown_to(me, person_id))
-        .options(joinedload(Referral.service), joinedload(Referral.organisation))
-        .order_by(Referral.created_at, Referral.id)
-    )
-    by_step: dict[int, list] = defaultdict(list)
-    for referral in rows:
-        by_step[referral.step_id].append(referral)
-    return by_step
 
 
 def _more_links(person: Person, me) -> list[dict]:
@@ -355,7 +334,7 @@ def plan(person_id: int):
     """The plan; a coordinator reaches it only while their break glass is open (the policy decides)."""
     person = access.person_for(person_id)
     if current_user.is_staff:
-        audit("view", actor=_me(), person_id=person.id, object_type="plan")
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type="plan")
     return render_plan(person)
 
 
@@ -378,7 +357,7 @@ def about(person_id: int, topic: str):
     result = None
     if form.validate_on_submit():
         result = edits.save_about(
-            person.id, about_topic, _fields(form), base_version=form.base_version(), by=_me()
+            person.id, about_topic, _fields(form), base_version=form.base_version(), by=signed_in_user()
         )
         if result.outcome is not edits.Outcome.COLLISION:
             db.session.commit()
@@ -465,7 +444,10 @@ def new_need(person_id: int):
     if form.validate_on_submit():
         plan = access.active_plan_for(person, start=True)
         item = services.add_item(
-            plan, ItemKind.NEED, _fields(form, domain=form.domain.data, priority=int(form.priority.data)), by=_me()
+            plan,
+            ItemKind.NEED,
+            _fields(form, domain=form.domain.data, priority=int(form.priority.data)),
+            by=signed_in_user(),
         )
         db.session.commit()
         _flash_outcome("added")
@@ -482,7 +464,7 @@ def _add_under(person_id: int, item_id: int, *, kind: ItemKind, form, heading: s
     parent = _item_or_404(access.active_plan_for(person), item_id, parent_kind)
     _prepare_voice(form, person)
     if form.validate_on_submit():
-        item = services.add_item(parent.plan, kind, _fields(form, **extra(form)), by=_me(), parent=parent)
+        item = services.add_item(parent.plan, kind, _fields(form, **extra(form)), by=signed_in_user(), parent=parent)
         db.session.commit()
         _flash_outcome("added")
         return redirect(entry_url(person, item))
@@ -571,7 +553,10 @@ def edit_item(person_id: int, item_id: int):
                 "due_date": form.due_date.data,
             }
         result = edits.save_entry(
-            item, services.ItemFields(text=form.text.data, **extra), base_version=form.base_version(), by=_me()
+            item,
+            services.ItemFields(text=form.text.data, **extra),
+            base_version=form.base_version(),
+            by=signed_in_user(),
         )
         # A collision saved nothing; committing ends the transaction that held the entry.
         db.session.commit()
@@ -582,7 +567,7 @@ def edit_item(person_id: int, item_id: int):
     if not form.is_submitted():
         _fill(form, item)
         form.entry_version.data = str(item.version)
-    writes_own_words = services.voice_of(_me()) is item.voice
+    writes_own_words = services.voice_of(signed_in_user()) is item.voice
     return render_template(
         "plans/item_form.html",
         form=form,
@@ -683,7 +668,7 @@ def comment(person_id: int, item_id: int):
     entry = _item_or_404(access.active_plan_for(person), item_id)
     form = CommentForm()
     if form.validate_on_submit():
-        services.add_comment(entry, form.body.data, by=_me())
+        services.add_comment(entry, form.body.data, by=signed_in_user())
         db.session.commit()
         flash(_("Comment added."), "success")
         return redirect(url_for("plans.item", person_id=person.id, item_id=entry.id, _anchor="comments"))
@@ -701,7 +686,7 @@ def decide(person_id: int, item_id: int):
         return redirect(entry_url(person, entry))
     try:
         services.decide_proposal(
-            entry, accept=choice == "accept", by=_me(), person_has_login=access.person_has_login(person.id)
+            entry, accept=choice == "accept", by=signed_in_user(), person_has_login=access.person_has_login(person.id)
         )
     except services.PlanError:
         abort(403)
@@ -717,7 +702,7 @@ def decide(person_id: int, item_id: int):
 def step_done(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id, ItemKind.STEP)
-    services.set_step_done(entry, request.form.get("done") == "1", by=_me())
+    services.set_step_done(entry, request.form.get("done") == "1", by=signed_in_user())
     db.session.commit()
     flash(_("Step marked as done.") if entry.is_done else _("Step marked as not done."), "success")
     return redirect(entry_url(person, entry))
@@ -730,7 +715,7 @@ def agree(person_id: int):
     current = access.active_plan_for(person)
     if current is None:
         abort(404)
-    services.agree(current, by=_me())
+    services.agree(current, by=signed_in_user())
     db.session.commit()
     flash(_("You have agreed this version of the plan."), "success")
     return redirect(plan_url(person, "agreement"))
@@ -745,7 +730,7 @@ def withdraw_agreement(person_id: int):
     if current is None:
         abort(404)
     if request.method == "POST":
-        if services.withdraw_agreement(current, by=_me()):
+        if services.withdraw_agreement(current, by=signed_in_user()):
             db.session.commit()
             flash(_("You have withdrawn your agreement to the plan."), "success")
         else:
@@ -761,7 +746,7 @@ def withdraw_agreement(person_id: int):
 @policy.requires(Action.PLAN_START)
 def start_new_plan(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
-    services.start_plan(person.id, by=_me())
+    services.start_plan(person.id, by=signed_in_user())
     db.session.commit()
     flash(_("A new plan has been started. The earlier plan is kept and can still be read."), "success")
     return redirect(plan_url(person))
@@ -771,9 +756,7 @@ def start_new_plan(person_id: int):
 @policy.requires(Action.PLAN_FOLLOW)
 def earlier_plans(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
-    plans = db.session.scalars(
-        select(Plan).where(Plan.person_id == person.id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
-    ).all()
+    plans = services.earlier_plans(person.id)
     return render_template("plans/earlier.html", person=person, plans=plans, back=plan_url(person))
 
 

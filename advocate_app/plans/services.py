@@ -630,3 +630,12 @@ def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User
         .group_by(PlanItem.parent_id)
     ).all()
     return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}
+
+
+def earlier_plans(person_id: int) -> list[Plan]:
+    """The person's earlier (archived) plans, newest first."""
+    return list(
+        db.session.scalars(
+            select(Plan).where(Plan.person_id == person_id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
+        )
+    )

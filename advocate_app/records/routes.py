@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent.forms import DPA_CONDITION_LABELS, LAWFUL_BASIS_LABELS
@@ -19,10 +20,6 @@ from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.policy import Action
 from advocate_app.records import access_log, bp, subject_access
 from advocate_app.wording import ABOUT_TOPICS, categories_in_words, is_the_person, labels, reader_of
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _is_person() -> bool:
@@ -65,7 +62,7 @@ def access(person_id: int):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     log = access_log.access_log(person.id, page=page)
     if not _is_person():
-        audit("view", actor=_me(), person_id=person.id, object_type="access_log")
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type="access_log")
     db.session.commit()
     return render_template(
         "records/access_log.html",
@@ -81,7 +78,7 @@ def access(person_id: int):
 def _export(person_id: int) -> dict:
     """Record the export, then gather the record (so the copy shows this export too)."""
     person = policy.person_or_404(current_user, person_id, Action.RECORD_EXPORT)
-    audit("export", actor=_me(), person_id=person.id, object_type="subject_access", object_id=person.id)
+    audit("export", actor=signed_in_user(), person_id=person.id, object_type="subject_access", object_id=person.id)
     db.session.flush()
     data = subject_access.subject_access_data(person.id)
     db.session.commit()

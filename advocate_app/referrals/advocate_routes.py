@@ -7,14 +7,14 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
@@ -35,9 +35,6 @@ DECLINE_REASON_LABELS = {
     DeclineReason.OTHER: (lambda: _("Another reason")),
 }
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _entry_or_404(person: Person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
@@ -132,11 +129,7 @@ def find_service(person_id: int):
 def _service_or_404(raw_service_id: str | None) -> Service:
     service = None
     if raw_service_id and raw_service_id.isdigit():
-        service = db.session.scalar(
-            select(Service)
-            .where(Service.id == int(raw_service_id))
-            .options(joinedload(Service.organisation), selectinload(Service.languages))
-        )
+        service = directory_services.service_to_refer_to(int(raw_service_id))
     if service is None:
         abort(404)
     return service
@@ -170,7 +163,7 @@ def _step_follows_referral(step: PlanItem, service: Service) -> None:
         plans.ItemFields(
             text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
         ),
-        by=_me(),
+        by=signed_in_user(),
     )
 
 
@@ -203,7 +196,7 @@ def new_referral(person_id: int):
                 person,
                 service,
                 categories=form.categories.data,
-                by=_me(),
+                by=signed_in_user(),
                 today=today,
                 step=step,
                 need=need,
@@ -261,14 +254,14 @@ def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
     is_person = is_the_person(current_user)
-    referrals = services.of_person(person.id, viewer=_me(), with_history=not is_person)
+    referrals = services.of_person(person.id, viewer=signed_in_user(), with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
     not_told: set[int] = set()
     same_organisation_left_out: set[int] = set()
     if not is_person:
         not_told = policy.referral_ids_kept_from_person(person.id)
-        audit("view", actor=_me(), person_id=person.id, object_type="referrals")
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type="referrals")
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
         alternatives = services.alternatives_for(declined)
         same_organisation_left_out = {r.id for r in declined if not services.same_organisation_allowed(r)}
@@ -301,7 +294,7 @@ def withdraw_referral(person_id: int, referral_id: int):
     if referral is None or referral.person_id != person.id:
         abort(404)
     try:
-        services.change_status(referral, ReferralStatus.WITHDRAWN, by=_me())
+        services.change_status(referral, ReferralStatus.WITHDRAWN, by=signed_in_user())
     except services.ReferralError:
         db.session.rollback()
         flash(_("This referral is no longer open, so it cannot be withdrawn."))

@@ -5,19 +5,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
-from sqlalchemy import select
 
 from advocate_app import db, policy
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.consent.services import people_sharing_with
-from advocate_app.consent.shared_routes import RATED_BY_LABELS, SHARED_HEADINGS, _shared_sections
-from advocate_app.directory.models import Organisation
+from advocate_app.consent import shared_view
+from advocate_app.consent.shared_view import RATED_BY_LABELS, SHARED_HEADINGS
 from advocate_app.i18n import worded
 from advocate_app.paging import page_of, requested_page
 from advocate_app.people.forms import WEEKDAYS
-from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
 from advocate_app.policy import Action
@@ -37,13 +34,6 @@ from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral
 SECTIONS = services.INBOX_SECTIONS
 
 
-def _me():
-    return current_user._get_current_object()
-
-
-def _organisation_of(user) -> Organisation | None:
-    return db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
-
 
 def _labels() -> dict:
     return {
@@ -60,7 +50,7 @@ def inbox():
 
     The first few of each section show here; ``?section=overdue`` lists one section 25 at a time.
     """
-    me = _me()
+    me = signed_in_user()
     today = local_today()
     chosen = request.args.get("section")
     chosen = chosen if chosen in SECTIONS else None
@@ -79,14 +69,10 @@ def inbox():
             sections = services.inbox_preview(me.organisation_id, today)
         shown = {referral.person_id for rows in sections.values() for referral in rows}
         # One query for the whole page: whose name the organisation may show (something is shared right now).
-        named = set(
-            db.session.scalars(
-                select(Person.id).where(Person.id.in_(shown), Person.id.in_(people_sharing_with(me.organisation_id)))
-            )
-        )
+        named = policy.visible_among(me, shown)
     return render_template(
         "referrals/inbox.html",
-        organisation=_organisation_of(me),
+        organisation=shared_view.organisation_of(me),
         sections=sections,
         counts=counts,
         section_order=[chosen] if chosen else SECTIONS,
@@ -104,7 +90,7 @@ def inbox():
 def _referral_or_404(referral_id: int) -> Referral:
     """The referral, when the worker's organisation receives it; otherwise 404, so its existence is not revealed."""
     referral = services.load(referral_id)
-    if referral is None or not policy.may_handle_referral(_me(), referral):
+    if referral is None or not policy.may_handle_referral(signed_in_user(), referral):
         abort(404)
     return referral
 
@@ -117,19 +103,19 @@ def _back_to(referral: Referral):
 @policy.requires(Action.REFERRALS_RECEIVE)
 def referral(referral_id: int):
     """One referral: what the organisation is asked, its history, and what the person shares for it right now."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     # Asked afresh on every request: after a withdrawal nothing of the person shows from the next page on.
     shared_now = policy.shared_categories(me, item.person)
     covered = frozenset(c for c in shared_now if c.value in item.category_set)
-    sections = _shared_sections(item.person, covered)
+    sections = shared_view.shared_sections(item.person, covered)
     audit("view", actor=me, person_id=item.person_id, object_type="referral", object_id=item.id)
     db.session.commit()
     return render_template(
         "referrals/referral.html",
         page="view",
         referral=item,
-        organisation=_organisation_of(me),
+        organisation=shared_view.organisation_of(me),
         shared_now=bool(shared_now),
         sections=sections,
         asked_for=[label for category, label in SHARED_HEADINGS.items() if category.value in item.category_set],
@@ -170,7 +156,7 @@ def _form_page(page: str, item: Referral, form, shared_now: bool):
         referral=item,
         form=form,
         shared_now=shared_now,
-        organisation=_organisation_of(_me()),
+        organisation=shared_view.organisation_of(signed_in_user()),
         **_labels(),
     )
 
@@ -184,7 +170,7 @@ def accept(referral_id: int):
         flash(_("The form had expired. Please try again."))
         return _back_to(item)
     try:
-        services.change_status(item, ReferralStatus.ACCEPTED, by=_me())
+        services.change_status(item, ReferralStatus.ACCEPTED, by=signed_in_user())
     except services.ReferralError as error:
         db.session.rollback()
         flash(_refused(error))
@@ -198,7 +184,7 @@ def accept(referral_id: int):
 @policy.requires(Action.REFERRALS_RECEIVE)
 def decline(referral_id: int):
     """Decline the referral with a coded reason ("another reason" needs words), so the advocate can look elsewhere."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     if item.status is not ReferralStatus.SENT:
         flash(_("This referral has already been answered."))
@@ -229,7 +215,7 @@ def decline(referral_id: int):
 @policy.requires(Action.REFERRALS_RECEIVE)
 def update_status(referral_id: int):
     """After accepting: record what has happened (in contact, engaged, completed, did not engage, closed)."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     if item.status is ReferralStatus.SENT:
         flash(_("Accept or decline this referral first."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
 
@@ -452,3 +453,20 @@ def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
         ][:5]
         for referral in declined
     }
+
+
+def by_step(step_ids: list[int], viewer: User, person_id: int) -> dict[int, list[Referral]]:
+    """The referrals made from each of these steps that ``viewer`` may see, oldest first, in one query whatever
+    the number of steps."""
+    if not step_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Referral)
+        .where(Referral.step_id.in_(step_ids), policy.referrals_shown_to(viewer, person_id))
+        .options(joinedload(Referral.service), joinedload(Referral.organisation))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    steps: dict[int, list[Referral]] = defaultdict(list)
+    for referral in rows:
+        steps[referral.step_id].append(referral)
+    return steps
