@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.people import bp as people_bp
     from advocate_app.people import routes as _people_routes  # noqa: F401
     from advocate_app.plans import bp as plans_bp
+    from advocate_app.plans import entry_routes as _entry_routes  # noqa: F401
     from advocate_app.plans import outcome_routes as _outcome_routes  # noqa: F401
     from advocate_app.plans import routes as _plan_routes  # noqa: F401
     from advocate_app.records import bp as records_bp

@@ -17,7 +17,7 @@ from advocate_app.accounts.forms import (
     StaffSetupForm,
     StaffUserForm,
 )
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import Role, SetupCode, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
 from advocate_app.directory import services as directory_services
@@ -138,8 +138,6 @@ def setup_account():
     """Step 2: choose a username (people) and a passphrase."""
     if current_user.is_authenticated:
         return auth.redirect_home()
-    from advocate_app.accounts.models import SetupCode
-
     setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
     problem = services.setup_code_problem(setup)
     if problem:

@@ -15,7 +15,7 @@ from advocate_app.evidence import bp, change, export, pseudonyms, queries, servi
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
-from advocate_app.plans.outcome_routes import rater_labels
+from advocate_app.plans.pages import rater_labels
 from advocate_app.policy import Action
 from advocate_app.referrals.models import DeclineReason
 from advocate_app.wording import is_the_person

@@ -19,6 +19,7 @@ from advocate_app.people import bp, services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Person, PersonStatus
 from advocate_app.people.phones import for_display
+from advocate_app.plans.pages import render_plan
 from advocate_app.policy import Action
 
 
@@ -183,8 +184,6 @@ def person_setup_code(person_id: int):
 @policy.requires(Action.OWN_RECORD)
 def my_plan():
     """The person's own home: their plan."""
-    from advocate_app.plans.routes import render_plan
-
     return render_plan(policy.person_or_404(current_user, current_user.person_id or 0))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -243,8 +244,6 @@ def new_referral(person_id: int):
 
 
 def _format_date(value: date) -> str:
-    from flask_babel import format_date
-
     return format_date(value, "d MMMM yyyy")
 
 
