@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from advocate_app import db, policy
-from advocate_app.accounts import auth, bp, mfa, services
+from advocate_app.accounts import auth, mfa, services
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import SecondFactorForm, TurnOffSecondFactorForm
 from advocate_app.accounts.mfa import SecondFactorError
@@ -50,7 +50,6 @@ def _pending_or_elsewhere():
     return user, None
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def second_factor():
@@ -88,7 +87,6 @@ def _enrolment_page(user: User, form: SecondFactorForm, *, during_sign_in: bool)
     )
 
 
-@bp.route("/login/enrol", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def enrol_second_factor():
@@ -129,7 +127,6 @@ def _confirm_enrolment(user, form: SecondFactorForm) -> list[str] | None:
     return codes
 
 
-@bp.get("/account/two-factor")
 @login_required
 def two_factor():
     """What protects this account, and the choices about it."""
@@ -141,7 +138,6 @@ def two_factor():
     )
 
 
-@bp.route("/account/two-factor/setup", methods=["GET", "POST"])
 @login_required
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 def two_factor_setup():
@@ -159,7 +155,6 @@ def two_factor_setup():
     return _enrolment_page(user, form, during_sign_in=False)
 
 
-@bp.post("/account/two-factor/recovery-codes")
 @login_required
 @limiter.limit("10 per hour")
 def new_recovery_codes():
@@ -172,7 +167,6 @@ def new_recovery_codes():
     return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_factor"))
 
 
-@bp.post("/account/two-factor/off")
 @policy.requires(Action.TWO_FACTOR_OFF)
 @limiter.limit("10 per hour")
 def two_factor_off():
@@ -192,7 +186,6 @@ def two_factor_off():
     return render_template("accounts/two_factor.html", codes_left=mfa.recovery_codes_left(user), off_form=form)
 
 
-@bp.post("/admin/users/<int:user_id>/two-factor/reset")
 @policy.requires(Action.USERS_MANAGE)
 def reset_two_factor(user_id: int):
     """A coordinator resets a staff member's authenticator app (lost or replaced phone)."""

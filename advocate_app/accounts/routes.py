@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from advocate_app import db, policy
-from advocate_app.accounts import auth, bp, mfa, services
+from advocate_app.accounts import auth, mfa, services
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import (
     ChangePasswordForm,
@@ -38,14 +38,12 @@ def _failed_attempt(response) -> bool:
     return request.method == "POST" and response.status_code != 302
 
 
-@bp.get("/")
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     return auth.redirect_home()
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit("10 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def login():
@@ -71,7 +69,6 @@ def login():
     return render_template("accounts/login.html", form=form)
 
 
-@bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
         audit("logout", actor=signed_in_user(), object_type="user", object_id=current_user.id)
@@ -83,7 +80,6 @@ def logout():
     return response
 
 
-@bp.get("/exit")
 def exit_page():
     """ "Exit this page": end the session and go somewhere that gives nothing away."""
     if current_user.is_authenticated:
@@ -95,7 +91,6 @@ def exit_page():
     return response
 
 
-@bp.post("/language")
 def choose_language():
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
@@ -107,7 +102,6 @@ def choose_language():
     return redirect(target if is_local_path(target) else url_for("accounts.home"))
 
 
-@bp.route("/setup", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 30 per hour", methods=["POST"])
 def setup_code():
     """Step 1 of setting up a login: type the code shown on the advocate's (or coordinator's) screen."""
@@ -132,7 +126,6 @@ def _setup_code_message(problem: str | None) -> str:
     return _("That setup code is not right, or it has expired. Ask for a new one.")
 
 
-@bp.route("/setup/account", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def setup_account():
     """Step 2: choose a username (people) and a passphrase."""
@@ -175,13 +168,11 @@ def setup_account():
     return render_template("accounts/setup_account.html", form=form, for_person=for_person)
 
 
-@bp.get("/account")
 @login_required
 def account():
     return render_template("accounts/account.html")
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def change_password():
@@ -206,14 +197,12 @@ def change_password():
 # Coordinator: staff users -------------------------------------------------------------------------
 
 
-@bp.get("/admin")
 @policy.requires(Action.USERS_MANAGE)
 def admin_home():
     counts = services.admin_counts()
     return render_template("admin/home.html", counts=counts)
 
 
-@bp.get("/admin/users")
 @policy.requires(Action.USERS_MANAGE)
 def users():
     return render_template("admin/users.html", users=services.staff_users())
@@ -223,7 +212,6 @@ def _organisation_choices():
     return [("", _("None"))] + [(str(org_id), name) for org_id, name in directory_services.organisation_names()]
 
 
-@bp.route("/admin/users/new", methods=["GET", "POST"])
 @policy.requires(Action.USERS_MANAGE)
 def new_user():
     coordinator = signed_in_user()
@@ -252,7 +240,6 @@ def new_user():
     return render_template("admin/new_user.html", form=form)
 
 
-@bp.get("/admin/users/<int:user_id>")
 @policy.requires(Action.USERS_MANAGE)
 def user_detail(user_id: int):
     user = services.staff_user(user_id)
@@ -261,7 +248,6 @@ def user_detail(user_id: int):
     return render_template("admin/user.html", user=user)
 
 
-@bp.post("/admin/users/<int:user_id>/active")
 @policy.requires(Action.USERS_MANAGE)
 def set_user_active(user_id: int):
     coordinator = signed_in_user()
@@ -278,7 +264,6 @@ def set_user_active(user_id: int):
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/setup-code")
 @policy.requires(Action.USERS_MANAGE)
 def new_staff_setup_code(user_id: int):
     coordinator = signed_in_user()

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
-from advocate_app.consent import bp, queries, services
+from advocate_app.consent import queries, services
 from advocate_app.consent.forms import LinkForm, ReasonForm
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
@@ -24,7 +24,6 @@ def _person_or_404(person_id: int) -> Person:
     return person
 
 
-@bp.route("/admin/people/<int:person_id>/break-glass", methods=["GET", "POST"])
 @policy.requires(Action.BREAK_GLASS)
 def break_glass(person_id: int):
     """A coordinator opens one record, read-only, for a short time and a written reason."""
@@ -53,7 +52,6 @@ def break_glass(person_id: int):
 # Coordinators: information walls ---------------------------------------------------------------
 
 
-@bp.route("/admin/people/<int:person_id>/links", methods=["GET", "POST"])
 @policy.requires(Action.LINKS_MANAGE)
 def links(person_id: int):
     """Record a harm link between two people: from then on nothing of one shows in the other."""

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
-from advocate_app.consent import bp, services, statements
+from advocate_app.consent import services, statements
 from advocate_app.consent.forms import (
     DPA_CONDITION_LABELS,
     LAWFUL_BASIS_LABELS,
@@ -77,7 +77,6 @@ def _reader_name(person: Person) -> str | None:
     return None if is_the_person(current_user) else person.preferred_name
 
 
-@bp.get("/people/<int:person_id>/consents")
 @policy.requires(Action.CONSENT_VIEW)
 def consents(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
@@ -98,7 +97,6 @@ def consents(person_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/consents/sharing", methods=["GET", "POST"])
 @policy.requires(Action.CONSENT_RECORD)
 def new_sharing(person_id: int):
     """Step 1: which organisation, what information, for what.
@@ -165,7 +163,6 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
     )
 
 
-@bp.route("/people/<int:person_id>/consents/confirm", methods=["GET", "POST"])
 @policy.requires(Action.CONSENT_RECORD)
 def confirm(person_id: int):
     """Step 2: the exact statement on screen; agreeing records exactly those words.
@@ -212,7 +209,6 @@ def _consent_or_404(person: Person, consent_id: int) -> Consent:
     return consent
 
 
-@bp.get("/people/<int:person_id>/consents/<int:consent_id>")
 @policy.requires(Action.CONSENT_VIEW)
 def receipt(person_id: int, consent_id: int):
     """The consent receipt: what was agreed, with whom, until when, in the words shown."""
@@ -230,7 +226,6 @@ def receipt(person_id: int, consent_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
 @policy.requires(Action.CONSENT_WITHDRAW)
 def withdraw(person_id: int, consent_id: int):
     """Withdrawing: one "are you sure" page, then done. No harder than agreeing was."""
@@ -253,7 +248,6 @@ def withdraw(person_id: int, consent_id: int):
     return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
 
 
-@bp.route("/people/<int:person_id>/overrides/new", methods=["GET", "POST"])
 @policy.requires(Action.OVERRIDE_REQUEST)
 def new_override(person_id: int):
     """Ask to share without consent to keep someone safe; a coordinator must approve it first."""
@@ -280,7 +274,6 @@ def new_override(person_id: int):
     return render_template("consent/override_form.html", form=form, person=person)
 
 
-@bp.get("/admin/overrides")
 @policy.requires(Action.OVERRIDE_DECIDE)
 def overrides():
     return render_template(
@@ -288,7 +281,6 @@ def overrides():
     )
 
 
-@bp.route("/admin/overrides/<int:override_id>", methods=["GET", "POST"])
 @policy.requires(Action.OVERRIDE_DECIDE)
 def decide_override(override_id: int):
     override = db.session.get(SharingOverride, override_id)
@@ -324,7 +316,6 @@ def decide_override(override_id: int):
     )
 
 
-@bp.post("/admin/overrides/<int:override_id>/told")
 @policy.requires(Action.OVERRIDE_RECORD_TOLD)
 def record_person_told(override_id: int):
     """Record that the person has now been told about a share they were not told of (audited)."""

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
-from advocate_app.consent import bp, shared_view
+from advocate_app.consent import shared_view
 from advocate_app.consent.shared_view import RATED_BY_LABELS, SHARED_HEADINGS
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.people.models import Person
@@ -19,7 +19,6 @@ from advocate_app.policy import Action
 # Organisation workers: what people share with their organisation ------------------------------
 
 
-@bp.get("/shared")
 @policy.requires(Action.SHARED_VIEW)
 def shared_people():
     """Everyone who shares something with the worker's organisation right now; names only."""
@@ -28,7 +27,6 @@ def shared_people():
     return render_template("consent/shared_people.html", people=people, organisation=shared_view.organisation_of(me))
 
 
-@bp.get("/shared/<int:person_id>")
 @policy.requires(Action.SHARED_VIEW)
 def shared_person(person_id: int):
     """What one person shares with the worker's organisation, right now, and what they do not."""

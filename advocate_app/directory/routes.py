@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
-from advocate_app.directory import bp, services
+from advocate_app.directory import services
 from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceForm, language_label
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
 from advocate_app.i18n import isolated
@@ -23,13 +23,11 @@ STATUS_NAMES = {
 }
 
 
-@bp.get("/admin/organisations")
 @policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisations():
     return render_template("directory/organisations.html", rows=services.organisations_with_service_counts())
 
 
-@bp.route("/admin/organisations/new", methods=["GET", "POST"])
 @policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_organisation():
     form = OrganisationForm()
@@ -49,7 +47,6 @@ def new_organisation():
     return render_template("directory/new_organisation.html", form=form)
 
 
-@bp.get("/admin/organisations/<int:organisation_id>")
 @policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisation(organisation_id: int):
     record = services.organisation_with_services(organisation_id)
@@ -60,7 +57,6 @@ def organisation(organisation_id: int):
     )
 
 
-@bp.get("/directory")
 @policy.requires(Action.DIRECTORY_VIEW)
 def browse():
     form = BrowseForm(request.args, languages=services.language_codes_in_use())
@@ -70,7 +66,6 @@ def browse():
     )
 
 
-@bp.get("/directory/services/<int:service_id>")
 @policy.requires(Action.DIRECTORY_VIEW)
 def service(service_id: int):
     record = services.service_for_page(service_id)
@@ -85,7 +80,6 @@ def service(service_id: int):
     )
 
 
-@bp.route("/directory/services/<int:service_id>/edit", methods=["GET", "POST"])
 @policy.requires(Action.DIRECTORY_VIEW)
 def edit_service(service_id: int):
     record = services.service_for_page(service_id)
@@ -105,7 +99,6 @@ def edit_service(service_id: int):
     return render_template("directory/edit_service.html", form=form, service=record, organisation=record.organisation)
 
 
-@bp.post("/directory/services/<int:service_id>/confirm")
 @policy.requires(Action.DIRECTORY_VIEW)
 def confirm_service(service_id: int):
     record = db.session.get(Service, service_id)
@@ -119,7 +112,6 @@ def confirm_service(service_id: int):
     return redirect(url_for("directory.service", service_id=record.id))
 
 
-@bp.route("/admin/organisations/<int:organisation_id>/services/new", methods=["GET", "POST"])
 @policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_service(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id)

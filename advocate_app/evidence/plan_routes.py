@@ -9,7 +9,7 @@ from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import bp, evaluation, followup, plan_export, pseudonyms, report_view
+from advocate_app.evidence import evaluation, followup, plan_export, pseudonyms, report_view
 from advocate_app.evidence.forms import AmendPlanForm, EvaluationPlanForm, LockPlanForm
 from advocate_app.evidence.models import EvaluationPlan
 from advocate_app.evidence.queries import organisations
@@ -31,14 +31,12 @@ def _form(form_class, plan: EvaluationPlan | None = None):
     return form
 
 
-@bp.get("/evidence/plans")
 @policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plans():
     signed_in_user()
     return render_template("evidence/plans.html", plans=evaluation.plans())
 
 
-@bp.route("/evidence/plans/new", methods=["GET", "POST"])
 @policy.requires(Action.EVALUATION_PLAN_WRITE)
 def new_evaluation_plan():
     me = signed_in_user()
@@ -51,7 +49,6 @@ def new_evaluation_plan():
     return render_template("evidence/plan_form.html", form=form, plan=None, amending=False)
 
 
-@bp.route("/evidence/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @policy.requires(Action.EVALUATION_PLAN_WRITE)
 def edit_evaluation_plan(plan_id: int):
     me = signed_in_user()
@@ -67,7 +64,6 @@ def edit_evaluation_plan(plan_id: int):
     return render_template("evidence/plan_form.html", form=form, plan=plan, amending=False)
 
 
-@bp.post("/evidence/plans/<int:plan_id>/lock")
 @policy.requires(Action.EVALUATION_PLAN_WRITE)
 def lock_evaluation_plan(plan_id: int):
     me = signed_in_user()
@@ -83,7 +79,6 @@ def lock_evaluation_plan(plan_id: int):
     return redirect(url_for("evidence.evaluation_plan", plan_id=plan.id))
 
 
-@bp.route("/evidence/plans/<int:plan_id>/amend", methods=["GET", "POST"])
 @policy.requires(Action.EVALUATION_PLAN_WRITE)
 def amend_evaluation_plan(plan_id: int):
     me = signed_in_user()
@@ -104,7 +99,6 @@ def amend_evaluation_plan(plan_id: int):
     return render_template("evidence/plan_form.html", form=form, plan=plan, amending=True)
 
 
-@bp.get("/evidence/plans/<int:plan_id>")
 @policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plan(plan_id: int):
     me = signed_in_user()
@@ -123,7 +117,6 @@ def evaluation_plan(plan_id: int):
     )
 
 
-@bp.post("/evidence/plans/<int:plan_id>/export")
 @policy.requires(Action.EVIDENCE_EXPORT)
 def export_evaluation_plan(plan_id: int):
     me = signed_in_user()

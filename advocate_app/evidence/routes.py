@@ -11,7 +11,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import bp, change, export, pseudonyms, queries, services
+from advocate_app.evidence import change, export, pseudonyms, queries, services
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
@@ -21,8 +21,7 @@ from advocate_app.referrals.models import DeclineReason
 from advocate_app.wording import is_the_person
 
 
-@bp.context_processor
-def _formatting() -> dict:
+def formatting_helpers() -> dict:
     return {
         "number": services.number,
         "signed": services.signed,
@@ -38,7 +37,6 @@ def _organisations(me: User) -> list[tuple[int, str]] | None:
     return queries.organisations() if policy.can(me, Action.EVIDENCE_PARTNERSHIP) else None
 
 
-@bp.get("/evidence")
 @policy.requires(Action.EVIDENCE_VIEW)
 def dashboard():
     me = signed_in_user()
@@ -62,7 +60,6 @@ def dashboard():
     )
 
 
-@bp.route("/evidence/export", methods=["GET", "POST"])
 @policy.requires(Action.EVIDENCE_EXPORT)
 def export_download():
     me = signed_in_user()
@@ -105,13 +102,11 @@ def _progress_page(person: Person):
     )
 
 
-@bp.get("/people/<int:person_id>/progress")
 @policy.requires(Action.PLAN_FOLLOW)
 def progress(person_id: int):
     return _progress_page(policy.person_or_404(current_user, person_id, Action.PLAN_FOLLOW))
 
 
-@bp.get("/me/progress")
 @policy.requires(Action.OWN_RECORD)
 def my_progress():
     return _progress_page(policy.person_or_404(current_user, current_user.person_id or 0, Action.PLAN_VIEW))

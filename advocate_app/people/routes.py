@@ -15,7 +15,7 @@ from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.i18n import isolated
 from advocate_app.paging import requested_page
-from advocate_app.people import bp, services
+from advocate_app.people import services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Person, PersonStatus
 from advocate_app.people.phones import for_display
@@ -62,7 +62,6 @@ def _fill_form(form: PersonForm, person: Person) -> None:
         start.data, end.data = window.starts_at, window.ends_at
 
 
-@bp.get("/people")
 @policy.requires(Action.CASELOAD_VIEW)
 def caseload():
     """The advocate's people, 25 at a time, by name; ``?q=`` finds names containing the words typed."""
@@ -73,7 +72,6 @@ def caseload():
     return render_template("people/caseload.html", caseload=shown, rows=shown.rows)
 
 
-@bp.route("/people/new", methods=["GET", "POST"])
 @policy.requires(Action.PERSON_CREATE)
 def new_person():
     form = PersonForm()
@@ -96,7 +94,6 @@ def new_person():
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=None)
 
 
-@bp.get("/people/<int:person_id>")
 @policy.requires(Action.CASE_VIEW)
 def person(person_id: int):
     """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
@@ -122,7 +119,6 @@ def person(person_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 @policy.requires(Action.PERSON_EDIT)
 def edit_person(person_id: int):
     policy.person_or_404(current_user, person_id, Action.PERSON_EDIT)
@@ -138,7 +134,6 @@ def edit_person(person_id: int):
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=record)
 
 
-@bp.post("/people/<int:person_id>/close")
 @policy.requires(Action.PERSON_CLOSE)
 def close_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
@@ -149,7 +144,6 @@ def close_case(person_id: int):
     return redirect(url_for("people.person", person_id=person_id))
 
 
-@bp.post("/people/<int:person_id>/reopen")
 @policy.requires(Action.PERSON_CLOSE)
 def reopen_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
@@ -160,7 +154,6 @@ def reopen_case(person_id: int):
     return redirect(url_for("people.person", person_id=person_id))
 
 
-@bp.post("/people/<int:person_id>/login")
 @policy.requires(Action.PERSON_SETUP_LOGIN)
 def person_setup_code(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_SETUP_LOGIN)
@@ -180,14 +173,12 @@ def person_setup_code(person_id: int):
     )
 
 
-@bp.get("/me")
 @policy.requires(Action.OWN_RECORD)
 def my_plan():
     """The person's own home: their plan."""
     return render_plan(policy.person_or_404(current_user, current_user.person_id or 0))
 
 
-@bp.get("/me/details")
 @policy.requires(Action.OWN_RECORD)
 def my_details():
     """The person's own details and how they may be contacted."""
@@ -201,7 +192,6 @@ def my_details():
 # Coordinator: who advocates for whom -------------------------------------------------------------
 
 
-@bp.get("/admin/people")
 @policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assignments():
     people = services.everyone_with_advocates()
@@ -210,7 +200,6 @@ def assignments():
     )
 
 
-@bp.route("/admin/people/<int:person_id>/advocates", methods=["GET", "POST"])
 @policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assign(person_id: int):
     record = services.with_advocates(person_id)

@@ -16,7 +16,7 @@ from advocate_app.accounts.models import User
 from advocate_app.forms import DateParts, DatePartsField
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
-from advocate_app.plans import access, bp, edits, services
+from advocate_app.plans import access, edits, services
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -59,7 +59,6 @@ def _fields(form, **extra) -> services.ItemFields:
     return services.ItemFields(text=form.text.data or "", voice=voice, **extra)
 
 
-@bp.route("/people/<int:person_id>/plan/about/<topic>", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def about(person_id: int, topic: str):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -156,7 +155,6 @@ def _worded_value(name: str, value, person: Person) -> str:
     return str(value)
 
 
-@bp.route("/people/<int:person_id>/plan/needs/new", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def new_need(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -202,7 +200,6 @@ def _add_under(person_id: int, item_id: int, *, kind: ItemKind, form, heading: s
     )
 
 
-@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/goals/new", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def new_goal(person_id: int, item_id: int):
     return _add_under(
@@ -215,7 +212,6 @@ def new_goal(person_id: int, item_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/steps/new", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def new_step(person_id: int, item_id: int):
     return _add_under(
@@ -249,7 +245,6 @@ def _fill(form, item: PlanItem) -> None:
         form.due_date.process(None, item.due_date)
 
 
-@bp.route("/people/<int:person_id>/plan/items/<int:item_id>/edit", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def edit_item(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -319,7 +314,6 @@ def _keep_saved_where_unchanged(form, item: PlanItem, result: edits.SaveResult) 
     form.entry_version.data = str(result.version)
 
 
-@bp.get("/people/<int:person_id>/plan/items/<int:item_id>")
 @policy.requires(Action.PLAN_FOLLOW)
 def item(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
@@ -382,7 +376,6 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
     )
 
 
-@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/comments")
 @policy.requires(Action.PLAN_WRITE)
 def comment(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -396,7 +389,6 @@ def comment(person_id: int, item_id: int):
     return _render_item(person, services.load_item(entry.id), form)
 
 
-@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/decision")
 @policy.requires(Action.PLAN_WRITE)
 def decide(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -418,7 +410,6 @@ def decide(person_id: int, item_id: int):
     return redirect(entry_url(person, entry))
 
 
-@bp.post("/people/<int:person_id>/plan/items/<int:item_id>/done")
 @policy.requires(Action.PLAN_WRITE)
 def step_done(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)

@@ -10,7 +10,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, bp, chart, outcomes, services
+from advocate_app.plans import access, chart, outcomes, services
 from advocate_app.plans.models import (
     RatedBy,
 )
@@ -22,7 +22,6 @@ from advocate_app.wording import is_the_person
 # Check-ins ---------------------------------------------------------------------------------------
 
 
-@bp.route("/people/<int:person_id>/check-ins/new", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def new_check_in(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -63,7 +62,6 @@ def new_check_in(person_id: int):
     )
 
 
-@bp.get("/people/<int:person_id>/journey")
 @policy.requires(Action.PLAN_FOLLOW)
 def journey(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
@@ -115,7 +113,6 @@ def _new_review_forms() -> tuple[ReviewForm, NextReviewForm]:
     return review_form, next_form
 
 
-@bp.route("/people/<int:person_id>/plan/review", methods=["GET", "POST"])
 # The gate is the plan's: the person reaching their own review page is told it is not there (404), not refused.
 @policy.requires(Action.PLAN_FOLLOW)
 def review(person_id: int):
@@ -146,7 +143,6 @@ def review(person_id: int):
     return _render_reviews(person, review_form, next_form)
 
 
-@bp.post("/people/<int:person_id>/plan/next-review")
 @policy.requires(Action.PLAN_FOLLOW)
 def set_next_review(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)

@@ -16,7 +16,7 @@ from advocate_app.clock import local_today
 from advocate_app.i18n import isolated, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, bp, chart, outcomes, services
+from advocate_app.plans import access, chart, outcomes, services
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -44,7 +44,6 @@ from advocate_app.referrals import services as referral_services
 from advocate_app.wording import ABOUT_TOPICS, STEP_OWNERS, Reader, is_the_person, labels, reader_of
 
 
-@bp.get("/people/<int:person_id>/plan/goals/<int:item_id>")
 @policy.requires(Action.PLAN_VIEW)
 def goal(person_id: int, item_id: int):
     """One goal and its steps: ticking them off, who does them, and the referrals made from them.
@@ -96,7 +95,6 @@ def goal(person_id: int, item_id: int):
     )
 
 
-@bp.get("/people/<int:person_id>/plan")
 @policy.requires(Action.PLAN_VIEW)
 def plan(person_id: int):
     """The plan; a coordinator reaches it only while their break glass is open (the policy decides)."""
@@ -106,7 +104,6 @@ def plan(person_id: int):
     return render_plan(person)
 
 
-@bp.post("/people/<int:person_id>/plan/agree")
 @policy.requires(Action.PLAN_WRITE)
 def agree(person_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
@@ -119,7 +116,6 @@ def agree(person_id: int):
     return redirect(plan_url(person, "agreement"))
 
 
-@bp.route("/people/<int:person_id>/plan/agreement/withdraw", methods=["GET", "POST"])
 @policy.requires(Action.PLAN_WRITE)
 def withdraw_agreement(person_id: int):
     """Are you sure? Then the signed-in user's agreement to the plan is taken back (one confirmation)."""
@@ -140,7 +136,6 @@ def withdraw_agreement(person_id: int):
     )
 
 
-@bp.post("/people/<int:person_id>/plan/new")
 @policy.requires(Action.PLAN_START)
 def start_new_plan(person_id: int):
     person = access.person_for(person_id, Action.PLAN_START)
@@ -150,7 +145,6 @@ def start_new_plan(person_id: int):
     return redirect(plan_url(person))
 
 
-@bp.get("/people/<int:person_id>/plans")
 @policy.requires(Action.PLAN_FOLLOW)
 def earlier_plans(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
@@ -158,7 +152,6 @@ def earlier_plans(person_id: int):
     return render_template("plans/earlier.html", person=person, plans=plans, back=plan_url(person))
 
 
-@bp.get("/people/<int:person_id>/plans/<int:plan_id>")
 @policy.requires(Action.PLAN_FOLLOW)
 def earlier_plan(person_id: int, plan_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)
@@ -225,7 +218,6 @@ def _summary_context(person: Person, plan: Plan | None) -> dict:
     }
 
 
-@bp.get("/people/<int:person_id>/plan/summary")
 @policy.requires(Action.PLAN_FOLLOW)
 def summary(person_id: int):
     person = access.person_for(person_id, Action.PLAN_FOLLOW)

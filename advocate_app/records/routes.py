@@ -18,7 +18,7 @@ from advocate_app.consent.models import Category
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.policy import Action
-from advocate_app.records import access_log, bp, subject_access
+from advocate_app.records import access_log, subject_access
 from advocate_app.wording import ABOUT_TOPICS, categories_in_words, is_the_person, labels, reader_of
 
 
@@ -54,7 +54,6 @@ def _categories_in_words(name: str):
     return lambda values: categories_in_words({Category(v) for v in values}, reader_of(current_user), name)
 
 
-@bp.get("/people/<int:person_id>/access")
 @policy.requires(Action.ACCESS_LOG_VIEW)
 def access(person_id: int):
     """Who has seen the record: staff, their organisation and when; emergencies and sharing without consent first."""
@@ -85,7 +84,6 @@ def _export(person_id: int) -> dict:
     return data
 
 
-@bp.get("/people/<int:person_id>/export.json")
 @policy.requires(Action.RECORD_EXPORT)
 def export_json(person_id: int):
     """Everything held about the person, as a JSON file to keep."""
@@ -97,7 +95,6 @@ def export_json(person_id: int):
     return response
 
 
-@bp.get("/people/<int:person_id>/export")
 @policy.requires(Action.RECORD_EXPORT)
 def export_page(person_id: int):
     """Everything held about the person, as a page to read, print or save as PDF."""

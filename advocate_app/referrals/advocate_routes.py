@@ -22,7 +22,7 @@ from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
 from advocate_app.policy import Action
-from advocate_app.referrals import bp, services
+from advocate_app.referrals import services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
 from advocate_app.wording import CATEGORIES, Reader, is_the_person, labels, reader_of
@@ -82,7 +82,6 @@ def _age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-@bp.get("/people/<int:person_id>/referrals/find")
 @policy.requires(Action.REFERRAL_MAKE)
 def find_service(person_id: int):
     """Services that could help with a need, filtered like a directory, each with how it really answers."""
@@ -168,7 +167,6 @@ def _step_follows_referral(step: PlanItem, service: Service) -> None:
     )
 
 
-@bp.route("/people/<int:person_id>/referrals/new", methods=["GET", "POST"])
 @policy.requires(Action.REFERRAL_MAKE)
 def new_referral(person_id: int):
     """Refer the person to a service, sharing only what their agreement with that organisation covers."""
@@ -247,7 +245,6 @@ def _format_date(value: date) -> str:
     return format_date(value, "d MMMM yyyy")
 
 
-@bp.get("/people/<int:person_id>/referrals")
 @policy.requires(Action.REFERRALS_OF_PERSON)
 def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
@@ -284,7 +281,6 @@ def person_referrals(person_id: int):
     )
 
 
-@bp.post("/people/<int:person_id>/referrals/<int:referral_id>/withdraw")
 @policy.requires(Action.REFERRAL_MAKE)
 def withdraw_referral(person_id: int, referral_id: int):
     """Stop an open referral (the organisation sees it withdrawn on its next look)."""

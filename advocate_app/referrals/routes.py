@@ -18,7 +18,7 @@ from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
 from advocate_app.policy import Action
-from advocate_app.referrals import bp, services
+from advocate_app.referrals import services
 from advocate_app.referrals.inbox_forms import (
     DECLINE_REASON_LABELS,
     STATUS_LABELS,
@@ -43,7 +43,6 @@ def _labels() -> dict:
     }
 
 
-@bp.get("/referrals")
 @policy.requires(Action.REFERRALS_RECEIVE)
 def inbox():
     """Every referral to the worker's organisation: overdue first, then due soon, new, under way and finished.
@@ -99,7 +98,6 @@ def _back_to(referral: Referral):
     return redirect(url_for("referrals.referral", referral_id=referral.id))
 
 
-@bp.get("/referrals/<int:referral_id>")
 @policy.requires(Action.REFERRALS_RECEIVE)
 def referral(referral_id: int):
     """One referral: what the organisation is asked, its history, and what the person shares for it right now."""
@@ -161,7 +159,6 @@ def _form_page(page: str, item: Referral, form, shared_now: bool):
     )
 
 
-@bp.post("/referrals/<int:referral_id>/accept")
 @policy.requires(Action.REFERRALS_RECEIVE)
 def accept(referral_id: int):
     """Accept the referral: the person will hear from the organisation."""
@@ -180,7 +177,6 @@ def accept(referral_id: int):
     return _back_to(item)
 
 
-@bp.route("/referrals/<int:referral_id>/decline", methods=["GET", "POST"])
 @policy.requires(Action.REFERRALS_RECEIVE)
 def decline(referral_id: int):
     """Decline the referral with a coded reason ("another reason" needs words), so the advocate can look elsewhere."""
@@ -211,7 +207,6 @@ def decline(referral_id: int):
     return _form_page("decline", item, form, shared_now)
 
 
-@bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
 @policy.requires(Action.REFERRALS_RECEIVE)
 def update_status(referral_id: int):
     """After accepting: record what has happened (in contact, engaged, completed, did not engage, closed)."""

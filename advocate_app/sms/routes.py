@@ -18,7 +18,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.extensions import csrf
 from advocate_app.policy import Action
-from advocate_app.sms import bp, inbound, messages, queries
+from advocate_app.sms import inbound, messages, queries
 from advocate_app.sms import services as sms
 from advocate_app.sms.labels import KIND_LABELS, STATUS_LABELS, TASK_LABELS
 from advocate_app.sms.models import SmsTask
@@ -50,7 +50,6 @@ def _field(name: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-@bp.post("/sms/inbound")
 @csrf.exempt
 def inbound_webhook():
     """A text received: keywords, numbered answers, or the advocate's inbox. Answered with TwiML."""
@@ -67,7 +66,6 @@ def inbound_webhook():
     return Response(str(twiml), mimetype="text/xml")
 
 
-@bp.post("/sms/status")
 @csrf.exempt
 def status_webhook():
     """A delivery report: moves the message forward only."""
@@ -82,7 +80,6 @@ def status_webhook():
     return Response("", status=204)
 
 
-@bp.get("/people/<int:person_id>/messages")
 @policy.requires(Action.SMS_INBOX)
 def person_messages(person_id: int):
     """Replies and alerts about one person that need the advocate, and the texts they were sent."""
@@ -94,7 +91,6 @@ def person_messages(person_id: int):
     return render_template("sms/person_messages.html", person=person, tasks=tasks, sent=sent, **_labels())
 
 
-@bp.post("/people/<int:person_id>/messages/<int:task_id>/done")
 @policy.requires(Action.SMS_INBOX)
 def close_task(person_id: int, task_id: int):
     """The advocate has dealt with a reply or alert."""
@@ -108,7 +104,6 @@ def close_task(person_id: int, task_id: int):
     return redirect(url_for("sms.person_messages", person_id=person_id))
 
 
-@bp.get("/sms/console")
 @policy.requires(Action.CASELOAD_VIEW)
 def console():
     """Development only: what the console backend "sent" to the advocate's people, newest first."""
@@ -118,8 +113,7 @@ def console():
     return render_template("sms/console.html", rows=rows, **_labels())
 
 
-@bp.app_context_processor
-def _sms_inbox_counts():
+def sms_inbox_helper():
     """``sms_inbox()`` in templates: (person id, name, open message tasks) on the signed-in advocate's caseload."""
 
     def inbox() -> list[tuple[int, str, int]]:
