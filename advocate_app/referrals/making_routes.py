@@ -1,4 +1,4 @@
-"""The advocate's and the person's side of referrals: find a service, refer, follow, withdraw."""
+"""Making and following referrals (the advocate and the person): find a service, refer, follow, withdraw."""
 
 from __future__ import annotations
 
