@@ -34,8 +34,9 @@ from advocate_app.plans.models import (
     RatedBy,
 )
 from advocate_app.policy import Action
+from advocate_app.referrals import services as referral_services
 from advocate_app.templating import ROLE_NAMES
-from advocate_app.wording import ABOUT, ABOUT_TOPICS, is_the_person, labels, reader_of
+from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
 
 def plan_url(person: Person, anchor: str | None = None) -> str:
@@ -274,3 +275,45 @@ def long_date(day: date) -> str:
 
 def review_overdue(plan: Plan | None) -> bool:
     return bool(plan and plan.next_review_date and plan.next_review_date < local_today())
+
+def render_goal(person: Person, entry: PlanItem, *, since: int | None):
+    """A goal's page: its steps, who does them and the referrals made from them, for the person, their advocate
+    or (read-only) a coordinator who broke the glass.
+
+    :param since: the plan version the reader had seen before opening the plan: the steps changed after it are
+        marked here as they were counted on the plan page.
+    """
+    me = signed_in_user()
+    plan = entry.plan
+    reads_only = policy.reads_only(me, person)
+    steps = services.load_steps(entry)
+    has_login = access.person_has_login(person.id)
+    new_ids = (
+        {s.id for s in steps if s.changed_version > since and s.changed_by_id != me.id}
+        if since is not None and not reads_only
+        else set()
+    )
+    return render_template(
+        "plans/goal.html",
+        person=person,
+        plan=plan,
+        goal=entry,
+        need=db.session.get(PlanItem, entry.parent_id) if entry.parent_id else None,
+        steps=steps,
+        read_only=reads_only or plan.status is not PlanStatus.ACTIVE,
+        break_glass=reads_only,
+        new_ids=new_ids,
+        comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+        deciders=set()
+        if reads_only
+        else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
+        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
+        is_person=is_the_person(me),
+        credit=credit_for(me, person),
+        may_refer=may_refer(me, person, plan),
+        step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
+        back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
+            "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
+        ),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.i18n import isolated, worded
+from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, chart, outcomes, services
@@ -31,17 +31,14 @@ from advocate_app.plans.models import (
 )
 from advocate_app.plans.pages import (
     audit_staff_view,
-    credit_for,
-    entry_url,
-    may_refer,
     plan_url,
     rater_labels,
+    render_goal,
     render_plan,
     review_overdue,
 )
 from advocate_app.policy import Action
-from advocate_app.referrals import services as referral_services
-from advocate_app.wording import ABOUT_TOPICS, STEP_OWNERS, Reader, is_the_person, labels, reader_of
+from advocate_app.wording import ABOUT_TOPICS, Reader, is_the_person
 
 
 @policy.requires(Action.PLAN_VIEW)
@@ -59,40 +56,7 @@ def goal(person_id: int, item_id: int):
     if me.is_staff:
         audit("view", actor=me, person_id=person.id, object_type="plan_item", object_id=entry.id)
     db.session.commit()
-    plan = entry.plan
-    reads_only = policy.reads_only(me, person)
-    steps = services.load_steps(entry)
-    since = request.args.get("since", type=int)
-    has_login = access.person_has_login(person.id)
-    new_ids = (
-        {s.id for s in steps if s.changed_version > since and s.changed_by_id != me.id}
-        if since is not None and not reads_only
-        else set()
-    )
-    return render_template(
-        "plans/goal.html",
-        person=person,
-        plan=plan,
-        goal=entry,
-        need=db.session.get(PlanItem, entry.parent_id) if entry.parent_id else None,
-        steps=steps,
-        read_only=reads_only or plan.status is not PlanStatus.ACTIVE,
-        break_glass=reads_only,
-        new_ids=new_ids,
-        comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
-        deciders=set()
-        if reads_only
-        else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
-        owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
-        is_person=is_the_person(me),
-        credit=credit_for(me, person),
-        may_refer=may_refer(me, person, plan),
-        step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
-        back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
-            "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
-        ),
-    )
+    return render_goal(person, entry, since=request.args.get("since", type=int))
 
 
 @policy.requires(Action.PLAN_VIEW)

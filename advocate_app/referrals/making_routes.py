@@ -20,7 +20,7 @@ from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
 from advocate_app.policy import Action
 from advocate_app.referrals import services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
@@ -153,20 +153,6 @@ def _nothing_covered(person: Person, service: Service) -> str:
     )
 
 
-def _step_follows_referral(step: PlanItem, service: Service) -> None:
-    """The step is now done by an organisation; who, unless the step already named one. Kept as a revision."""
-    keeps_detail = step.owner is StepOwner.ORGANISATION and step.owner_detail
-    if keeps_detail:
-        return
-    plans.edit_item(
-        step,
-        plans.ItemFields(
-            text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
-        ),
-        by=signed_in_user(),
-    )
-
-
 @policy.requires(Action.REFERRAL_MAKE)
 def new_referral(person_id: int):
     """Refer the person to a service, sharing only what their agreement with that organisation covers."""
@@ -191,7 +177,7 @@ def new_referral(person_id: int):
     today = local_today()
     if form.validate_on_submit():
         try:
-            referral = services.make_referral(
+            referral, step = services.refer_from_plan(
                 person,
                 service,
                 categories=form.categories.data,
@@ -210,10 +196,6 @@ def new_referral(person_id: int):
             # Refused before anything was added, so there is nothing to undo.
             form.categories.errors = [_referral_error_message(error.code, person, service)]
         else:
-            # A share the person was not told about changes nothing they can see, their plan included.
-            if step is not None and not services.kept_from_person(referral):
-                _step_follows_referral(step, service)
-            step = step or (plans.load_item(referral.step_id) if referral.step_id else None)
             db.session.commit()
             flash(
                 _(

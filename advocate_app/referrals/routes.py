@@ -13,12 +13,13 @@ from advocate_app.clock import local_today
 from advocate_app.consent import shared_view
 from advocate_app.consent.shared_view import RATED_BY_LABELS, SHARED_HEADINGS
 from advocate_app.i18n import worded
-from advocate_app.paging import page_of, requested_page
+from advocate_app.paging import requested_page
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
 from advocate_app.policy import Action
 from advocate_app.referrals import services
+from advocate_app.referrals.inbox import SECTIONS, inbox_page
 from advocate_app.referrals.inbox_forms import (
     DECLINE_REASON_LABELS,
     STATUS_LABELS,
@@ -31,7 +32,6 @@ from advocate_app.referrals.inbox_forms import (
 from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral, ReferralStatus
 
 # The inbox's sections, in the order a worker should deal with them.
-SECTIONS = services.INBOX_SECTIONS
 
 
 
@@ -50,35 +50,20 @@ def inbox():
     The first few of each section show here; ``?section=overdue`` lists one section 25 at a time.
     """
     me = signed_in_user()
-    today = local_today()
     chosen = request.args.get("section")
     chosen = chosen if chosen in SECTIONS else None
-    counts = dict.fromkeys(SECTIONS, 0)
-    sections: dict[str, list] = {name: [] for name in SECTIONS}
-    page = page_of(0, 1)
-    named: set[int] = set()
-    if me.organisation_id is not None:
-        counts = services.inbox_counts(me.organisation_id, today)
-        if chosen:
-            page = page_of(counts[chosen], requested_page())
-            sections[chosen] = services.inbox_rows(
-                me.organisation_id, today, chosen, limit=page.size, offset=page.offset
-            )
-        else:
-            sections = services.inbox_preview(me.organisation_id, today)
-        shown = {referral.person_id for rows in sections.values() for referral in rows}
-        # One query for the whole page: whose name the organisation may show (something is shared right now).
-        named = policy.visible_among(me, shown)
+    shown = inbox_page(me, local_today(), chosen, requested_page())
+    counts = shown.counts
     return render_template(
         "referrals/inbox.html",
         organisation=shared_view.organisation_of(me),
-        sections=sections,
+        sections=shown.sections,
         counts=counts,
         section_order=[chosen] if chosen else SECTIONS,
         chosen=chosen,
-        page=page,
+        page=shown.page,
         preview=services.INBOX_PREVIEW,
-        named=named,
+        named=shown.named,
         total=sum(counts.values()),
         overdue=counts["overdue"],
         overdue_text=overdue_message(counts["overdue"]),

@@ -18,7 +18,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
 from advocate_app.referrals.models import (
     NEXT_STATUSES,
     OPEN_STATUSES,
@@ -470,3 +470,24 @@ def by_step(step_ids: list[int], viewer: User, person_id: int) -> dict[int, list
     for referral in rows:
         steps[referral.step_id].append(referral)
     return steps
+
+
+def refer_from_plan(person: Person, service: Service, *, step: PlanItem | None, by: User, **details):
+    """Make a referral (``details`` as ``make_referral``'s) and, when it is made from a step, make the step one
+    an organisation does (unless the step already named one; kept as a revision). A share the person was not
+    told about changes nothing they can see, their plan included.
+
+    :returns: the referral and the step it hangs on (the one given, or the one made for a need), if any.
+    :raises ReferralError: as ``make_referral``, before anything is added.
+    """
+    referral = make_referral(person, service, step=step, by=by, **details)
+    if step is not None and not kept_from_person(referral):
+        if not (step.owner is StepOwner.ORGANISATION and step.owner_detail):
+            plans.edit_item(
+                step,
+                plans.ItemFields(
+                    text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
+                ),
+                by=by,
+            )
+    return referral, step or (plans.load_item(referral.step_id) if referral.step_id else None)
