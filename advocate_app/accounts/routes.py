@@ -17,7 +17,7 @@ from advocate_app.accounts.forms import (
     StaffSetupForm,
     StaffUserForm,
 )
-from advocate_app.accounts.models import Role, SetupCode, User
+from advocate_app.accounts.models import Role, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
 from advocate_app.directory import services as directory_services
@@ -131,8 +131,7 @@ def setup_account():
     """Step 2: choose a username (people) and a passphrase."""
     if current_user.is_authenticated:
         return auth.redirect_home()
-    setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
-    problem = services.setup_code_problem(setup)
+    setup, problem = services.setup_under_way(session.get(SETUP_SESSION_KEY))
     if problem:
         session.pop(SETUP_SESSION_KEY, None)
         flash(_setup_code_message(problem))
@@ -140,8 +139,7 @@ def setup_account():
     for_person = setup.person_id is not None
     form = IndividualSetupForm() if for_person else StaffSetupForm()
     if not for_person:
-        staff_user = db.session.get(User, setup.user_id)
-        form.own_words = [staff_user.email, staff_user.display_name] if staff_user else []
+        form.own_words = services.own_words(setup)
     if form.validate_on_submit():
         try:
             user = services.complete_setup(

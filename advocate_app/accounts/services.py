@@ -283,3 +283,19 @@ def staff_user(user_id: int) -> User | None:
         select(User).where(User.id == user_id, User.role != Role.INDIVIDUAL).options(joinedload(User.organisation))
     )
 
+
+def setup_under_way(setup_id: int | None) -> tuple[SetupCode | None, str | None]:
+    """The setup code a browser is using (its id kept in the session), and what is wrong with it now, if
+    anything (as ``setup_code_problem``)."""
+    setup = db.session.get(SetupCode, setup_id or 0)
+    return setup, setup_code_problem(setup)
+
+
+def own_words(setup: SetupCode) -> list[str]:
+    """Words a new passphrase must not be made of: a staff member's email and name (a person chooses their
+    username on the same form, so theirs are checked there)."""
+    if setup.person_id is not None:
+        return []
+    user = db.session.get(User, setup.user_id)
+    return [user.email, user.display_name] if user else []
+
