@@ -1,4 +1,8 @@
-"""The one authorisation policy: every view and service asks ``can`` or uses ``visible_people``.
+"""The one authorisation policy: every access decision in the app is a question asked here.
+
+Views declare the action they need with ``@requires(Action.X)`` and ask ``person_or_404``/``can`` about the
+record; services guarding a rule ask the same functions; templates ask ``may(action, record)``; lists come
+from ``visible_people``. Nothing outside this module compares roles to allow or deny (tests/test_one_door.py).
 
 Decisions rest on the user's role, their relationship to the record (the person themselves, an
 advocate on their case, an organisation they share with, a coordinator who broke the glass) and, for
@@ -214,7 +218,7 @@ def shared_categories(user: User, person: Person):
 
 
 def can(user: User | None, action: Action, record: Person | None = None, category=None) -> bool:
-    """May ``user`` do ``action`` (to ``record``, when the action is about a person)?
+    """May ``user`` do ``action`` (to ``record``: a person, or a plan entry for ``SUGGESTION_WITHDRAW``)?
 
     :param category: for ``SHARED_VIEW``, the kind of information (a ``consent.models.Category``).
     """
