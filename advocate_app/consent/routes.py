@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
-from advocate_app.consent import services, statements
+from advocate_app.consent import agreeing, services, statements
 from advocate_app.consent.forms import (
     DPA_CONDITION_LABELS,
     LAWFUL_BASIS_LABELS,
@@ -43,27 +40,10 @@ def _statement_language(person: Person) -> str:
     return str(get_locale()) if is_the_person(current_user) else person.language
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _preview(
     person: Person, kind: ConsentKind, organisation: Organisation | None, categories, purpose_code: str, purpose: str
 ) -> str:
-    """The statement exactly as it would be recorded now."""
-    language = _statement_language(person)
-    with force_locale(language):
-        expiry = format_date(utcnow() + timedelta(days=services.DEFAULT_CONSENT_DAYS), "d MMMM yyyy")
-    return statements.render(
-        kind,
-        statements.CURRENT_VERSION[kind],
-        language,
-        organisation=organisation.name if organisation else "",
-        categories=frozenset(Category(c) for c in categories),
-        purpose_code=purpose_code,
-        purpose=purpose,
-        expiry=expiry,
-    )
+    return agreeing.preview(kind, organisation, categories, purpose_code, purpose, _statement_language(person))
 
 
 def _in_sentence(text: str) -> Markup:
@@ -144,7 +124,7 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
     text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = form or ConfirmForm(formdata=None)
     form.ask_how = not is_the_person(current_user)
-    form.statement_digest.data = _digest(text)
+    form.statement_digest.data = agreeing.digest(text)
     return render_template(
         "consent/confirm.html",
         form=form,
@@ -178,18 +158,15 @@ def confirm(person_id: int):
     if kind is ConsentKind.SMS and not person.phone_e164:
         flash(_("Add a mobile number to the contact details first."))
         return redirect(url_for("consent.consents", person_id=person.id))
-    text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = ConfirmForm()
     form.ask_how = not is_the_person(current_user)
     if form.validate_on_submit():
-        if form.statement_digest.data != _digest(text):
-            flash(_("The wording changed while you were reading it. Read it again before agreeing."))
-        else:
-            how = GivenHow(form.given_how.data) if form.ask_how else GivenHow.IN_APP
-            consent = services.give(
+        try:
+            consent = agreeing.agree_as_shown(
                 person,
                 kind,
-                given_how=how,
+                shown_digest=form.statement_digest.data,
+                given_how=GivenHow(form.given_how.data) if form.ask_how else GivenHow.IN_APP,
                 by=signed_in_user(),
                 language=_statement_language(person),
                 organisation=organisation,
@@ -197,6 +174,9 @@ def confirm(person_id: int):
                 purpose=purpose,
                 categories=categories,
             )
+        except agreeing.WordingChanged:
+            flash(_("The wording changed while you were reading it. Read it again before agreeing."))
+        else:
             db.session.commit()
             return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
     return _confirm_page(person, kind, organisation, categories, purpose_code, purpose, form)
