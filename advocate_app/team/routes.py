@@ -8,31 +8,35 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
+from advocate_app.directory import services as directory_services
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
-from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanStatus
+from advocate_app.plans.models import ItemKind
 from advocate_app.policy import Action
-from advocate_app.referrals.advocate_routes import _need_or_404, _service_or_404, _step_or_404
-from advocate_app.team import bp, contact, services
+from advocate_app.team import contact, services
 from advocate_app.team.models import WITH_PERSON, LeadKind
-
-
-def _me():
-    return current_user._get_current_object()
+from advocate_app.wording import is_the_person
 
 
 def _plan_url(person) -> str:
-    if current_user.role is Role.INDIVIDUAL:
+    if is_the_person(signed_in_user()):
         return url_for("people.my_plan", _anchor="who-is-helping")
     return url_for("plans.plan", person_id=person.id, _anchor="who-is-helping")
 
 
-@bp.route("/people/<int:person_id>/plan/order", methods=["GET", "POST"])
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+def _entry_or_404(person, raw_id: str | None, kind: ItemKind):
+    """The entry of ``kind`` named in the address, when it is in the person's active plan (None when none named)."""
+    if not raw_id:
+        return None
+    entry = services.active_plan_entry(person.id, int(raw_id), kind) if raw_id.isdigit() else None
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@policy.requires(Action.NEEDS_ORDER)
 def order_needs(person_id: int):
     """Put the needs in the order to work on them: first, second, … (a choice per need, no script needed)."""
     person = policy.person_or_404(current_user, person_id, Action.NEEDS_ORDER)
@@ -42,7 +46,7 @@ def order_needs(person_id: int):
     if request.method == "POST":
         try:
             chosen = {need.id: int(request.form.get(f"place-{need.id}", "")) for need in needs}
-            services.order_needs(person, chosen, by=_me())
+            services.order_needs(person, chosen, by=signed_in_user())
         except (ValueError, services.TeamError):
             db.session.rollback()
             error = _("Give each need a different place: 1 for the first to work on, 2 for the next, and so on.")
@@ -57,23 +61,22 @@ def order_needs(person_id: int):
         chosen=chosen,
         error=error,
         need_domains=NEED_DOMAINS,
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(signed_in_user()),
         back=_plan_url(person),
     )
 
 
-@bp.post("/people/<int:person_id>/plan/needs/<int:need_id>/lead")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.NEED_LEAD_SET)
 def set_lead(person_id: int, need_id: int):
     """The person or their advocate takes the lead of a need no organisation is leading."""
     person = policy.person_or_404(current_user, person_id, Action.NEED_LEAD_SET)
-    need = _need_or_404(person, str(need_id))
+    need = _entry_or_404(person, str(need_id), ItemKind.NEED)
     raw = request.form.get("lead")
     if raw not in (LeadKind.PERSON.value, LeadKind.ADVOCATE.value):
         flash(_("Choose who leads this need."))
         return redirect(_plan_url(person))
     try:
-        services.set_lead(need, LeadKind(raw), by=_me())
+        services.set_lead(need, LeadKind(raw), by=signed_in_user())
     except services.TeamError:
         db.session.rollback()
         flash(_("An organisation is leading this need through a referral. That changes when the referral ends."))
@@ -83,16 +86,18 @@ def set_lead(person_id: int, need_id: int):
     return redirect(_plan_url(person))
 
 
-@bp.post("/people/<int:person_id>/referrals/wait")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.OVERLAP_DECIDE)
 def wait_for_lead(person_id: int):
     """Wait for the organisation leading the need to finish before referring to another: a step reminds the
     advocate, and the caseload says when the first has finished."""
     person = policy.person_or_404(current_user, person_id, Action.OVERLAP_DECIDE)
-    service = _service_or_404(request.args.get("service"))
-    step = _step_or_404(person, request.args.get("step"))
-    need = services.need_for_referral(step, None if step else _need_or_404(person, request.args.get("need")))
-    overlap = services.overlap_for(need, service)
+    raw_service = request.args.get("service", "")
+    service = directory_services.service_to_refer_to(int(raw_service)) if raw_service.isdigit() else None
+    if service is None:
+        abort(404)
+    step = _entry_or_404(person, request.args.get("step"), ItemKind.STEP)
+    named_need = None if step else _entry_or_404(person, request.args.get("need"), ItemKind.NEED)
+    overlap = services.overlap_for(services.need_for_referral(step, named_need), service)
     if overlap is None:
         flash(_("Nobody else is leading this need now: you can send the referral."))
         return redirect(
@@ -101,16 +106,14 @@ def wait_for_lead(person_id: int):
                 person_id=person.id,
                 service=service.id,
                 step=step.id if step else None,
-                need=None if step else (need.id if need else None),
+                need=named_need.id if named_need else None,
             )
         )
-    if need.plan.status is not PlanStatus.ACTIVE or need.kind is not ItemKind.NEED:
-        abort(404)
-    decision = services.wait_for_lead(
+    _decision, step_made = services.wait_for_lead(
         person,
         overlap,
         service,
-        by=_me(),
+        by=signed_in_user(),
         today=local_today(),
         words=(
             _("Get help from %(service)s", service=service.name),
@@ -131,14 +134,8 @@ def wait_for_lead(person_id: int):
         "success",
     )
     return redirect(
-        url_for(
-            "plans.goal", person_id=person.id, item_id=_goal_of(decision.step_id), _anchor=f"item-{decision.step_id}"
-        )
+        url_for("plans.goal", person_id=person.id, item_id=step_made.parent_id, _anchor=f"item-{step_made.id}")
     )
-
-
-def _goal_of(step_id: int) -> int:
-    return plans.load_item(step_id).parent_id
 
 
 def no_contact_weeks() -> int:
@@ -148,33 +145,29 @@ def no_contact_weeks() -> int:
     return weeks if weeks is not None and 1 <= weeks <= 52 else default
 
 
-@bp.get("/people/no-contact")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.NO_CONTACT_LIST)
 def no_contact():
     """The advocate's people with no action done with them (face to face, phone, texts, the app together) lately."""
-    if not policy.can(current_user, Action.NO_CONTACT_LIST):
-        abort(403)
     weeks = no_contact_weeks()
     return render_template(
         "team/no_contact.html",
         weeks=weeks,
-        rows=contact.people_without_direct_contact(_me(), weeks=weeks),
+        rows=contact.people_without_direct_contact(signed_in_user(), weeks=weeks),
     )
 
 
-@bp.app_context_processor
-def _contact_choice() -> dict:
-    """For the "How was this done?" choice on staff forms: called only by the templates that show it."""
+def contact_choice_helpers() -> dict:
+    """For the "How was this done?" choice on staff forms (a context processor): called only by the templates that
+    show it, and the default asked once a page however many steps show the choice."""
     remembered: dict = {}
 
     def default() -> str:
-        # Asked once a page, however many steps show the choice.
         if "mode" not in remembered:
-            remembered["mode"] = contact.default_mode(current_user).value
+            remembered["mode"] = contact.default_mode(signed_in_user()).value
         return remembered["mode"]
 
     return {
-        "contact_choice_shown": lambda: current_user.is_authenticated and contact.records_contact(current_user),
+        "contact_choice_shown": lambda: current_user.is_authenticated and contact.records_contact(signed_in_user()),
         "contact_default": default,
         "contact_modes": lambda: [(mode.value, label) for mode, label in contact.MODE_LABELS.items()],
         "contact_with_person": {mode.value for mode in WITH_PERSON},

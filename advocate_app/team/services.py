@@ -243,6 +243,19 @@ class Overlap:
         return self.lead.started_at
 
 
+def active_plan_entry(person_id: int, item_id: int, kind: ItemKind) -> PlanItem | None:
+    """The entry ``item_id`` of ``kind`` when it is in the person's active plan (with its plan loaded), else None."""
+    entry = plans.load_item(item_id)
+    if (
+        entry is None
+        or entry.kind is not kind
+        or entry.plan.person_id != person_id
+        or entry.plan.status is not PlanStatus.ACTIVE
+    ):
+        return None
+    return entry
+
+
 def need_for_referral(step: PlanItem | None, need: PlanItem | None) -> PlanItem | None:
     """The need a referral about to be made is for: the one named, or the one its step sits under."""
     if need is not None:
@@ -281,11 +294,12 @@ def _open_goal(need: PlanItem, *, text: str, by: User) -> PlanItem:
 
 def wait_for_lead(
     person: Person, overlap: Overlap, service: Service, *, by: User, today: date, words: tuple[str, str]
-) -> OverlapDecision:
+) -> tuple[OverlapDecision, PlanItem]:
     """Wait for the leading organisation to finish: a step for the advocate ("Refer to … when … finishes"), due in
     ``WAIT_CHECK_DAYS``; when the organisation finishes, the caseload says the referral can be made now.
 
     :param words: the goal's text, should one be needed, and the step's.
+    :returns: the decision and the step made.
     """
     goal = _open_goal(overlap.need, text=words[0], by=by)
     step = plans.add_item(
@@ -297,7 +311,7 @@ def wait_for_lead(
         by=by,
         parent=goal,
     )
-    return _decided(person, overlap, service, OverlapChoice.WAIT, by=by, step_id=step.id)
+    return _decided(person, overlap, service, OverlapChoice.WAIT, by=by, step_id=step.id), step
 
 
 def _decided(person, overlap, service, choice, *, by, reason="", step_id=None, referral_id=None) -> OverlapDecision:
