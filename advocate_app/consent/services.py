@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import statements
@@ -123,14 +123,12 @@ def withdraw(consent: Consent, *, how: GivenHow, by: User | None, now: datetime 
     """
     if consent.withdrawn_at is not None:
         return False
-    consent.withdrawn_at = now or utcnow()
+    now = now or utcnow()
+    consent.withdrawn_at = now
     consent.withdrawn_how = how
     consent.withdrawn_by_id = by.id if by else None
     audit("consent_withdrawn", actor=by, person_id=consent.person_id, object_type="consent", object_id=consent.id)
-    if consent.kind is ConsentKind.SMS:
-        from advocate_app.sms import reminders as sms_reminders
-
-        sms_reminders.sms_consent_withdrawn(consent.person_id)
+    events.consent_withdrawn.send(consent, by=by, now=now)
     return True
 
 

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
@@ -95,9 +95,7 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.contact_details_changed(person)
+    events.contact_details_changed.send(person, by=by)
 
 
 def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None = None) -> list[str]:

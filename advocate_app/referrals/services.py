@@ -8,7 +8,7 @@ from functools import cache
 from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from advocate_app import db, policy
+from advocate_app import db, events, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
@@ -115,9 +115,7 @@ def make_referral(
         ReferralEvent(referral_id=referral.id, status=ReferralStatus.SENT, by_id=by.id, by_role=by.role.value)
     )
     audit("referral_sent", actor=by, person_id=person.id, object_type="referral", object_id=referral.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_made(referral)
+    events.referral_made.send(referral, by=by)
     return referral
 
 
@@ -178,9 +176,7 @@ def change_status(
         object_id=referral.id,
     )
     _update_step(referral, by)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_answered(referral)
+    events.referral_moved_on.send(referral, by=by)
 
 
 def kept_from_person(referral: Referral) -> bool:

@@ -148,9 +148,6 @@ def _answer_prompt(prompt: SmsMessage, person: Person, number: int, inbound: Inb
         if number == 1:
             if step.plan.status is PlanStatus.ACTIVE and not step.is_done:
                 plans.set_step_done(step, True, by=_actor(person))
-                from advocate_app.sms import reminders
-
-                reminders.step_changed(step)
             return "step_done"
         kind = TaskKind.REARRANGE if number == 2 else TaskKind.HELP_ASKED
         sms.add_task(person.id, kind, inbound_id=inbound.id, item_id=step.id)

@@ -182,6 +182,8 @@ def opt_out(number: str, *, now: datetime | None = None) -> list[Person]:
     state.updated_at = now
     people = people_with_number(number)
     for person in people:
+        # Cancelled before the consents are withdrawn, so the texts say why: the number opted out.
+        cancel_waiting(reason="opted_out", person_id=person.id)
         active = db.session.scalars(
             select(Consent).where(
                 Consent.person_id == person.id, Consent.kind == ConsentKind.SMS, Consent.withdrawn_at.is_(None)
@@ -189,7 +191,6 @@ def opt_out(number: str, *, now: datetime | None = None) -> list[Person]:
         ).all()
         for given in active:
             consent.withdraw(given, how=GivenHow.SMS_REPLY, by=None, now=now)
-        cancel_waiting(reason="opted_out", person_id=person.id)
         add_task(person.id, TaskKind.OPTED_OUT)
     return people
 
