@@ -154,8 +154,7 @@ def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
             select(Consent.id).where(
                 Consent.person_id == person_id,
                 Consent.kind == ConsentKind.SMS,
-                Consent.withdrawn_at.is_(None),
-                Consent.expires_at > now,
+                Consent.in_force(now),
             )
         )
         is not None
@@ -183,7 +182,7 @@ def _spent_override():
 
 
 def _live_consents(now: datetime, *, include_spent: bool = False):
-    clauses = [Consent.kind == ConsentKind.SHARING, Consent.withdrawn_at.is_(None), Consent.expires_at > now]
+    clauses = [Consent.kind == ConsentKind.SHARING, Consent.in_force(now)]
     return and_(*clauses) if include_spent else and_(*clauses, ~_spent_consent())
 
 

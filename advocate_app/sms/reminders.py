@@ -164,7 +164,7 @@ def sweep(today: date | None = None) -> int:
     today = today or datetime.now(LOCAL_ZONE).date()
     consenting = (
         select(Consent.person_id)
-        .where(Consent.kind == ConsentKind.SMS, Consent.withdrawn_at.is_(None), Consent.expires_at > utcnow())
+        .where(Consent.kind == ConsentKind.SMS, Consent.in_force(utcnow()))
     )
     steps = db.session.scalars(
         select(PlanItem)
