@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.models import AuditEvent
+from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import (
     Consent,
     ConsentKind,
@@ -160,11 +161,9 @@ def is_on_caseload(user: User, person_id: int) -> bool:
 
 def shared_categories(user: User, person: Person):
     """The categories of a person's information an organisation worker may see right now (empty for others)."""
-    from advocate_app.consent.services import shared_categories as categories
-
     if user.role is not Role.ORG_WORKER or user.organisation_id is None:
         return frozenset()
-    return categories(person.id, user.organisation_id)
+    return consent_services.shared_categories(person.id, user.organisation_id)
 
 
 def can(user: User | None, action: Action, record: Person | None = None, category=None) -> bool:
@@ -184,9 +183,7 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         if user.role is Role.ADVOCATE:
             return is_on_caseload(user, record.id)
         if user.role is Role.COORDINATOR and action in _BREAK_GLASS_READS:
-            from advocate_app.consent.services import has_break_glass
-
-            return has_break_glass(user, record.id)
+            return consent_services.has_break_glass(user, record.id)
         return False
     if action is Action.SHARED_VIEW:
         covered = shared_categories(user, record)
@@ -330,9 +327,7 @@ def visible_people(user: User) -> Select:
         )
         return query.where(Person.id.in_(open_to_them))
     if user.role is Role.ORG_WORKER and user.organisation_id is not None:
-        from advocate_app.consent.services import people_sharing_with
-
-        return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))
+        return query.where(Person.id.in_(consent_services.people_sharing_with(user.organisation_id)))
     return query.where(false())
 
 

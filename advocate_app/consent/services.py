@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale, format_date
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db, events
 from advocate_app.accounts.models import Role, User
@@ -134,8 +134,6 @@ def withdraw(consent: Consent, *, how: GivenHow, by: User | None, now: datetime 
 
 def consents_of(person_id: int) -> list[Consent]:
     """Every consent a person has given, newest first, with the organisation loaded."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(Consent)
@@ -362,8 +360,6 @@ def record_person_told(override: SharingOverride, *, by: User, now: datetime | N
 
 def kept_from_people() -> list[SharingOverride]:
     """Approved or waiting shares the person has not been told about, oldest first: a coordinator reviews them."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)
@@ -380,8 +376,6 @@ def kept_from_people() -> list[SharingOverride]:
 
 def pending_overrides() -> list[SharingOverride]:
     """Overrides waiting for a coordinator, oldest first."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)
@@ -394,8 +388,6 @@ def pending_overrides() -> list[SharingOverride]:
 
 def overrides_of(person_id: int) -> list[SharingOverride]:
     """Every override about a person, newest first."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)

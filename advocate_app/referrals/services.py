@@ -14,7 +14,7 @@ from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
-from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
+from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
@@ -383,8 +383,6 @@ def find_services(
     if area:
         query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))
     if language:
-        from advocate_app.directory.models import ServiceLanguage
-
         query = query.where(
             Service.id.in_(select(ServiceLanguage.service_id).where(ServiceLanguage.language == language))
         )
