@@ -1,10 +1,8 @@
 """Discreet text messages: the outbox, its dispatcher, the provider's webhooks and the reminders."""
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from advocate_app.sms import reminders
-
-bp = Blueprint("sms", __name__)
 
 
 def init_app(app: Flask) -> None:
