@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -179,6 +179,16 @@ def referral_moved(referral: Referral, *, by: User | None, now: datetime | None 
     )
     for wait in waits:
         wait.released_at = now
+
+
+def _on_referral_moved_on(referral: Referral, *, by: User | None = None, **_event) -> None:
+    referral_moved(referral, by=by, now=referral.updated_at)
+
+
+def follow_the_record() -> None:
+    """Subscribe the leads to the referrals' events: accepted, the organisation leads the need; finished, declined
+    or withdrawn while it led, the advocate does again. Safe to call again (every app the tests build)."""
+    events.referral_moved_on.connect(_on_referral_moved_on, weak=False)
 
 
 # The order of needs --------------------------------------------------------------------------------------------
