@@ -125,6 +125,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accessibility_bp)
 
+    from advocate_app import offline
+
+    offline.init_app(app)
+
 
 def register_error_handlers(app: Flask) -> None:
     """Friendly, translated pages for errors; never a stack trace."""

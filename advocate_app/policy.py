@@ -60,6 +60,8 @@ class Action(StrEnum):
     EVALUATION_PLAN_WRITE = "evaluation_plan.write"
     EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
+    OFFLINE_TAKE = "offline.take"
+    OFFLINE_USE = "offline.use"
 
 
 # Actions decided by role alone.
@@ -79,6 +81,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
+    # Offline visits are for advocates' own phones, never a person's device (DESIGN §4.8).
+    Action.OFFLINE_USE: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -105,6 +109,7 @@ _CASELOAD_ONLY = frozenset(
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
+        Action.OFFLINE_TAKE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
