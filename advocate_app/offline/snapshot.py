@@ -117,6 +117,8 @@ def vocabulary(person: Person, *, by: User) -> dict:
     name = isolated(person.preferred_name)
     return {
         "domains": {code: str(label) for code, label in NEED_DOMAINS.items()},
+        # JSON objects lose their order on the way: the forms list the areas of life in this one.
+        "domain_order": list(NEED_DOMAINS),
         "goal_status": {status.value: str(label) for status, label in GOAL_STATUS_LABELS.items()},
         "rated_by": {
             RatedBy.PERSON.value: _("%(name)s's rating", name=name),

@@ -51,6 +51,8 @@ def offline_words() -> dict:
         "yours": _("Your version"),
         "saved": _("The version saved now"),
         "results": _("What happened to your changes"),
+        "signal_back": _("You have a signal again."),
+        "open_plan": _("Open the plan as it is saved now"),
         "waiting": _("waiting to send"),
         "about": _("About"),
         "needs": _("Needs"),

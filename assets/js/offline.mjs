@@ -190,13 +190,13 @@ async function opened () {
 async function send () {
   if (sending) return
   sending = true
-  status = W.sending
-  await drawOutbox()
   try {
     if (!csrf) await unlock()
     const waiting = (await opened()).filter((o) => o.change && o.record.state === 'waiting')
     if (!waiting.length) return
     if (!csrf) throw new Error('signed out')
+    status = W.sending
+    await drawOutbox()
     const response = await fetch(URLS.sync, {
       method: 'POST',
       headers: { Accept: 'application/json' },
@@ -219,11 +219,13 @@ async function send () {
     }
     status = ''
     // The copy kept for the visit is taken again, so the next changes are made against the versions now saved.
-    for (const person of people) if (!onOfflinePage) await take(person).catch(() => null)
+    for (const person of people) await take(person).catch(() => null)
+    if (onOfflinePage) status = W.signal_back
   } catch {
     status = W.not_sent
   } finally {
     sending = false
+    if (status === W.sending) status = ''
     await draw()
   }
 }
@@ -242,18 +244,19 @@ async function drawOutbox () {
   const needsYou = list.filter((o) => o.record.state === 'needs_you')
   if (!list.length && !results.length && !status) return
   const panel = h('section', { id: 'offline-outbox', class: 'app-summary-box app-outbox', 'aria-labelledby': 'offline-outbox-heading' },
-    h('h2', { class: 'govuk-heading-s', id: 'offline-outbox-heading' }, say(W.outbox, { count: String(waiting.length) })),
+    h('h2', { class: 'govuk-heading-s', id: 'offline-outbox-heading' }, waiting.length ? say(W.outbox, { count: String(waiting.length) }) : W.results),
     waiting.length > 0 && h('ul', { class: 'govuk-list govuk-list--bullet' },
       waiting.map((o) => h('li', {}, o.change ? describe(o.change) : W.locked_change))),
     waiting.length > 0 && h('button', { type: 'button', class: 'govuk-button govuk-button--secondary', onclick: send }, W.send_now),
-    h('p', { class: 'govuk-body', role: 'status' }, status),
+    h('p', { class: 'govuk-body', role: 'status' }, status, onOfflinePage && navigator.onLine && !sending
+      ? [' ', h('a', { class: 'govuk-link', href: location.pathname }, W.open_plan)] : null),
     list.length > 0 && h('p', { class: 'govuk-body-s' }, W.signout_warning),
     needsYou.length > 0 && [
       h('h2', { class: 'govuk-heading-s' }, say(W.needs_you, { count: String(needsYou.length) })),
       needsYou.map((o) => needsLook(o))
     ],
     results.length > 0 && [
-      h('h2', { class: 'govuk-heading-s' }, W.results),
+      waiting.length > 0 && h('h2', { class: 'govuk-heading-s' }, W.results),
       h('ul', { class: 'govuk-list' }, results.map((r) => h('li', {}, r.text, r.result ? [' – ', r.result.words] : null)))
     ]
   )
@@ -377,7 +380,7 @@ function offlinePlan (visit, data, pending) {
         (f) => queue(visit, { kind: 'goal.add', need: Number(f.need), text: f.text }))],
     h('h2', { class: 'govuk-heading-m' }, W.check_in),
     form('check-in', [
-      select('check-in-domain', W.domain, Object.entries(words.domains)),
+      select('check-in-domain', W.domain, words.domain_order.map((code) => [code, words.domains[code]])),
       select('check-in-score', W.score, Array.from({ length: 10 }, (_, i) => [i + 1, String(i + 1)])),
       select('check-in-rated_by', W.rated_by, Object.entries(words.rated_by)),
       textarea('check-in-note', W.note, '', false)
