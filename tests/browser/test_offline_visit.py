@@ -337,3 +337,122 @@ def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, 
     screenshot(page, "offline-visit-outbox-ur")
     context.set_offline(False)
     expect(page.locator("#offline-outbox")).to_contain_text(translate("ur", "What happened to your changes"))
+
+
+def _end_sessions_of(app, email: str, reason: str) -> None:
+    """The server ends the user's sessions (``idle_timeout``: they ran out while the phone had no signal)."""
+    from advocate_app import db
+    from advocate_app.accounts.models import User, UserSession
+    from advocate_app.db import utcnow
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        for record in db.session.scalars(
+            select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        ):
+            record.ended_at, record.end_reason = utcnow(), reason
+        db.session.commit()
+
+
+KEPT_RECORDS = """async () => {
+  if (!(await indexedDB.databases()).some((d) => d.name === 'advocate-offline')) return 0
+  const db = await new Promise((ok) => {
+    const r = indexedDB.open('advocate-offline')
+    r.onsuccess = () => ok(r.result)
+  })
+  const count = (s) => new Promise((ok) => {
+    const r = db.transaction(s).objectStore(s).count()
+    r.onsuccess = () => ok(r.result)
+  })
+  const n = (await count('visits')) + (await count('outbox'))
+  db.close()
+  return n
+}"""
+
+
+def _queue_a_goal(context, page, plan, text) -> None:
+    _offline_reload(context, page)
+    page.get_by_label("Which need is it for?").select_option(label=f"Housing: {plan['need']}")
+    page.locator("#add-goal-text").fill(text)
+    page.locator("#add-goal").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
+
+
+def test_a_session_that_ran_out_without_signal_keeps_the_outbox_until_signing_in_again(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    text = f"Register with a dentist {plan['n']}"
+    _queue_a_goal(context, page, plan, text)
+
+    # The session runs out while the phone has no signal; the signal returns, but nothing can be sent yet.
+    _end_sessions_of(app, ADVOCATE, "idle_timeout")
+    context.set_offline(False)
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Not sent yet")
+    assert page.evaluate(KEPT_RECORDS) == 2
+    assert _count(app, PlanItem, PlanItem.text == text) == 0
+
+    # Signed in again with passphrase and code, the outbox sends by itself.
+    page.goto("/login")
+    sign_in(page, ADVOCATE)
+    page.goto(f"/people/{plan['person']}/plan")
+    expect(page.locator("#offline-outbox")).to_contain_text("Sent")
+    assert _count(app, PlanItem, PlanItem.text == text) == 1
+
+
+def test_someone_else_signing_in_on_the_same_browser_never_sees_or_sends_the_queue(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    text = f"Join the library {plan['n']}"
+    _queue_a_goal(context, page, plan, text)
+    _end_sessions_of(app, ADVOCATE, "idle_timeout")
+    context.set_offline(False)
+
+    page.goto("/login")
+    sign_in(page, "advocate2@example.org")
+    expect(page.locator("#offline-outbox")).to_have_count(0)
+    page.wait_for_function(f"({KEPT_RECORDS})().then((n) => n === 0)")
+    assert _count(app, PlanItem, PlanItem.text == text) == 0
+
+
+def test_past_its_expiry_the_visit_is_removed_from_the_phone(new_context, live_server):
+    from advocate_app import db
+    from advocate_app.offline.models import OfflineVisit
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    assert page.evaluate(KEPT_RECORDS) == 1
+    with app.app_context():
+        for visit in db.session.scalars(select(OfflineVisit).where(OfflineVisit.ended_at.is_(None))):
+            visit.expires_at = visit.created_at
+        db.session.commit()
+
+    page.reload()
+    page.wait_for_function(f"({KEPT_RECORDS})().then((n) => n === 0)")
+    expect(page.get_by_role("button", name="Keep this plan on this phone for the visit")).to_be_visible()
+
+
+def test_without_javascript_the_plan_works_as_before_and_offers_nothing_offline(new_context, live_server):
+    plan = _plan_for(live_server.app, "Sam Okafor")
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, ADVOCATE)
+    page.goto(f"/people/{plan['person']}/plan")
+    expect(page.get_by_role("heading", name="Plan for Sam Okafor")).to_be_visible()
+    expect(page.get_by_text(plan["goal"], exact=True).last).to_be_visible()
+    expect(page.get_by_role("button", name="Keep this plan on this phone for the visit")).to_have_count(0)
