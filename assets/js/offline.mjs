@@ -352,7 +352,7 @@ function offlinePlan (visit, data, pending) {
   const plan = data.plan || { about: [], needs: [] }
   const words = data.words
   const o = overlay(plan, pending)
-  const tag = h('strong', { class: 'govuk-tag govuk-tag--yellow' }, W.waiting)
+  const tag = h('strong', { class: 'govuk-tag govuk-tag--yellow app-offline__pending' }, W.waiting)
   const shown = (entry) => o.text.has(entry.id) ? [typed(o.text.get(entry.id)), ' ', tag.cloneNode(true)] : [typed(entry.text)]
   const goals = plan.needs.flatMap((need) => need.goals)
   return [
@@ -370,7 +370,7 @@ function offlinePlan (visit, data, pending) {
             queue(visit, { kind: 'entry.edit', item: goal.id, base_version: goal.version, text: f.text, goal_status: goal.goal_status, target_date: goal.target_date })))),
         goal.steps.length > 0 && h('ul', { class: 'govuk-list' }, goal.steps.map((step) => {
           const isDone = o.done.has(step.id) ? o.done.get(step.id) : step.done
-          return h('li', {}, typed(step.text), isDone ? [' – ', W.done] : null, o.done.has(step.id) ? [' ', tag.cloneNode(true)] : null, ' ',
+          return h('li', { class: 'app-offline__step' }, typed(step.text), isDone ? [' – ', W.done] : null, o.done.has(step.id) ? [' ', tag.cloneNode(true)] : null, ' ',
             h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-offline__tick', onclick: () => queue(visit, { kind: 'step.done', item: step.id, done: !isDone, base_version: step.version, consent: step.consent, label: step.text }) },
               isDone ? W.mark_not_done : W.mark_done))
         })))),

@@ -117,7 +117,9 @@ def _no_axe_violations(page) -> None:
     assert not found, found
 
 
-def test_a_visit_without_signal_reaches_the_server_once_and_sam_sees_it(new_context, live_server, screenshot):
+def test_a_visit_without_signal_reaches_the_server_once_and_sam_sees_it(
+    new_context, live_server, screenshot, screenshots_dir
+):
     from advocate_app.plans.models import CheckIn, PlanItem
 
     app = live_server.app
@@ -125,6 +127,10 @@ def test_a_visit_without_signal_reaches_the_server_once_and_sam_sees_it(new_cont
     context = new_context(bypass_csp=True)
     page = context.new_page()
     sign_in(page, ADVOCATE)
+    page.goto(f"/people/{plan['person']}/plan")
+    expect(page.get_by_role("button", name="Keep this plan on this phone for the visit")).to_be_visible()
+    _no_axe_violations(page)
+    page.screenshot(path=str(screenshots_dir / "offline-visit-take-en-screen.png"))
     _take_offline(page, plan["person"])
     expect(page.locator("#offline-kept")).to_contain_text("Kept on this phone until")
 
@@ -309,7 +315,7 @@ def test_sams_own_phone_keeps_no_worker_and_no_storage(new_context):
     assert page.locator("script[src*='offline']").count() == 0
 
 
-def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, translate, screenshot):
+def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, translate, screenshot, screenshots_dir):
     plan = _plan_for(live_server.app, "Sam Okafor")
     context = new_context(locale="ur", bypass_csp=True)
     page = context.new_page()
@@ -322,8 +328,13 @@ def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, 
             "submit": translate("ur", "Sign in"),
         },
     )
-    _take_offline(page, plan["person"], translate("ur", "Keep this plan on this phone for the visit"))
-    screenshot(page, "offline-visit-take-ur")
+    take = translate("ur", "Keep this plan on this phone for the visit")
+    page.goto(f"/people/{plan['person']}/plan")
+    expect(page.get_by_role("button", name=take)).to_be_visible()
+    _no_axe_violations(page)
+    page.screenshot(path=str(screenshots_dir / "offline-visit-take-ur-screen.png"))
+    _take_offline(page, plan["person"], take)
+    page.screenshot(path=str(screenshots_dir / "offline-visit-kept-ur-screen.png"))
     _no_axe_violations(page)
     _offline_reload(context, page)
     assert page.get_attribute("html", "dir") == "rtl"
@@ -335,6 +346,8 @@ def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, 
     assert_fits_the_screen(page)
     _no_axe_violations(page)
     screenshot(page, "offline-visit-outbox-ur")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots_dir / "offline-visit-outbox-ur-screen.png"))
     context.set_offline(False)
     expect(page.locator("#offline-outbox")).to_contain_text(translate("ur", "What happened to your changes"))
 
