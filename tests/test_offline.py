@@ -102,7 +102,7 @@ def test_an_advocates_pages_carry_the_offline_code_and_the_worker_covers_the_pla
     alex, sam, _sam_login, _ids = visit
     login(client, alex)
     page = client.get(f"/people/{sam.id}/plan").get_data(as_text=True)
-    assert "/static/dist/offline." in page and 'id="offline-words"' in page
+    assert "/static/dist/offline." in page and 'name="offline-words"' in page
     worker = client.get("/offline-worker.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert "const FILES" in worker.get_data(as_text=True)

@@ -3,7 +3,7 @@
 // What is kept on the phone (IndexedDB "advocate-offline") is encrypted with AES-GCM under the visit's key, which
 // the server hands out on a signed-in request and this code holds only in memory (here and in the service
 // worker). In the clear are only ids, who kept it, when it expires and its size.
-const W = JSON.parse(document.getElementById('offline-words').textContent)
+const W = JSON.parse(document.querySelector('meta[name=offline-words]').content)
 const { user: USER, urls: URLS } = W
 const DB = 'advocate-offline'
 const enc = new TextEncoder()
@@ -439,7 +439,6 @@ async function draw () {
 }
 
 async function start () {
-  if (onOfflinePage) document.body.classList.add('js-enabled')
   present = await hasDb()
   if (!present) return draw()
   const now = Date.now()
