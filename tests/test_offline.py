@@ -370,3 +370,13 @@ def test_remove_offline_data_ends_every_visit(client, login, visit, in_app):
     assert client.post("/offline/remove", data={"csrf_token": token}, headers=JSON).get_json() == {"removed": True}
     with in_app():
         assert db.session.get(OfflineVisit, visit_id).key is None
+
+
+def test_sam_can_see_that_his_plan_was_kept_on_his_advocates_phone(client, new_client, login, visit):
+    alex, sam, sam_login, _ids = visit
+    login(client, alex)
+    assert _take(client, sam.id).status_code == 200
+    phone = new_client()
+    login(phone, sam_login)
+    page = phone.get(f"/people/{sam.id}/access").get_data(as_text=True)
+    assert "Kept the plan on their phone for a visit, encrypted" in page

@@ -66,6 +66,7 @@ def offline_words() -> dict:
         "add_goal": _("Add a goal"),
         "goal_need": _("Which need is it for?"),
         "goal_text": _("What is the goal?"),
+        "need_text": _("What is the need?"),
         "check_in": _("Record a check-in"),
         "domain": _("Which part of life is this about?"),
         "score": _("How are things with this right now? (1 very hard, 10 going well)"),

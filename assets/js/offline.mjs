@@ -355,19 +355,23 @@ function offlinePlan (visit, data, pending) {
   const tag = h('strong', { class: 'govuk-tag govuk-tag--yellow app-offline__pending' }, W.waiting)
   const shown = (entry) => o.text.has(entry.id) ? [typed(o.text.get(entry.id)), ' ', tag.cloneNode(true)] : [typed(entry.text)]
   const goals = plan.needs.flatMap((need) => need.goals)
+  // Any entry's words can be changed offline; the change carries the version it was made on.
+  const reword = (entry, label, extra) => h('details', { class: 'govuk-details' },
+    h('summary', { class: 'govuk-details__summary' }, h('span', { class: 'govuk-details__summary-text' }, W.reword)),
+    h('div', { class: 'govuk-details__text' }, form(`reword-${entry.id}`, [textarea(`reword-${entry.id}-text`, label, o.text.get(entry.id) ?? entry.text)],
+      (f) => queue(visit, { kind: 'entry.edit', item: entry.id, base_version: entry.version, text: f.text, ...extra }))))
   return [
     h('p', { class: 'govuk-body' }, W.offline_lead),
     plan.about.length > 0 && [h('h2', { class: 'govuk-heading-m' }, W.about),
       plan.about.map((a) => [h('h3', { class: 'govuk-heading-s' }, words.about[a.topic]), h('p', { class: 'govuk-body' }, typed(a.text))])],
     h('h2', { class: 'govuk-heading-m' }, W.needs),
     plan.needs.map((need) => h('section', { class: 'app-entry' },
-      h('h3', { class: 'govuk-heading-s' }, words.domains[need.domain], ': ', typed(need.text)),
+      h('h3', { class: 'govuk-heading-s' }, words.domains[need.domain], ': ', shown(need)),
+      reword(need, W.need_text),
       need.goals.map((goal) => h('div', { class: 'app-entry' },
         h('p', { class: 'govuk-body' }, h('strong', {}, W.goal, ': '), shown(goal), ' (', words.goal_status[goal.goal_status], ')'),
         goal.suggestion && h('p', { class: 'govuk-body-s' }, W.suggestion, ': ', typed(goal.suggestion)),
-        h('details', { class: 'govuk-details' }, h('summary', { class: 'govuk-details__summary' }, h('span', { class: 'govuk-details__summary-text' }, W.reword)),
-          h('div', { class: 'govuk-details__text' }, form(`reword-${goal.id}`, [textarea(`reword-${goal.id}-text`, W.goal_text, o.text.get(goal.id) ?? goal.text)], (f) =>
-            queue(visit, { kind: 'entry.edit', item: goal.id, base_version: goal.version, text: f.text, goal_status: goal.goal_status, target_date: goal.target_date })))),
+        reword(goal, W.goal_text, { goal_status: goal.goal_status, target_date: goal.target_date }),
         goal.steps.length > 0 && h('ul', { class: 'govuk-list' }, goal.steps.map((step) => {
           const isDone = o.done.has(step.id) ? o.done.get(step.id) : step.done
           return h('li', { class: 'app-offline__step' }, typed(step.text), isDone ? [' – ', W.done] : null, o.done.has(step.id) ? [' ', tag.cloneNode(true)] : null, ' ',
