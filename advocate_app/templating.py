@@ -14,7 +14,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts import auth
 from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
@@ -164,6 +164,8 @@ def _context() -> dict:
         "need_domains": NEED_DOMAINS,
         # The user itself, not the proxy: a page reads it many times.
         "current_user": current_user._get_current_object(),
+        # What a page may offer is policy's question: ``may("plan.write", person)``.
+        "may": policy.may,
     }
 
 

@@ -3,10 +3,8 @@ changes made without a signal sent back through the same services as the online 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 from flask_login import current_user, user_logged_out
-
-bp = Blueprint("offline", __name__)
 
 
 def _offline_context() -> dict:
@@ -31,8 +29,5 @@ def _destroy_keys_on_sign_out(_app, user) -> None:
 
 def init_app(app: Flask) -> None:
     """Load the offline code on advocates' pages; destroy visit keys when an advocate signs out."""
-    from advocate_app.offline import routes  # noqa: F401  (the views register themselves on ``bp``)
-
     app.context_processor(_offline_context)
     user_logged_out.connect(_destroy_keys_on_sign_out, app)
-    app.register_blueprint(bp)

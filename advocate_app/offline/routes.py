@@ -4,57 +4,29 @@ service worker and the page it shows without a signal. Advocates only; a person'
 from __future__ import annotations
 
 import json
-from functools import wraps
 from pathlib import Path
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from advocate_app import db, policy
 from advocate_app.accounts import auth
+from advocate_app.accounts.auth import signed_in_user as _me
 from advocate_app.db import utcnow
-from advocate_app.offline import bp, services, snapshot, sync
-from advocate_app.policy import Action
+from advocate_app.offline import services, snapshot, sync
+from advocate_app.policy import Action, requires
 
 # How many changes one request may carry (a day's visits make a few dozen at most).
 MAX_CHANGES = 200
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-def advocates_only(view):
-    """Signed in as an advocate (the policy's ``OFFLINE_USE``); others are sent to sign in or refused."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        if not policy.can(current_user, Action.OFFLINE_USE):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-@bp.post("/people/<int:person_id>/offline")
-@advocates_only
+@requires(Action.OFFLINE_TAKE)
 def take(person_id: int):
     """Keep this person's plan on this phone for the visit: the key and what the visit needs, as JSON."""
     person = policy.person_or_404(_me(), person_id, Action.OFFLINE_TAKE)
@@ -74,8 +46,7 @@ def take(person_id: int):
     return jsonify(visit=visit.id, key=visit.key, expires_at=visit.expires_at.isoformat(), data=data)
 
 
-@bp.get("/offline/keys")
-@advocates_only
+@requires(Action.OFFLINE_USE)
 def keys():
     """The keys of the user's live visits this device names, and a fresh token for sending the outbox."""
     wanted = [int(value) for value in request.args.getlist("visit") if value.isdigit() and len(value) < 10][:50]
@@ -84,8 +55,7 @@ def keys():
     return jsonify(keys={str(k): v for k, v in found.items()}, csrf_token=generate_csrf(), user=current_user.id)
 
 
-@bp.post("/offline/sync")
-@advocates_only
+@requires(Action.OFFLINE_USE)
 def send():
     """Apply the changes a device kept while offline, one by one, each in its own transaction."""
     try:
@@ -110,8 +80,7 @@ def _worded(result: dict) -> dict:
     return {**result, **words}
 
 
-@bp.post("/offline/remove")
-@advocates_only
+@requires(Action.OFFLINE_USE)
 def remove():
     """ "Remove offline data": end every visit of this advocate and destroy their keys."""
     services.forget_all(current_user.id)
@@ -122,15 +91,13 @@ def remove():
     return redirect(url_for("accounts.home"))
 
 
-@bp.get("/offline/page")
-@advocates_only
+@requires(Action.OFFLINE_USE)
 def page():
     """The page the service worker shows for a plan when there is no signal: words only, no one's data."""
     return render_template("offline/page.html")
 
 
-@bp.get("/offline-worker.js")
-@advocates_only
+@requires(Action.OFFLINE_USE)
 def worker():
     """The service worker, from the site's root so that its scope covers the plan pages."""
     manifest = json.loads((Path(current_app.static_folder) / "dist" / "manifest.json").read_text())

@@ -25,8 +25,7 @@ def offline_words() -> dict:
         "remove": _("Remove offline data"),
         "removed": _("Offline data removed from this phone."),
         "persist_no": _(
-            "This browser may delete what is kept if the phone needs the space or the site is not used for "
-            "some days."
+            "This browser may delete what is kept if the phone needs the space or the site is not used for some days."
         ),
         "failed": _("The plan could not be kept on this phone. Try again."),
         "offline_heading": _("Plan for %(name)s (no signal)"),
