@@ -94,8 +94,11 @@ def apply(change: dict, *, by: User, now: datetime | None = None) -> dict:
     if written is None:
         return _earlier_result(key, by)
     try:
-        if kind == "unknown" or person is None:
+        if kind == "unknown" or person_id is None:
             raise Refused("invalid")
+        if person is None:
+            # As for someone who is not (or no longer) on the caseload: a record's existence is not revealed.
+            raise Refused("moved")
         result = {"key": key, "outcome": "sent", **_apply(kind, change, person, by=by)}
     except Refused as refusal:
         result = {"key": key, "outcome": "refused", "reason": refusal.reason}

@@ -8,8 +8,18 @@ const CACHE = 'advocate-offline-v1'
 const PLAN = /^\/people\/\d+\/plan(\/|$)/
 const keys = new Map()
 
+// The offline page (in the advocate's language of the moment) and today's built files, and nothing older.
+async function keep () {
+  const cache = await caches.open(CACHE)
+  await cache.addAll([PAGE, ...FILES])
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname
+    if (path !== PAGE && !FILES.includes(path)) await cache.delete(request)
+  }
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([PAGE, ...FILES])).then(() => self.skipWaiting()))
+  event.waitUntil(keep().then(() => self.skipWaiting()))
 })
 
 self.addEventListener('activate', (event) => {
@@ -36,6 +46,8 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   const { type, visit, key } = event.data || {}
   if (type === 'key') keys.set(visit, key)
+  // A plan taken (again): the offline page is kept afresh, in the language the advocate now uses.
+  if (type === 'refresh') event.waitUntil(keep())
   if (type === 'forget') {
     keys.clear()
     event.waitUntil(caches.delete(CACHE))

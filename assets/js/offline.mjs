@@ -123,8 +123,9 @@ async function take (person) {
   present = true
   await put('visits', { id: got.visit, user: USER, person, expires: got.expires_at, size: box.data.byteLength, box })
   await navigator.serviceWorker.register(URLS.worker, { scope: '/' })
-  await navigator.serviceWorker.ready
+  const registration = await navigator.serviceWorker.ready
   await remember(got.visit, key)
+  registration.active?.postMessage({ type: 'refresh' })
   return got.visit
 }
 

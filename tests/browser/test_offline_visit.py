@@ -414,8 +414,9 @@ def test_a_session_that_ran_out_without_signal_keeps_the_outbox_until_signing_in
     # Signed in again with passphrase and code, the outbox sends by itself.
     page.goto("/login")
     sign_in(page, ADVOCATE)
-    page.goto(f"/people/{plan['person']}/plan")
-    expect(page.locator("#offline-outbox")).to_contain_text("Sent")
+    # The first page after signing in sends it.
+    expect(page.locator("#offline-outbox")).to_contain_text("What happened to your changes")
+    expect(page.locator("#offline-outbox")).to_contain_text(f"{text} – Sent")
     assert _count(app, PlanItem, PlanItem.text == text) == 1
 
 
