@@ -228,13 +228,20 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_with_the_reas
     name = f"Jordan Offline {next(_serial)}"
     _new_person(app, name)
     plan = _plan_for(app, name, sams_goal=False)
+    sams = _plan_for(app, "Sam Okafor")
     context = new_context()
     page = context.new_page()
     sign_in(page, ADVOCATE)
+    # Today's two visits, Jordan's and Sam's, both kept on the phone.
+    _take_offline(page, sams["person"])
     _take_offline(page, plan["person"])
     _offline_reload(context, page)
     page.locator("li").filter(has_text=plan["step"]).get_by_role("button", name="Mark as done").click()
     expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
+    # Still without a signal, on to Sam's plan.
+    page.goto(f"/people/{sams['person']}/plan")
+    page.locator("li").filter(has_text=sams["step"]).get_by_role("button", name="Mark as done").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 2")
 
     # While the advocate is offline, a coordinator moves Jordan to another advocate.
     with app.app_context():
@@ -252,6 +259,9 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_with_the_reas
     expect(outbox).to_contain_text("Changes that need you: 1")
     expect(outbox).to_contain_text("This person is no longer on your caseload, so the change was not made.")
     assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.done_at.is_not(None)) == 0
+    # Nothing else is lost: Sam's change arrived.
+    expect(outbox).to_contain_text(f"Mark as done: {sams['step']} – Sent")
+    assert _count(app, PlanItem, PlanItem.id == sams["step_id"], PlanItem.done_at.is_not(None)) == 1
     # Nothing is dropped silently: the advocate discards it themselves.
     outbox.get_by_role("button", name="Discard").click()
     expect(page.get_by_text("Changes that need you")).to_have_count(0)
