@@ -85,7 +85,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature, each imported by name from the module that lists its URLs."""
-    from advocate_app import offline
     from advocate_app.accessibility import bp as accessibility_bp
     from advocate_app.accounts.blueprint import bp as accounts_bp
     from advocate_app.assets import bp as assets_bp
@@ -115,7 +114,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(accessibility_bp)
     app.register_blueprint(offline_bp)
-    offline.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from advocate_app import db
+from advocate_app.accounts import sessions
 from advocate_app.accounts.models import User, UserSession
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -27,10 +28,8 @@ _TIMED_OUT = ("idle_timeout", "absolute_timeout")
 
 
 def session_hash(token: str | None) -> str | None:
-    """The id under which the server keeps the session behind a cookie's token."""
-    from advocate_app.accounts.sessions import _hash
-
-    return _hash(token) if token else None
+    """The id under which the server keeps the session behind a cookie's token (as ``accounts.sessions`` does)."""
+    return sessions._hash(token) if token else None
 
 
 def take(person_id: int, *, by: User, session_id: str | None, lifetime: timedelta, now: datetime | None = None):
