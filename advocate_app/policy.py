@@ -93,6 +93,8 @@ class Action(StrEnum):
     NO_CONTACT_LIST = "no_contact.list"
     # Staff record whether each action was done with the person or about them (the person's own are their own).
     CONTACT_RECORD = "contact.record"
+    OFFLINE_TAKE = "offline.take"
+    OFFLINE_USE = "offline.use"
 
 
 # Actions decided by role alone.
@@ -119,6 +121,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # The advocate's own caseload: people with no direct contact for a while.
     Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
     Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
+    # Offline visits are for advocates' own phones, never a person's device (DESIGN §4.8).
+    Action.OFFLINE_USE: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -151,6 +155,7 @@ _CASELOAD_ONLY = frozenset(
         Action.CASE_VIEW,
         Action.OVERRIDES_OF_PERSON,
         Action.OVERLAP_DECIDE,
+        Action.OFFLINE_TAKE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
