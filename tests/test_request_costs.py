@@ -17,6 +17,12 @@ def _events(app) -> int:
         return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
+@pytest.fixture
+def app(app_factory):
+    """An app of the test's own: views are added to it, which Flask allows only before its first request."""
+    return app_factory()
+
+
 def _add_view(app, rule: str, view) -> None:
     app.add_url_rule(rule, rule.strip("/"), view)
 
