@@ -11,7 +11,7 @@ from advocate_app.accounts.auth import roles_required
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import bp, change, export, pseudonyms, queries, services
+from advocate_app.evidence import bp, change, export, pseudonyms, queries, services, view_models
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
@@ -56,6 +56,7 @@ def dashboard():
         "evidence/dashboard.html",
         form=form,
         board=board,
+        tables=view_models.dashboard_tables(board),
         is_coordinator=me.role is Role.COORDINATOR,
         goal_status_labels=GOAL_STATUS_LABELS,
         rater_names=services.RATER_NAMES,

@@ -18,7 +18,7 @@ from advocate_app.clock import local_today
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, bp, chart, outcomes, services
+from advocate_app.plans import access, bp, chart, outcomes, services, view_models
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, RatedBy, StepOwner, Voice
 from advocate_app.plans.outcome_forms import NEXT_REVIEW_MESSAGES, SCORES, CheckInForm, NextReviewForm, ReviewForm
@@ -120,6 +120,7 @@ def journey(person_id: int):
         is_person=_is_person(me),
         journeys=journeys,
         raters=raters,
+        check_in_tables=view_models.check_in_tables(journeys, raters),
         key=[(r, chart.marker_path(r, 10, 10), raters[r]) for r in RatedBy if r in shown],
         plan=plan,
         reviews=past_reviews,
@@ -288,10 +289,9 @@ def summary(person_id: int):
         person=person,
         plan=plan,
         latest=latest,
-        agreements=agreements,
-        last_review=last_review,
-        review_overdue=_overdue(plan),
-        raters=rater_labels(person, first_person=False),  # written for a meeting, so about the person
+        latest_rows=view_models.latest_check_in_rows(latest, rater_labels(person, first_person=False)),
+        agreement_rows=view_models.agreement_rows(person, plan, agreements, last_review, review_overdue=_overdue(plan)),
+        credit=view_models.summary_credit(person),
         made_on=local_today(),
         standalone=download,
         back=plan_url(person),
