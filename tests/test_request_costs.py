@@ -72,6 +72,7 @@ def test_a_failed_view_keeps_nothing(app, client):
 
 
 @pytest.mark.postgres
+@pytest.mark.real_database  # what the connection keeps from one request's transaction to the next
 def test_a_page_read_again_runs_its_queries_without_planning_them_again(app, client):
     # psycopg forgets prepared statements on ROLLBACK; a request that only read ends with COMMIT instead.
     def count():
