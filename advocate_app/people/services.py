@@ -10,13 +10,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advocate_app import db
+from advocate_app import db, events, policy
+from advocate_app.accounts import sessions
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.db import utcnow
 from advocate_app.paging import PAGE_SIZE, Page, page_of
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
+from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+from advocate_app.plans.services import unseen_changes_of
+from advocate_app.referrals.models import Referral, ReferralStatus
 from advocate_app.text import skeleton, without_hidden
 
 _code_word_hasher = PasswordHasher()
@@ -95,9 +99,7 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.contact_details_changed(person)
+    events.contact_details_changed.send(person, by=by)
 
 
 def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None = None) -> list[str]:
@@ -105,8 +107,6 @@ def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None 
 
     Two people may share a name, so this warns and never refuses.
     """
-    from advocate_app import policy  # policy imports this module's models: imported here, as caseload_page does
-
     target = skeleton(name)
     rows = db.session.execute(
         select(Person.id, Person.preferred_name).where(Person.id.in_(policy.caseload_person_ids(advocate)))
@@ -138,7 +138,7 @@ def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User, jus
     :raises ValueError: when the user is not an active advocate.
     :raises consent.services.ConsentError: when the wall needs a justification and none (long enough) is given.
     """
-    if advocate.role is not Role.ADVOCATE or not advocate.active:
+    if not policy.can(advocate, policy.Action.CASELOAD_VIEW):
         raise ValueError("only an active advocate can be assigned")
     # The person's row is held while their assignments change, so two at once cannot both add a lead.
     db.lock(Person, person.id)
@@ -211,11 +211,6 @@ def caseload_page(
 ) -> CaseloadPage:
     """A page of the advocate's people (by name, optionally only names containing ``search``) with what
     needs attention, in two queries whatever the caseload or page size."""
-    from advocate_app import policy
-    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
-    from advocate_app.plans.services import unseen_changes_of
-    from advocate_app.referrals.models import Referral, ReferralStatus
-
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
     mine = policy.caseload_person_ids(advocate)
     search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
@@ -300,8 +295,6 @@ def caseload_page(
 
 def close_case(person: Person, *, by: User) -> None:
     """Close a person's case: their login stops working at once, and the retention clock starts."""
-    from advocate_app.accounts import sessions
-
     person.status = PersonStatus.CLOSED
     person.closed_at = utcnow()
     login = db.session.scalar(select(User).where(User.person_id == person.id))
@@ -317,3 +310,41 @@ def reopen_case(person: Person, *, by: User) -> None:
     person.status = PersonStatus.OPEN
     person.closed_at = None
     audit("reopen", actor=by, person_id=person.id, object_type="person", object_id=person.id)
+
+
+def _with_current_advocates():
+    return selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate)
+
+
+def record_page(person_id: int) -> tuple[Person | None, User | None]:
+    """A person's record with their safe times and current advocates, and their own login if they have one."""
+    person = db.session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(selectinload(Person.safe_windows), _with_current_advocates())
+    )
+    login = db.session.scalar(select(User).where(User.person_id == person_id))
+    return person, login
+
+
+def has_login(person_id: int) -> bool:
+    """Whether the person has a login of their own."""
+    return db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None
+
+
+def everyone_with_advocates() -> list[Person]:
+    """Every person, by name, with their current advocates (the coordinator's list)."""
+    return list(db.session.scalars(select(Person).options(_with_current_advocates()).order_by(Person.preferred_name)))
+
+
+def with_advocates(person_id: int) -> Person | None:
+    """One person with their current advocates."""
+    return db.session.scalar(select(Person).where(Person.id == person_id).options(_with_current_advocates()))
+
+
+def active_advocates() -> list[tuple[int, str]]:
+    """Every active advocate's id and name, by name (to choose whom to assign)."""
+    rows = db.session.execute(
+        select(User.id, User.display_name).where(User.role == Role.ADVOCATE, User.active).order_by(User.display_name)
+    )
+    return [(user_id, name) for user_id, name in rows]

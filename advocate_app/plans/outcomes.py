@@ -6,13 +6,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from advocate_app import db
-from advocate_app.accounts.models import Role, User
+from advocate_app import db, events
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.needs import NEED_DOMAINS
-from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review
-from advocate_app.plans.services import PlanError
+from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review, Voice
+from advocate_app.plans.services import PlanError, voice_of
 
 SCORE_MIN, SCORE_MAX = 1, 10
 
@@ -29,7 +29,7 @@ def record_check_in(
         raise PlanError("domain")
     if not SCORE_MIN <= score <= SCORE_MAX:
         raise PlanError("score")
-    if by.role is Role.INDIVIDUAL:
+    if voice_of(by) is Voice.PERSON:
         # A person's own check-in is always their own rating.
         rated_by = RatedBy.PERSON
     check_in = CheckIn(
@@ -97,9 +97,7 @@ def hold_review(
     db.session.add(review)
     db.session.flush()
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_review", object_id=review.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.review_date_changed(plan)
+    events.review_date_changed.send(plan, by=by)
     return review
 
 
@@ -115,9 +113,7 @@ def set_next_review(plan: Plan, next_review_date: date, *, by: User, today: date
         raise PlanError(problem)
     plan.next_review_date = next_review_date
     audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.review_date_changed(plan)
+    events.review_date_changed.send(plan, by=by)
 
 
 def reviews(plan_id: int) -> list[Review]:

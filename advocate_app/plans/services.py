@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from advocate_app import db
+from advocate_app import db, events, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -226,7 +226,7 @@ def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent
         raise PlanError("parent")
     if kind is ItemKind.NEED and fields.domain not in NEED_DOMAINS:
         raise PlanError("domain")
-    voice = Voice.PERSON if by.role is Role.INDIVIDUAL else (fields.voice or Voice.ADVOCATE)
+    voice = Voice.PERSON if voice_of(by) is Voice.PERSON else (fields.voice or Voice.ADVOCATE)
     item = PlanItem(
         plan=plan,
         kind=kind,
@@ -249,9 +249,8 @@ def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent
     db.session.flush()
     _changed(item, by, "created")
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_item", object_id=item.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.step_changed(item)
+    if kind is ItemKind.STEP:
+        events.step_changed.send(item, by=by)
     return item
 
 
@@ -296,9 +295,8 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
         outcome = "edited" if outcome == "unchanged" else outcome
     if outcome != "unchanged":
         audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
-        from advocate_app.sms import reminders as sms_reminders
-
-        sms_reminders.step_changed(item)
+        if item.kind is ItemKind.STEP:
+            events.step_changed.send(item, by=by)
     return outcome
 
 
@@ -351,11 +349,7 @@ def _clear_proposal(item: PlanItem) -> None:
 def may_decide_proposal(item: PlanItem, user: User, person_has_login: bool) -> bool:
     """The owner of the words decides; an advocate may record the person's decision made in person
     only while the person has no login of their own."""
-    if item.proposed_text is None:
-        return False
-    if voice_of(user) is item.voice:
-        return True
-    return user.role is Role.ADVOCATE and item.voice is Voice.PERSON and not person_has_login
+    return policy.may_decide_proposal(user, item, person_has_login)
 
 
 def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login: bool) -> None:
@@ -402,9 +396,7 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
     item.done_at = utcnow() if done else None
     _changed(item, by, "done" if done else "not_done")
     audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.step_changed(item)
+    events.step_done.send(item, done=done, by=by)
 
 
 def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:
@@ -634,3 +626,12 @@ def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User
         .group_by(PlanItem.parent_id)
     ).all()
     return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}
+
+
+def earlier_plans(person_id: int) -> list[Plan]:
+    """The person's earlier (archived) plans, newest first."""
+    return list(
+        db.session.scalars(
+            select(Plan).where(Plan.person_id == person_id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
+        )
+    )

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app import db, events, policy
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
-from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
+from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
 from advocate_app.referrals.models import (
     NEXT_STATUSES,
     OPEN_STATUSES,
@@ -115,9 +116,7 @@ def make_referral(
         ReferralEvent(referral_id=referral.id, status=ReferralStatus.SENT, by_id=by.id, by_role=by.role.value)
     )
     audit("referral_sent", actor=by, person_id=person.id, object_type="referral", object_id=referral.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_made(referral)
+    events.referral_made.send(referral, by=by)
     return referral
 
 
@@ -142,10 +141,12 @@ def change_status(
     db.session.refresh(referral, attribute_names=["status", "updated_at", "responded_at"])
     if status not in NEXT_STATUSES[referral.status]:
         raise ReferralError("transition", field="status")
-    if status is ReferralStatus.WITHDRAWN:
-        if by.role is not Role.ADVOCATE:
-            raise ReferralError("not_allowed")
-    elif by.role is not Role.ORG_WORKER or by.organisation_id != referral.organisation_id:
+    may_move = (
+        policy.may_withdraw_referral(by, referral)
+        if status is ReferralStatus.WITHDRAWN
+        else policy.may_handle_referral(by, referral)
+    )
+    if not may_move:
         raise ReferralError("not_allowed")
     if status is ReferralStatus.DECLINED:
         if reason is None:
@@ -178,9 +179,7 @@ def change_status(
         object_id=referral.id,
     )
     _update_step(referral, by)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_answered(referral)
+    events.referral_moved_on.send(referral, by=by)
 
 
 def kept_from_person(referral: Referral) -> bool:
@@ -387,8 +386,6 @@ def find_services(
     if area:
         query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))
     if language:
-        from advocate_app.directory.models import ServiceLanguage
-
         query = query.where(
             Service.id.in_(select(ServiceLanguage.service_id).where(ServiceLanguage.language == language))
         )
@@ -450,3 +447,41 @@ def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
         ][:5]
         for referral in declined
     }
+
+
+def by_step(step_ids: list[int], viewer: User, person_id: int) -> dict[int, list[Referral]]:
+    """The referrals made from each of these steps that ``viewer`` may see, oldest first, in one query whatever
+    the number of steps."""
+    if not step_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Referral)
+        .where(Referral.step_id.in_(step_ids), policy.referrals_shown_to(viewer, person_id))
+        .options(joinedload(Referral.service), joinedload(Referral.organisation))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    steps: dict[int, list[Referral]] = defaultdict(list)
+    for referral in rows:
+        steps[referral.step_id].append(referral)
+    return steps
+
+
+def refer_from_plan(person: Person, service: Service, *, step: PlanItem | None, by: User, **details):
+    """Make a referral (``details`` as ``make_referral``'s) and, when it is made from a step, make the step one
+    an organisation does (unless the step already named one; kept as a revision). A share the person was not
+    told about changes nothing they can see, their plan included.
+
+    :returns: the referral and the step it hangs on (the one given, or the one made for a need), if any.
+    :raises ReferralError: as ``make_referral``, before anything is added.
+    """
+    referral = make_referral(person, service, step=step, by=by, **details)
+    if step is not None and not kept_from_person(referral):
+        if not (step.owner is StepOwner.ORGANISATION and step.owner_detail):
+            plans.edit_item(
+                step,
+                plans.ItemFields(
+                    text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
+                ),
+                by=by,
+            )
+    return referral, step or (plans.load_item(referral.step_id) if referral.step_id else None)
