@@ -3,10 +3,9 @@ every change arrives once when the signal returns; a person's own phone keeps no
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import itertools
 import re
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
