@@ -42,14 +42,26 @@ BUDGET_SHARE_OF_FLOOR = 0.5
 STATIC_PAGE = "for comparison: a page with no queries of its own (accessibility statement)"
 
 
+BENCH_MARK = "advocate_app benchmark data: may be dropped by make bench"
+
+
 def _fresh_database(admin_url: str, name: str) -> str:
-    """Drop and create the benchmark's own database; returns its URL."""
-    if not name.startswith(BENCH_DATABASE):
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark only touches databases named {BENCH_DATABASE}*")
+    """Drop and create the benchmark's own database; returns its URL.
+
+    The benchmark only ever drops a database it made itself: one it marked with ``BENCH_MARK`` as its
+    comment when it created it (or one named ``advocate_bench*``, as earlier runs named theirs).
+    """
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        mark = connection.scalar(
+            text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if exists and mark != BENCH_MARK and not name.startswith(BENCH_DATABASE):
+            raise SystemExit(f"refusing to drop {name!r}: the benchmark did not make it")
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{BENCH_MARK}'"))
         # As README advises for a database on SSD or in memory: PostgreSQL's default of 4 is for spinning
         # disks, and with it the planner scans every person to find one advocate's 200.
         connection.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1'))
@@ -326,7 +338,7 @@ def main() -> None:
         default=os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
         help="a connection used only to create and drop the benchmark database",
     )
-    parser.add_argument("--database", default=BENCH_DATABASE)
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", BENCH_DATABASE))
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -336,10 +348,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--reuse", action="store_true", help="keep the database seeded by an earlier run")
     parser.add_argument("--lighthouse-only", action="store_true", help="only Lighthouse (implies --reuse)")
+    parser.add_argument("--seed-only", action="store_true", help="seed the database (or keep it) and stop")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     reuse = args.reuse or args.lighthouse_only
-    ids_file = ROOT / "instance" / "bench-ids.json"
+    ids_file = ROOT / "instance" / f"bench-{args.database}.json"
 
     load_before = os.getloadavg()
     if reuse and ids_file.exists():
@@ -351,6 +364,8 @@ def main() -> None:
         ids_file.parent.mkdir(exist_ok=True)
         ids_file.write_text(json.dumps(ids))
         print(f"seeded {args.people} people in {ids['seed_seconds']} s", flush=True)
+    if args.seed_only:
+        return
 
     server = _serve(database_url, args.port, args.workers, args.threads)
     try:
