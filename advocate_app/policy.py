@@ -8,9 +8,10 @@ organisations, the consent in force and the category of information.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from flask import abort, g, has_request_context
-from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from advocate_app import db
@@ -113,15 +114,26 @@ _BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
 
 def caseload_person_ids(user: User) -> Select:
     """A query for the ids of the people ``user`` currently advocates for, less any an information wall keeps
-    them out of (as ``is_on_caseload``): the caseload never lists a record that would not open."""
+    them out of (as ``is_on_caseload``): the caseload never lists a record that would not open.
+
+    ``user`` may be a bound parameter of the user's id instead (a statement built once and run many times).
+    """
+    user_id = _id_of(user)
     return select(Assignment.person_id).where(
-        Assignment.advocate_id == user.id, Assignment.ended_at.is_(None), ~_walled_off_clause(user, Assignment)
+        Assignment.advocate_id == user_id, Assignment.ended_at.is_(None), ~_walled_off_clause(user_id, Assignment)
     )
 
 
-def _walled_off_clause(user: User, mine):
+def _id_of(user):
+    return user.id if isinstance(user, User) else user
+
+
+def _walled_off_clause(user, mine):
     """SQL: ``mine`` (the user's assignment to a person) came after, or with, their assignment to someone across
-    a wall from that person, and no coordinator wrote why one member of staff may work on both sides."""
+    a wall from that person, and no coordinator wrote why one member of staff may work on both sides.
+
+    ``user`` is the user, their id, or a bound parameter of it."""
+    user = _id_of(user)
     theirs = aliased(Assignment)
     return exists().where(
         PersonLink.ended_at.is_(None),
@@ -129,10 +141,10 @@ def _walled_off_clause(user: User, mine):
             and_(PersonLink.person_id == mine.person_id, theirs.person_id == PersonLink.other_person_id),
             and_(PersonLink.other_person_id == mine.person_id, theirs.person_id == PersonLink.person_id),
         ),
-        theirs.advocate_id == user.id,
+        theirs.advocate_id == user,
         theirs.ended_at.is_(None),
         theirs.created_at <= mine.created_at,
-        ~exists().where(LeadJustification.advocate_id == user.id, LeadJustification.link_id == PersonLink.id),
+        ~exists().where(LeadJustification.advocate_id == user, LeadJustification.link_id == PersonLink.id),
     )
 
 
@@ -146,16 +158,21 @@ def is_on_caseload(user: User, person_id: int) -> bool:
     key = (user.id, person_id)
     known = g.setdefault("_on_caseload", {}) if has_request_context() else {}
     if key not in known:
-        mine = aliased(Assignment)
-        row = db.session.execute(
-            select(mine.id, _walled_off_clause(user, mine)).where(
-                mine.person_id == person_id,
-                mine.advocate_id == user.id,
-                mine.ended_at.is_(None),
-            )
-        ).first()
+        row = db.session.execute(_on_caseload_statement(), {"on_user": user.id, "on_person": person_id}).first()
         known[key] = row is not None and not row[1]
     return known[key]
+
+
+@cache
+def _on_caseload_statement() -> Select:
+    """``is_on_caseload``'s query, built once (building it cost more than running it) and run with the ids."""
+    mine = aliased(Assignment)
+    user = bindparam("on_user", type_=Integer)
+    return select(mine.id, _walled_off_clause(user, mine)).where(
+        mine.person_id == bindparam("on_person", type_=Integer),
+        mine.advocate_id == user,
+        mine.ended_at.is_(None),
+    )
 
 
 def shared_categories(user: User, person: Person):
