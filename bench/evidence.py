@@ -237,7 +237,7 @@ def _timed(function, repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--database", default="evidence_bench")
+    parser.add_argument("--database", default=os.environ.get("BENCH_EVIDENCE_DATABASE", "evidence_bench"))
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--fresh", action="store_true", help="drop and seed the database again")
