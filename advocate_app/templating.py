@@ -14,7 +14,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts import auth
 from advocate_app.config import RTL_LANGUAGES
 from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, title_text, worded
@@ -200,6 +200,8 @@ def _context() -> dict:
         "language_names": LANGUAGE_NAMES,
         "need_domains": NEED_DOMAINS,
         "current_user": user,
+        # What a page may offer is policy's question: ``may("plan.write", person)``.
+        "may": policy.may,
     }
 
 
