@@ -15,8 +15,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import DateTime, Select, String, func, select, type_coerce
 
 from advocate_app.clock import LOCAL_ZONE
 from advocate_app.evidence import evaluation, queries
@@ -97,7 +98,25 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _day(moment: datetime | None) -> date | None:
-    return None if moment is None else uk_day(_aware(moment))
+    # The UK day is the same through any hour of UTC (the clocks change on the hour): each hour is looked up
+    # once, not each of the hundreds of thousands of moments a report reads.
+    return None if moment is None else _uk_day_of_hour(int(_aware(moment).timestamp()) // 3600)
+
+
+@lru_cache(maxsize=65536)
+def _uk_day_of_hour(hour: int) -> date:
+    return uk_day(datetime.fromtimestamp(hour * 3600, UTC))
+
+
+def _moment(column):
+    """A timestamp column read as the driver gives it (``_day`` makes it aware): the column type's own reading,
+    for every one of tens of thousands of rows, cost more than the query."""
+    return type_coerce(column, DateTime(timezone=True))
+
+
+def _code(column):
+    """An enumerated column read as its stored text (compared with the enum's values)."""
+    return type_coerce(column, String)
 
 
 def _load(people: dict[int, _Person], ids: Select) -> None:
@@ -114,23 +133,23 @@ def _load(people: dict[int, _Person], ids: Select) -> None:
     for person_id, kind, created, status, changed, owner in _all(
         select(
             Plan.person_id,
-            PlanItem.kind,
-            PlanItem.created_at,
-            PlanItem.goal_status,
-            PlanItem.changed_at,
-            PlanItem.owner,
+            _code(PlanItem.kind),
+            _moment(PlanItem.created_at),
+            _code(PlanItem.goal_status),
+            _moment(PlanItem.changed_at),
+            _code(PlanItem.owner),
         )
         .join(Plan, Plan.id == PlanItem.plan_id)
         .where(Plan.person_id.in_(ids), PlanItem.kind.in_((ItemKind.GOAL, ItemKind.STEP)))
     ):
-        if ItemKind(kind) is ItemKind.GOAL:
-            achieved = _day(changed) if status and GoalStatus(status) is GoalStatus.ACHIEVED else None
+        if kind == ItemKind.GOAL.value:
+            achieved = _day(changed) if status == GoalStatus.ACHIEVED.value else None
             people[person_id].goals.append((_day(created), achieved))
         else:
-            people[person_id].steps.append((_day(created), bool(owner) and StepOwner(owner) is StepOwner.ME))
+            people[person_id].steps.append((_day(created), owner == StepOwner.ME.value))
     reached: dict[tuple[int, ReferralStatus], datetime] = {}
     for referral_id, status, at in _all(
-        select(ReferralEvent.referral_id, ReferralEvent.status, func.min(ReferralEvent.at))
+        select(ReferralEvent.referral_id, ReferralEvent.status, func.min(_moment(ReferralEvent.at)))
         .join(Referral, Referral.id == ReferralEvent.referral_id)
         .where(
             Referral.person_id.in_(ids),
@@ -140,7 +159,7 @@ def _load(people: dict[int, _Person], ids: Select) -> None:
     ):
         reached[(referral_id, ReferralStatus(status))] = at
     for referral_id, person_id, sent in _all(
-        select(Referral.id, Referral.person_id, Referral.created_at).where(Referral.person_id.in_(ids))
+        select(Referral.id, Referral.person_id, _moment(Referral.created_at)).where(Referral.person_id.in_(ids))
     ):
         engaged = reached.get((referral_id, ReferralStatus.ENGAGED))
         completed = reached.get((referral_id, ReferralStatus.COMPLETED))
