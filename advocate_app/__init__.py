@@ -78,6 +78,14 @@ def register_extensions(app: Flask) -> None:
 
     benchmark.init_app(app)
 
+    from advocate_app import sms
+
+    sms.init_app(app)
+
+    from advocate_app import team
+
+    team.init_app(app)
+
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature, each imported by name from the module that lists its URLs."""
@@ -89,11 +97,13 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.evidence.blueprint import bp as evidence_bp
     from advocate_app.health import bp as health_bp
     from advocate_app.metrics import bp as metrics_bp
+    from advocate_app.offline.blueprint import bp as offline_bp
     from advocate_app.people.blueprint import bp as people_bp
     from advocate_app.plans.blueprint import bp as plans_bp
     from advocate_app.records.blueprint import bp as records_bp
     from advocate_app.referrals.blueprint import bp as referrals_bp
     from advocate_app.sms.blueprint import bp as sms_bp
+    from advocate_app.team.blueprint import bp as team_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
@@ -107,7 +117,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(accessibility_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

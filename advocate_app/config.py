@@ -100,6 +100,8 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         # home visit still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": https,
+        # How long a plan taken offline for a visit stays on the phone (and its key on the server).
+        "OFFLINE_VISIT_LIFETIME": timedelta(hours=_int(env, "OFFLINE_VISIT_HOURS", 12)),
         "SETUP_CODE_LIFETIME": timedelta(minutes=15),
         "STAFF_SETUP_CODE_LIFETIME": timedelta(hours=_int(env, "STAFF_SETUP_CODE_HOURS", 72)),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
@@ -114,6 +116,7 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "DEFAULT_PHONE_REGION": env.get("DEFAULT_PHONE_REGION", "GB"),
         "SMS_BACKEND": env.get("SMS_BACKEND", "console"),
         "SMS_DAILY_LIMIT": _int(env, "SMS_DAILY_LIMIT", 3),
+        "NO_DIRECT_CONTACT_WEEKS": _int(env, "NO_DIRECT_CONTACT_WEEKS", 4),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),

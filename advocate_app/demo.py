@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import time
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select
 
 from advocate_app import db
 from advocate_app.accounts import services as accounts
 from advocate_app.accounts.models import Role, User
+from advocate_app.consent import services as consent
+from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose
 from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,
@@ -20,6 +23,7 @@ from advocate_app.directory.models import (
 )
 from advocate_app.people import services as people
 from advocate_app.people.models import Person
+from advocate_app.team.demo import seed_team
 
 ORGANISATIONS = [
     {
@@ -87,8 +91,6 @@ def _user(
 
 def current_code() -> str:
     """The code demo staff type after their passphrase right now."""
-    import pyotp
-
     return pyotp.TOTP(DEMO_TOTP_SECRET).now()
 
 
@@ -133,9 +135,6 @@ def _person(name: str, language: str, phone: str | None, advocate: User) -> tupl
 
 def _consents_for_sam(sam: Person, advocate: User, harbour: Organisation) -> str | None:
     """Sam agreed (at a visit) to texts, and to Harbour Housing Advice seeing contact details, needs and plan."""
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose
-
     if db.session.scalar(select(Consent.id).where(Consent.person_id == sam.id)) is not None:
         return None
     consent.give(sam, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=advocate, language=sam.language)
@@ -177,7 +176,7 @@ def seed(password: str) -> list[str]:
     note("advocate@example.org", made)
     advocate2, made = _user("advocate2@example.org", "Priya Shah", Role.ADVOCATE, password)
     note("advocate2@example.org", made)
-    _worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
+    worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
     note("worker@example.org", made)
 
     sam, made = _person("Sam Okafor", "en", "+447700900123", advocate)
@@ -202,5 +201,8 @@ def seed(password: str) -> list[str]:
             )
         )
         created.append("login for Sam Okafor (username sam)")
+    db.session.flush()
+    if made_team := seed_team(sam, advocate, worker, organisations):
+        created.append(made_team)
     db.session.commit()
     return created

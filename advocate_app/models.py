@@ -19,6 +19,7 @@ from advocate_app.directory.models import (
     ServiceNeedDomain,
 )
 from advocate_app.evidence.models import EvaluationPlan, EvaluationPlanVersion
+from advocate_app.offline.models import OfflineChange, OfflineVisit
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
 from advocate_app.plans.models import (
     CheckIn,
@@ -32,6 +33,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.referrals.models import Referral, ReferralEvent
 from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
+from advocate_app.team.models import ContactDefault, ContactRecord, NeedLead, NeedOrder, OverlapDecision
 
 __all__ = [
     "Assignment",
@@ -40,6 +42,8 @@ __all__ = [
     "BreakGlass",
     "Consent",
     "LeadJustification",
+    "OfflineChange",
+    "OfflineVisit",
     "PersonLink",
     "RecoveryCode",
     "SharingOverride",
@@ -73,4 +77,9 @@ __all__ = [
     "SmsNumber",
     "SmsTask",
     "StaffNumber",
+    "ContactDefault",
+    "ContactRecord",
+    "NeedLead",
+    "NeedOrder",
+    "OverlapDecision",
 ]

@@ -85,6 +85,16 @@ class Action(StrEnum):
     SUGGESTION_WITHDRAW = "suggestion.withdraw"
     # Figures for the whole partnership (or one organisation), not just one's own caseload.
     EVIDENCE_PARTNERSHIP = "evidence.partnership"
+    # The team around the person: the order of needs, who leads one, the choice over a second organisation on a
+    # need, and the advocate's list of people with no direct contact lately.
+    NEEDS_ORDER = "needs.order"
+    NEED_LEAD_SET = "need_lead.set"
+    OVERLAP_DECIDE = "overlap.decide"
+    NO_CONTACT_LIST = "no_contact.list"
+    # Staff record whether each action was done with the person or about them (the person's own are their own).
+    CONTACT_RECORD = "contact.record"
+    OFFLINE_TAKE = "offline.take"
+    OFFLINE_USE = "offline.use"
 
 
 # Actions decided by role alone.
@@ -108,6 +118,11 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.CASELOAD_VIEW: frozenset({Role.ADVOCATE}),
     Action.OWN_RECORD: frozenset({Role.INDIVIDUAL}),
     Action.TWO_FACTOR_OFF: frozenset({Role.INDIVIDUAL}),
+    # The advocate's own caseload: people with no direct contact for a while.
+    Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
+    Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
+    # Offline visits are for advocates' own phones, never a person's device (DESIGN §4.8).
+    Action.OFFLINE_USE: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -123,6 +138,8 @@ _OWN_OR_CASELOAD = frozenset(
         Action.RECORD_EXPORT,
         Action.ACCESS_LOG_VIEW,
         Action.REFERRALS_OF_PERSON,
+        Action.NEEDS_ORDER,
+        Action.NEED_LEAD_SET,
     }
 )
 # Only an advocate on the caseload.
@@ -137,6 +154,8 @@ _CASELOAD_ONLY = frozenset(
         Action.SMS_INBOX,
         Action.CASE_VIEW,
         Action.OVERRIDES_OF_PERSON,
+        Action.OVERLAP_DECIDE,
+        Action.OFFLINE_TAKE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
@@ -226,6 +245,7 @@ def entry_shared(covered, kind: ItemKind) -> bool:
 
 def shared_categories(user: User, person: Person):
     """The categories of a person's information an organisation worker may see right now (empty for others)."""
+    # start-up order: consent.services asks this policy, so it is imported when first asked
     from advocate_app.consent.services import shared_categories as categories
 
     if user.role is not Role.ORG_WORKER or user.organisation_id is None:
@@ -252,6 +272,7 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         if user.role is Role.ADVOCATE:
             return is_on_caseload(user, record.id)
         if user.role is Role.COORDINATOR and action in _BREAK_GLASS_READS:
+            # start-up order: consent.services asks this policy, so it is imported when first asked
             from advocate_app.consent.services import has_break_glass
 
             return has_break_glass(user, record.id)
@@ -463,6 +484,7 @@ def visible_people(user: User) -> Select:
         )
         return query.where(Person.id.in_(open_to_them))
     if user.role is Role.ORG_WORKER and user.organisation_id is not None:
+        # start-up order: consent.services asks this policy, so it is imported when first asked
         from advocate_app.consent.services import people_sharing_with
 
         return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))

@@ -11,13 +11,14 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import change, export, pseudonyms, queries, services
+from advocate_app.evidence import change, export, pseudonyms, queries, services, view_models
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
 from advocate_app.plans.pages import rater_labels
 from advocate_app.policy import Action
 from advocate_app.referrals.models import DeclineReason
+from advocate_app.team import evidence as team_evidence
 from advocate_app.wording import is_the_person
 
 
@@ -43,13 +44,18 @@ def dashboard():
     today = local_today()
     form = PeriodForm(formdata=request.args if request.args else None)
     form.offer(today, _organisations(me))
-    board = None
+    board = team_board = None
     if form.validate():
         board = services.dashboard(me, form.period(), today=today, organisation_id=form.organisation_id())
+        team_board = team_evidence.board(
+            queries.scope_for(me, form.period(), today=today, organisation_id=form.organisation_id()), board.minimum
+        )
     return render_template(
         "evidence/dashboard.html",
         form=form,
         board=board,
+        team_board=team_board,
+        tables=view_models.dashboard_tables(board),
         is_coordinator=policy.can(me, Action.EVIDENCE_PARTNERSHIP),
         goal_status_labels=GOAL_STATUS_LABELS,
         rater_names=services.RATER_NAMES,

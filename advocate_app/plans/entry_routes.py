@@ -39,6 +39,8 @@ from advocate_app.plans.models import (
 )
 from advocate_app.plans.pages import entry_url, plan_url
 from advocate_app.policy import Action
+from advocate_app.team import contact as team_contact
+from advocate_app.team.models import ActionKind
 from advocate_app.wording import ABOUT_TOPICS, STEP_OWNERS, is_the_person, reader_of
 
 
@@ -381,8 +383,12 @@ def comment(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        services.add_comment(entry, form.body.data, by=signed_in_user())
+    mode = team_contact.mode_from(request.form, signed_in_user())
+    if mode is None:
+        form.body.errors = [_("Choose how it was done, with the person or about them, from the list.")]
+    elif form.validate_on_submit():
+        comment = services.add_comment(entry, form.body.data, by=signed_in_user())
+        team_contact.record_action(person.id, ActionKind.NOTE, comment.id, mode, by=signed_in_user())
         db.session.commit()
         flash(_("Comment added."), "success")
         return redirect(url_for("plans.item", person_id=person.id, item_id=entry.id, _anchor="comments"))
@@ -414,7 +420,14 @@ def decide(person_id: int, item_id: int):
 def step_done(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id, ItemKind.STEP)
-    services.set_step_done(entry, request.form.get("done") == "1", by=signed_in_user())
+    done = request.form.get("done") == "1"
+    mode = team_contact.mode_from(request.form, signed_in_user())
+    if mode is None:
+        flash(_("Choose how it was done, with the person or about them, from the list."))
+        return redirect(entry_url(person, entry))
+    services.set_step_done(entry, done, by=signed_in_user())
+    if done:
+        team_contact.record_action(person.id, ActionKind.STEP, entry.id, mode, by=signed_in_user())
     db.session.commit()
     flash(_("Step marked as done.") if entry.is_done else _("Step marked as not done."), "success")
     return redirect(entry_url(person, entry))

@@ -35,6 +35,8 @@ from advocate_app.plans.models import (
 )
 from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
+from advocate_app.team import helping as team_helping
+from advocate_app.team import services as team_services
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
@@ -84,7 +86,11 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     for item in items:
         if item.parent_id is not None:
             children[item.parent_id].append(item)
-    needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
+    # In the order the person and advocate chose to work on them, then by priority.
+    places = team_services.order_positions([i.id for i in items if i.kind is ItemKind.NEED])
+    needs = sorted(
+        (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)
+    )
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
     return render_template(
@@ -115,6 +121,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else more_links(person, me),
+        helping=team_helping.who_is_helping(person, viewer=me) if plan is not None and not read_only_plan else [],
+        may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
     )
 
 
