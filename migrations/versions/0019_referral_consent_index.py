@@ -1,16 +1,16 @@
 """Referrals indexed by the consent or override they rest on: the inbox asks, for every person it shows,
 whether their consent is spent (all its referrals over), and without an index each asking read every referral
 
-Revision ID: 0017_referral_consent_index
-Revises: 0016
+Revision ID: 0019_referral_consent_index
+Revises: 0018_offline
 Create Date: 2026-12-03 16:45:00
 """
 
 from alembic import op
 
 
-revision = '0017_referral_consent_index'
-down_revision = '0016'
+revision = '0019_referral_consent_index'
+down_revision = '0018_offline'
 branch_labels = None
 depends_on = None
 
