@@ -55,3 +55,9 @@ self.addEventListener('message', (event) => {
   // Asked by a page that has just loaded (also keeps the worker running while a page is open).
   if (type === 'keys' && event.ports[0]) event.ports[0].postMessage(new Map(keys))
 })
+
+// Background Sync (Chromium only, never relied on): the signal is back, so any open page sends its outbox.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'offline-outbox') return
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((pages) => pages.forEach((page) => page.postMessage({ type: 'send' }))))
+})

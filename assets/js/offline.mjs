@@ -178,6 +178,9 @@ async function queue (visit, change) {
   status = W.added
   await draw()
   if (navigator.onLine) send()
+  // Where the browser has Background Sync, it wakes the worker when the signal is back, which asks any open
+  // page to send; the page's own `online` and load checks do the same everywhere else.
+  else navigator.serviceWorker?.ready.then((r) => r.sync?.register('offline-outbox')).catch(() => null)
 }
 
 async function opened () {
@@ -461,4 +464,5 @@ async function start () {
 }
 
 window.addEventListener('online', async () => { if (present) { await unlock(); await send() } })
+navigator.serviceWorker?.addEventListener('message', async (event) => { if (event.data?.type === 'send' && present) { await unlock(); await send() } })
 start()

@@ -505,3 +505,42 @@ def test_without_javascript_the_plan_works_as_before_and_offers_nothing_offline(
     expect(page.get_by_role("heading", name="Plan for Sam Okafor")).to_be_visible()
     expect(page.get_by_text(plan["goal"], exact=True).last).to_be_visible()
     expect(page.get_by_role("button", name="Keep this plan on this phone for the visit")).to_have_count(0)
+
+
+def test_where_the_browser_has_background_sync_it_asks_the_open_page_to_send(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    context = new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    _queue_a_goal(context, page, plan, f"Library card {plan['n']}")
+    assert "offline-outbox" in page.evaluate("async () => (await navigator.serviceWorker.ready).sync.getTags()")
+
+    # The signal comes back but the first send does not get through: the change is still waiting.
+    page.route("**/offline/sync", lambda route: route.abort())
+    context.set_offline(False)
+    expect(page.locator("#offline-outbox")).to_contain_text("Not sent yet")
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
+    page.unroute("**/offline/sync")
+
+    # The browser fires the sync event (as Chromium does when it sees the network back): the page sends.
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    registration = next(r for r in registrations if not r.get("isDeleted"))
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server.url,
+            "registrationId": registration["registrationId"],
+            "tag": "offline-outbox",
+            "lastChance": False,
+        },
+    )
+    expect(page.locator("#offline-outbox").get_by_text("Sent")).to_have_count(1)
+    assert _count(app, PlanItem, PlanItem.text == f"Library card {plan['n']}") == 1
