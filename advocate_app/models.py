@@ -32,6 +32,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.referrals.models import Referral, ReferralEvent
 from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
+from advocate_app.team.review_models import PartnershipReview, ReferralStop, Verdict
 
 __all__ = [
     "Assignment",
@@ -73,4 +74,7 @@ __all__ = [
     "SmsNumber",
     "SmsTask",
     "StaffNumber",
+    "PartnershipReview",
+    "ReferralStop",
+    "Verdict",
 ]

@@ -60,6 +60,9 @@ class Action(StrEnum):
     EVALUATION_PLAN_WRITE = "evaluation_plan.write"
     EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
+    VERDICT_GIVE = "verdict.give"
+    VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
+    PARTNERSHIP_REVIEW = "partnership.review"
 
 
 # Actions decided by role alone.
@@ -79,6 +82,9 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
+    # An organisation's workers read the people's verdicts on its own help, in aggregate.
+    Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
+    Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -93,6 +99,8 @@ _OWN_OR_CASELOAD = frozenset(
         Action.RECORD_EXPORT,
         Action.ACCESS_LOG_VIEW,
         Action.REFERRALS_OF_PERSON,
+        # The person says how useful finished help was; their advocate may write down what they said.
+        Action.VERDICT_GIVE,
     }
 )
 # Only an advocate on the caseload.

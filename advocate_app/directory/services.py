@@ -24,6 +24,7 @@ from advocate_app.directory.models import (
     ServicePhone,
 )
 from advocate_app.needs import NEED_DOMAINS
+from advocate_app.team.reviews import stopped_for
 
 
 def create_organisation(
@@ -69,8 +70,10 @@ def browse(filters: Filters) -> list[Service]:
     """Services matching the filters, with everything a list shows loaded in a fixed number of queries."""
     query = select(Service).join(Service.organisation).options(joinedload(Service.organisation), *service_collections())
     if filters.domain:
+        # A service a partnership review stopped for this need is not offered for it (still for its others).
         query = query.where(
-            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == filters.domain))
+            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == filters.domain)),
+            Service.id.not_in(stopped_for(filters.domain)),
         )
     if filters.area:
         words = f"%{filters.area.strip().lower()}%"

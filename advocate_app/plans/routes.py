@@ -47,6 +47,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.policy import Action
 from advocate_app.referrals.models import Referral
+from advocate_app.team import verdicts
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, labels, reader_of
 
@@ -147,6 +148,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         credit=_credit(me, person),
         may_start=policy.can(me, Action.PLAN_START, person),
         may_refer=plan is not None and _may_refer(me, person, plan),
+        verdict_asks=[] if reads_only else verdicts.waiting_for(person.id),
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else _more_links(person, me),
