@@ -18,7 +18,6 @@ from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDo
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
-from advocate_app.team import reviews as partnership_reviews
 from advocate_app.referrals.models import (
     NEXT_STATUSES,
     OPEN_STATUSES,
@@ -28,6 +27,7 @@ from advocate_app.referrals.models import (
     ReferralStatus,
     Urgency,
 )
+from advocate_app.team import reviews as partnership_reviews
 
 DUE_SOON_DAYS = 2
 

@@ -21,6 +21,7 @@ from advocate_app.people.models import Person
 from advocate_app.sms import backends
 from advocate_app.sms import services as sms
 from advocate_app.sms.models import InboundSms, MessageKind, MessageStatus, SmsMessage, TaskKind
+from advocate_app.team import verdict_sms
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -100,7 +101,10 @@ def _act(inbound: InboundSms, body: str) -> Reply:
     inbound.person_id = person.id
     language = person.language
     answer = _NUMBER.match(body)
-    if prompt is not None and answer is not None:
+    if prompt is not None and answer is not None and prompt.kind is MessageKind.VERDICT:
+        if verdict_sms.answer(prompt, person, int(answer.group(1)), body[answer.end():], by=_actor(person)):
+            return Reply("verdict", "noted", language)
+    elif prompt is not None and answer is not None:
         handled = _answer_prompt(prompt, person, int(answer.group(1)), inbound)
         if handled is not None:
             return Reply(handled, "noted", language)
@@ -113,7 +117,7 @@ def _last_prompt(number: str) -> SmsMessage | None:
         select(SmsMessage)
         .where(
             SmsMessage.to_number == number,
-            SmsMessage.kind.in_([MessageKind.STEP_DUE, MessageKind.CHECK_IN]),
+            SmsMessage.kind.in_([MessageKind.STEP_DUE, MessageKind.CHECK_IN, MessageKind.VERDICT]),
             SmsMessage.status.in_([MessageStatus.SENT, MessageStatus.DELIVERED]),
             SmsMessage.sent_at >= utcnow() - timedelta(days=PROMPT_ANSWER_DAYS),
         )

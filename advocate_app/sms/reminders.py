@@ -26,6 +26,7 @@ from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.sms import services as sms
 from advocate_app.sms.models import MessageKind, SmsMessage, StaffNumber
 from advocate_app.sms.windows import local_midnight
+from advocate_app.team import verdict_sms
 from advocate_app.wording import Reader, sms_template
 
 
@@ -124,6 +125,8 @@ def referral_answered(referral) -> None:
 
     if referral.status is not ReferralStatus.SENT:
         sms.cancel_waiting(reason="record_changed", kind=MessageKind.REFERRAL_RESPOND_BY, subject_id=referral.id)
+    # Finished help: the person is asked once, discreetly, how useful it was.
+    verdict_sms.ask_by_text(referral)
 
 
 # Consent and contact details ---------------------------------------------------------------------------------

@@ -30,10 +30,13 @@ DECISION_LABELS = {
 class VerdictForm(AppForm):
     """How useful the help was, 1 to 5, why in the person's own words, and whether the organisation may read them."""
 
-    rating = RadioField(_l("How useful was the help you got?"), choices=list(RATING_LABELS.items()),
-                        validate_choice=False)
-    words = TextAreaField(_l("Why? In your own words (you can leave this empty)"),
-                          validators=[Optional(), Length(max=WORDS_MAX, message=TOO_LONG)])
+    rating = RadioField(
+        _l("How useful was the help you got?"), choices=list(RATING_LABELS.items()), validate_choice=False
+    )
+    words = TextAreaField(
+        _l("Why? In your own words (you can leave this empty)"),
+        validators=[Optional(), Length(max=WORDS_MAX, message=TOO_LONG)],
+    )
     organisation_may_read = RadioField(
         _l("May the organisation read your words?"),
         choices=[("no", _l("No, only my advocate")), ("yes", _l("Yes, they may read them (without my name)"))],
@@ -50,8 +53,9 @@ class ReviewForm(AppForm):
     """A partnership review's decision and reasons."""
 
     held_on = RequiredDateField(_l("Date of the review"), missing=_l("Enter the date of the review"))
-    decision = RadioField(_l("Decision"), choices=[(d.value, label) for d, label in DECISION_LABELS.items()],
-                          validate_choice=False)
+    decision = RadioField(
+        _l("Decision"), choices=[(d.value, label) for d, label in DECISION_LABELS.items()], validate_choice=False
+    )
     change_what = TextAreaField(_l("What changes"), validators=[Optional(), Length(max=TEXT_MAX, message=TOO_LONG)])
     stop_service = SelectField(_l("Service to stop referring to"), validate_choice=False)
     stop_domain = SelectField(

@@ -70,8 +70,12 @@ def stopped_for(domain: str):
 def is_stopped(service_id: int, domain: str | None) -> bool:
     if not domain:
         return False
-    return db.session.scalar(select(ReferralStop.id).where(ReferralStop.service_id == service_id,
-                                                           ReferralStop.domain == domain)) is not None
+    return (
+        db.session.scalar(
+            select(ReferralStop.id).where(ReferralStop.service_id == service_id, ReferralStop.domain == domain)
+        )
+        is not None
+    )
 
 
 def stops_of(organisation_id: int) -> list[tuple[ReferralStop, str]]:
@@ -186,9 +190,7 @@ def flags(today: date, months: int) -> dict[int, list[str]]:
     """Organisations whose referrals over the last two cycles showed no engagement (referrals sent, none engaged
     or completed) or no movement (people's check-ins measured, none better). Three queries."""
     since = months_after(today, -2 * months)
-    engaged = (
-        select(ReferralEvent.referral_id).where(ReferralEvent.status.in_(ENGAGED)).distinct().scalar_subquery()
-    )
+    engaged = select(ReferralEvent.referral_id).where(ReferralEvent.status.in_(ENGAGED)).distinct().scalar_subquery()
     found: dict[int, list[str]] = defaultdict(list)
     for organisation_id, sent, engaged_count in db.session.execute(
         select(

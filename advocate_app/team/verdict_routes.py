@@ -65,8 +65,9 @@ def give_verdict(person_id: int, referral_id: int):
             getattr(form, error.field or "rating").errors = [_ERRORS[error.code]()]
         else:
             db.session.commit()
-            flash(_("Thank you. Your answer has been saved.") if is_person else _("The answer has been saved."),
-                  "success")
+            flash(
+                _("Thank you. Your answer has been saved.") if is_person else _("The answer has been saved."), "success"
+            )
             return redirect(url_for("people.my_plan") if is_person else url_for("plans.plan", person_id=person.id))
     return render_template(
         "team/verdict.html",

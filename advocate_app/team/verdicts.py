@@ -217,8 +217,10 @@ def of_person(person_id: int) -> list[Verdict]:
                     )
                 ),
             )
-            .options(joinedload(Verdict.referral).joinedload(Referral.service),
-                     joinedload(Verdict.referral).joinedload(Referral.organisation))
+            .options(
+                joinedload(Verdict.referral).joinedload(Referral.service),
+                joinedload(Verdict.referral).joinedload(Referral.organisation),
+            )
             .order_by(Verdict.given_at, Verdict.id)
         )
     )
