@@ -94,6 +94,7 @@ def _nav_items() -> list[dict]:
             ("referrals.inbox", _("Referrals")),
             ("consent.shared_people", _("Shared with us")),
             ("directory.browse", _("Directory")),
+            ("verdicts.organisation_verdicts", _("Feedback")),
         ],
         Role.COORDINATOR: [
             ("accounts.admin_home", _("Overview")),
@@ -102,6 +103,7 @@ def _nav_items() -> list[dict]:
             ("people.assignments", _("People")),
             ("consent.overrides", _("Sharing decisions")),
             ("evidence.dashboard", _("Evidence")),
+            ("partnership_reviews.due", _("Reviews")),
         ],
     }
     items = by_role[current_user.role] + [("accounts.account", _("Account"))]

@@ -16,6 +16,7 @@ from advocate_app.directory import bp, services
 from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceForm, language_label
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
 from advocate_app.i18n import isolated
+from advocate_app.team import reviews
 
 STAFF = (Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR)
 STATUS_NAMES = {
@@ -35,7 +36,9 @@ def organisations():
         .group_by(Organisation.id)
         .order_by(Organisation.name)
     ).all()
-    return render_template("directory/organisations.html", rows=rows)
+    return render_template(
+        "directory/organisations.html", rows=rows, reviewed=reviews.last_reviewed(o.id for o, _n in rows)
+    )
 
 
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
@@ -78,7 +81,12 @@ def browse():
     form = BrowseForm(request.args, languages=services.language_codes_in_use())
     rows = services.browse(form.cleaned(services.Filters))
     return render_template(
-        "directory/browse.html", form=form, rows=rows, language_label=language_label, status_names=STATUS_NAMES
+        "directory/browse.html",
+        form=form,
+        rows=rows,
+        language_label=language_label,
+        status_names=STATUS_NAMES,
+        reviewed=reviews.last_reviewed({s.organisation_id for s in rows}),
     )
 
 
@@ -94,6 +102,7 @@ def service(service_id: int):
         may_edit=policy.may_edit_service(current_user, record),
         language_label=language_label,
         status_names=STATUS_NAMES,
+        reviewed=reviews.last_reviewed([record.organisation_id]),
     )
 
 

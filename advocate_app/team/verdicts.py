@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload
 from advocate_app import db, policy
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
-from advocate_app.directory.models import Service
+from advocate_app.directory.models import Organisation, Service
 from advocate_app.evidence.disclosure import MIN_CELL
+from advocate_app.evidence.package import SUPPRESSED
 from advocate_app.referrals.models import Referral, ReferralStatus
 from advocate_app.team.review_models import Verdict, VerdictGivenHow
 
@@ -224,3 +225,44 @@ def of_person(person_id: int) -> list[Verdict]:
             .order_by(Verdict.given_at, Verdict.id)
         )
     )
+
+
+# The evaluators' export ------------------------------------------------------------------------------------------
+
+
+def _hidden(count: int) -> bool:
+    return 0 < count < MIN_ANSWERS
+
+
+def export_rows(scope) -> list[dict]:
+    """One row per service: verdicts given in the period by people in ``scope`` (an ``evidence.queries.Scope``).
+
+    Nothing is shown from fewer than ``MIN_ANSWERS`` answers; "said it helped" is suppressed when it, or the
+    answers that did not say so (answered minus helped), is from 1 to 4, so neither can be worked out. One query.
+    """
+    rows = db.session.execute(
+        select(Organisation.name, Service.name, func.count(Verdict.id), _helped())
+        .join(Service, Service.id == Verdict.service_id)
+        .join(Organisation, Organisation.id == Verdict.organisation_id)
+        .where(
+            scope.covers(Verdict.person_id),
+            Verdict.given_at >= scope.period.starts_at,
+            Verdict.given_at < scope.period.ends_at,
+        )
+        .group_by(Organisation.name, Service.name, Service.id)
+        .order_by(Organisation.name, Service.name, Service.id)
+    )
+    result = []
+    for organisation, service, answered, helped in rows:
+        enough = not _hidden(answered)
+        helped_shown = enough and not _hidden(helped) and not _hidden(answered - helped)
+        result.append(
+            {
+                "organisation": organisation,
+                "service": service,
+                "answered": answered if enough else SUPPRESSED,
+                "said_it_helped": helped if helped_shown else SUPPRESSED,
+                "said_it_helped_percent": round(100 * helped / answered) if helped_shown else SUPPRESSED,
+            }
+        )
+    return result
