@@ -20,6 +20,7 @@ from advocate_app.directory.models import (
 )
 from advocate_app.people import services as people
 from advocate_app.people.models import Person
+from advocate_app.team import review_demo
 
 ORGANISATIONS = [
     {
@@ -171,13 +172,13 @@ def seed(password: str) -> list[str]:
         organisations.append(organisation)
         note(organisation.name, made)
 
-    _coordinator, made = _user("coordinator@example.org", "Casey Brennan", Role.COORDINATOR, password)
+    coordinator, made = _user("coordinator@example.org", "Casey Brennan", Role.COORDINATOR, password)
     note("coordinator@example.org", made)
     advocate, made = _user("advocate@example.org", "Alex Morgan", Role.ADVOCATE, password)
     note("advocate@example.org", made)
     advocate2, made = _user("advocate2@example.org", "Priya Shah", Role.ADVOCATE, password)
     note("advocate2@example.org", made)
-    _worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
+    worker, made = _user("worker@example.org", "Dan Hughes", Role.ORG_WORKER, password, organisations[0])
     note("worker@example.org", made)
 
     sam, made = _person("Sam Okafor", "en", "+447700900123", advocate)
@@ -202,5 +203,10 @@ def seed(password: str) -> list[str]:
             )
         )
         created.append("login for Sam Okafor (username sam)")
+    db.session.flush()
+    created += review_demo.seed(
+        harbour=organisations[0], advocate=advocate, advocate2=advocate2, worker=worker, coordinator=coordinator,
+        sam=sam,
+    )
     db.session.commit()
     return created

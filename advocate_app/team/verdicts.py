@@ -136,7 +136,7 @@ def record_by_text(referral: Referral, rating: int, words: str, *, by) -> bool:
 
 @dataclass
 class Aggregate:
-    """How many people answered and how many said it helped; ``shown`` only from ``MIN_ANSWERS`` answers."""
+    """How many people answered and how many said it helped; ``shown`` only from ``MIN_ANSWERS`` people."""
 
     answered: int = 0
     helped: int = 0
@@ -150,8 +150,14 @@ class Aggregate:
         return self.helped if self.shown else None
 
 
+# People, not answers: someone helped twice by one service is one person among the five it takes to show a figure
+# (and counts as helped when any of their answers said so).
+def _answered():
+    return func.count(func.distinct(Verdict.person_id))
+
+
 def _helped():
-    return func.count(case((Verdict.rating >= HELPED_FROM, 1)))
+    return func.count(func.distinct(case((Verdict.rating >= HELPED_FROM, Verdict.person_id))))
 
 
 def by_service(service_ids) -> dict[int, Aggregate]:
@@ -160,7 +166,7 @@ def by_service(service_ids) -> dict[int, Aggregate]:
     if not service_ids:
         return {}
     rows = db.session.execute(
-        select(Verdict.service_id, func.count(Verdict.id), _helped())
+        select(Verdict.service_id, _answered(), _helped())
         .where(Verdict.service_id.in_(service_ids))
         .group_by(Verdict.service_id)
     )
@@ -169,7 +175,7 @@ def by_service(service_ids) -> dict[int, Aggregate]:
 
 def of_organisation(organisation_id: int, since: datetime | None = None) -> Aggregate:
     """All of an organisation's verdicts (given since ``since``), in one query."""
-    query = select(func.count(Verdict.id), _helped()).where(Verdict.organisation_id == organisation_id)
+    query = select(_answered(), _helped()).where(Verdict.organisation_id == organisation_id)
     if since is not None:
         query = query.where(Verdict.given_at >= since)
     answered, helped = db.session.execute(query).one()
@@ -186,7 +192,7 @@ class OrganisationView:
 
 
 def organisation_view(organisation_id: int) -> OrganisationView:
-    """The organisation's own verdicts. Three queries. The words come without rating, name or date, so they
+    """The organisation's own verdicts. Four queries. The words come without rating, name or date, so they
     cannot be matched to the person the organisation worked with."""
     services = db.session.scalars(
         select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name, Service.id)
@@ -197,9 +203,8 @@ def organisation_view(organisation_id: int) -> OrganisationView:
         .where(Verdict.organisation_id == organisation_id, Verdict.organisation_may_read.is_(True), Verdict.words != "")
         .order_by(func.random())
     ).all()
-    overall = Aggregate(sum(a.answered for a in figures.values()), sum(a.helped for a in figures.values()))
     return OrganisationView(
-        overall=overall,
+        overall=of_organisation(organisation_id),
         services=[(s, figures.get(s.id, Aggregate())) for s in services],
         words=list(words),
     )
@@ -241,7 +246,7 @@ def export_rows(scope) -> list[dict]:
     answers that did not say so (answered minus helped), is from 1 to 4, so neither can be worked out. One query.
     """
     rows = db.session.execute(
-        select(Organisation.name, Service.name, func.count(Verdict.id), _helped())
+        select(Organisation.name, Service.name, _answered(), _helped())
         .join(Service, Service.id == Verdict.service_id)
         .join(Organisation, Organisation.id == Verdict.organisation_id)
         .where(
