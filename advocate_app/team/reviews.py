@@ -271,6 +271,7 @@ class ReviewFigures:
     services_loop: list[partnership.LoopFigures]
     movement: list[Movement]
     verdicts: verdicts.Aggregate
+    service_verdicts: dict[int, verdicts.Aggregate]
     team: dict | None
     stops: list[tuple[ReferralStop, str]]
     flags: list[str]
@@ -312,6 +313,7 @@ def review_figures(organisation: Organisation, *, today: date, months: int) -> R
         services_loop=[s for s in loop.services if s.organisation == organisation.name and s.service in names],
         movement=movement(since, today + timedelta(days=1), organisation.id).get(organisation.id, []),
         verdicts=verdicts.of_organisation(organisation.id, since=_start_of(since)),
+        service_verdicts=verdicts.by_service([s.id for s in services], since=_start_of(since)),
         team=team_figures(organisation.id, period),
         stops=stops_of(organisation.id),
         flags=flags(today, months).get(organisation.id, []),

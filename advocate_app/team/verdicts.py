@@ -160,16 +160,15 @@ def _helped():
     return func.count(func.distinct(case((Verdict.rating >= HELPED_FROM, Verdict.person_id))))
 
 
-def by_service(service_ids) -> dict[int, Aggregate]:
-    """Each service's verdicts, counted in one query (services nobody rated are left out)."""
+def by_service(service_ids, since: datetime | None = None) -> dict[int, Aggregate]:
+    """Each service's verdicts (given since ``since``), counted in one query (services nobody rated are left out)."""
     service_ids = list(service_ids)
     if not service_ids:
         return {}
-    rows = db.session.execute(
-        select(Verdict.service_id, _answered(), _helped())
-        .where(Verdict.service_id.in_(service_ids))
-        .group_by(Verdict.service_id)
-    )
+    query = select(Verdict.service_id, _answered(), _helped()).where(Verdict.service_id.in_(service_ids))
+    if since is not None:
+        query = query.where(Verdict.given_at >= since)
+    rows = db.session.execute(query.group_by(Verdict.service_id))
     return {service_id: Aggregate(answered, helped) for service_id, answered, helped in rows}
 
 
