@@ -107,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.referrals import routes as _referral_routes  # noqa: F401
     from advocate_app.sms import bp as sms_bp
     from advocate_app.sms import routes as _sms_routes  # noqa: F401
+    from advocate_app.team import bp as team_bp
+    from advocate_app.team import routes as _team_routes  # noqa: F401
     from advocate_app.team.review_routes import bp as partnership_reviews_bp
     from advocate_app.team.verdict_routes import bp as verdicts_bp
 
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(verdicts_bp)
     app.register_blueprint(partnership_reviews_bp)
+    app.register_blueprint(team_bp)
 
     from advocate_app.accessibility import bp as accessibility_bp
 

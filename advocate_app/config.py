@@ -114,6 +114,7 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         "DEFAULT_PHONE_REGION": env.get("DEFAULT_PHONE_REGION", "GB"),
         "SMS_BACKEND": env.get("SMS_BACKEND", "console"),
         "SMS_DAILY_LIMIT": _int(env, "SMS_DAILY_LIMIT", 3),
+        "NO_DIRECT_CONTACT_WEEKS": _int(env, "NO_DIRECT_CONTACT_WEEKS", 4),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),

@@ -21,6 +21,7 @@ from advocate_app.directory.models import (
 from advocate_app.people import services as people
 from advocate_app.people.models import Person
 from advocate_app.team import review_demo
+from advocate_app.team.demo import seed_team
 
 ORGANISATIONS = [
     {
@@ -204,6 +205,8 @@ def seed(password: str) -> list[str]:
         )
         created.append("login for Sam Okafor (username sam)")
     db.session.flush()
+    if made_team := seed_team(sam, advocate, worker, organisations):
+        created.append(made_team)
     created += review_demo.seed(
         harbour=organisations[0], advocate=advocate, advocate2=advocate2, worker=worker, coordinator=coordinator,
         sam=sam,

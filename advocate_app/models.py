@@ -32,6 +32,7 @@ from advocate_app.plans.models import (
 )
 from advocate_app.referrals.models import Referral, ReferralEvent
 from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
+from advocate_app.team.models import ContactDefault, ContactRecord, NeedLead, NeedOrder, OverlapDecision
 from advocate_app.team.review_models import PartnershipReview, ReferralStop, Verdict
 
 __all__ = [
@@ -77,4 +78,9 @@ __all__ = [
     "PartnershipReview",
     "ReferralStop",
     "Verdict",
+    "ContactDefault",
+    "ContactRecord",
+    "NeedLead",
+    "NeedOrder",
+    "OverlapDecision",
 ]

@@ -63,6 +63,10 @@ class Action(StrEnum):
     VERDICT_GIVE = "verdict.give"
     VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
     PARTNERSHIP_REVIEW = "partnership.review"
+    NEEDS_ORDER = "needs.order"
+    NEED_LEAD_SET = "need_lead.set"
+    OVERLAP_DECIDE = "overlap.decide"
+    NO_CONTACT_LIST = "no_contact.list"
 
 
 # Actions decided by role alone.
@@ -85,6 +89,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # An organisation's workers read the people's verdicts on its own help, in aggregate.
     Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
     Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
+    # The advocate's own caseload: people with no direct contact for a while.
+    Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -101,6 +107,8 @@ _OWN_OR_CASELOAD = frozenset(
         Action.REFERRALS_OF_PERSON,
         # The person says how useful finished help was; their advocate may write down what they said.
         Action.VERDICT_GIVE,
+        Action.NEEDS_ORDER,
+        Action.NEED_LEAD_SET,
     }
 )
 # Only an advocate on the caseload.
@@ -113,6 +121,7 @@ _CASELOAD_ONLY = frozenset(
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
+        Action.OVERLAP_DECIDE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.

@@ -38,7 +38,8 @@ def test_demo_seed_creates_the_people_and_staff_the_readme_lists_and_is_safe_to_
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0 and "Demo data ready." in second.output
     assert _counts(demo_app) == counts
-    assert counts["Organisation"] == 3 and counts["Person"] == 3 + len(review_demo.PEOPLE)
+    # The directory's three, and the advocates' own organisation.
+    assert counts["Organisation"] == 4 and counts["Person"] == 3 + len(review_demo.PEOPLE)
     with demo_app.app_context():
         names = set(db.session.scalars(select(Person.preferred_name)))
         leads = dict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.referrals.models import DeclineReason, ReferralStatus
+from advocate_app.team import evidence as team_evidence
 
 DICTIONARY_FILE = "data_dictionary.csv"
 _DOMAINS = ", ".join(NEED_DOMAINS)
@@ -156,6 +157,9 @@ FILES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 # Rules that hold for every file, shipped in data_dictionary.csv (file "*") and on the Markdown page.
+# The team files (overlaps, direct contact) are described where they are counted.
+FILES.update(team_evidence.DICTIONARY)
+
 NOTES: list[tuple[str, str]] = [
     (
         "Disclosure control",

@@ -33,6 +33,7 @@ from advocate_app.people.models import Person
 from advocate_app.plans.models import CheckIn, ItemKind, Plan, PlanAgreement, PlanItem, PlanStatus, Review
 from advocate_app.referrals.models import DeclineReason, ReferralStatus
 from advocate_app.spreadsheets import csv_text
+from advocate_app.team import evidence as team_evidence
 from advocate_app.team import verdicts
 
 AGE_BANDS = (
@@ -361,6 +362,7 @@ def build(scope: queries.Scope, key: bytes) -> Export:
         "referral_loop.csv": _loop_rows(figures, cells),
         "unmet_need.csv": _unmet_rows(figures, cells),
         "verdicts.csv": verdicts.export_rows(scope),
+        **team_evidence.export_files(scope),
     }
     for name, columns in QUASI_IDENTIFIERS.items():
         suppress_rare(files[name], columns)

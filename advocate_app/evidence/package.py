@@ -19,6 +19,7 @@ from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import GoalStatus, ItemKind, RatedBy, StepOwner, Voice
 from advocate_app.referrals.models import DeclineReason, ReferralStatus, Urgency
 from advocate_app.spreadsheets import csv_text
+from advocate_app.team import evidence as team_evidence
 
 PACKAGE_FILE = "datapackage.json"
 SUPPRESSED = "suppressed"
@@ -105,6 +106,8 @@ FIELDS: dict[str, dict] = {
     "number": {"type": "integer", "constraints": {"minimum": 1}},
     "recorded_at": {"type": "datetime"},
     "digest": {"type": "string", "constraints": {"pattern": "[0-9a-f]{64}"}},
+    # The team files (overlaps, direct contact).
+    **team_evidence.FIELDS,
 }
 # Where the same name is a yes/no in a person-level file and a count in a summary file.
 PER_FILE: dict[tuple[str, str], dict] = {

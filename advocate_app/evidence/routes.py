@@ -18,6 +18,7 @@ from advocate_app.plans.forms import GOAL_STATUS_LABELS
 from advocate_app.plans.outcome_routes import rater_labels
 from advocate_app.policy import Action
 from advocate_app.referrals.models import DeclineReason
+from advocate_app.team import evidence as team_evidence
 
 
 @bp.context_processor
@@ -49,13 +50,17 @@ def dashboard():
     today = local_today()
     form = PeriodForm(formdata=request.args if request.args else None)
     form.offer(today, _organisations(me))
-    board = None
+    board = team_board = None
     if form.validate():
         board = services.dashboard(me, form.period(), today=today, organisation_id=form.organisation_id())
+        team_board = team_evidence.board(
+            queries.scope_for(me, form.period(), today=today, organisation_id=form.organisation_id()), board.minimum
+        )
     return render_template(
         "evidence/dashboard.html",
         form=form,
         board=board,
+        team_board=team_board,
         is_coordinator=me.role is Role.COORDINATOR,
         goal_status_labels=GOAL_STATUS_LABELS,
         rater_names=services.RATER_NAMES,

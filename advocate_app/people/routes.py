@@ -22,6 +22,8 @@ from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
 from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.people.phones import for_display
 from advocate_app.policy import Action
+from advocate_app.team import alerts as team_alerts
+from advocate_app.team import helping as team_helping
 
 
 def _details_from(form: PersonForm, *, keep_code_word: bool) -> services.PersonDetails:
@@ -71,7 +73,9 @@ def caseload():
     shown = services.caseload_page(
         me, today=local_today(), search=request.args.get("q", "")[:100], page=requested_page()
     )
-    return render_template("people/caseload.html", caseload=shown, rows=shown.rows)
+    return render_template(
+        "people/caseload.html", caseload=shown, rows=shown.rows, team_alerts=team_alerts.caseload_alerts(me)
+    )
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -133,6 +137,7 @@ def person(person_id: int):
         # Staff who work on both sides of a wall (with a coordinator's written reason) are marked, never the other side.
         across=consent_services.advocates_across_walls([person_id]).get(person_id, set()),
         break_glass_minutes=consent_services.BREAK_GLASS_MINUTES,
+        helping=team_helping.who_is_helping(record, viewer=current_user._get_current_object()),
     )
 
 

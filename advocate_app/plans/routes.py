@@ -47,7 +47,11 @@ from advocate_app.plans.models import (
 )
 from advocate_app.policy import Action
 from advocate_app.referrals.models import Referral
+from advocate_app.team import contact as team_contact
+from advocate_app.team import helping as team_helping
+from advocate_app.team import services as team_services
 from advocate_app.team import verdicts
+from advocate_app.team.models import ActionKind
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, labels, reader_of
 
@@ -120,7 +124,10 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     for item in items:
         if item.parent_id is not None:
             children[item.parent_id].append(item)
-    needs = sorted((i for i in items if i.kind is ItemKind.NEED), key=lambda i: (i.priority or 9, i.id))
+    places = team_services.order_positions([i.id for i in items if i.kind is ItemKind.NEED])
+    needs = sorted(
+        (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)
+    )
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
     return render_template(
@@ -152,6 +159,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else _more_links(person, me),
+        helping=team_helping.who_is_helping(person, viewer=me) if plan is not None and not read_only_plan else [],
+        may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
     )
 
 
@@ -687,8 +696,12 @@ def comment(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        services.add_comment(entry, form.body.data, by=_me())
+    mode = team_contact.mode_from(request.form, _me())
+    if mode is None:
+        form.body.errors = [_("Choose how it was done, with the person or about them, from the list.")]
+    elif form.validate_on_submit():
+        comment = services.add_comment(entry, form.body.data, by=_me())
+        team_contact.record_action(person.id, ActionKind.NOTE, comment.id, mode, by=_me())
         db.session.commit()
         flash(_("Comment added."), "success")
         return redirect(url_for("plans.item", person_id=person.id, item_id=entry.id, _anchor="comments"))
@@ -722,7 +735,14 @@ def decide(person_id: int, item_id: int):
 def step_done(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
     entry = _item_or_404(access.active_plan_for(person), item_id, ItemKind.STEP)
-    services.set_step_done(entry, request.form.get("done") == "1", by=_me())
+    done = request.form.get("done") == "1"
+    mode = team_contact.mode_from(request.form, _me())
+    if mode is None:
+        flash(_("Choose how it was done, with the person or about them, from the list."))
+        return redirect(entry_url(person, entry))
+    services.set_step_done(entry, done, by=_me())
+    if done:
+        team_contact.record_action(person.id, ActionKind.STEP, entry.id, mode, by=_me())
     db.session.commit()
     flash(_("Step marked as done.") if entry.is_done else _("Step marked as not done."), "success")
     return redirect(entry_url(person, entry))

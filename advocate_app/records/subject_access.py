@@ -24,6 +24,7 @@ from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, Pl
 from advocate_app.records.access_log import BREAK_GLASS, describe, join_override, shown_to_person
 from advocate_app.referrals.inbox_forms import STATUS_LABELS
 from advocate_app.referrals.models import Referral
+from advocate_app.team import records as team_records
 from advocate_app.team import verdicts
 
 
@@ -472,5 +473,6 @@ def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
         "sharing_without_consent": [_override_part(o, who) for o in rows["overrides"]],
         "referrals": [_referral_part(r) for r in rows["referrals"]],
         "verdicts": [_verdict_part(v) for v in verdicts.of_person(person_id)],
+        "team_around_you": team_records.subject_access_part(person_id),
         "access_log": [_event_part(event, reason, who) for event, reason in rows["events"]],
     }

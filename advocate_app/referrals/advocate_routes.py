@@ -26,7 +26,10 @@ from advocate_app.policy import Action
 from advocate_app.referrals import bp, services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
+from advocate_app.team import services as team
 from advocate_app.team import verdicts
+from advocate_app.team.forms import OverlapForm
+from advocate_app.team.models import OverlapChoice
 from advocate_app.wording import CATEGORIES, Reader, labels, reader_of
 
 DECLINE_REASON_LABELS = {
@@ -206,7 +209,10 @@ def new_referral(person_id: int):
         ),
     )
     today = local_today()
-    if form.validate_on_submit():
+    # Another organisation already leading the need: the advocate is told, and chooses (see team.services).
+    overlap = team.overlap_for(team.need_for_referral(step, need), service)
+    overlap_form = OverlapForm(prefix="overlap") if overlap is not None else None
+    if form.validate_on_submit() and (overlap_form is None or overlap_form.validate()):
         try:
             referral = services.make_referral(
                 person,
@@ -223,6 +229,9 @@ def new_referral(person_id: int):
                 note=form.note.data or "",
                 urgency=Urgency(form.urgency.data),
             )
+            if overlap is not None:
+                team.referred_over(person, overlap, referral, OverlapChoice(overlap_form.choice.data),
+                                   reason=overlap_form.reason.data or "", by=_me())
         except services.ReferralError as error:
             # Refused before anything was added, so there is nothing to undo.
             form.categories.errors = [_referral_error_message(error.code, person, service)]
@@ -255,6 +264,8 @@ def new_referral(person_id: int):
         covered=covered,
         respond_by=services.respond_by_date(service, today),
         closed=service.capacity_status.value == "closed",
+        overlap=overlap,
+        overlap_form=overlap_form,
     )
 
 

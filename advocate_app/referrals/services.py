@@ -194,6 +194,10 @@ def change_status(
     from advocate_app.sms import reminders as sms_reminders
 
     sms_reminders.referral_answered(referral)
+    # Who leads the need follows the referral (accepted: the organisation; finished or ended: the advocate).
+    from advocate_app.team import services as team
+
+    team.referral_moved(referral, by=by, now=now)
 
 
 def kept_from_person(referral: Referral) -> bool:

@@ -24,6 +24,8 @@ from advocate_app.sms import bp, inbound, messages
 from advocate_app.sms import services as sms
 from advocate_app.sms.labels import KIND_LABELS, STATUS_LABELS, TASK_LABELS
 from advocate_app.sms.models import SmsMessage, SmsTask
+from advocate_app.team import contact as team_contact
+from advocate_app.team.models import ActionKind
 
 
 def signature_is_valid() -> bool:
@@ -104,7 +106,12 @@ def close_task(person_id: int, task_id: int):
     task = db.session.get(SmsTask, task_id)
     if task is None or task.person_id != person_id:
         abort(404)
+    mode = team_contact.mode_from(request.form, current_user)
+    if mode is None:
+        flash(_("Choose how it was done, with the person or about them, from the list."))
+        return redirect(url_for("sms.person_messages", person_id=person_id))
     sms.close_task(task, by=current_user._get_current_object())
+    team_contact.record_action(person_id, ActionKind.TASK, task.id, mode, by=current_user._get_current_object())
     db.session.commit()
     flash(_("Marked as dealt with."), "success")
     return redirect(url_for("sms.person_messages", person_id=person_id))

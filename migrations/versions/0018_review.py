@@ -1,7 +1,7 @@
 """The person's verdict on finished help; partnership reviews and the referrals they stop for a need
 
 Revision ID: 0018_review
-Revises: 0016
+Revises: 0017_team
 Create Date: 2026-12-03 16:30:00
 """
 
@@ -12,7 +12,7 @@ import advocate_app.db
 
 
 revision = '0018_review'
-down_revision = '0016'
+down_revision = '0017_team'
 branch_labels = None
 depends_on = None
 

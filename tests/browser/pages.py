@@ -68,6 +68,8 @@ PAGE_TYPES = [
     PageType("texts sent (development)", ADVOCATE, "/sms/console"),
     PageType("outcomes of a caseload", ADVOCATE, "/evidence"),
     PageType("what has changed for a person", ADVOCATE, "/people/{pat}/progress"),
+    PageType("order of needs", ADVOCATE, "/people/{pat}/plan/order"),
+    PageType("no direct contact", ADVOCATE, "/people/no-contact"),
     # The organisation worker
     PageType("inbox", WORKER, "/referrals"),
     PageType("inbox section", WORKER, "/referrals?section=new"),
