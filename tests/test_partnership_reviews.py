@@ -339,3 +339,54 @@ def test_review_pages_cost_the_same_however_many_organisations_and_referrals(app
         count_queries(app, client, f"/partnership/reviews/{partners['harbour']}"),
     )
     assert many == few
+
+
+def test_the_review_shows_the_overlaps_it_was_in_and_its_share_of_actions_with_the_person(app, client, login, partners):
+    from advocate_app.team.models import ActionKind, ContactMode, ContactRecord, OverlapChoice, OverlapDecision
+
+    with app.app_context():
+        sam = factories.person(partners["alex"], name="Sam")
+        # Harbour led Sam's housing: Northside was asked twice (Alex waited once, replaced once) and sent anyway once;
+        # Harbour was the second organisation once, elsewhere. Northside alone once more: not Harbour's.
+        for choice, leading, second in (
+            (OverlapChoice.WAIT, "harbour", "northside"),
+            (OverlapChoice.REPLACE, "harbour", "northside"),
+            (OverlapChoice.SEND_ANYWAY, "harbour", "northside"),
+            (OverlapChoice.WAIT, "northside", "harbour"),
+            (OverlapChoice.WAIT, "northside", "northside"),
+        ):
+            db.session.add(
+                OverlapDecision(
+                    person_id=sam.id,
+                    leading_organisation_id=partners[leading],
+                    organisation_id=partners[second],
+                    service_id=partners["north_housing"],
+                    choice=choice,
+                )
+            )
+        # Harbour's staff: 4 actions with Sam, 6 about Sam (40 %); Northside's one action is not Harbour's.
+        for with_person, count, organisation in ((True, 4, "harbour"), (False, 6, "harbour"), (True, 1, "northside")):
+            for _ in range(count):
+                db.session.add(
+                    ContactRecord(
+                        person_id=sam.id,
+                        action=ActionKind.NOTE,
+                        with_person=with_person,
+                        by_role="org_worker",
+                        mode=ContactMode.PHONE if with_person else ContactMode.PAPERWORK,
+                        organisation_id=partners[organisation],
+                    )
+                )
+        db.session.commit()
+        figures = reviews.review_figures(
+            db.session.get(Organisation, partners["harbour"]), today=local_today(), months=6
+        )
+        team = figures.team
+        assert (team.overlaps, team.overlaps_avoided, team.overlaps_sent_anyway) == (4, 3, 1)
+        assert (team.with_person, team.about_person, team.with_person_percent) == (4, 6, 40)
+    login(client, partners["casey"])
+    page = as_read(client.get(f"/partnership/reviews/{partners['harbour']}").get_data(as_text=True))
+    assert "4 times a second organisation would have worked on a need with it: 3 avoided, 1 sent anyway" in page
+    assert "40% of 10 actions" in page
+    northside = as_read(client.get(f"/partnership/reviews/{partners['northside']}").get_data(as_text=True))
+    assert "Fewer than 5 actions recorded: too few to show" in northside

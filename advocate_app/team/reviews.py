@@ -1,7 +1,8 @@
 """Partnership reviews: each partner organisation looked at on a cycle, with a decision that can say stop.
 
 A review brings together the referral loop, the needs the organisation led and how they moved (check-ins in that
-domain), the people's verdicts (suppressed below five answers), and the team figures (overlaps, direct contact).
+domain), the people's verdicts (suppressed below five people), and its part in the team around people (overlaps it
+was in, and the share of its actions done with the person).
 A decision to stop referring to a service for a need takes it out of "find a service" for that need only.
 Partners whose referrals showed no engagement or no movement over the last two cycles are flagged before the review.
 """
@@ -26,6 +27,7 @@ from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans.models import CheckIn, PlanItem, RatedBy
 from advocate_app.referrals.models import Referral, ReferralEvent, ReferralStatus
 from advocate_app.team import verdicts
+from advocate_app.team.models import ContactRecord, OverlapChoice, OverlapDecision
 from advocate_app.team.review_models import PartnershipReview, ReferralStop, ReviewDecision
 
 DEFAULT_CYCLE_MONTHS = 6
@@ -272,17 +274,63 @@ class ReviewFigures:
     movement: list[Movement]
     verdicts: verdicts.Aggregate
     service_verdicts: dict[int, verdicts.Aggregate]
-    team: dict | None
+    team: TeamFigures
     stops: list[tuple[ReferralStop, str]]
     flags: list[str]
     services: list[Service]
     history: list[PartnershipReview]
 
 
-def team_figures(organisation_id: int, period: Period) -> dict | None:
-    """Overlaps and the share of actions done with the person, for this organisation: filled from the team
-    package's figures (who is helping, one agency at a time, with or about the person); None until those exist."""
-    return None
+@dataclass
+class TeamFigures:
+    """One organisation's part in the team around people: overlaps it was in, and its actions with the person."""
+
+    overlaps: int = 0
+    overlaps_avoided: int = 0
+    overlaps_sent_anyway: int = 0
+    with_person: int = 0
+    about_person: int = 0
+
+    @property
+    def actions(self) -> int:
+        return self.with_person + self.about_person
+
+    @property
+    def with_person_percent(self) -> int | None:
+        """The share of its actions done with the person; None below ``MIN_CELL`` actions (no pattern yet)."""
+        if self.actions < verdicts.MIN_ANSWERS:
+            return None
+        return round(100 * self.with_person / self.actions)
+
+
+def team_figures(organisation_id: int, since: datetime) -> TeamFigures:
+    """Overlaps this organisation was in (leading the need, or the second one asked) decided since ``since``, and
+    its staff's actions with and about the person, from the team records. Two queries."""
+    figures = TeamFigures()
+    for choice, count in db.session.execute(
+        select(OverlapDecision.choice, func.count(OverlapDecision.id))
+        .where(
+            (OverlapDecision.leading_organisation_id == organisation_id)
+            | (OverlapDecision.organisation_id == organisation_id),
+            OverlapDecision.decided_at >= since,
+        )
+        .group_by(OverlapDecision.choice)
+    ):
+        figures.overlaps += count
+        if OverlapChoice(choice) is OverlapChoice.SEND_ANYWAY:
+            figures.overlaps_sent_anyway += count
+        else:
+            figures.overlaps_avoided += count
+    for with_person, count in db.session.execute(
+        select(ContactRecord.with_person, func.count(ContactRecord.id))
+        .where(ContactRecord.organisation_id == organisation_id, ContactRecord.at >= since)
+        .group_by(ContactRecord.with_person)
+    ):
+        if with_person:
+            figures.with_person += count
+        else:
+            figures.about_person += count
+    return figures
 
 
 def review_figures(organisation: Organisation, *, today: date, months: int) -> ReviewFigures:
@@ -314,7 +362,7 @@ def review_figures(organisation: Organisation, *, today: date, months: int) -> R
         movement=movement(since, today + timedelta(days=1), organisation.id).get(organisation.id, []),
         verdicts=verdicts.of_organisation(organisation.id, since=_start_of(since)),
         service_verdicts=verdicts.by_service([s.id for s in services], since=_start_of(since)),
-        team=team_figures(organisation.id, period),
+        team=team_figures(organisation.id, _start_of(since)),
         stops=stops_of(organisation.id),
         flags=flags(today, months).get(organisation.id, []),
         services=services,

@@ -77,6 +77,12 @@ def test_sam_rates_finished_help_and_the_review_can_stop_a_service_for_a_need(
     # Five people have now answered about Tenancy support: the review shows what they said.
     coordinator.reload()
     expect(_tenancy_verdict(coordinator)).to_have_text("3 of 5 people said this helped")
+    # With the overlap avoided (a referral waiting for Harbour) and the share of actions done with the person.
+    team = coordinator.locator("#review-team-figures")
+    expect(team).to_contain_text(
+        re.compile(r"a second organisation would have worked on a need with it: [1-9]\d* avoided")
+    )
+    expect(team).to_contain_text(re.compile(r"\d+% of \d+ actions"))
 
     # The coordinator stops referrals to Housing advice for money and debt (it still helps with housing).
     coordinator.get_by_label("Stop referring to one of its services for a need").check()
