@@ -80,37 +80,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per feature."""
-    from advocate_app.accounts import bp as accounts_bp
-    from advocate_app.accounts import mfa_routes as _mfa_routes  # noqa: F401
-    from advocate_app.accounts import routes as _accounts_routes  # noqa: F401
+    """One blueprint per feature, each imported by name from the module that lists its URLs."""
+    from advocate_app.accessibility import bp as accessibility_bp
+    from advocate_app.accounts.blueprint import bp as accounts_bp
     from advocate_app.assets import bp as assets_bp
-    from advocate_app.consent import bp as consent_bp
-    from advocate_app.consent import routes as _consent_routes  # noqa: F401
-    from advocate_app.consent import shared_routes as _shared_routes  # noqa: F401
-    from advocate_app.directory import bp as directory_bp
-    from advocate_app.directory import routes as _directory_routes  # noqa: F401
-    from advocate_app.evidence import bp as evidence_bp
-    from advocate_app.evidence import plan_routes as _evidence_plan_routes  # noqa: F401
-    from advocate_app.evidence import routes as _evidence_routes  # noqa: F401
+    from advocate_app.consent.blueprint import bp as consent_bp
+    from advocate_app.directory.blueprint import bp as directory_bp
+    from advocate_app.evidence.blueprint import bp as evidence_bp
     from advocate_app.health import bp as health_bp
     from advocate_app.metrics import bp as metrics_bp
-    from advocate_app.people import bp as people_bp
-    from advocate_app.people import routes as _people_routes  # noqa: F401
-    from advocate_app.plans import bp as plans_bp
-    from advocate_app.plans import outcome_routes as _outcome_routes  # noqa: F401
-    from advocate_app.plans import routes as _plan_routes  # noqa: F401
-    from advocate_app.records import bp as records_bp
-    from advocate_app.records import routes as _records_routes  # noqa: F401
-    from advocate_app.referrals import advocate_routes as _referral_advocate_routes  # noqa: F401
-    from advocate_app.referrals import bp as referrals_bp
-    from advocate_app.referrals import routes as _referral_routes  # noqa: F401
-    from advocate_app.sms import bp as sms_bp
-    from advocate_app.sms import routes as _sms_routes  # noqa: F401
-    from advocate_app.team import bp as team_bp
-    from advocate_app.team import routes as _team_routes  # noqa: F401
-    from advocate_app.team.review_routes import bp as partnership_reviews_bp
-    from advocate_app.team.verdict_routes import bp as verdicts_bp
+    from advocate_app.people.blueprint import bp as people_bp
+    from advocate_app.plans.blueprint import bp as plans_bp
+    from advocate_app.records.blueprint import bp as records_bp
+    from advocate_app.referrals.blueprint import bp as referrals_bp
+    from advocate_app.sms.blueprint import bp as sms_bp
+    from advocate_app.team.blueprint import bp as team_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(metrics_bp)
@@ -124,12 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(sms_bp)
-    app.register_blueprint(verdicts_bp)
-    app.register_blueprint(partnership_reviews_bp)
     app.register_blueprint(team_bp)
-
-    from advocate_app.accessibility import bp as accessibility_bp
-
     app.register_blueprint(accessibility_bp)
 
 

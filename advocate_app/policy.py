@@ -1,4 +1,8 @@
-"""The one authorisation policy: every view and service asks ``can`` or uses ``visible_people``.
+"""The one authorisation policy: every access decision in the app is a question asked here.
+
+Views declare the action they need with ``@requires(Action.X)`` and ask ``person_or_404``/``can`` about the
+record; services guarding a rule ask the same functions; templates ask ``may(action, record)``; lists come
+from ``visible_people``. Nothing outside this module compares roles to allow or deny (tests/test_one_door.py).
 
 Decisions rest on the user's role, their relationship to the record (the person themselves, an
 advocate on their case, an organisation they share with, a coordinator who broke the glass) and, for
@@ -8,8 +12,10 @@ organisations, the consent in force and the category of information.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import wraps
 
-from flask import abort, g, has_request_context
+from flask import abort, current_app, g, has_request_context
+from flask_login import current_user
 from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
@@ -17,6 +23,7 @@ from advocate_app import db
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.models import AuditEvent
 from advocate_app.consent.models import (
+    Category,
     Consent,
     ConsentKind,
     LeadJustification,
@@ -25,6 +32,7 @@ from advocate_app.consent.models import (
     SharingOverride,
 )
 from advocate_app.people.models import Assignment, Person
+from advocate_app.plans.models import ItemKind, Voice
 from advocate_app.referrals.models import Referral
 
 
@@ -67,6 +75,25 @@ class Action(StrEnum):
     NEED_LEAD_SET = "need_lead.set"
     OVERLAP_DECIDE = "overlap.decide"
     NO_CONTACT_LIST = "no_contact.list"
+    # Recording whether an action was done with the person or about them: the staff who work with them.
+    CONTACT_RECORD = "contact.record"
+    # An advocate's own pages: their caseload, adding to it, the texts sent to their people.
+    CASELOAD_VIEW = "caseload.view"
+    # The person's own home pages (their plan, details and progress, reached without an id).
+    OWN_RECORD = "own_record.view"
+    # A member of staff's view of a person's record: their advocate, or a coordinator under break glass.
+    CASE_VIEW = "case.view"
+    # Everything around the plan beyond the plan itself: an entry's history and comments, check-ins, the
+    # journey, earlier plans, the meeting summary, progress. Not opened by break glass.
+    PLAN_FOLLOW = "plan.follow"
+    # The sharing-without-consent requests made for a person (their advocate sees them beside the consents).
+    OVERRIDES_OF_PERSON = "overrides.of_person"
+    # Turning sign-in codes off: staff must keep them.
+    TWO_FACTOR_OFF = "two_factor.off"
+    # Taking back one's own suggested new wording for a plan entry (the record is the entry).
+    SUGGESTION_WITHDRAW = "suggestion.withdraw"
+    # Figures for the whole partnership (or one organisation), not just one's own caseload.
+    EVIDENCE_PARTNERSHIP = "evidence.partnership"
 
 
 # Actions decided by role alone.
@@ -91,6 +118,11 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
     # The advocate's own caseload: people with no direct contact for a while.
     Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
+    Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
+    Action.EVIDENCE_PARTNERSHIP: frozenset({Role.COORDINATOR}),
+    Action.CASELOAD_VIEW: frozenset({Role.ADVOCATE}),
+    Action.OWN_RECORD: frozenset({Role.INDIVIDUAL}),
+    Action.TWO_FACTOR_OFF: frozenset({Role.INDIVIDUAL}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -99,6 +131,7 @@ _OWN_OR_CASELOAD = frozenset(
         Action.PERSON_VIEW,
         Action.PLAN_VIEW,
         Action.PLAN_WRITE,
+        Action.PLAN_FOLLOW,
         Action.CONSENT_VIEW,
         Action.CONSENT_RECORD,
         Action.CONSENT_WITHDRAW,
@@ -122,10 +155,20 @@ _CASELOAD_ONLY = frozenset(
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
         Action.OVERLAP_DECIDE,
+        Action.CASE_VIEW,
+        Action.OVERRIDES_OF_PERSON,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.
-_BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.PLAN_VIEW})
+_BREAK_GLASS_READS = frozenset({Action.PERSON_VIEW, Action.CASE_VIEW, Action.PLAN_VIEW})
+# Who could ever do an action about a person (whether they may, for this person, is ``can``'s question).
+_PERSON_ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    **{action: frozenset({Role.INDIVIDUAL, Role.ADVOCATE}) for action in _OWN_OR_CASELOAD},
+    **{action: frozenset({Role.ADVOCATE}) for action in _CASELOAD_ONLY},
+    Action.SHARED_VIEW: frozenset({Role.ORG_WORKER}),
+}
+for _action in _BREAK_GLASS_READS:
+    _PERSON_ACTION_ROLES[_action] |= {Role.COORDINATOR}
 
 
 def caseload_person_ids(user: User) -> Select:
@@ -175,6 +218,16 @@ def is_on_caseload(user: User, person_id: int) -> bool:
     return known[key]
 
 
+# Which category lets an organisation see a plan entry itself (not only the comments on it).
+_ENTRY_CATEGORY = {ItemKind.NEED: Category.NEEDS, ItemKind.GOAL: Category.PLAN, ItemKind.STEP: Category.PLAN}
+
+
+def entry_shared(covered, kind: ItemKind) -> bool:
+    """Whether an organisation that sees the categories ``covered`` sees a plan entry of this kind itself (with
+    notes shared but not the entry, they read the comment and what kind of entry it is on, never the entry)."""
+    return _ENTRY_CATEGORY.get(kind) in covered
+
+
 def shared_categories(user: User, person: Person):
     """The categories of a person's information an organisation worker may see right now (empty for others)."""
     from advocate_app.consent.services import shared_categories as categories
@@ -185,7 +238,7 @@ def shared_categories(user: User, person: Person):
 
 
 def can(user: User | None, action: Action, record: Person | None = None, category=None) -> bool:
-    """May ``user`` do ``action`` (to ``record``, when the action is about a person)?
+    """May ``user`` do ``action`` (to ``record``: a person, or a plan entry for ``SUGGESTION_WITHDRAW``)?
 
     :param category: for ``SHARED_VIEW``, the kind of information (a ``consent.models.Category``).
     """
@@ -195,6 +248,8 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         return user.role in _ROLE_ACTIONS[action]
     if record is None:
         return False
+    if action is Action.SUGGESTION_WITHDRAW:
+        return record.proposed_text is not None and record.proposed_by_id == user.id
     if action in _OWN_OR_CASELOAD or action in _CASELOAD_ONLY:
         if user.role is Role.INDIVIDUAL:
             return action in _OWN_OR_CASELOAD and user.person_id == record.id
@@ -209,6 +264,50 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         covered = shared_categories(user, record)
         return bool(covered) if category is None else category in covered
     return False
+
+
+def may_attempt(user: User | None, action: Action) -> bool:
+    """Could ``user`` ever do ``action``: by their role alone, or to some person's record (whether they may to
+    this one is ``can``'s question, asked by the view once it has the record)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if action in _ROLE_ACTIONS:
+        return user.role in _ROLE_ACTIONS[action]
+    return user.role in _PERSON_ACTION_ROLES.get(action, frozenset())
+
+
+def requires(action: Action):
+    """The one view decorator: a view for those who may do ``action``.
+
+    Anyone not signed in is sent to sign in (as ``login_required`` does); a signed-in user who could never do
+    it is refused (403). For an action about a person the view then asks ``person_or_404`` (or ``can``) with
+    the record, which answers 404 so a record's existence is not revealed.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not may_attempt(current_user._get_current_object(), action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def may(action: Action | str, record=None) -> bool:
+    """For templates (as ``may``): may the signed-in user do ``action`` (to ``record``)? The one way a page
+    decides what to offer."""
+    return can(current_user._get_current_object(), Action(action), record)
+
+
+def reads_only(user: User, person: Person) -> bool:
+    """The person's record is open to ``user`` to read but not to change (a coordinator under break glass)."""
+    return not can(user, Action.PLAN_WRITE, person)
 
 
 # Sharing the person was not told about ----------------------------------------------------------------------
@@ -310,6 +409,27 @@ def may_handle_referral(user: User | None, referral) -> bool:
     )
 
 
+def may_withdraw_referral(user: User | None, referral) -> bool:
+    """An advocate on the person's case may withdraw a referral made for them."""
+    person = db.session.get(Person, referral.person_id)
+    return person is not None and can(user, Action.REFERRAL_MAKE, person)
+
+
+def may_decide_override(user: User | None, override: SharingOverride) -> bool:
+    """A coordinator decides a request to share without consent, never one they asked for themselves."""
+    return can(user, Action.OVERRIDE_DECIDE) and user.id != override.requested_by_id
+
+
+def may_decide_proposal(user: User, item, person_has_login: bool) -> bool:
+    """A suggested new wording: the owner of the words decides; an advocate may record the person's decision
+    made in person only while the person has no login of their own."""
+    if item.proposed_text is None:
+        return False
+    if (item.voice is Voice.PERSON) == (user.role is Role.INDIVIDUAL):
+        return True
+    return user.role is Role.ADVOCATE and item.voice is Voice.PERSON and not person_has_login
+
+
 def may_follow_referral(user: User | None, referral) -> bool:
     """The person and the advocates on their case follow a referral (and an advocate may withdraw it)."""
     person = db.session.get(Person, referral.person_id)
@@ -351,6 +471,12 @@ def visible_people(user: User) -> Select:
 
         return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))
     return query.where(false())
+
+
+def visible_among(user: User, person_ids) -> set[int]:
+    """Which of these people ``user`` may see (an organisation's worker: whose name may show, as something is
+    shared right now), in one query however many."""
+    return set(db.session.scalars(visible_people(user).with_only_columns(Person.id).where(Person.id.in_(person_ids))))
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts import auth
 from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
@@ -94,7 +94,7 @@ def _nav_items() -> list[dict]:
             ("referrals.inbox", _("Referrals")),
             ("consent.shared_people", _("Shared with us")),
             ("directory.browse", _("Directory")),
-            ("verdicts.organisation_verdicts", _("Feedback")),
+            ("team.organisation_verdicts", _("Feedback")),
         ],
         Role.COORDINATOR: [
             ("accounts.admin_home", _("Overview")),
@@ -103,7 +103,7 @@ def _nav_items() -> list[dict]:
             ("people.assignments", _("People")),
             ("consent.overrides", _("Sharing decisions")),
             ("evidence.dashboard", _("Evidence")),
-            ("partnership_reviews.due", _("Reviews")),
+            ("team.reviews_due", _("Reviews")),
         ],
     }
     items = by_role[current_user.role] + [("accounts.account", _("Account"))]
@@ -166,6 +166,8 @@ def _context() -> dict:
         "need_domains": NEED_DOMAINS,
         # The user itself, not the proxy: a page reads it many times.
         "current_user": current_user._get_current_object(),
+        # What a page may offer is policy's question: ``may("plan.write", person)``.
+        "may": policy.may,
     }
 
 

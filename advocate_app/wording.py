@@ -38,6 +38,11 @@ def reader_of(user) -> Reader:
     return Reader.ADVOCATE
 
 
+def is_the_person(user) -> bool:
+    """Whether ``user`` reads about themselves (for wording only: what they may do is policy's question)."""
+    return reader_of(user) is Reader.PERSON
+
+
 @dataclass(frozen=True)
 class Worded:
     """A sentence with one wording per reader; ``%(name)s`` in a wording is the person's preferred name.

@@ -1,11 +1,12 @@
-"""Flask-Login wired to server-side sessions, and the decorators views use to require a role."""
+"""Flask-Login wired to server-side sessions, and the signed-in user for views (``signed_in_user``).
+
+Who may do what is decided in ``advocate_app.policy`` (its ``requires`` decorator gates views)."""
 
 from __future__ import annotations
 
 import time
-from functools import wraps
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
@@ -141,21 +142,9 @@ def current_token() -> str | None:
     return session.get(SESSION_TOKEN_KEY)
 
 
-def roles_required(*roles: Role):
-    """Allow a view only to signed-in users with one of ``roles``; others are sent to sign in or refused."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+def signed_in_user() -> User:
+    """The signed-in user itself (not Flask-Login's proxy), for services that take ``by=``."""
+    return current_user._get_current_object()
 
 
 def home_url_for(user: User) -> str:

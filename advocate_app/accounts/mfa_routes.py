@@ -6,14 +6,15 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from advocate_app import db
-from advocate_app.accounts import auth, bp, mfa
+from advocate_app import db, policy
+from advocate_app.accounts import auth, mfa, services
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import SecondFactorForm, TurnOffSecondFactorForm
 from advocate_app.accounts.mfa import SecondFactorError
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.extensions import limiter
 from advocate_app.i18n import isolated
-from advocate_app.policy import Action, can
+from advocate_app.policy import Action
 from advocate_app.urls import is_local_path
 
 # Per address, and per account whatever the address: a 6-digit code must not be guessable by brute force.
@@ -49,7 +50,6 @@ def _pending_or_elsewhere():
     return user, None
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def second_factor():
@@ -87,7 +87,6 @@ def _enrolment_page(user: User, form: SecondFactorForm, *, during_sign_in: bool)
     )
 
 
-@bp.route("/login/enrol", methods=["GET", "POST"])
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit(CODE_LIMIT_PER_ACCOUNT, key_func=_pending_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def enrol_second_factor():
@@ -128,11 +127,10 @@ def _confirm_enrolment(user, form: SecondFactorForm) -> list[str] | None:
     return codes
 
 
-@bp.get("/account/two-factor")
 @login_required
 def two_factor():
     """What protects this account, and the choices about it."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     return render_template(
         "accounts/two_factor.html",
         codes_left=mfa.recovery_codes_left(user) if user.has_second_factor else 0,
@@ -140,12 +138,11 @@ def two_factor():
     )
 
 
-@bp.route("/account/two-factor/setup", methods=["GET", "POST"])
 @login_required
 @limiter.limit(CODE_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_attempt)
 def two_factor_setup():
     """A person signing in for themselves adds an authenticator app."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     if request.method == "POST" and not user.totp_secret:
@@ -158,12 +155,11 @@ def two_factor_setup():
     return _enrolment_page(user, form, during_sign_in=False)
 
 
-@bp.post("/account/two-factor/recovery-codes")
 @login_required
 @limiter.limit("10 per hour")
 def new_recovery_codes():
     """New recovery codes (the old ones stop working)."""
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if not user.has_second_factor:
         return redirect(url_for("accounts.two_factor"))
     codes = mfa.issue_recovery_codes(user)
@@ -171,14 +167,11 @@ def new_recovery_codes():
     return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_factor"))
 
 
-@bp.post("/account/two-factor/off")
-@login_required
+@policy.requires(Action.TWO_FACTOR_OFF)
 @limiter.limit("10 per hour")
 def two_factor_off():
     """A person signing in for themselves turns the second factor off, with their passphrase."""
-    user = current_user._get_current_object()
-    if user.is_staff:
-        abort(403)
+    user = signed_in_user()
     form = TurnOffSecondFactorForm()
     if form.validate_on_submit():
         try:
@@ -193,15 +186,12 @@ def two_factor_off():
     return render_template("accounts/two_factor.html", codes_left=mfa.recovery_codes_left(user), off_form=form)
 
 
-@bp.post("/admin/users/<int:user_id>/two-factor/reset")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def reset_two_factor(user_id: int):
     """A coordinator resets a staff member's authenticator app (lost or replaced phone)."""
-    if not can(current_user, Action.USERS_MANAGE):
-        abort(403)
-    coordinator = current_user._get_current_object()
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = signed_in_user()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     if user.id == coordinator.id:
         flash(_("Ask another coordinator to reset your own authenticator app."))

@@ -22,6 +22,11 @@ class Role(enum.StrEnum):
     def is_staff(self) -> bool:
         return self is not Role.INDIVIDUAL
 
+    @property
+    def works_for_organisation(self) -> bool:
+        """An organisation's worker's account belongs to their organisation."""
+        return self is Role.ORG_WORKER
+
 
 STAFF_ROLES = (Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR)
 

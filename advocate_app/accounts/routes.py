@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from advocate_app import db
-from advocate_app.accounts import auth, bp, mfa, services
+from advocate_app import db, policy
+from advocate_app.accounts import auth, mfa, services
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.forms import (
     ChangePasswordForm,
     IndividualSetupForm,
@@ -21,9 +20,9 @@ from advocate_app.accounts.forms import (
 from advocate_app.accounts.models import Role, User
 from advocate_app.accounts.services import AccountError
 from advocate_app.audit.services import record as audit
-from advocate_app.directory.models import Organisation
+from advocate_app.directory import services as directory_services
 from advocate_app.extensions import limiter
-from advocate_app.policy import Action, can
+from advocate_app.policy import Action
 from advocate_app.urls import is_local_path
 
 SETUP_SESSION_KEY = "setup_code_id"
@@ -39,14 +38,12 @@ def _failed_attempt(response) -> bool:
     return request.method == "POST" and response.status_code != 302
 
 
-@bp.get("/")
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     return auth.redirect_home()
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"], deduct_when=_failed_attempt)
 @limiter.limit("10 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_failed_attempt)
 def login():
@@ -72,10 +69,9 @@ def login():
     return render_template("accounts/login.html", form=form)
 
 
-@bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        audit("logout", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+        audit("logout", actor=signed_in_user(), object_type="user", object_id=current_user.id)
     auth.sign_out("logout")
     db.session.commit()
     flash(_("You have signed out."), "success")
@@ -84,11 +80,10 @@ def logout():
     return response
 
 
-@bp.get("/exit")
 def exit_page():
     """ "Exit this page": end the session and go somewhere that gives nothing away."""
     if current_user.is_authenticated:
-        audit("exit_page", actor=current_user._get_current_object(), object_type="user", object_id=current_user.id)
+        audit("exit_page", actor=signed_in_user(), object_type="user", object_id=current_user.id)
     auth.sign_out("exit_page")
     db.session.commit()
     response = make_response(redirect(current_app.config["EXIT_PAGE_URL"]))
@@ -96,7 +91,6 @@ def exit_page():
     return response
 
 
-@bp.post("/language")
 def choose_language():
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
@@ -108,7 +102,6 @@ def choose_language():
     return redirect(target if is_local_path(target) else url_for("accounts.home"))
 
 
-@bp.route("/setup", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 30 per hour", methods=["POST"])
 def setup_code():
     """Step 1 of setting up a login: type the code shown on the advocate's (or coordinator's) screen."""
@@ -133,16 +126,12 @@ def _setup_code_message(problem: str | None) -> str:
     return _("That setup code is not right, or it has expired. Ask for a new one.")
 
 
-@bp.route("/setup/account", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def setup_account():
     """Step 2: choose a username (people) and a passphrase."""
     if current_user.is_authenticated:
         return auth.redirect_home()
-    from advocate_app.accounts.models import SetupCode
-
-    setup = db.session.get(SetupCode, session.get(SETUP_SESSION_KEY) or 0)
-    problem = services.setup_code_problem(setup)
+    setup, problem = services.setup_under_way(session.get(SETUP_SESSION_KEY))
     if problem:
         session.pop(SETUP_SESSION_KEY, None)
         flash(_setup_code_message(problem))
@@ -150,8 +139,7 @@ def setup_account():
     for_person = setup.person_id is not None
     form = IndividualSetupForm() if for_person else StaffSetupForm()
     if not for_person:
-        staff_user = db.session.get(User, setup.user_id)
-        form.own_words = [staff_user.email, staff_user.display_name] if staff_user else []
+        form.own_words = services.own_words(setup)
     if form.validate_on_submit():
         try:
             user = services.complete_setup(
@@ -178,13 +166,11 @@ def setup_account():
     return render_template("accounts/setup_account.html", form=form, for_person=for_person)
 
 
-@bp.get("/account")
 @login_required
 def account():
     return render_template("accounts/account.html")
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def change_password():
@@ -192,7 +178,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user._get_current_object(),
+                signed_in_user(),
                 form.current_password.data,
                 form.password.data,
                 keep_token=auth.current_token(),
@@ -209,44 +195,24 @@ def change_password():
 # Coordinator: staff users -------------------------------------------------------------------------
 
 
-def _require(action: Action) -> User:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not can(current_user, action):
-        abort(403)
-    return current_user._get_current_object()
-
-
-@bp.get("/admin")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def admin_home():
-    _require(Action.USERS_MANAGE)
     counts = services.admin_counts()
     return render_template("admin/home.html", counts=counts)
 
 
-@bp.get("/admin/users")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def users():
-    _require(Action.USERS_MANAGE)
-    staff = db.session.scalars(
-        select(User)
-        .where(User.role != Role.INDIVIDUAL)
-        .options(joinedload(User.organisation))
-        .order_by(User.display_name)
-    ).all()
-    return render_template("admin/users.html", users=staff)
+    return render_template("admin/users.html", users=services.staff_users())
 
 
 def _organisation_choices():
-    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [("", _("None"))] + [(str(org_id), name) for org_id, name in organisations]
+    return [("", _("None"))] + [(str(org_id), name) for org_id, name in directory_services.organisation_names()]
 
 
-@bp.route("/admin/users/new", methods=["GET", "POST"])
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def new_user():
-    coordinator = _require(Action.USERS_MANAGE)
+    coordinator = signed_in_user()
     form = StaffUserForm()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
@@ -272,22 +238,19 @@ def new_user():
     return render_template("admin/new_user.html", form=form)
 
 
-@bp.get("/admin/users/<int:user_id>")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def user_detail(user_id: int):
-    _require(Action.USERS_MANAGE)
-    user = db.session.scalar(select(User).where(User.id == user_id).options(joinedload(User.organisation)))
-    if user is None or user.role is Role.INDIVIDUAL:
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     return render_template("admin/user.html", user=user)
 
 
-@bp.post("/admin/users/<int:user_id>/active")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def set_user_active(user_id: int):
-    coordinator = _require(Action.USERS_MANAGE)
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = signed_in_user()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     active = request.form.get("active") == "1"
     if user.id == coordinator.id and not active:
@@ -299,12 +262,11 @@ def set_user_active(user_id: int):
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/setup-code")
-@login_required
+@policy.requires(Action.USERS_MANAGE)
 def new_staff_setup_code(user_id: int):
-    coordinator = _require(Action.USERS_MANAGE)
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.INDIVIDUAL:
+    coordinator = signed_in_user()
+    user = services.staff_user(user_id)
+    if user is None:
         abort(404)
     code = services.issue_setup_code(
         created_by=coordinator, user=user, lifetime=current_app.config["STAFF_SETUP_CODE_LIFETIME"]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from advocate_app import db
 from advocate_app.accounts import passwords, sessions
@@ -222,9 +223,9 @@ def create_staff_user(
     email = normalise_identifier(email)
     if find_by_identifier(email) is not None:
         raise AccountError("email_taken", field="email")
-    if role is Role.INDIVIDUAL:
+    if not role.is_staff:
         raise ValueError("individuals get a login through their advocate")
-    if role is Role.ORG_WORKER and organisation_id is None:
+    if role.works_for_organisation and organisation_id is None:
         raise AccountError("organisation_required", field="organisation_id")
     user = User(email=email, display_name=display_name.strip(), role=role, organisation_id=organisation_id)
     db.session.add(user)
@@ -262,3 +263,39 @@ def admin_counts() -> dict[str, int]:
         "people_open": count(select(func.count(Person.id)).where(Person.status == PersonStatus.OPEN)),
         "people_with_login": count(select(func.count(User.id)).where(User.role == Role.INDIVIDUAL)),
     }
+
+
+def staff_users() -> list[User]:
+    """Every member of staff, by name, with their organisation (the coordinator's list of users)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role != Role.INDIVIDUAL)
+            .options(joinedload(User.organisation))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def staff_user(user_id: int) -> User | None:
+    """One member of staff with their organisation; None for an unknown id or a person's own login."""
+    return db.session.scalar(
+        select(User).where(User.id == user_id, User.role != Role.INDIVIDUAL).options(joinedload(User.organisation))
+    )
+
+
+def setup_under_way(setup_id: int | None) -> tuple[SetupCode | None, str | None]:
+    """The setup code a browser is using (its id kept in the session), and what is wrong with it now, if
+    anything (as ``setup_code_problem``)."""
+    setup = db.session.get(SetupCode, setup_id or 0)
+    return setup, setup_code_problem(setup)
+
+
+def own_words(setup: SetupCode) -> list[str]:
+    """Words a new passphrase must not be made of: a staff member's email and name (a person chooses their
+    username on the same form, so theirs are checked there)."""
+    if setup.person_id is not None:
+        return []
+    user = db.session.get(User, setup.user_id)
+    return [user.email, user.display_name] if user else []
+

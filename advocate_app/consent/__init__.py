@@ -1,5 +1,1 @@
 """Consent: what a person agreed to share, with whom, for what and until when; sharing without consent."""
-
-from flask import Blueprint
-
-bp = Blueprint("consent", __name__)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
-from advocate_app.consent import bp, services, statements
+from advocate_app.accounts.auth import signed_in_user
+from advocate_app.consent import agreeing, services, statements
 from advocate_app.consent.forms import (
     DPA_CONDITION_LABELS,
     LAWFUL_BASIS_LABELS,
@@ -27,48 +22,28 @@ from advocate_app.consent.forms import (
 )
 from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose, SharingOverride
 from advocate_app.db import utcnow
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Person
 from advocate_app.policy import Action
-
-PERSON_AND_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
-
-
-def _me():
-    return current_user._get_current_object()
+from advocate_app.wording import is_the_person
 
 
 def _organisation_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [("", _("Choose an organisation"))] + [(str(org_id), name) for org_id, name in rows]
+    return [("", _("Choose an organisation"))] + [
+        (str(org_id), name) for org_id, name in directory_services.organisation_names()
+    ]
 
 
 def _statement_language(person: Person) -> str:
     """The person reads it in the page's language; an advocate reads it to them in theirs."""
-    return str(get_locale()) if current_user.role is Role.INDIVIDUAL else person.language
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(get_locale()) if is_the_person(current_user) else person.language
 
 
 def _preview(
     person: Person, kind: ConsentKind, organisation: Organisation | None, categories, purpose_code: str, purpose: str
 ) -> str:
-    """The statement exactly as it would be recorded now."""
-    language = _statement_language(person)
-    with force_locale(language):
-        expiry = format_date(utcnow() + timedelta(days=services.DEFAULT_CONSENT_DAYS), "d MMMM yyyy")
-    return statements.render(
-        kind,
-        statements.CURRENT_VERSION[kind],
-        language,
-        organisation=organisation.name if organisation else "",
-        categories=frozenset(Category(c) for c in categories),
-        purpose_code=purpose_code,
-        purpose=purpose,
-        expiry=expiry,
-    )
+    return agreeing.preview(kind, organisation, categories, purpose_code, purpose, _statement_language(person))
 
 
 def _in_sentence(text: str) -> Markup:
@@ -79,11 +54,10 @@ def _in_sentence(text: str) -> Markup:
 
 def _reader_name(person: Person) -> str | None:
     """Whose information it is, for the words: ``None`` when the person reads it themselves ("your")."""
-    return None if current_user.role is Role.INDIVIDUAL else person.preferred_name
+    return None if is_the_person(current_user) else person.preferred_name
 
 
-@bp.get("/people/<int:person_id>/consents")
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_VIEW)
 def consents(person_id: int):
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
     now = utcnow()
@@ -92,17 +66,18 @@ def consents(person_id: int):
         "consent/list.html",
         person=person,
         consents=services.consents_of(person.id),
-        overrides=services.overrides_of(person.id) if current_user.role is Role.ADVOCATE else [],
+        overrides=(
+            services.overrides_of(person.id) if policy.can(current_user, Action.OVERRIDES_OF_PERSON, person) else []
+        ),
         now=now,
-        is_person=current_user.role is Role.INDIVIDUAL,
-        may_override=policy.can(_me(), Action.OVERRIDE_REQUEST, person),
+        is_person=is_the_person(current_user),
+        may_override=policy.can(signed_in_user(), Action.OVERRIDE_REQUEST, person),
         words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
         purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
 
 
-@bp.route("/people/<int:person_id>/consents/sharing", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_RECORD)
 def new_sharing(person_id: int):
     """Step 1: which organisation, what information, for what.
 
@@ -148,13 +123,13 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
     """Step 2 on screen: the statement, with the answers carried in hidden fields of the form that agrees."""
     text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = form or ConfirmForm(formdata=None)
-    form.ask_how = current_user.role is Role.ADVOCATE
-    form.statement_digest.data = _digest(text)
+    form.ask_how = not is_the_person(current_user)
+    form.statement_digest.data = agreeing.digest(text)
     return render_template(
         "consent/confirm.html",
         form=form,
         person=person,
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         kind=kind.value,
         statement=text,
         statement_language=_statement_language(person),
@@ -168,8 +143,7 @@ def _confirm_page(person, kind, organisation, categories, purpose_code, purpose,
     )
 
 
-@bp.route("/people/<int:person_id>/consents/confirm", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_RECORD)
 def confirm(person_id: int):
     """Step 2: the exact statement on screen; agreeing records exactly those words.
 
@@ -184,25 +158,25 @@ def confirm(person_id: int):
     if kind is ConsentKind.SMS and not person.phone_e164:
         flash(_("Add a mobile number to the contact details first."))
         return redirect(url_for("consent.consents", person_id=person.id))
-    text = _preview(person, kind, organisation, categories, purpose_code, purpose)
     form = ConfirmForm()
-    form.ask_how = current_user.role is Role.ADVOCATE
+    form.ask_how = not is_the_person(current_user)
     if form.validate_on_submit():
-        if form.statement_digest.data != _digest(text):
-            flash(_("The wording changed while you were reading it. Read it again before agreeing."))
-        else:
-            how = GivenHow(form.given_how.data) if form.ask_how else GivenHow.IN_APP
-            consent = services.give(
+        try:
+            consent = agreeing.agree_as_shown(
                 person,
                 kind,
-                given_how=how,
-                by=_me(),
+                shown_digest=form.statement_digest.data,
+                given_how=GivenHow(form.given_how.data) if form.ask_how else GivenHow.IN_APP,
+                by=signed_in_user(),
                 language=_statement_language(person),
                 organisation=organisation,
                 purpose_code=purpose_code,
                 purpose=purpose,
                 categories=categories,
             )
+        except agreeing.WordingChanged:
+            flash(_("The wording changed while you were reading it. Read it again before agreeing."))
+        else:
             db.session.commit()
             return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
     return _confirm_page(person, kind, organisation, categories, purpose_code, purpose, form)
@@ -215,8 +189,7 @@ def _consent_or_404(person: Person, consent_id: int) -> Consent:
     return consent
 
 
-@bp.get("/people/<int:person_id>/consents/<int:consent_id>")
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_VIEW)
 def receipt(person_id: int, consent_id: int):
     """The consent receipt: what was agreed, with whom, until when, in the words shown."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_VIEW)
@@ -227,14 +200,13 @@ def receipt(person_id: int, consent_id: int):
         person=person,
         consent=consent,
         now=utcnow(),
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         words=lambda categories: _in_sentence(statements.categories_in_words(categories, name)),
         purpose_words=lambda code, typed: _in_sentence(statements.purpose_in_words(code, typed)),
     )
 
 
-@bp.route("/people/<int:person_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
-@roles_required(*PERSON_AND_ADVOCATE)
+@policy.requires(Action.CONSENT_WITHDRAW)
 def withdraw(person_id: int, consent_id: int):
     """Withdrawing: one "are you sure" page, then done. No harder than agreeing was."""
     person = policy.person_or_404(current_user, person_id, Action.CONSENT_WITHDRAW)
@@ -246,18 +218,17 @@ def withdraw(person_id: int, consent_id: int):
             "consent/withdraw.html",
             person=person,
             consent=consent,
-            is_person=current_user.role is Role.INDIVIDUAL,
+            is_person=is_the_person(current_user),
             words=_in_sentence(statements.categories_in_words(consent.category_set, _reader_name(person))),
         )
-    how = GivenHow.IN_APP if current_user.role is Role.INDIVIDUAL else GivenHow.VERBAL
-    if services.withdraw(consent, how=how, by=_me()):
+    how = GivenHow.IN_APP if is_the_person(current_user) else GivenHow.VERBAL
+    if services.withdraw(consent, how=how, by=signed_in_user()):
         db.session.commit()
         flash(_("Withdrawn. From now on this is not shared."), "success")
     return redirect(url_for("consent.receipt", person_id=person.id, consent_id=consent.id))
 
 
-@bp.route("/people/<int:person_id>/overrides/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.OVERRIDE_REQUEST)
 def new_override(person_id: int):
     """Ask to share without consent to keep someone safe; a coordinator must approve it first."""
     person = policy.person_or_404(current_user, person_id, Action.OVERRIDE_REQUEST)
@@ -275,7 +246,7 @@ def new_override(person_id: int):
             what_shared=form.what_shared.data or "",
             person_told=form.person_told.data == "yes",
             not_told_reason=form.not_told_reason.data or "",
-            by=_me(),
+            by=signed_in_user(),
         )
         db.session.commit()
         flash(_("Sent to a coordinator. Nothing is shared until they approve it."), "success")
@@ -283,16 +254,14 @@ def new_override(person_id: int):
     return render_template("consent/override_form.html", form=form, person=person)
 
 
-@bp.get("/admin/overrides")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_DECIDE)
 def overrides():
     return render_template(
         "consent/overrides.html", overrides=services.pending_overrides(), not_told=services.kept_from_people()
     )
 
 
-@bp.route("/admin/overrides/<int:override_id>", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_DECIDE)
 def decide_override(override_id: int):
     override = db.session.get(SharingOverride, override_id)
     if override is None:
@@ -303,7 +272,7 @@ def decide_override(override_id: int):
     if form.validate_on_submit():
         try:
             services.decide_override(
-                override, approve=form.decision.data == "approve", note=form.note.data or "", by=_me()
+                override, approve=form.decision.data == "approve", note=form.note.data or "", by=signed_in_user()
             )
         except services.ConsentError as error:
             form.decision.errors = [
@@ -327,8 +296,7 @@ def decide_override(override_id: int):
     )
 
 
-@bp.post("/admin/overrides/<int:override_id>/told")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.OVERRIDE_RECORD_TOLD)
 def record_person_told(override_id: int):
     """Record that the person has now been told about a share they were not told of (audited)."""
     if not policy.can(current_user, Action.OVERRIDE_RECORD_TOLD):
@@ -338,7 +306,7 @@ def record_person_told(override_id: int):
         abort(404)
     if PersonToldForm().validate_on_submit():
         try:
-            services.record_person_told(override, by=_me())
+            services.record_person_told(override, by=signed_in_user())
         except services.ConsentError:
             flash(_("This person has already been told."))
         else:

@@ -9,8 +9,8 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from advocate_app import db
-from advocate_app.accounts.models import Role, User
+from advocate_app import db, policy
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import statements
 from advocate_app.consent.models import (
@@ -324,7 +324,7 @@ def decide_override(override: SharingOverride, *, approve: bool, note: str, by: 
     """
     if override.status is not OverrideStatus.PENDING:
         raise ConsentError("not_pending")
-    if by.role is not Role.COORDINATOR or by.id == override.requested_by_id:
+    if not policy.may_decide_override(by, override):
         raise ConsentError("not_allowed")
     now = utcnow()
     override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REJECTED
@@ -350,7 +350,7 @@ def record_person_told(override: SharingOverride, *, by: User, now: datetime | N
 
     :raises ConsentError: when the person was told already, or ``by`` is not a coordinator.
     """
-    if by.role is not Role.COORDINATOR:
+    if not policy.can(by, policy.Action.OVERRIDE_RECORD_TOLD):
         raise ConsentError("not_allowed")
     # Two coordinators recording it at once: the second sees the first's record and is told so.
     db.lock(SharingOverride, override.id)
@@ -568,7 +568,7 @@ def justifications_for(person_id: int) -> list[tuple[LeadJustification, str, str
 
 def open_break_glass(user: User, person: Person, reason: str, now: datetime | None = None) -> BreakGlass:
     """A coordinator opens a person's record for a written reason, for a short time; audited and shown to the person."""
-    if user.role is not Role.COORDINATOR:
+    if not policy.can(user, policy.Action.BREAK_GLASS):
         raise ConsentError("not_allowed")
     if len(reason.strip()) < 20:
         raise ConsentError("reason", field="reason")

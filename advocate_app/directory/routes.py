@@ -6,19 +6,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role, User
-from advocate_app.directory import bp, services
+from advocate_app.accounts.auth import signed_in_user
+from advocate_app.directory import services
 from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceForm, language_label
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
 from advocate_app.i18n import isolated
+from advocate_app.policy import Action
 from advocate_app.team import reviews
 
-STAFF = (Role.ADVOCATE, Role.ORG_WORKER, Role.COORDINATOR)
 STATUS_NAMES = {
     "active": _l("Active"),
     "inactive": _l("Inactive"),
@@ -27,22 +24,15 @@ STATUS_NAMES = {
 }
 
 
-@bp.get("/admin/organisations")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisations():
-    rows = db.session.execute(
-        select(Organisation, func.count(Service.id))
-        .outerjoin(Service, Service.organisation_id == Organisation.id)
-        .group_by(Organisation.id)
-        .order_by(Organisation.name)
-    ).all()
+    rows = services.organisations_with_service_counts()
     return render_template(
         "directory/organisations.html", rows=rows, reviewed=reviews.last_reviewed(o.id for o, _n in rows)
     )
 
 
-@bp.route("/admin/organisations/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
@@ -53,7 +43,7 @@ def new_organisation():
             email=form.email.data,
             phone=form.phone.data,
             website=form.website.data,
-            by=current_user._get_current_object(),
+            by=signed_in_user(),
         )
         db.session.commit()
         flash(_("%(name)s has been added.", name=isolated(organisation.name)), "success")
@@ -61,22 +51,17 @@ def new_organisation():
     return render_template("directory/new_organisation.html", form=form)
 
 
-@bp.get("/admin/organisations/<int:organisation_id>")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisation(organisation_id: int):
-    record = db.session.scalar(
-        select(Organisation).where(Organisation.id == organisation_id).options(selectinload(Organisation.services))
-    )
+    record = services.organisation_with_services(organisation_id)
     if record is None:
         abort(404)
-    staff = db.session.scalars(
-        select(User).where(User.organisation_id == organisation_id).order_by(User.display_name)
-    ).all()
-    return render_template("directory/organisation.html", organisation=record, staff=staff)
+    return render_template(
+        "directory/organisation.html", organisation=record, staff=services.organisation_staff(organisation_id)
+    )
 
 
-@bp.get("/directory")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def browse():
     form = BrowseForm(request.args, languages=services.language_codes_in_use())
     rows = services.browse(form.cleaned(services.Filters))
@@ -90,8 +75,7 @@ def browse():
     )
 
 
-@bp.get("/directory/services/<int:service_id>")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def service(service_id: int):
     record = services.service_for_page(service_id)
     if record is None:
@@ -106,8 +90,7 @@ def service(service_id: int):
     )
 
 
-@bp.route("/directory/services/<int:service_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def edit_service(service_id: int):
     record = services.service_for_page(service_id)
     if record is None:
@@ -119,29 +102,27 @@ def edit_service(service_id: int):
     if request.method == "GET":
         _fill(form, record)
     if form.validate_on_submit():
-        services.update_service(record, _fields(form), by=current_user._get_current_object())
+        services.update_service(record, _fields(form), by=signed_in_user())
         db.session.commit()
         flash(_("%(name)s has been updated.", name=isolated(record.name)), "success")
         return redirect(url_for("directory.service", service_id=record.id))
     return render_template("directory/edit_service.html", form=form, service=record, organisation=record.organisation)
 
 
-@bp.post("/directory/services/<int:service_id>/confirm")
-@roles_required(*STAFF)
+@policy.requires(Action.DIRECTORY_VIEW)
 def confirm_service(service_id: int):
     record = db.session.get(Service, service_id)
     if record is None:
         abort(404)
     if not policy.may_edit_service(current_user, record):
         abort(403)
-    services.confirm_service(record, by=current_user._get_current_object())
+    services.confirm_service(record, by=signed_in_user())
     db.session.commit()
     flash(_("Thank you. The entry is marked as checked today."), "success")
     return redirect(url_for("directory.service", service_id=record.id))
 
 
-@bp.route("/admin/organisations/<int:organisation_id>/services/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ORGANISATIONS_MANAGE)
 def new_service(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -151,7 +132,7 @@ def new_service(organisation_id: int):
         form.capacity.data = CapacityStatus.OPEN.value
         form.response_target_days.data = 5
     if form.validate_on_submit():
-        record = services.create_service(organisation, _fields(form), by=current_user._get_current_object())
+        record = services.create_service(organisation, _fields(form), by=signed_in_user())
         db.session.commit()
         flash(_("%(name)s has been added.", name=isolated(record.name)), "success")
         return redirect(url_for("directory.service", service_id=record.id))

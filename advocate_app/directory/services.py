@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db
 from advocate_app.accounts.models import User
@@ -170,3 +170,43 @@ def _apply_fields(service: Service, fields: ServiceFields) -> None:
         service.phones = [ServicePhone(number=n, description=d) for n, d in numbers]
     sync_codes(service.languages, sorted(set(fields.languages)), "language", ServiceLanguage)
     sync_codes(service.need_domains, [d for d in NEED_DOMAINS if d in fields.need_domains], "domain", ServiceNeedDomain)
+
+
+def organisation_names() -> list[tuple[int, str]]:
+    """Every organisation's id and name, by name (for choosing one in a form)."""
+    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
+    return [(organisation_id, name) for organisation_id, name in rows]
+
+
+def organisations_with_service_counts() -> list[tuple[Organisation, int]]:
+    """Every organisation, by name, with how many services it lists."""
+    rows = db.session.execute(
+        select(Organisation, func.count(Service.id))
+        .outerjoin(Service, Service.organisation_id == Organisation.id)
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    )
+    return [(organisation, count) for organisation, count in rows]
+
+
+def organisation_with_services(organisation_id: int) -> Organisation | None:
+    """One organisation with its services loaded."""
+    return db.session.scalar(
+        select(Organisation).where(Organisation.id == organisation_id).options(selectinload(Organisation.services))
+    )
+
+
+def organisation_staff(organisation_id: int) -> list[User]:
+    """An organisation's workers' accounts, by name."""
+    return list(
+        db.session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.display_name))
+    )
+
+
+def service_to_refer_to(service_id: int) -> Service | None:
+    """A service with its organisation and languages (what a referral to it shows), or None."""
+    return db.session.scalar(
+        select(Service)
+        .where(Service.id == service_id)
+        .options(joinedload(Service.organisation), selectinload(Service.languages))
+    )

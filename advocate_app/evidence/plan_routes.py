@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import bp, evaluation, followup, plan_export, pseudonyms, report_view
+from advocate_app.evidence import evaluation, followup, plan_export, pseudonyms, report_view
 from advocate_app.evidence.forms import AmendPlanForm, EvaluationPlanForm, LockPlanForm
 from advocate_app.evidence.models import EvaluationPlan
 from advocate_app.evidence.queries import organisations
 from advocate_app.policy import Action
-
-
-def _me(action: Action) -> User:
-    me = current_user._get_current_object()
-    if not policy.can(me, action):
-        abort(403)
-    return me
 
 
 def _plan_or_404(plan_id: int) -> EvaluationPlan:
@@ -40,17 +31,15 @@ def _form(form_class, plan: EvaluationPlan | None = None):
     return form
 
 
-@bp.get("/evidence/plans")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plans():
-    _me(Action.EVALUATION_REPORT_VIEW)
+    signed_in_user()
     return render_template("evidence/plans.html", plans=evaluation.plans())
 
 
-@bp.route("/evidence/plans/new", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def new_evaluation_plan():
-    me = _me(Action.EVALUATION_PLAN_WRITE)
+    me = signed_in_user()
     form = _form(EvaluationPlanForm)
     if form.validate_on_submit():
         plan = evaluation.write_draft(None, evaluation.PlanFields(**form.fields()), by=me)
@@ -60,10 +49,9 @@ def new_evaluation_plan():
     return render_template("evidence/plan_form.html", form=form, plan=None, amending=False)
 
 
-@bp.route("/evidence/plans/<int:plan_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def edit_evaluation_plan(plan_id: int):
-    me = _me(Action.EVALUATION_PLAN_WRITE)
+    me = signed_in_user()
     plan = _plan_or_404(plan_id)
     if plan.locked_at is not None:
         return redirect(url_for("evidence.amend_evaluation_plan", plan_id=plan.id))
@@ -76,10 +64,9 @@ def edit_evaluation_plan(plan_id: int):
     return render_template("evidence/plan_form.html", form=form, plan=plan, amending=False)
 
 
-@bp.post("/evidence/plans/<int:plan_id>/lock")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def lock_evaluation_plan(plan_id: int):
-    me = _me(Action.EVALUATION_PLAN_WRITE)
+    me = signed_in_user()
     plan = _plan_or_404(plan_id)
     if LockPlanForm().validate_on_submit():
         try:
@@ -92,10 +79,9 @@ def lock_evaluation_plan(plan_id: int):
     return redirect(url_for("evidence.evaluation_plan", plan_id=plan.id))
 
 
-@bp.route("/evidence/plans/<int:plan_id>/amend", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_PLAN_WRITE)
 def amend_evaluation_plan(plan_id: int):
-    me = _me(Action.EVALUATION_PLAN_WRITE)
+    me = signed_in_user()
     plan = _plan_or_404(plan_id)
     if plan.locked_at is None:
         return redirect(url_for("evidence.edit_evaluation_plan", plan_id=plan.id))
@@ -113,10 +99,9 @@ def amend_evaluation_plan(plan_id: int):
     return render_template("evidence/plan_form.html", form=form, plan=plan, amending=True)
 
 
-@bp.get("/evidence/plans/<int:plan_id>")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVALUATION_REPORT_VIEW)
 def evaluation_plan(plan_id: int):
-    me = _me(Action.EVALUATION_REPORT_VIEW)
+    me = signed_in_user()
     plan = _plan_or_404(plan_id)
     view = None
     if plan.locked_at is not None:
@@ -132,10 +117,9 @@ def evaluation_plan(plan_id: int):
     )
 
 
-@bp.post("/evidence/plans/<int:plan_id>/export")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVIDENCE_EXPORT)
 def export_evaluation_plan(plan_id: int):
-    me = _me(Action.EVIDENCE_EXPORT)
+    me = signed_in_user()
     plan = _plan_or_404(plan_id)
     if plan.locked_at is None or not LockPlanForm().validate_on_submit():
         return redirect(url_for("evidence.evaluation_plan", plan_id=plan.id))

@@ -64,7 +64,7 @@ def scope_for(user: User, period: Period, *, today: date, organisation_id: int |
     """
     if not policy.can(user, policy.Action.EVIDENCE_VIEW):
         raise NotAllowed
-    if user.role is Role.ADVOCATE:
+    if not policy.can(user, policy.Action.EVIDENCE_PARTNERSHIP):
         people = policy.visible_people(user).with_only_columns(Person.id)
     else:
         people = partnership_people(organisation_id)

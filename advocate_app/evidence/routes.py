@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.auth import signed_in_user
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import bp, change, export, pseudonyms, queries, services
+from advocate_app.evidence import change, export, pseudonyms, queries, services
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
-from advocate_app.plans.outcome_routes import rater_labels
+from advocate_app.plans.pages import rater_labels
 from advocate_app.policy import Action
 from advocate_app.referrals.models import DeclineReason
 from advocate_app.team import evidence as team_evidence
+from advocate_app.wording import is_the_person
 
 
-@bp.context_processor
-def _formatting() -> dict:
+def formatting_helpers() -> dict:
     return {
         "number": services.number,
         "signed": services.signed,
@@ -32,21 +32,15 @@ def _formatting() -> dict:
     }
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 def _organisations(me: User) -> list[tuple[int, str]] | None:
     """Coordinators choose an organisation (or all); an advocate's figures are always their own caseload."""
-    return queries.organisations() if me.role is Role.COORDINATOR else None
+    return queries.organisations() if policy.can(me, Action.EVIDENCE_PARTNERSHIP) else None
 
 
-@bp.get("/evidence")
-@roles_required(Role.COORDINATOR, Role.ADVOCATE)
+@policy.requires(Action.EVIDENCE_VIEW)
 def dashboard():
-    me = _me()
-    if not policy.can(me, Action.EVIDENCE_VIEW):
-        abort(403)
+    me = signed_in_user()
     today = local_today()
     form = PeriodForm(formdata=request.args if request.args else None)
     form.offer(today, _organisations(me))
@@ -61,7 +55,7 @@ def dashboard():
         form=form,
         board=board,
         team_board=team_board,
-        is_coordinator=me.role is Role.COORDINATOR,
+        is_coordinator=policy.can(me, Action.EVIDENCE_PARTNERSHIP),
         goal_status_labels=GOAL_STATUS_LABELS,
         rater_names=services.RATER_NAMES,
         decline_names=services.DECLINE_NAMES,
@@ -71,12 +65,9 @@ def dashboard():
     )
 
 
-@bp.route("/evidence/export", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.EVIDENCE_EXPORT)
 def export_download():
-    me = _me()
-    if not policy.can(me, Action.EVIDENCE_EXPORT):
-        abort(403)
+    me = signed_in_user()
     today = local_today()
     form = ExportForm()
     form.offer(today, _organisations(me))
@@ -100,8 +91,8 @@ def export_download():
 
 
 def _progress_page(person: Person):
-    me = _me()
-    is_person = me.role is Role.INDIVIDUAL
+    me = signed_in_user()
+    is_person = is_the_person(me)
     if not is_person:
         audit("view", actor=me, person_id=person.id, object_type="progress")
         db.session.commit()
@@ -116,13 +107,11 @@ def _progress_page(person: Person):
     )
 
 
-@bp.get("/people/<int:person_id>/progress")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.PLAN_FOLLOW)
 def progress(person_id: int):
-    return _progress_page(policy.person_or_404(current_user, person_id, Action.PLAN_VIEW))
+    return _progress_page(policy.person_or_404(current_user, person_id, Action.PLAN_FOLLOW))
 
 
-@bp.get("/me/progress")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_progress():
     return _progress_page(policy.person_or_404(current_user, current_user.person_id or 0, Action.PLAN_VIEW))

@@ -5,22 +5,21 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from advocate_app import db, policy
 from advocate_app.accounts import services as account_services
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.auth import signed_in_user
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.i18n import isolated
 from advocate_app.paging import requested_page
-from advocate_app.people import bp, services
+from advocate_app.people import services
 from advocate_app.people.forms import WEEKDAYS, AssignAdvocateForm, PersonForm
-from advocate_app.people.models import Assignment, Person, PersonStatus
+from advocate_app.people.models import Person, PersonStatus
 from advocate_app.people.phones import for_display
+from advocate_app.plans.pages import render_plan
 from advocate_app.policy import Action
 from advocate_app.team import alerts as team_alerts
 from advocate_app.team import helping as team_helping
@@ -65,11 +64,10 @@ def _fill_form(form: PersonForm, person: Person) -> None:
         start.data, end.data = window.starts_at, window.ends_at
 
 
-@bp.get("/people")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.CASELOAD_VIEW)
 def caseload():
     """The advocate's people, 25 at a time, by name; ``?q=`` finds names containing the words typed."""
-    me = current_user._get_current_object()
+    me = signed_in_user()
     shown = services.caseload_page(
         me, today=local_today(), search=request.args.get("q", "")[:100], page=requested_page()
     )
@@ -78,12 +76,11 @@ def caseload():
     )
 
 
-@bp.route("/people/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CREATE)
 def new_person():
     form = PersonForm()
     if form.validate_on_submit():
-        me = current_user._get_current_object()
+        me = signed_in_user()
         person = services.create_person(_details_from(form, keep_code_word=False), advocate=me)
         db.session.commit()
         flash(_("%(name)s has been added to your caseload.", name=isolated(person.preferred_name)), "success")
@@ -101,27 +98,13 @@ def new_person():
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=None)
 
 
-def _person_page_data(person_id: int):
-    person = db.session.scalar(
-        select(Person)
-        .where(Person.id == person_id)
-        .options(
-            selectinload(Person.safe_windows),
-            selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate),
-        )
-    )
-    login = db.session.scalar(select(User).where(User.person_id == person_id))
-    return person, login
-
-
-@bp.get("/people/<int:person_id>")
-@roles_required(Role.ADVOCATE, Role.COORDINATOR)
+@policy.requires(Action.CASE_VIEW)
 def person(person_id: int):
     """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
-    policy.person_or_404(current_user, person_id)
-    record, login = _person_page_data(person_id)
+    policy.person_or_404(current_user, person_id, Action.CASE_VIEW)
+    record, login = services.record_page(person_id)
     audit(
-        "view", actor=current_user._get_current_object(), person_id=person_id, object_type="person", object_id=person_id
+        "view", actor=signed_in_user(), person_id=person_id, object_type="person", object_id=person_id
     )
     db.session.commit()
     return render_template(
@@ -131,24 +114,23 @@ def person(person_id: int):
         weekdays=WEEKDAYS,
         phone=for_display(record.phone_e164),
         # A coordinator here has broken the glass: they read, they never change anything.
-        read_only=current_user.role is Role.COORDINATOR,
+        read_only=not policy.can(current_user, Action.PERSON_EDIT, record),
         # Whether there is a wall, never with whom: the other record's name must not appear here.
         behind_wall=bool(consent_services.walled_from(person_id)),
         # Staff who work on both sides of a wall (with a coordinator's written reason) are marked, never the other side.
         across=consent_services.advocates_across_walls([person_id]).get(person_id, set()),
         break_glass_minutes=consent_services.BREAK_GLASS_MINUTES,
-        helping=team_helping.who_is_helping(record, viewer=current_user._get_current_object()),
+        helping=team_helping.who_is_helping(record, viewer=signed_in_user()),
     )
 
 
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_EDIT)
 def edit_person(person_id: int):
     policy.person_or_404(current_user, person_id, Action.PERSON_EDIT)
     record = services.load_for_edit(person_id)
     form = PersonForm()
     if form.validate_on_submit():
-        services.update_person(record, _details_from(form, keep_code_word=True), by=current_user._get_current_object())
+        services.update_person(record, _details_from(form, keep_code_word=True), by=signed_in_user())
         db.session.commit()
         flash(_("Details saved."), "success")
         return redirect(url_for("people.person", person_id=person_id))
@@ -157,38 +139,35 @@ def edit_person(person_id: int):
     return render_template("people/form.html", form=form, weekdays=WEEKDAYS, person=record)
 
 
-@bp.post("/people/<int:person_id>/close")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CLOSE)
 def close_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
     if record.status is PersonStatus.OPEN:
-        services.close_case(record, by=current_user._get_current_object())
+        services.close_case(record, by=signed_in_user())
         db.session.commit()
         flash(_("The case is closed. Their login no longer works."), "success")
     return redirect(url_for("people.person", person_id=person_id))
 
 
-@bp.post("/people/<int:person_id>/reopen")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_CLOSE)
 def reopen_case(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_CLOSE)
     if record.status is PersonStatus.CLOSED and record.anonymised_at is None:
-        services.reopen_case(record, by=current_user._get_current_object())
+        services.reopen_case(record, by=signed_in_user())
         db.session.commit()
         flash(_("The case is open again."), "success")
     return redirect(url_for("people.person", person_id=person_id))
 
 
-@bp.post("/people/<int:person_id>/login")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.PERSON_SETUP_LOGIN)
 def person_setup_code(person_id: int):
     record = policy.person_or_404(current_user, person_id, Action.PERSON_SETUP_LOGIN)
-    if db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None:
+    if services.has_login(person_id):
         flash(_("%(name)s already has a login.", name=isolated(record.preferred_name)))
         return redirect(url_for("people.person", person_id=person_id))
     lifetime = current_app.config["SETUP_CODE_LIFETIME"]
     code = account_services.issue_setup_code(
-        created_by=current_user._get_current_object(), person=record, lifetime=lifetime
+        created_by=signed_in_user(), person=record, lifetime=lifetime
     )
     db.session.commit()
     return render_template(
@@ -199,21 +178,17 @@ def person_setup_code(person_id: int):
     )
 
 
-@bp.get("/me")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_plan():
     """The person's own home: their plan."""
-    from advocate_app.plans.routes import render_plan
-
     return render_plan(policy.person_or_404(current_user, current_user.person_id or 0))
 
 
-@bp.get("/me/details")
-@roles_required(Role.INDIVIDUAL)
+@policy.requires(Action.OWN_RECORD)
 def my_details():
     """The person's own details and how they may be contacted."""
     policy.person_or_404(current_user, current_user.person_id or 0)
-    record, _login = _person_page_data(current_user.person_id)
+    record, _login = services.record_page(current_user.person_id)
     return render_template(
         "people/my_details.html", person=record, weekdays=WEEKDAYS, phone=for_display(record.phone_e164)
     )
@@ -222,40 +197,25 @@ def my_details():
 # Coordinator: who advocates for whom -------------------------------------------------------------
 
 
-@bp.get("/admin/people")
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assignments():
-    people = db.session.scalars(
-        select(Person)
-        .options(selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate))
-        .order_by(Person.preferred_name)
-    ).all()
+    people = services.everyone_with_advocates()
     return render_template(
         "admin/people.html", people=people, across=consent_services.advocates_across_walls([p.id for p in people])
     )
 
 
-@bp.route("/admin/people/<int:person_id>/advocates", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
+@policy.requires(Action.ASSIGNMENTS_MANAGE)
 def assign(person_id: int):
-    if not policy.can(current_user, Action.ASSIGNMENTS_MANAGE):
-        abort(403)
-    record = db.session.scalar(
-        select(Person)
-        .where(Person.id == person_id)
-        .options(selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate))
-    )
+    record = services.with_advocates(person_id)
     if record is None:
         abort(404)
     form = AssignAdvocateForm()
-    advocates = db.session.execute(
-        select(User.id, User.display_name).where(User.role == Role.ADVOCATE, User.active).order_by(User.display_name)
-    ).all()
-    form.advocate_id.choices = [(str(user_id), name) for user_id, name in advocates]
+    form.advocate_id.choices = [(str(user_id), name) for user_id, name in services.active_advocates()]
     walls = _walls_to_justify(record.id, form)
     form.justification_required = bool(walls)
     if form.validate_on_submit():
-        me = current_user._get_current_object()
+        me = signed_in_user()
         advocate = db.session.get(User, int(form.advocate_id.data))
         try:
             services.assign_advocate(

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
@@ -138,7 +138,7 @@ def assign_advocate(person: Person, advocate: User, *, lead: bool, by: User, jus
     :raises ValueError: when the user is not an active advocate.
     :raises consent.services.ConsentError: when the wall needs a justification and none (long enough) is given.
     """
-    if advocate.role is not Role.ADVOCATE or not advocate.active:
+    if not policy.can(advocate, policy.Action.CASELOAD_VIEW):
         raise ValueError("only an active advocate can be assigned")
     # The person's row is held while their assignments change, so two at once cannot both add a lead.
     db.lock(Person, person.id)
@@ -317,3 +317,41 @@ def reopen_case(person: Person, *, by: User) -> None:
     person.status = PersonStatus.OPEN
     person.closed_at = None
     audit("reopen", actor=by, person_id=person.id, object_type="person", object_id=person.id)
+
+
+def _with_current_advocates():
+    return selectinload(Person.assignments.and_(Assignment.ended_at.is_(None))).joinedload(Assignment.advocate)
+
+
+def record_page(person_id: int) -> tuple[Person | None, User | None]:
+    """A person's record with their safe times and current advocates, and their own login if they have one."""
+    person = db.session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(selectinload(Person.safe_windows), _with_current_advocates())
+    )
+    login = db.session.scalar(select(User).where(User.person_id == person_id))
+    return person, login
+
+
+def has_login(person_id: int) -> bool:
+    """Whether the person has a login of their own."""
+    return db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None
+
+
+def everyone_with_advocates() -> list[Person]:
+    """Every person, by name, with their current advocates (the coordinator's list)."""
+    return list(db.session.scalars(select(Person).options(_with_current_advocates()).order_by(Person.preferred_name)))
+
+
+def with_advocates(person_id: int) -> Person | None:
+    """One person with their current advocates."""
+    return db.session.scalar(select(Person).where(Person.id == person_id).options(_with_current_advocates()))
+
+
+def active_advocates() -> list[tuple[int, str]]:
+    """Every active advocate's id and name, by name (to choose whom to assign)."""
+    rows = db.session.execute(
+        select(User.id, User.display_name).where(User.role == Role.ADVOCATE, User.active).order_by(User.display_name)
+    )
+    return [(user_id, name) for user_id, name in rows]

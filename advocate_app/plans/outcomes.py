@@ -7,12 +7,12 @@ from datetime import date
 from sqlalchemy import select
 
 from advocate_app import db
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.needs import NEED_DOMAINS
-from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review
-from advocate_app.plans.services import PlanError
+from advocate_app.plans.models import CheckIn, Plan, PlanStatus, RatedBy, Review, Voice
+from advocate_app.plans.services import PlanError, voice_of
 
 SCORE_MIN, SCORE_MAX = 1, 10
 
@@ -29,7 +29,7 @@ def record_check_in(
         raise PlanError("domain")
     if not SCORE_MIN <= score <= SCORE_MAX:
         raise PlanError("score")
-    if by.role is Role.INDIVIDUAL:
+    if voice_of(by) is Voice.PERSON:
         # A person's own check-in is always their own rating.
         rated_by = RatedBy.PERSON
     check_in = CheckIn(

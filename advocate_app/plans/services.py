@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -226,7 +226,7 @@ def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent
         raise PlanError("parent")
     if kind is ItemKind.NEED and fields.domain not in NEED_DOMAINS:
         raise PlanError("domain")
-    voice = Voice.PERSON if by.role is Role.INDIVIDUAL else (fields.voice or Voice.ADVOCATE)
+    voice = Voice.PERSON if voice_of(by) is Voice.PERSON else (fields.voice or Voice.ADVOCATE)
     item = PlanItem(
         plan=plan,
         kind=kind,
@@ -351,11 +351,7 @@ def _clear_proposal(item: PlanItem) -> None:
 def may_decide_proposal(item: PlanItem, user: User, person_has_login: bool) -> bool:
     """The owner of the words decides; an advocate may record the person's decision made in person
     only while the person has no login of their own."""
-    if item.proposed_text is None:
-        return False
-    if voice_of(user) is item.voice:
-        return True
-    return user.role is Role.ADVOCATE and item.voice is Voice.PERSON and not person_has_login
+    return policy.may_decide_proposal(user, item, person_has_login)
 
 
 def decide_proposal(item: PlanItem, *, accept: bool, by: User, person_has_login: bool) -> None:
@@ -634,3 +630,12 @@ def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User
         .group_by(PlanItem.parent_id)
     ).all()
     return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}
+
+
+def earlier_plans(person_id: int) -> list[Plan]:
+    """The person's earlier (archived) plans, newest first."""
+    return list(
+        db.session.scalars(
+            select(Plan).where(Plan.person_id == person_id, Plan.status == PlanStatus.ARCHIVED).order_by(Plan.id.desc())
+        )
+    )

@@ -1,5 +1,1 @@
 """A person's own view of their record: who has seen it, everything held about them, and retention."""
-
-from flask import Blueprint
-
-bp = Blueprint("records", __name__)

@@ -10,8 +10,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent.forms import DPA_CONDITION_LABELS, LAWFUL_BASIS_LABELS
@@ -19,18 +18,12 @@ from advocate_app.consent.models import Category
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.policy import Action
-from advocate_app.records import access_log, bp, subject_access
-from advocate_app.wording import ABOUT_TOPICS, categories_in_words, labels, reader_of
-
-PERSON_OR_ADVOCATE = (Role.INDIVIDUAL, Role.ADVOCATE)
-
-
-def _me():
-    return current_user._get_current_object()
+from advocate_app.records import access_log, subject_access
+from advocate_app.wording import ABOUT_TOPICS, categories_in_words, is_the_person, labels, reader_of
 
 
 def _is_person() -> bool:
-    return current_user.role is Role.INDIVIDUAL
+    return is_the_person(current_user)
 
 
 def _back_url(person_id: int) -> str:
@@ -61,15 +54,14 @@ def _categories_in_words(name: str):
     return lambda values: categories_in_words({Category(v) for v in values}, reader_of(current_user), name)
 
 
-@bp.get("/people/<int:person_id>/access")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.ACCESS_LOG_VIEW)
 def access(person_id: int):
     """Who has seen the record: staff, their organisation and when; emergencies and sharing without consent first."""
     person = policy.person_or_404(current_user, person_id, Action.ACCESS_LOG_VIEW)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     log = access_log.access_log(person.id, page=page)
     if not _is_person():
-        audit("view", actor=_me(), person_id=person.id, object_type="access_log")
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type="access_log")
     db.session.commit()
     return render_template(
         "records/access_log.html",
@@ -85,15 +77,14 @@ def access(person_id: int):
 def _export(person_id: int) -> dict:
     """Record the export, then gather the record (so the copy shows this export too)."""
     person = policy.person_or_404(current_user, person_id, Action.RECORD_EXPORT)
-    audit("export", actor=_me(), person_id=person.id, object_type="subject_access", object_id=person.id)
+    audit("export", actor=signed_in_user(), person_id=person.id, object_type="subject_access", object_id=person.id)
     db.session.flush()
     data = subject_access.subject_access_data(person.id)
     db.session.commit()
     return data
 
 
-@bp.get("/people/<int:person_id>/export.json")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.RECORD_EXPORT)
 def export_json(person_id: int):
     """Everything held about the person, as a JSON file to keep."""
     data = _export(person_id)
@@ -104,8 +95,7 @@ def export_json(person_id: int):
     return response
 
 
-@bp.get("/people/<int:person_id>/export")
-@roles_required(*PERSON_OR_ADVOCATE)
+@policy.requires(Action.RECORD_EXPORT)
 def export_page(person_id: int):
     """Everything held about the person, as a page to read, print or save as PDF."""
     data = _export(person_id)

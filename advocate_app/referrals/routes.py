@@ -5,24 +5,21 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
-from sqlalchemy import select
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.consent.services import people_sharing_with
-from advocate_app.consent.shared_routes import RATED_BY_LABELS, SHARED_HEADINGS, _shared_sections
-from advocate_app.directory.models import Organisation
+from advocate_app.consent import shared_view
+from advocate_app.consent.shared_view import RATED_BY_LABELS, SHARED_HEADINGS
 from advocate_app.i18n import worded
-from advocate_app.paging import page_of, requested_page
+from advocate_app.paging import requested_page
 from advocate_app.people.forms import WEEKDAYS
-from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
 from advocate_app.plans.models import StepOwner
-from advocate_app.referrals import bp, services
+from advocate_app.policy import Action
+from advocate_app.referrals import services
+from advocate_app.referrals.inbox import SECTIONS, inbox_page
 from advocate_app.referrals.inbox_forms import (
     DECLINE_REASON_LABELS,
     STATUS_LABELS,
@@ -35,15 +32,7 @@ from advocate_app.referrals.inbox_forms import (
 from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral, ReferralStatus
 
 # The inbox's sections, in the order a worker should deal with them.
-SECTIONS = services.INBOX_SECTIONS
 
-
-def _me():
-    return current_user._get_current_object()
-
-
-def _organisation_of(user) -> Organisation | None:
-    return db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
 
 
 def _labels() -> dict:
@@ -54,47 +43,27 @@ def _labels() -> dict:
     }
 
 
-@bp.get("/referrals")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def inbox():
     """Every referral to the worker's organisation: overdue first, then due soon, new, under way and finished.
 
     The first few of each section show here; ``?section=overdue`` lists one section 25 at a time.
     """
-    me = _me()
-    today = local_today()
+    me = signed_in_user()
     chosen = request.args.get("section")
     chosen = chosen if chosen in SECTIONS else None
-    counts = dict.fromkeys(SECTIONS, 0)
-    sections: dict[str, list] = {name: [] for name in SECTIONS}
-    page = page_of(0, 1)
-    named: set[int] = set()
-    if me.organisation_id is not None:
-        counts = services.inbox_counts(me.organisation_id, today)
-        if chosen:
-            page = page_of(counts[chosen], requested_page())
-            sections[chosen] = services.inbox_rows(
-                me.organisation_id, today, chosen, limit=page.size, offset=page.offset
-            )
-        else:
-            sections = services.inbox_preview(me.organisation_id, today)
-        shown = {referral.person_id for rows in sections.values() for referral in rows}
-        # One query for the whole page: whose name the organisation may show (something is shared right now).
-        named = set(
-            db.session.scalars(
-                select(Person.id).where(Person.id.in_(shown), Person.id.in_(people_sharing_with(me.organisation_id)))
-            )
-        )
+    shown = inbox_page(me, local_today(), chosen, requested_page())
+    counts = shown.counts
     return render_template(
         "referrals/inbox.html",
-        organisation=_organisation_of(me),
-        sections=sections,
+        organisation=shared_view.organisation_of(me),
+        sections=shown.sections,
         counts=counts,
         section_order=[chosen] if chosen else SECTIONS,
         chosen=chosen,
-        page=page,
+        page=shown.page,
         preview=services.INBOX_PREVIEW,
-        named=named,
+        named=shown.named,
         total=sum(counts.values()),
         overdue=counts["overdue"],
         overdue_text=overdue_message(counts["overdue"]),
@@ -105,7 +74,7 @@ def inbox():
 def _referral_or_404(referral_id: int) -> Referral:
     """The referral, when the worker's organisation receives it; otherwise 404, so its existence is not revealed."""
     referral = services.load(referral_id)
-    if referral is None or not policy.may_handle_referral(_me(), referral):
+    if referral is None or not policy.may_handle_referral(signed_in_user(), referral):
         abort(404)
     return referral
 
@@ -114,23 +83,22 @@ def _back_to(referral: Referral):
     return redirect(url_for("referrals.referral", referral_id=referral.id))
 
 
-@bp.get("/referrals/<int:referral_id>")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def referral(referral_id: int):
     """One referral: what the organisation is asked, its history, and what the person shares for it right now."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     # Asked afresh on every request: after a withdrawal nothing of the person shows from the next page on.
     shared_now = policy.shared_categories(me, item.person)
     covered = frozenset(c for c in shared_now if c.value in item.category_set)
-    sections = _shared_sections(item.person, covered)
+    sections = shared_view.shared_sections(item.person, covered)
     audit("view", actor=me, person_id=item.person_id, object_type="referral", object_id=item.id)
     db.session.commit()
     return render_template(
         "referrals/referral.html",
         page="view",
         referral=item,
-        organisation=_organisation_of(me),
+        organisation=shared_view.organisation_of(me),
         shared_now=bool(shared_now),
         sections=sections,
         asked_for=[label for category, label in SHARED_HEADINGS.items() if category.value in item.category_set],
@@ -171,13 +139,12 @@ def _form_page(page: str, item: Referral, form, shared_now: bool):
         referral=item,
         form=form,
         shared_now=shared_now,
-        organisation=_organisation_of(_me()),
+        organisation=shared_view.organisation_of(signed_in_user()),
         **_labels(),
     )
 
 
-@bp.post("/referrals/<int:referral_id>/accept")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def accept(referral_id: int):
     """Accept the referral: the person will hear from the organisation."""
     item = _referral_or_404(referral_id)
@@ -185,7 +152,7 @@ def accept(referral_id: int):
         flash(_("The form had expired. Please try again."))
         return _back_to(item)
     try:
-        services.change_status(item, ReferralStatus.ACCEPTED, by=_me())
+        services.change_status(item, ReferralStatus.ACCEPTED, by=signed_in_user())
     except services.ReferralError as error:
         db.session.rollback()
         flash(_refused(error))
@@ -195,11 +162,10 @@ def accept(referral_id: int):
     return _back_to(item)
 
 
-@bp.route("/referrals/<int:referral_id>/decline", methods=["GET", "POST"])
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def decline(referral_id: int):
     """Decline the referral with a coded reason ("another reason" needs words), so the advocate can look elsewhere."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     if item.status is not ReferralStatus.SENT:
         flash(_("This referral has already been answered."))
@@ -226,11 +192,10 @@ def decline(referral_id: int):
     return _form_page("decline", item, form, shared_now)
 
 
-@bp.route("/referrals/<int:referral_id>/status", methods=["GET", "POST"])
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.REFERRALS_RECEIVE)
 def update_status(referral_id: int):
     """After accepting: record what has happened (in contact, engaged, completed, did not engage, closed)."""
-    me = _me()
+    me = signed_in_user()
     item = _referral_or_404(referral_id)
     if item.status is ReferralStatus.SENT:
         flash(_("Accept or decline this referral first."))

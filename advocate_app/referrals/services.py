@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
 
@@ -9,7 +10,7 @@ from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
@@ -17,7 +18,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
 from advocate_app.referrals.models import (
     NEXT_STATUSES,
     OPEN_STATUSES,
@@ -155,10 +156,12 @@ def change_status(
     db.session.refresh(referral, attribute_names=["status", "updated_at", "responded_at"])
     if status not in NEXT_STATUSES[referral.status]:
         raise ReferralError("transition", field="status")
-    if status is ReferralStatus.WITHDRAWN:
-        if by.role is not Role.ADVOCATE:
-            raise ReferralError("not_allowed")
-    elif by.role is not Role.ORG_WORKER or by.organisation_id != referral.organisation_id:
+    may_move = (
+        policy.may_withdraw_referral(by, referral)
+        if status is ReferralStatus.WITHDRAWN
+        else policy.may_handle_referral(by, referral)
+    )
+    if not may_move:
         raise ReferralError("not_allowed")
     if status is ReferralStatus.DECLINED:
         if reason is None:
@@ -468,3 +471,41 @@ def alternatives_for(declined: list[Referral]) -> dict[int, list[Service]]:
         ][:5]
         for referral in declined
     }
+
+
+def by_step(step_ids: list[int], viewer: User, person_id: int) -> dict[int, list[Referral]]:
+    """The referrals made from each of these steps that ``viewer`` may see, oldest first, in one query whatever
+    the number of steps."""
+    if not step_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Referral)
+        .where(Referral.step_id.in_(step_ids), policy.referrals_shown_to(viewer, person_id))
+        .options(joinedload(Referral.service), joinedload(Referral.organisation))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    steps: dict[int, list[Referral]] = defaultdict(list)
+    for referral in rows:
+        steps[referral.step_id].append(referral)
+    return steps
+
+
+def refer_from_plan(person: Person, service: Service, *, step: PlanItem | None, by: User, **details):
+    """Make a referral (``details`` as ``make_referral``'s) and, when it is made from a step, make the step one
+    an organisation does (unless the step already named one; kept as a revision). A share the person was not
+    told about changes nothing they can see, their plan included.
+
+    :returns: the referral and the step it hangs on (the one given, or the one made for a need), if any.
+    :raises ReferralError: as ``make_referral``, before anything is added.
+    """
+    referral = make_referral(person, service, step=step, by=by, **details)
+    if step is not None and not kept_from_person(referral):
+        if not (step.owner is StepOwner.ORGANISATION and step.owner_detail):
+            plans.edit_item(
+                step,
+                plans.ItemFields(
+                    text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
+                ),
+                by=by,
+            )
+    return referral, step or (plans.load_item(referral.step_id) if referral.step_id else None)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.clock import local_today
 from advocate_app.db import utcnow
@@ -169,7 +169,7 @@ def _staff_reply(staff: User, body: str) -> Reply:
 
     language = staff.locale or "en"
     match = _YES_CODE.match(body)
-    if staff.role is not Role.ORG_WORKER or match is None:
+    if not policy.can(staff, policy.Action.REFERRALS_RECEIVE) or match is None:
         return Reply("staff_other", "help", language)
     referral = db.session.scalar(
         select(Referral).where(

@@ -10,20 +10,18 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.extensions import csrf
-from advocate_app.people.models import Person
-from advocate_app.sms import bp, inbound, messages
+from advocate_app.policy import Action
+from advocate_app.sms import inbound, messages, queries
 from advocate_app.sms import services as sms
 from advocate_app.sms.labels import KIND_LABELS, STATUS_LABELS, TASK_LABELS
-from advocate_app.sms.models import SmsMessage, SmsTask
+from advocate_app.sms.models import SmsTask
 from advocate_app.team import contact as team_contact
 from advocate_app.team.models import ActionKind
 
@@ -54,7 +52,6 @@ def _field(name: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-@bp.post("/sms/inbound")
 @csrf.exempt
 def inbound_webhook():
     """A text received: keywords, numbered answers, or the advocate's inbox. Answered with TwiML."""
@@ -71,7 +68,6 @@ def inbound_webhook():
     return Response(str(twiml), mimetype="text/xml")
 
 
-@bp.post("/sms/status")
 @csrf.exempt
 def status_webhook():
     """A delivery report: moves the message forward only."""
@@ -86,60 +82,50 @@ def status_webhook():
     return Response("", status=204)
 
 
-@bp.get("/people/<int:person_id>/messages")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.SMS_INBOX)
 def person_messages(person_id: int):
     """Replies and alerts about one person that need the advocate, and the texts they were sent."""
     person = policy.person_or_404(current_user, person_id, policy.Action.SMS_INBOX)
     tasks = sms.open_tasks(person_id)
     sent = sms.recent_messages(person_id)
-    audit("view", actor=current_user._get_current_object(), person_id=person_id, object_type="sms_inbox")
+    audit("view", actor=signed_in_user(), person_id=person_id, object_type="sms_inbox")
     db.session.commit()
     return render_template("sms/person_messages.html", person=person, tasks=tasks, sent=sent, **_labels())
 
 
-@bp.post("/people/<int:person_id>/messages/<int:task_id>/done")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.SMS_INBOX)
 def close_task(person_id: int, task_id: int):
     """The advocate has dealt with a reply or alert."""
     policy.person_or_404(current_user, person_id, policy.Action.SMS_INBOX)
     task = db.session.get(SmsTask, task_id)
     if task is None or task.person_id != person_id:
         abort(404)
-    mode = team_contact.mode_from(request.form, current_user)
+    mode = team_contact.mode_from(request.form, signed_in_user())
     if mode is None:
         flash(_("Choose how it was done, with the person or about them, from the list."))
         return redirect(url_for("sms.person_messages", person_id=person_id))
-    sms.close_task(task, by=current_user._get_current_object())
-    team_contact.record_action(person_id, ActionKind.TASK, task.id, mode, by=current_user._get_current_object())
+    sms.close_task(task, by=signed_in_user())
+    team_contact.record_action(person_id, ActionKind.TASK, task.id, mode, by=signed_in_user())
     db.session.commit()
     flash(_("Marked as dealt with."), "success")
     return redirect(url_for("sms.person_messages", person_id=person_id))
 
 
-@bp.get("/sms/console")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.CASELOAD_VIEW)
 def console():
     """Development only: what the console backend "sent" to the advocate's people, newest first."""
     if current_app.config["APP_ENV"] == "production" or current_app.config["SMS_BACKEND"] != "console":
         abort(404)
-    visible = policy.visible_people(current_user._get_current_object()).with_only_columns(Person.id)
-    rows = db.session.scalars(
-        select(SmsMessage)
-        .where((SmsMessage.person_id.in_(visible)) | (SmsMessage.user_id == current_user.id))
-        .order_by(SmsMessage.updated_at.desc(), SmsMessage.id.desc())
-        .limit(100)
-    ).all()
+    rows = queries.console_messages(signed_in_user())
     return render_template("sms/console.html", rows=rows, **_labels())
 
 
-@bp.app_context_processor
-def _sms_inbox_counts():
+def sms_inbox_helper():
     """``sms_inbox()`` in templates: (person id, name, open message tasks) on the signed-in advocate's caseload."""
 
     def inbox() -> list[tuple[int, str, int]]:
-        if not current_user.is_authenticated or current_user.role is not Role.ADVOCATE:
+        if not policy.can(current_user, Action.CASELOAD_VIEW):
             return []
-        return sms.open_task_counts(current_user._get_current_object())
+        return sms.open_task_counts(signed_in_user())
 
     return {"sms_inbox": inbox}

@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
 from advocate_app.people.models import Person, PersonStatus
+from advocate_app.policy import Action
 from advocate_app.team.models import WITH_PERSON, ActionKind, ContactDefault, ContactMode, ContactRecord
 
 # The choice on the form, in the order shown: with the person first, then about them.
@@ -32,7 +33,7 @@ DEFAULT_MODE = ContactMode.FACE_TO_FACE
 
 def records_contact(user: User) -> bool:
     """Staff record how each action was done; a person's own actions in the app are their own."""
-    return user.role in (Role.ADVOCATE, Role.ORG_WORKER)
+    return policy.can(user, Action.CONTACT_RECORD)
 
 
 def default_mode(user: User) -> ContactMode:

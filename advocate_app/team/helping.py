@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db, policy
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.consent.models import Consent, ConsentKind
 from advocate_app.people.models import Person
 from advocate_app.plans.models import PlanItem
 from advocate_app.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from advocate_app.team.models import LeadKind, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
 from advocate_app.team.services import active_needs
+from advocate_app.wording import is_the_person
 
 
 @dataclass
@@ -58,7 +59,7 @@ class HelpRow:
 def names_allowed(person: Person, viewer: User) -> set[int] | None:
     """The organisations this reader may see named: every one for staff (None), and for the person only those they
     agreed to share with themselves, when they chose that messages may say who they are from."""
-    if viewer.role is not Role.INDIVIDUAL:
+    if not is_the_person(viewer):
         return None
     if not person.may_name_organisation:
         return set()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
 from advocate_app.directory.models import Organisation
 from advocate_app.i18n import isolated
@@ -17,8 +15,6 @@ from advocate_app.policy import Action
 from advocate_app.team import reviews
 from advocate_app.team.review_forms import DECISION_LABELS, ReviewForm
 from advocate_app.team.review_models import ReviewDecision
-
-bp = Blueprint("partnership_reviews", __name__)
 
 _ERRORS = {
     "decision": lambda: _("Choose a decision"),
@@ -35,17 +31,10 @@ def _months() -> int:
     return current_app.config["PARTNERSHIP_REVIEW_MONTHS"]
 
 
-def _allowed() -> None:
-    if not policy.can(current_user, Action.PARTNERSHIP_REVIEW):
-        abort(403)
-
-
-@bp.get("/partnership/reviews")
-@roles_required(Role.COORDINATOR)
-def due():
+@policy.requires(Action.PARTNERSHIP_REVIEW)
+def reviews_due():
     """Every partner organisation by when its review is due, flagged when its referrals showed no engagement or no
     movement over two cycles."""
-    _allowed()
     today = local_today()
     rows = reviews.due_reviews(today, _months())
     return render_template(
@@ -57,11 +46,9 @@ def due():
     )
 
 
-@bp.route("/partnership/reviews/<int:organisation_id>", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR)
-def review(organisation_id: int):
+@policy.requires(Action.PARTNERSHIP_REVIEW)
+def partnership_review(organisation_id: int):
     """One organisation's figures since its last review, and the decision: keep, change (what), or stop for a need."""
-    _allowed()
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         abort(404)
@@ -81,7 +68,7 @@ def review(organisation_id: int):
                     stop_service_id=int(form.stop_service.data) if (form.stop_service.data or "").isdigit() else None,
                     stop_domain=form.stop_domain.data or "",
                 ),
-                by=current_user._get_current_object(),
+                by=signed_in_user(),
                 today=today,
                 months=_months(),
             )
@@ -91,7 +78,7 @@ def review(organisation_id: int):
         else:
             db.session.commit()
             flash(_("The review of %(name)s has been recorded.", name=isolated(organisation.name)), "success")
-            return redirect(url_for("partnership_reviews.review", organisation_id=organisation.id))
+            return redirect(url_for("team.partnership_review", organisation_id=organisation.id))
     return render_template(
         "team/review.html",
         organisation=organisation,

@@ -8,31 +8,61 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
+from advocate_app.directory import services as directory_services
+from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanStatus
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
 from advocate_app.policy import Action
-from advocate_app.referrals.advocate_routes import _need_or_404, _service_or_404, _step_or_404
-from advocate_app.team import bp, contact, services
+from advocate_app.team import contact, services
 from advocate_app.team.models import LeadKind
+from advocate_app.wording import is_the_person
 
 
-def _me():
-    return current_user._get_current_object()
+def _entry_or_404(person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
+    """The plan entry of ``kind`` named in the address, when it is in the person's active plan."""
+    if not raw_id:
+        return None
+    if not raw_id.isdigit():
+        abort(404)
+    entry = plans.load_item(int(raw_id))
+    if (
+        entry is None
+        or entry.kind is not kind
+        or entry.plan.person_id != person.id
+        or entry.plan.status is not PlanStatus.ACTIVE
+    ):
+        abort(404)
+    return entry
+
+
+def _step_or_404(person, raw_id: str | None) -> PlanItem | None:
+    return _entry_or_404(person, raw_id, ItemKind.STEP)
+
+
+def _need_or_404(person, raw_id: str | None) -> PlanItem | None:
+    return _entry_or_404(person, raw_id, ItemKind.NEED)
+
+
+def _service_or_404(raw_service_id: str | None) -> Service:
+    service = None
+    if raw_service_id and raw_service_id.isdigit():
+        service = directory_services.service_to_refer_to(int(raw_service_id))
+    if service is None:
+        abort(404)
+    return service
 
 
 def _plan_url(person) -> str:
-    if current_user.role is Role.INDIVIDUAL:
+    if is_the_person(current_user):
         return url_for("people.my_plan", _anchor="who-is-helping")
     return url_for("plans.plan", person_id=person.id, _anchor="who-is-helping")
 
 
-@bp.route("/people/<int:person_id>/plan/order", methods=["GET", "POST"])
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.NEEDS_ORDER)
 def order_needs(person_id: int):
     """Put the needs in the order to work on them: first, second, … (a choice per need, no script needed)."""
     person = policy.person_or_404(current_user, person_id, Action.NEEDS_ORDER)
@@ -42,7 +72,7 @@ def order_needs(person_id: int):
     if request.method == "POST":
         try:
             chosen = {need.id: int(request.form.get(f"place-{need.id}", "")) for need in needs}
-            services.order_needs(person, chosen, by=_me())
+            services.order_needs(person, chosen, by=signed_in_user())
         except (ValueError, services.TeamError):
             db.session.rollback()
             error = _("Give each need a different place: 1 for the first to work on, 2 for the next, and so on.")
@@ -57,13 +87,12 @@ def order_needs(person_id: int):
         chosen=chosen,
         error=error,
         need_domains=NEED_DOMAINS,
-        is_person=current_user.role is Role.INDIVIDUAL,
+        is_person=is_the_person(current_user),
         back=_plan_url(person),
     )
 
 
-@bp.post("/people/<int:person_id>/plan/needs/<int:need_id>/lead")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.NEED_LEAD_SET)
 def set_lead(person_id: int, need_id: int):
     """The person or their advocate takes the lead of a need no organisation is leading."""
     person = policy.person_or_404(current_user, person_id, Action.NEED_LEAD_SET)
@@ -73,7 +102,7 @@ def set_lead(person_id: int, need_id: int):
         flash(_("Choose who leads this need."))
         return redirect(_plan_url(person))
     try:
-        services.set_lead(need, LeadKind(raw), by=_me())
+        services.set_lead(need, LeadKind(raw), by=signed_in_user())
     except services.TeamError:
         db.session.rollback()
         flash(_("An organisation is leading this need through a referral. That changes when the referral ends."))
@@ -83,8 +112,7 @@ def set_lead(person_id: int, need_id: int):
     return redirect(_plan_url(person))
 
 
-@bp.post("/people/<int:person_id>/referrals/wait")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.OVERLAP_DECIDE)
 def wait_for_lead(person_id: int):
     """Wait for the organisation leading the need to finish before referring to another: a step reminds the
     advocate, and the caseload says when the first has finished."""
@@ -110,7 +138,7 @@ def wait_for_lead(person_id: int):
         person,
         overlap,
         service,
-        by=_me(),
+        by=signed_in_user(),
         today=local_today(),
         words=(
             _("Get help from %(service)s", service=service.name),
@@ -148,15 +176,12 @@ def no_contact_weeks() -> int:
     return weeks if weeks is not None and 1 <= weeks <= 52 else default
 
 
-@bp.get("/people/no-contact")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.NO_CONTACT_LIST)
 def no_contact():
     """The advocate's people with no action done with them (face to face, phone, texts, the app together) lately."""
-    if not policy.can(current_user, Action.NO_CONTACT_LIST):
-        abort(403)
     weeks = no_contact_weeks()
     return render_template(
         "team/no_contact.html",
         weeks=weeks,
-        rows=contact.people_without_direct_contact(_me(), weeks=weeks),
+        rows=contact.people_without_direct_contact(signed_in_user(), weeks=weeks),
     )

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.i18n import isolated
 from advocate_app.policy import Action
 from advocate_app.referrals import services as referrals
 from advocate_app.team import verdicts
 from advocate_app.team.review_forms import VerdictForm
 from advocate_app.team.review_models import VerdictGivenHow
-
-bp = Blueprint("verdicts", __name__)
+from advocate_app.wording import is_the_person
 
 _ERRORS = {
     "not_finished": lambda: _("You can say how useful the help was once it has finished."),
@@ -25,17 +23,12 @@ _ERRORS = {
 }
 
 
-def _me():
-    return current_user._get_current_object()
-
-
-@bp.route("/people/<int:person_id>/referrals/<int:referral_id>/verdict", methods=["GET", "POST"])
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.VERDICT_GIVE)
 def give_verdict(person_id: int, referral_id: int):
     """How useful was the help? 1 to 5, why in their own words, and whether the organisation may read them."""
     person = policy.person_or_404(current_user, person_id, Action.VERDICT_GIVE)
     referral = referrals.load(referral_id)
-    is_person = current_user.role is Role.INDIVIDUAL
+    is_person = is_the_person(current_user)
     if referral is None or referral.person_id != person.id:
         abort(404)
     if is_person and referrals.kept_from_person(referral):
@@ -57,7 +50,7 @@ def give_verdict(person_id: int, referral_id: int):
                 rating=int(form.rating.data),
                 words=form.words.data or "",
                 organisation_may_read=form.organisation_may_read.data == "yes",
-                by=_me(),
+                by=signed_in_user(),
                 how=VerdictGivenHow.APP if is_person else VerdictGivenHow.ADVOCATE,
             )
         except verdicts.VerdictError as error:
@@ -81,11 +74,10 @@ def give_verdict(person_id: int, referral_id: int):
     )
 
 
-@bp.get("/organisation/verdicts")
-@roles_required(Role.ORG_WORKER)
+@policy.requires(Action.VERDICTS_OF_ORGANISATION)
 def organisation_verdicts():
-    """What the people said about the organisation's own help: figures from five answers, words they let it read."""
-    if not policy.can(current_user, Action.VERDICTS_OF_ORGANISATION) or current_user.organisation_id is None:
+    """What the people said about the organisation's own help: figures from five people, words they let it read."""
+    if current_user.organisation_id is None:
         abort(403)
     view = verdicts.organisation_view(current_user.organisation_id)
     return render_template("team/verdicts_organisation.html", view=view, minimum=verdicts.MIN_ANSWERS)

@@ -1,36 +1,35 @@
-"""The advocate's and the person's side of referrals: find a service, refer, follow, withdraw."""
+"""Making and following referrals (the advocate and the person): find a service, refer, follow, withdraw."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from advocate_app import db, policy
-from advocate_app.accounts.auth import roles_required
-from advocate_app.accounts.models import Role
+from advocate_app.accounts.auth import signed_in_user
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
+from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
 from advocate_app.policy import Action
-from advocate_app.referrals import bp, services
+from advocate_app.referrals import services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
 from advocate_app.team import services as team
 from advocate_app.team import verdicts
 from advocate_app.team.forms import OverlapForm
 from advocate_app.team.models import OverlapChoice
-from advocate_app.wording import CATEGORIES, Reader, labels, reader_of
+from advocate_app.wording import CATEGORIES, Reader, is_the_person, labels, reader_of
 
 DECLINE_REASON_LABELS = {
     DeclineReason.NO_CAPACITY: (lambda: _("They have no space at the moment")),
@@ -41,9 +40,6 @@ DECLINE_REASON_LABELS = {
     DeclineReason.OTHER: (lambda: _("Another reason")),
 }
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _entry_or_404(person: Person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
@@ -90,8 +86,7 @@ def _age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-@bp.get("/people/<int:person_id>/referrals/find")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def find_service(person_id: int):
     """Services that could help with a need, filtered like a directory, each with how it really answers."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
@@ -140,11 +135,7 @@ def find_service(person_id: int):
 def _service_or_404(raw_service_id: str | None) -> Service:
     service = None
     if raw_service_id and raw_service_id.isdigit():
-        service = db.session.scalar(
-            select(Service)
-            .where(Service.id == int(raw_service_id))
-            .options(joinedload(Service.organisation), selectinload(Service.languages))
-        )
+        service = directory_services.service_to_refer_to(int(raw_service_id))
     if service is None:
         abort(404)
     return service
@@ -172,22 +163,7 @@ def _nothing_covered(person: Person, service: Service) -> str:
     )
 
 
-def _step_follows_referral(step: PlanItem, service: Service) -> None:
-    """The step is now done by an organisation; who, unless the step already named one. Kept as a revision."""
-    keeps_detail = step.owner is StepOwner.ORGANISATION and step.owner_detail
-    if keeps_detail:
-        return
-    plans.edit_item(
-        step,
-        plans.ItemFields(
-            text=step.text, owner=StepOwner.ORGANISATION, owner_detail=service.name, due_date=step.due_date
-        ),
-        by=_me(),
-    )
-
-
-@bp.route("/people/<int:person_id>/referrals/new", methods=["GET", "POST"])
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def new_referral(person_id: int):
     """Refer the person to a service, sharing only what their agreement with that organisation covers."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
@@ -214,11 +190,11 @@ def new_referral(person_id: int):
     overlap_form = OverlapForm(prefix="overlap") if overlap is not None else None
     if form.validate_on_submit() and (overlap_form is None or overlap_form.validate()):
         try:
-            referral = services.make_referral(
+            referral, step = services.refer_from_plan(
                 person,
                 service,
                 categories=form.categories.data,
-                by=_me(),
+                by=signed_in_user(),
                 today=today,
                 step=step,
                 need=need,
@@ -231,15 +207,11 @@ def new_referral(person_id: int):
             )
             if overlap is not None:
                 team.referred_over(person, overlap, referral, OverlapChoice(overlap_form.choice.data),
-                                   reason=overlap_form.reason.data or "", by=_me())
+                                   reason=overlap_form.reason.data or "", by=signed_in_user())
         except services.ReferralError as error:
             # Refused before anything was added, so there is nothing to undo.
             form.categories.errors = [_referral_error_message(error.code, person, service)]
         else:
-            # A share the person was not told about changes nothing they can see, their plan included.
-            if step is not None and not services.kept_from_person(referral):
-                _step_follows_referral(step, service)
-            step = step or (plans.load_item(referral.step_id) if referral.step_id else None)
             db.session.commit()
             flash(
                 _(
@@ -270,25 +242,22 @@ def new_referral(person_id: int):
 
 
 def _format_date(value: date) -> str:
-    from flask_babel import format_date
-
     return format_date(value, "d MMMM yyyy")
 
 
-@bp.get("/people/<int:person_id>/referrals")
-@roles_required(Role.INDIVIDUAL, Role.ADVOCATE)
+@policy.requires(Action.REFERRALS_OF_PERSON)
 def person_referrals(person_id: int):
     """The person's referrals in plain words; their advocate also sees reasons, history and other places to try."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRALS_OF_PERSON)
-    is_person = current_user.role is Role.INDIVIDUAL
-    referrals = services.of_person(person.id, viewer=_me(), with_history=not is_person)
+    is_person = is_the_person(current_user)
+    referrals = services.of_person(person.id, viewer=signed_in_user(), with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
     not_told: set[int] = set()
     same_organisation_left_out: set[int] = set()
     if not is_person:
         not_told = policy.referral_ids_kept_from_person(person.id)
-        audit("view", actor=_me(), person_id=person.id, object_type="referrals")
+        audit("view", actor=signed_in_user(), person_id=person.id, object_type="referrals")
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
         alternatives = services.alternatives_for(declined)
         same_organisation_left_out = {r.id for r in declined if not services.same_organisation_allowed(r)}
@@ -312,8 +281,7 @@ def person_referrals(person_id: int):
     )
 
 
-@bp.post("/people/<int:person_id>/referrals/<int:referral_id>/withdraw")
-@roles_required(Role.ADVOCATE)
+@policy.requires(Action.REFERRAL_MAKE)
 def withdraw_referral(person_id: int, referral_id: int):
     """Stop an open referral (the organisation sees it withdrawn on its next look)."""
     person = policy.person_or_404(current_user, person_id, Action.REFERRAL_MAKE)
@@ -321,7 +289,7 @@ def withdraw_referral(person_id: int, referral_id: int):
     if referral is None or referral.person_id != person.id:
         abort(404)
     try:
-        services.change_status(referral, ReferralStatus.WITHDRAWN, by=_me())
+        services.change_status(referral, ReferralStatus.WITHDRAWN, by=signed_in_user())
     except services.ReferralError:
         db.session.rollback()
         flash(_("This referral is no longer open, so it cannot be withdrawn."))

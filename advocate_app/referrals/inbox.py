@@ -1,0 +1,47 @@
+"""The organisation's inbox as one page: how many referrals are in each section, the rows shown (a preview of
+every section, or one section a page at a time) and whose names may show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from advocate_app import policy
+from advocate_app.accounts.models import User
+from advocate_app.paging import Page, page_of
+from advocate_app.referrals import services
+from advocate_app.referrals.models import Referral
+
+SECTIONS = services.INBOX_SECTIONS
+
+
+@dataclass
+class InboxPage:
+    """What the inbox shows."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    sections: dict[str, list[Referral]] = field(default_factory=lambda: {name: [] for name in SECTIONS})
+    page: Page = field(default_factory=lambda: page_of(0, 1))
+    # The people whose names the organisation may show (something is shared right now).
+    named: set[int] = field(default_factory=set)
+
+
+def inbox_page(worker: User, today: date, chosen: str | None, page_number: int) -> InboxPage:
+    """The inbox of ``worker``'s organisation: every section's first few, or ``chosen`` a page at a time.
+
+    A fixed number of queries whatever the rows: the counts, the rows, and one for whose names may show.
+    """
+    shown = InboxPage()
+    if worker.organisation_id is None:
+        return shown
+    shown.counts = services.inbox_counts(worker.organisation_id, today)
+    if chosen:
+        shown.page = page_of(shown.counts[chosen], page_number)
+        shown.sections[chosen] = services.inbox_rows(
+            worker.organisation_id, today, chosen, limit=shown.page.size, offset=shown.page.offset
+        )
+    else:
+        shown.sections = services.inbox_preview(worker.organisation_id, today)
+    people = {referral.person_id for rows in shown.sections.values() for referral in rows}
+    shown.named = policy.visible_among(worker, people)
+    return shown
