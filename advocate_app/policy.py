@@ -68,15 +68,6 @@ class Action(StrEnum):
     EVALUATION_PLAN_WRITE = "evaluation_plan.write"
     EVALUATION_REPORT_VIEW = "evaluation_report.view"
     SMS_INBOX = "sms.inbox"
-    VERDICT_GIVE = "verdict.give"
-    VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
-    PARTNERSHIP_REVIEW = "partnership.review"
-    NEEDS_ORDER = "needs.order"
-    NEED_LEAD_SET = "need_lead.set"
-    OVERLAP_DECIDE = "overlap.decide"
-    NO_CONTACT_LIST = "no_contact.list"
-    # Recording whether an action was done with the person or about them: the staff who work with them.
-    CONTACT_RECORD = "contact.record"
     # An advocate's own pages: their caseload, adding to it, the texts sent to their people.
     CASELOAD_VIEW = "caseload.view"
     # The person's own home pages (their plan, details and progress, reached without an id).
@@ -94,6 +85,18 @@ class Action(StrEnum):
     SUGGESTION_WITHDRAW = "suggestion.withdraw"
     # Figures for the whole partnership (or one organisation), not just one's own caseload.
     EVIDENCE_PARTNERSHIP = "evidence.partnership"
+    # The team around the person: the order of needs, who leads one, the choice over a second organisation on a
+    # need, and the advocate's list of people with no direct contact lately.
+    NEEDS_ORDER = "needs.order"
+    NEED_LEAD_SET = "need_lead.set"
+    OVERLAP_DECIDE = "overlap.decide"
+    NO_CONTACT_LIST = "no_contact.list"
+    # Staff record whether each action was done with the person or about them (the person's own are their own).
+    CONTACT_RECORD = "contact.record"
+    # The person's verdict on finished help, an organisation's view of its own, and the partnership's reviews.
+    VERDICT_GIVE = "verdict.give"
+    VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
+    PARTNERSHIP_REVIEW = "partnership.review"
 
 
 # Actions decided by role alone.
@@ -113,16 +116,16 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EVIDENCE_EXPORT: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_PLAN_WRITE: frozenset({Role.COORDINATOR}),
     Action.EVALUATION_REPORT_VIEW: frozenset({Role.COORDINATOR}),
-    # An organisation's workers read the people's verdicts on its own help, in aggregate.
-    Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
-    Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
-    # The advocate's own caseload: people with no direct contact for a while.
-    Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
-    Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
     Action.EVIDENCE_PARTNERSHIP: frozenset({Role.COORDINATOR}),
     Action.CASELOAD_VIEW: frozenset({Role.ADVOCATE}),
     Action.OWN_RECORD: frozenset({Role.INDIVIDUAL}),
     Action.TWO_FACTOR_OFF: frozenset({Role.INDIVIDUAL}),
+    # The advocate's own caseload: people with no direct contact for a while.
+    Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
+    Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
+    # An organisation's workers read the people's verdicts on its own help, in aggregate.
+    Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
+    Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -154,9 +157,9 @@ _CASELOAD_ONLY = frozenset(
         Action.PERSON_CLOSE,
         Action.REFERRAL_MAKE,
         Action.SMS_INBOX,
-        Action.OVERLAP_DECIDE,
         Action.CASE_VIEW,
         Action.OVERRIDES_OF_PERSON,
+        Action.OVERLAP_DECIDE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.

@@ -16,7 +16,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Service, ServiceNeedDomain
 from advocate_app.evidence import queries
 from advocate_app.evidence.period import Period
-from advocate_app.people.models import Person
+from advocate_app.people.models import Person, PersonStatus
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, StepOwner
 from advocate_app.records.subject_access import subject_access_data
@@ -141,8 +141,18 @@ def test_harbour_leads_housing_once_it_accepts_and_the_lead_goes_back_to_the_adv
 
     worker = new_client()
     login(worker, team["worker"])
-    response = form_post(worker, f"/referrals/{referral_id}/status", {"status": "completed", "note": "Moved in"})
+    response = form_post(
+        worker, f"/referrals/{referral_id}/status", {"status": "completed", "note": "Moved in", "contact_mode": "phone"}
+    )
     assert response.status_code == 302
+    with in_app():
+        record = db.session.scalar(select(ContactRecord))
+        # Harbour's own update, counted for Harbour.
+        assert (record.action, record.with_person, record.organisation_id) == (
+            ActionKind.REFERRAL,
+            True,
+            team["harbour"].id,
+        )
     assert _leads(in_app, team["housing"]) == [
         (LeadKind.ORGANISATION, team["harbour"].id, LeadReason.REFERRAL_ACCEPTED, False),
         (LeadKind.ADVOCATE, None, LeadReason.REFERRAL_FINISHED, True),
@@ -190,6 +200,8 @@ def test_sam_takes_the_lead_of_money_but_cannot_take_housing_from_harbour(new_cl
     assert _leads(in_app, team["housing"])[-1][:2] == (LeadKind.ORGANISATION, team["harbour"].id)
     page = as_read(sam.get("/me", follow_redirects=True).get_data(as_text=True))
     assert "You lead this yourself." in page
+    # Every change of lead is in the record's history, in plain words.
+    assert "Recorded who leads a need" in as_read(sam.get(f"/people/{sam_id}/access").get_data(as_text=True))
 
 
 # What Sam and Alex read -------------------------------------------------------------------------------------------
@@ -546,3 +558,90 @@ def test_the_demo_shows_harbour_leading_an_overlap_avoided_and_the_direct_contac
         assert board.figures.by_organisation == {"Harbour Housing Advice": (5, 10), "Northshire Advocacy": (6, 14)}
         assert board.figures.total == (11, 24) and board.share(("contact",)) == 31
         assert sam.may_name_organisation
+
+
+def test_an_organisation_sam_was_not_told_about_never_shows_as_leading_on_sams_phone(new_client, login, team, in_app):
+    """A safeguarding share Sam was not told about: staff see the organisation lead, Sam sees their advocate."""
+    from advocate_app.consent import services as consents
+    from advocate_app.referrals import services as referrals
+
+    safe_house = factories.organisation("Safe House Project")
+    safe_worker = factories.org_worker(organisation_id=safe_house.id)
+    coordinator = factories.coordinator()
+    with in_app():
+        sam = db.session.get(Person, team["sam"].id)
+        sam.may_name_organisation = True
+        override = consents.request_override(
+            sam,
+            organisation=safe_house,
+            categories=[Category.NEEDS],
+            lawful_basis="vital_interests",
+            dpa_condition="para_18",
+            reasons="A risk to life was disclosed at the visit.",
+            what_shared="needs",
+            person_told=False,
+            not_told_reason="Telling Sam now would put them at risk.",
+            by=team["alex"],
+        )
+        consents.decide_override(override, approve=True, note="Agreed", by=coordinator)
+        service = _service(safe_house, "Emergency rooms")
+        referral = referrals.make_referral(
+            sam,
+            service,
+            categories=[Category.NEEDS],
+            by=team["alex"],
+            today=utcnow().date(),
+            step=plans.load_item(team["housing_step"]),
+        )
+        referrals.change_status(referral, ReferralStatus.ACCEPTED, by=safe_worker)
+        db.session.commit()
+    sam_phone = new_client()
+    login(sam_phone, team["sam_login"])
+    page = as_read(sam_phone.get("/me", follow_redirects=True).get_data(as_text=True))
+    assert "Safe House" not in page and "An organisation leads" not in page
+    assert "Your advocate leads this." in page
+    access_log = as_read(sam_phone.get(f"/people/{team['sam'].id}/access").get_data(as_text=True))
+    assert "Recorded who leads a need" not in access_log
+    alex = new_client()
+    login(alex, team["alex"])
+    assert "Safe House Project leads this, since" in as_read(
+        alex.get(f"/people/{team['sam'].id}/plan").get_data(as_text=True)
+    )
+    with in_app():
+        copy = subject_access_data(team["sam"].id)["team_around_you"]
+    assert copy["need_leads"] == []
+
+
+def test_dealing_with_a_text_message_task_records_how(client, login, team, in_app):
+    from advocate_app.sms import services as sms_services
+    from advocate_app.sms.models import TaskKind
+
+    with in_app():
+        task = sms_services.add_task(team["sam"].id, TaskKind.REPLY)
+        db.session.commit()
+        task_id = task.id
+    login(client, team["alex"])
+    messages = f"/people/{team['sam'].id}/messages"
+    assert "How was this done?" in client.get(messages).get_data(as_text=True)
+    form_post(client, f"{messages}/{task_id}/done", {"contact_mode": "text"}, token_from=messages)
+    with in_app():
+        record = db.session.scalar(select(ContactRecord))
+        assert (record.action, record.object_id, record.with_person) == (ActionKind.TASK, task_id, True)
+
+
+def test_retention_removes_the_reason_typed_for_sending_anyway(new_client, login, team, in_app):
+    from advocate_app.records.retention import apply_retention
+
+    _harbour_accepts(new_client, login, team, in_app)
+    alex = new_client()
+    login(alex, team["alex"])
+    reason = "Sam asked for both at once after the meeting at Sam's sister's."
+    _refer(alex, team, "tenancy", **{"overlap-choice": "send_anyway", "overlap-reason": reason})
+    with in_app():
+        sam = db.session.get(Person, team["sam"].id)
+        sam.status, sam.closed_at = PersonStatus.CLOSED, utcnow() - timedelta(days=7 * 365)
+        db.session.commit()
+        assert apply_retention(utcnow(), 6) == 1
+        db.session.commit()
+        decision = db.session.scalar(select(OverlapDecision))
+        assert (decision.choice, decision.reason) == (OverlapChoice.SEND_ANYWAY, "")

@@ -87,6 +87,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     for item in items:
         if item.parent_id is not None:
             children[item.parent_id].append(item)
+    # In the order the person and advocate chose to work on them, then by priority.
     places = team_services.order_positions([i.id for i in items if i.kind is ItemKind.NEED])
     needs = sorted(
         (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)

@@ -22,6 +22,7 @@ from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import LOCAL_ZONE
 from advocate_app.consent.models import BreakGlass, SharingOverride
 from advocate_app.directory.models import Organisation
+from advocate_app.team.records import AUDIT_WORDS as TEAM_AUDIT_WORDS
 
 STAFF_ROLE_VALUES = tuple(role.value for role in STAFF_ROLES)
 ACCESS_PAGE_SIZE = 100
@@ -91,6 +92,7 @@ WHAT = {
     "exit_page": _l("Used “Exit this page”"),
     "anonymised": _l("Anonymised under the retention rule"),
 }
+WHAT.update(TEAM_AUDIT_WORDS)
 OTHER_ACTIVITY = _l("Other activity on the record")
 
 

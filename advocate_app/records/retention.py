@@ -13,6 +13,7 @@ from advocate_app.consent.models import BreakGlass, Consent, SharingOverride
 from advocate_app.db import Base
 from advocate_app.people.models import Person, PersonStatus, SafeWindow
 from advocate_app.plans.models import CheckIn, Plan, PlanComment, PlanItem, PlanItemRevision, Review
+from advocate_app.team import records as team_records
 
 ANONYMISED_NAME = "Anonymised"
 RETENTION_BATCH = 500
@@ -135,6 +136,7 @@ def apply_retention(now: datetime, years: int, dry_run: bool = False) -> int:
         _anonymise_people(batch, now)
         _anonymise_plans(batch)
         _anonymise_consents(batch)
+        team_records.anonymise(batch)
         _delete_logins(batch)
         for person_id in batch:
             audit("anonymised", actor=None, person_id=person_id, object_type="person", object_id=person_id)

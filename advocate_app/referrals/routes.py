@@ -30,6 +30,8 @@ from advocate_app.referrals.inbox_forms import (
     StatusForm,
 )
 from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral, ReferralStatus
+from advocate_app.team import contact as team_contact
+from advocate_app.team.models import ActionKind
 
 # The inbox's sections, in the order a worker should deal with them.
 
@@ -205,13 +207,17 @@ def update_status(referral_id: int):
         flash(_("This referral is finished: there is nothing more to record."))
         return _back_to(item)
     form = StatusForm(allowed=allowed)
-    if form.validate_on_submit():
+    mode = team_contact.mode_from(request.form, me)
+    if mode is None:
+        form.status.errors = [_("Choose how it was done, with the person or about them, from the list.")]
+    elif form.validate_on_submit():
         try:
             services.change_status(item, form.chosen_status, by=me, note=form.note.data or "")
         except services.ReferralError as error:
             db.session.rollback()
             flash(_refused(error))
             return _back_to(item)
+        team_contact.record_action(item.person_id, ActionKind.REFERRAL, item.id, mode, by=me)
         db.session.commit()
         flash(
             _("Status updated: %(status)s.", status=str(STATUS_LABELS[item.status])),

@@ -4,7 +4,7 @@ records how it was done, and the caseload lists people nobody has been in direct
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,7 +14,6 @@ from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
 from advocate_app.people.models import Person, PersonStatus
-from advocate_app.policy import Action
 from advocate_app.team.models import WITH_PERSON, ActionKind, ContactDefault, ContactMode, ContactRecord
 
 # The choice on the form, in the order shown: with the person first, then about them.
@@ -33,7 +32,7 @@ DEFAULT_MODE = ContactMode.FACE_TO_FACE
 
 def records_contact(user: User) -> bool:
     """Staff record how each action was done; a person's own actions in the app are their own."""
-    return policy.can(user, Action.CONTACT_RECORD)
+    return policy.can(user, policy.Action.CONTACT_RECORD)
 
 
 def default_mode(user: User) -> ContactMode:
@@ -150,7 +149,5 @@ def count_without_direct_contact(advocate: User, *, weeks: int, now: datetime | 
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite hands back an aggregate's timestamp as naive UTC.
     if moment is not None and moment.tzinfo is None:
-        from datetime import UTC
-
         return moment.replace(tzinfo=UTC)
     return moment

@@ -85,7 +85,7 @@ def seed_team(sam: Person, advocate: User, worker: User, organisations: list[Org
         words=("Get help with the arrears", f"Refer to {debt.name} when {harbour.name} finishes"),
     )
     now = utcnow()
-    for who, actions in ((advocate, ALEX_ACTIONS), (worker, DAN_ACTIONS)):
+    for who, kind, actions in ((advocate, ActionKind.NOTE, ALEX_ACTIONS), (worker, ActionKind.REFERRAL, DAN_ACTIONS)):
         for weeks_ago, mode in actions:
-            contact.record_action(sam.id, ActionKind.NOTE, None, mode, by=who, now=now - timedelta(weeks=weeks_ago))
+            contact.record_action(sam.id, kind, None, mode, by=who, now=now - timedelta(weeks=weeks_ago))
     return "Sam Okafor's plan: Harbour leading housing and money, a referral waiting, actions with and about Sam"

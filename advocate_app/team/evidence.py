@@ -175,7 +175,8 @@ DICTIONARY = {
         ],
     ),
     "direct_contact.csv": (
-        "actions by staff in the period (steps ticked off, notes, text-message tasks dealt with), by whether they"
+        "actions by staff in the period (steps ticked off, notes, text-message tasks dealt with, organisations'"
+        " updates on referrals), by whether they"
         " were done with the person (face to face, phone, text messages, in the app together) or about them"
         " (between professionals, meetings, paperwork): one row per organisation of the member of staff, then one"
         " per month",

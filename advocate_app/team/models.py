@@ -127,10 +127,12 @@ class ActionKind(enum.StrEnum):
     STEP = "step"
     NOTE = "note"
     TASK = "task"
+    REFERRAL = "referral"  # an organisation recording what happened with a referral
 
 
 class ContactRecord(Base):
-    """One action by a member of staff (a step ticked off, a note, a task dealt with): with the person or about them."""
+    """One action by a member of staff (a step ticked off, a note, a task dealt with, an update on a referral): with
+    the person or about them."""
 
     __tablename__ = "contact_record"
     __table_args__ = (Index("ix_contact_record_person_at", "person_id", "at"),)

@@ -7,13 +7,23 @@ As on their own pages, nothing resting on a share they were not told about is in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
 from advocate_app.plans.models import PlanItem
 from advocate_app.team.contact import MODE_LABELS
 from advocate_app.team.models import ContactRecord, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
+
+# The team's audit events in plain words, for the access log ("who has seen or changed my record").
+AUDIT_WORDS = {
+    "lead_changed": _l("Recorded who leads a need"),
+    "needs_ordered": _l("Put the needs in order"),
+    "overlap_wait": _l("Chose to wait for one organisation to finish before asking another"),
+    "overlap_replace": _l("Asked a new organisation to take over from another"),
+    "overlap_send_anyway": _l("Asked a second organisation to help with a need at the same time"),
+    "contact_recorded": _l("Recorded how something was done: with you, or about you"),
+}
 
 CHOICE_WORDS = {
     OverlapChoice.WAIT: _l("waited for them to finish"),
@@ -90,3 +100,8 @@ def subject_access_part(person_id: int) -> dict:
             for c in contacts
         ],
     }
+
+
+def anonymise(person_ids) -> None:
+    """At the end of retention: the reasons typed for sending a referral anyway go; choices and dates stay."""
+    db.session.execute(update(OverlapDecision).where(OverlapDecision.person_id.in_(person_ids)).values(reason=""))

@@ -11,55 +11,29 @@ from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
 from advocate_app.directory import services as directory_services
-from advocate_app.directory.models import Service
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
-from advocate_app.plans import services as plans
-from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus
+from advocate_app.plans.models import ItemKind
 from advocate_app.policy import Action
 from advocate_app.team import contact, services
-from advocate_app.team.models import LeadKind
+from advocate_app.team.models import WITH_PERSON, LeadKind
 from advocate_app.wording import is_the_person
 
 
-def _entry_or_404(person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
-    """The plan entry of ``kind`` named in the address, when it is in the person's active plan."""
-    if not raw_id:
-        return None
-    if not raw_id.isdigit():
-        abort(404)
-    entry = plans.load_item(int(raw_id))
-    if (
-        entry is None
-        or entry.kind is not kind
-        or entry.plan.person_id != person.id
-        or entry.plan.status is not PlanStatus.ACTIVE
-    ):
-        abort(404)
-    return entry
-
-
-def _step_or_404(person, raw_id: str | None) -> PlanItem | None:
-    return _entry_or_404(person, raw_id, ItemKind.STEP)
-
-
-def _need_or_404(person, raw_id: str | None) -> PlanItem | None:
-    return _entry_or_404(person, raw_id, ItemKind.NEED)
-
-
-def _service_or_404(raw_service_id: str | None) -> Service:
-    service = None
-    if raw_service_id and raw_service_id.isdigit():
-        service = directory_services.service_to_refer_to(int(raw_service_id))
-    if service is None:
-        abort(404)
-    return service
-
-
 def _plan_url(person) -> str:
-    if is_the_person(current_user):
+    if is_the_person(signed_in_user()):
         return url_for("people.my_plan", _anchor="who-is-helping")
     return url_for("plans.plan", person_id=person.id, _anchor="who-is-helping")
+
+
+def _entry_or_404(person, raw_id: str | None, kind: ItemKind):
+    """The entry of ``kind`` named in the address, when it is in the person's active plan (None when none named)."""
+    if not raw_id:
+        return None
+    entry = services.active_plan_entry(person.id, int(raw_id), kind) if raw_id.isdigit() else None
+    if entry is None:
+        abort(404)
+    return entry
 
 
 @policy.requires(Action.NEEDS_ORDER)
@@ -87,7 +61,7 @@ def order_needs(person_id: int):
         chosen=chosen,
         error=error,
         need_domains=NEED_DOMAINS,
-        is_person=is_the_person(current_user),
+        is_person=is_the_person(signed_in_user()),
         back=_plan_url(person),
     )
 
@@ -96,7 +70,7 @@ def order_needs(person_id: int):
 def set_lead(person_id: int, need_id: int):
     """The person or their advocate takes the lead of a need no organisation is leading."""
     person = policy.person_or_404(current_user, person_id, Action.NEED_LEAD_SET)
-    need = _need_or_404(person, str(need_id))
+    need = _entry_or_404(person, str(need_id), ItemKind.NEED)
     raw = request.form.get("lead")
     if raw not in (LeadKind.PERSON.value, LeadKind.ADVOCATE.value):
         flash(_("Choose who leads this need."))
@@ -117,10 +91,13 @@ def wait_for_lead(person_id: int):
     """Wait for the organisation leading the need to finish before referring to another: a step reminds the
     advocate, and the caseload says when the first has finished."""
     person = policy.person_or_404(current_user, person_id, Action.OVERLAP_DECIDE)
-    service = _service_or_404(request.args.get("service"))
-    step = _step_or_404(person, request.args.get("step"))
-    need = services.need_for_referral(step, None if step else _need_or_404(person, request.args.get("need")))
-    overlap = services.overlap_for(need, service)
+    raw_service = request.args.get("service", "")
+    service = directory_services.service_to_refer_to(int(raw_service)) if raw_service.isdigit() else None
+    if service is None:
+        abort(404)
+    step = _entry_or_404(person, request.args.get("step"), ItemKind.STEP)
+    named_need = None if step else _entry_or_404(person, request.args.get("need"), ItemKind.NEED)
+    overlap = services.overlap_for(services.need_for_referral(step, named_need), service)
     if overlap is None:
         flash(_("Nobody else is leading this need now: you can send the referral."))
         return redirect(
@@ -129,12 +106,10 @@ def wait_for_lead(person_id: int):
                 person_id=person.id,
                 service=service.id,
                 step=step.id if step else None,
-                need=None if step else (need.id if need else None),
+                need=named_need.id if named_need else None,
             )
         )
-    if need.plan.status is not PlanStatus.ACTIVE or need.kind is not ItemKind.NEED:
-        abort(404)
-    decision = services.wait_for_lead(
+    _decision, step_made = services.wait_for_lead(
         person,
         overlap,
         service,
@@ -159,14 +134,8 @@ def wait_for_lead(person_id: int):
         "success",
     )
     return redirect(
-        url_for(
-            "plans.goal", person_id=person.id, item_id=_goal_of(decision.step_id), _anchor=f"item-{decision.step_id}"
-        )
+        url_for("plans.goal", person_id=person.id, item_id=step_made.parent_id, _anchor=f"item-{step_made.id}")
     )
-
-
-def _goal_of(step_id: int) -> int:
-    return plans.load_item(step_id).parent_id
 
 
 def no_contact_weeks() -> int:
@@ -185,3 +154,21 @@ def no_contact():
         weeks=weeks,
         rows=contact.people_without_direct_contact(signed_in_user(), weeks=weeks),
     )
+
+
+def contact_choice_helpers() -> dict:
+    """For the "How was this done?" choice on staff forms (a context processor): called only by the templates that
+    show it, and the default asked once a page however many steps show the choice."""
+    remembered: dict = {}
+
+    def default() -> str:
+        if "mode" not in remembered:
+            remembered["mode"] = contact.default_mode(signed_in_user()).value
+        return remembered["mode"]
+
+    return {
+        "contact_choice_shown": lambda: current_user.is_authenticated and contact.records_contact(signed_in_user()),
+        "contact_default": default,
+        "contact_modes": lambda: [(mode.value, label) for mode, label in contact.MODE_LABELS.items()],
+        "contact_with_person": {mode.value for mode in WITH_PERSON},
+    }

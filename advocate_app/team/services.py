@@ -23,7 +23,8 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Service
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import GoalStatus, ItemKind, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.plans.models import GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from advocate_app.team.models import LeadKind, LeadReason, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
 
@@ -109,13 +110,16 @@ def _change_lead(
     )
     db.session.add(lead)
     db.session.flush()
-    audit("lead_changed", actor=by, person_id=lead.person_id, object_type="need_lead", object_id=lead.id)
+    # A change a referral made is about that referral: what the person may see of it follows the referral (a share
+    # they were not told about stays out of their access log, as the referral does).
+    about = ("referral", referral_id) if referral_id is not None else ("need_lead", lead.id)
+    if current is not None and current.referral_id is not None and referral_id is None:
+        about = ("referral", current.referral_id)
+    audit("lead_changed", actor=by, person_id=lead.person_id, object_type=about[0], object_id=about[1])
     return lead
 
 
 def _person_of(need: PlanItem) -> int:
-    from advocate_app.plans.models import Plan
-
     return db.session.scalar(select(Plan.person_id).where(Plan.id == need.plan_id))
 
 
@@ -182,8 +186,6 @@ def referral_moved(referral: Referral, *, by: User | None, now: datetime | None 
 
 def active_needs(person_id: int) -> list[PlanItem]:
     """The needs of the person's active plan, in the order the person and advocate chose (then by priority)."""
-    from advocate_app.plans.models import Plan
-
     rows = db.session.execute(
         select(PlanItem, NeedOrder.position)
         .join(Plan, Plan.id == PlanItem.plan_id)
@@ -241,6 +243,19 @@ class Overlap:
         return self.lead.started_at
 
 
+def active_plan_entry(person_id: int, item_id: int, kind: ItemKind) -> PlanItem | None:
+    """The entry ``item_id`` of ``kind`` when it is in the person's active plan (with its plan loaded), else None."""
+    entry = plans.load_item(item_id)
+    if (
+        entry is None
+        or entry.kind is not kind
+        or entry.plan.person_id != person_id
+        or entry.plan.status is not PlanStatus.ACTIVE
+    ):
+        return None
+    return entry
+
+
 def need_for_referral(step: PlanItem | None, need: PlanItem | None) -> PlanItem | None:
     """The need a referral about to be made is for: the one named, or the one its step sits under."""
     if need is not None:
@@ -279,11 +294,12 @@ def _open_goal(need: PlanItem, *, text: str, by: User) -> PlanItem:
 
 def wait_for_lead(
     person: Person, overlap: Overlap, service: Service, *, by: User, today: date, words: tuple[str, str]
-) -> OverlapDecision:
+) -> tuple[OverlapDecision, PlanItem]:
     """Wait for the leading organisation to finish: a step for the advocate ("Refer to … when … finishes"), due in
     ``WAIT_CHECK_DAYS``; when the organisation finishes, the caseload says the referral can be made now.
 
     :param words: the goal's text, should one be needed, and the step's.
+    :returns: the decision and the step made.
     """
     goal = _open_goal(overlap.need, text=words[0], by=by)
     step = plans.add_item(
@@ -295,7 +311,7 @@ def wait_for_lead(
         by=by,
         parent=goal,
     )
-    return _decided(person, overlap, service, OverlapChoice.WAIT, by=by, step_id=step.id)
+    return _decided(person, overlap, service, OverlapChoice.WAIT, by=by, step_id=step.id), step
 
 
 def _decided(person, overlap, service, choice, *, by, reason="", step_id=None, referral_id=None) -> OverlapDecision:
@@ -314,9 +330,13 @@ def _decided(person, overlap, service, choice, *, by, reason="", step_id=None, r
     )
     db.session.add(decision)
     db.session.flush()
-    audit(
-        f"overlap_{choice.value}", actor=by, person_id=person.id, object_type="overlap_decision", object_id=decision.id
+    # About the leading referral, for the same reason as a lead change (the decision row names both).
+    about = (
+        ("referral", decision.leading_referral_id)
+        if decision.leading_referral_id
+        else ("overlap_decision", decision.id)
     )
+    audit(f"overlap_{choice.value}", actor=by, person_id=person.id, object_type=about[0], object_id=about[1])
     return decision
 
 
@@ -339,8 +359,6 @@ def referred_over(
 
     :raises TeamError: as ``check_choice``.
     """
-    from advocate_app.referrals import services as referrals
-
     check_choice(choice, reason)
     if choice is OverlapChoice.REPLACE and overlap.lead.referral_id is not None:
         leading = db.session.get(Referral, overlap.lead.referral_id)

@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table('contact_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.Enum('step', 'note', 'task', name='actionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('action', sa.Enum('step', 'note', 'task', 'referral', name='actionkind', native_enum=False, length=20), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=True),
     sa.Column('mode', sa.Enum('face_to_face', 'phone', 'text', 'app_together', 'professionals', 'meeting', 'paperwork', name='contactmode', native_enum=False, length=20), nullable=False),
     sa.Column('with_person', sa.Boolean(), nullable=False),

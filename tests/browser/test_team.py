@@ -80,7 +80,9 @@ def _refer_from_the_need(advocate, person_id: int, service: str) -> None:
     advocate.get_by_role("link", name=re.compile(rf"^Refer to this service\W+{service}$")).click()
 
 
-def test_harbour_leads_kits_housing_and_a_second_housing_referral_waits(new_context, kit, screenshot, translate):
+def test_harbour_leads_kits_housing_and_a_second_housing_referral_waits(
+    new_context, kit, screenshot, screenshots_dir, translate
+):
     # Without the page's own script policy, so axe can be put into the pages checked below.
     advocate = new_context(bypass_csp=True).new_page()
     worker = new_context().new_page()
@@ -129,6 +131,18 @@ def test_harbour_leads_kits_housing_and_a_second_housing_referral_waits(new_cont
     assert_fits_the_screen(advocate)
     assert not _violations(advocate, AXE.read_text(encoding="utf-8"))
     screenshot(advocate, "team-overlap-warning-en")
+    advocate.get_by_role("button", name="اردو").click()
+    advocate.wait_for_load_state()
+    try:
+        expect(advocate.locator("#overlap")).to_contain_text(translate("ur", "One organisation at a time"))
+        assert_fits_the_screen(advocate)
+        assert not _violations(advocate, AXE.read_text(encoding="utf-8"))
+        screenshot(advocate, "team-overlap-warning-ur")
+        advocate.locator("#overlap").screenshot(path=str(screenshots_dir / "team-overlap-box-ur.png"))
+    finally:
+        advocate.get_by_role("button", name="English").click()
+        advocate.wait_for_load_state()
+    warning = advocate.locator("#overlap")
     warning.get_by_role("button", name=re.compile("^Wait: refer when")).click()
     expect(advocate.locator(".govuk-notification-banner")).to_contain_text("Nothing was sent.")
     step = advocate.locator(".app-entry--step").filter(has_text="Refer to Tenancy rescue when Harbour Housing Advice")
@@ -139,3 +153,13 @@ def test_harbour_leads_kits_housing_and_a_second_housing_referral_waits(new_cont
     expect(kit_phone.locator("#who-is-helping")).to_contain_text(
         re.compile(r"Waiting: \u2068?Riverside Housing Trust|Waiting: \u2068?Tenancy rescue")
     )
+
+    # Harbour finishes: the advocate's caseload says the waiting referral can be made now.
+    worker.goto("/referrals?section=open")
+    worker.locator(".app-inbox__row").filter(has_text="Kit Evans").first.get_by_role("link").click()
+    worker.get_by_role("button", name="Record an update").click()
+    worker.get_by_label("Completed", exact=True).check()
+    worker.get_by_role("button", name="Save update").click()
+    advocate.goto("/people")
+    expect(advocate.locator("#team-alerts")).to_contain_text("1 referral you were waiting to make can be made now")
+    assert_fits_the_screen(advocate)
