@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import time
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select
 
 from advocate_app import db
 from advocate_app.accounts import services as accounts
 from advocate_app.accounts.models import Role, User
+from advocate_app.consent import services as consent
+from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose
 from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,
@@ -89,8 +92,6 @@ def _user(
 
 def current_code() -> str:
     """The code demo staff type after their passphrase right now."""
-    import pyotp
-
     return pyotp.TOTP(DEMO_TOTP_SECRET).now()
 
 
@@ -135,9 +136,6 @@ def _person(name: str, language: str, phone: str | None, advocate: User) -> tupl
 
 def _consents_for_sam(sam: Person, advocate: User, harbour: Organisation) -> str | None:
     """Sam agreed (at a visit) to texts, and to Harbour Housing Advice seeing contact details, needs and plan."""
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Category, Consent, ConsentKind, GivenHow, Purpose
-
     if db.session.scalar(select(Consent.id).where(Consent.person_id == sam.id)) is not None:
         return None
     consent.give(sam, ConsentKind.SMS, given_how=GivenHow.VERBAL, by=advocate, language=sam.language)

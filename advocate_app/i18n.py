@@ -7,7 +7,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from advocate_app import db
+from advocate_app import db, resource_dir
 from advocate_app.config import RTL_LANGUAGES
 from advocate_app.extensions import babel
 
@@ -45,8 +45,6 @@ def text_direction() -> str:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our selector and translations folder."""
-    from advocate_app import resource_dir
-
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -233,6 +233,7 @@ def entry_shared(covered, kind: ItemKind) -> bool:
 
 def shared_categories(user: User, person: Person):
     """The categories of a person's information an organisation worker may see right now (empty for others)."""
+    # start-up order: consent.services asks this policy, so it is imported when first asked
     from advocate_app.consent.services import shared_categories as categories
 
     if user.role is not Role.ORG_WORKER or user.organisation_id is None:
@@ -259,6 +260,7 @@ def can(user: User | None, action: Action, record: Person | None = None, categor
         if user.role is Role.ADVOCATE:
             return is_on_caseload(user, record.id)
         if user.role is Role.COORDINATOR and action in _BREAK_GLASS_READS:
+            # start-up order: consent.services asks this policy, so it is imported when first asked
             from advocate_app.consent.services import has_break_glass
 
             return has_break_glass(user, record.id)
@@ -470,6 +472,7 @@ def visible_people(user: User) -> Select:
         )
         return query.where(Person.id.in_(open_to_them))
     if user.role is Role.ORG_WORKER and user.organisation_id is not None:
+        # start-up order: consent.services asks this policy, so it is imported when first asked
         from advocate_app.consent.services import people_sharing_with
 
         return query.where(Person.id.in_(people_sharing_with(user.organisation_id)))

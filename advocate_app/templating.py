@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from advocate_app import db, policy
 from advocate_app.accounts import auth
+from advocate_app.accounts.models import Role
 from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
@@ -78,8 +79,6 @@ def _isolated(value) -> str:
 
 def _nav_items() -> list[dict]:
     """The header menu for the signed-in user's role."""
-    from advocate_app.accounts.models import Role
-
     if not current_user.is_authenticated:
         return []
     by_role = {

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
-from advocate_app.consent.models import Consent, OverrideStatus, SharingOverride
+from advocate_app.consent import services as consent_services
+from advocate_app.consent.models import Consent, GivenHow, OverrideStatus, SharingOverride
+from advocate_app.db import utcnow
 from tests import factories
 from tests.conftest import form_post
 
@@ -199,6 +202,23 @@ def test_a_consent_once_given_cannot_be_rewritten_or_deleted(in_app, jo_and_alex
         with pytest.raises(PermissionError):
             db.session.delete(db.session.get(Consent, consent.id))
             db.session.flush()
+
+
+def test_a_consent_is_in_force_until_withdrawn_or_expired_the_same_on_the_page_and_in_the_database(
+    in_app, jo_and_alex
+):
+    """Jo agreed to share with Harbour, then withdrew; Jo's agreement to texts still stands, until it expires."""
+    alex, jo, harbour = jo_and_alex
+    with in_app():
+        now = utcnow()
+        sharing = factories.sharing(jo, harbour, ["needs"], by=alex)
+        texts = factories.texts(jo, by=alex)
+        consent_services.withdraw(sharing, how=GivenHow.VERBAL, by=alex, now=now)
+        db.session.flush()
+        for moment, expected in ((now, {texts.id}), (texts.expires_at + timedelta(seconds=1), set())):
+            in_force_in_sql = set(db.session.scalars(select(Consent.id).where(Consent.in_force(moment))))
+            in_force_in_python = {c.id for c in (sharing, texts) if c.in_force(moment)}
+            assert in_force_in_sql == in_force_in_python == expected
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
 from advocate_app.consent.models import GivenHow
@@ -167,3 +167,16 @@ def test_a_wider_safe_window_releases_a_held_message_at_once(app, sam):
         assert dispatcher.run_once().sent == 1
         dispatcher.close()
         assert db.session.get(SmsMessage, message_id, populate_existing=True).status is MessageStatus.SENT
+
+
+def test_however_many_apps_are_built_each_event_reaches_the_reminders_once(app_factory):
+    app_factory()
+    app_factory()
+    followed = (events.step_changed, events.step_done, events.review_date_changed, events.referral_made,
+                events.referral_moved_on, events.contact_details_changed, events.consent_withdrawn)
+    # The reminders' own receivers (other features, such as the team's leads, may follow an event too).
+    reminders_receiving = [
+        sum(1 for receiver in event.receivers.values() if receiver.__module__ == "advocate_app.sms.reminders")
+        for event in followed
+    ]
+    assert reminders_receiving == [1] * len(followed)

@@ -126,6 +126,29 @@ def test_a_valid_stop_withdraws_sms_consent_and_nothing_more_is_sent(app, client
         assert told is TaskKind.OPTED_OUT
 
 
+def test_texts_waiting_when_sam_sends_stop_are_cancelled_because_sam_opted_out(app, client, sam):
+    """Sam's step reminder and check-in were waiting; Sam texts STOP. The outbox records that Sam opted out,
+    not merely that a consent lapsed, so Alex can tell Sam chose to stop."""
+    with app.app_context():
+        alex, step_day = sam["advocate"], local_today() + timedelta(days=1)
+        plan = plans.plan_for(sam["person_id"], by=alex)
+        need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("Home", domain="housing", priority=1), by=alex)
+        goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Pay rent"), by=alex, parent=need)
+        step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Ring the council", owner=StepOwner.ME,
+                                                                    due_date=step_day), by=alex, parent=goal)
+        check_in = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="waiting", to_number=SAM,
+                             language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=1),
+                             person_id=sam["person_id"]).id
+        db.session.commit()
+        reminder = db.session.scalar(select(SmsMessage.id).where(SmsMessage.subject_id == step.id))
+        assert reminder is not None, "the step's reminder is waiting"
+    text_from(client, "STOP")
+    with app.app_context():
+        for waiting in (reminder, check_in):
+            message = db.session.get(SmsMessage, waiting)
+            assert (message.status, message.status_reason) == (MessageStatus.CANCELLED, "opted_out")
+
+
 @pytest.mark.parametrize("word", ["STOPALL", "unsubscribe", "End", "QUIT", "cancel", "OPTOUT", "revoke"])
 def test_every_opt_out_word_opts_out(app, client, sam, word):
     text_from(client, word)

@@ -15,6 +15,8 @@ from advocate_app.accounts import passwords, sessions
 from advocate_app.accounts.models import Role, SetupCode, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
+from advocate_app.directory.models import Organisation, Service
+from advocate_app.people.models import Person, PersonStatus
 
 # No 0/O, 1/I/L: the code is read off one screen and typed on another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -64,8 +66,6 @@ def authenticate(identifier: str, password: str) -> User | None:
 
 
 def _case_closed(person_id: int) -> bool:
-    from advocate_app.people.models import Person, PersonStatus
-
     return db.session.scalar(select(Person.status).where(Person.id == person_id)) is PersonStatus.CLOSED
 
 
@@ -167,8 +167,6 @@ def complete_setup(setup: SetupCode, *, password: str, username: str | None = No
     if problem:
         raise AccountError(problem, field="code")
     if setup.person_id is not None:
-        from advocate_app.people.models import Person
-
         person = db.session.get(Person, setup.person_id)
         if not username or username_taken(username):
             raise AccountError("username_taken", field="username")
@@ -250,9 +248,6 @@ def set_active(user: User, active: bool, by: User) -> None:
 
 def admin_counts() -> dict[str, int]:
     """Aggregate figures for the coordinator's overview (no person-level content)."""
-    from advocate_app.directory.models import Organisation, Service
-    from advocate_app.people.models import Person, PersonStatus
-
     def count(statement) -> int:
         return db.session.scalar(statement) or 0
 

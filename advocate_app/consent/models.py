@@ -8,7 +8,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, inspect
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocate_app.db import Base, UTCDateTime, utcnow
@@ -90,8 +91,19 @@ class Consent(Base):
     def category_set(self) -> frozenset[Category]:
         return frozenset(Category(c) for c in self.categories.split(",") if c)
 
+    @hybrid_method
+    def in_force(self, at: datetime) -> bool:
+        """True while the consent is neither withdrawn nor expired at ``at``; on the class, the same rule as SQL."""
+        return self.withdrawn_at is None and self.expires_at > at
+
+    @in_force.inplace.expression
+    @classmethod
+    def _in_force_in_sql(cls, at: datetime) -> ColumnElement[bool]:
+        return and_(cls.withdrawn_at.is_(None), cls.expires_at > at)
+
     def is_active(self, now: datetime) -> bool:
-        return self.withdrawn_at is None and self.expires_at > now
+        """The same as ``in_force`` (the name the consent pages still use)."""
+        return self.in_force(now)
 
     def covers(self, organisation_id: int, category: Category, now: datetime) -> bool:
         """True while this consent lets ``organisation_id`` see ``category``."""
@@ -99,7 +111,7 @@ class Consent(Base):
             self.kind is ConsentKind.SHARING
             and self.organisation_id == organisation_id
             and category in self.category_set
-            and self.is_active(now)
+            and self.in_force(now)
         )
 
 

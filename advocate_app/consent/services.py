@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale, format_date
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
-from advocate_app import db, policy
+from advocate_app import db, events, policy
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import statements
@@ -123,21 +123,17 @@ def withdraw(consent: Consent, *, how: GivenHow, by: User | None, now: datetime 
     """
     if consent.withdrawn_at is not None:
         return False
-    consent.withdrawn_at = now or utcnow()
+    now = now or utcnow()
+    consent.withdrawn_at = now
     consent.withdrawn_how = how
     consent.withdrawn_by_id = by.id if by else None
     audit("consent_withdrawn", actor=by, person_id=consent.person_id, object_type="consent", object_id=consent.id)
-    if consent.kind is ConsentKind.SMS:
-        from advocate_app.sms import reminders as sms_reminders
-
-        sms_reminders.sms_consent_withdrawn(consent.person_id)
+    events.consent_withdrawn.send(consent, by=by, now=now)
     return True
 
 
 def consents_of(person_id: int) -> list[Consent]:
     """Every consent a person has given, newest first, with the organisation loaded."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(Consent)
@@ -156,8 +152,7 @@ def has_active_sms_consent(person_id: int, now: datetime | None = None) -> bool:
             select(Consent.id).where(
                 Consent.person_id == person_id,
                 Consent.kind == ConsentKind.SMS,
-                Consent.withdrawn_at.is_(None),
-                Consent.expires_at > now,
+                Consent.in_force(now),
             )
         )
         is not None
@@ -185,7 +180,7 @@ def _spent_override():
 
 
 def _live_consents(now: datetime, *, include_spent: bool = False):
-    clauses = [Consent.kind == ConsentKind.SHARING, Consent.withdrawn_at.is_(None), Consent.expires_at > now]
+    clauses = [Consent.kind == ConsentKind.SHARING, Consent.in_force(now)]
     return and_(*clauses) if include_spent else and_(*clauses, ~_spent_consent())
 
 
@@ -365,8 +360,6 @@ def record_person_told(override: SharingOverride, *, by: User, now: datetime | N
 
 def kept_from_people() -> list[SharingOverride]:
     """Approved or waiting shares the person has not been told about, oldest first: a coordinator reviews them."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)
@@ -383,8 +376,6 @@ def kept_from_people() -> list[SharingOverride]:
 
 def pending_overrides() -> list[SharingOverride]:
     """Overrides waiting for a coordinator, oldest first."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)
@@ -397,8 +388,6 @@ def pending_overrides() -> list[SharingOverride]:
 
 def overrides_of(person_id: int) -> list[SharingOverride]:
     """Every override about a person, newest first."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SharingOverride)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -64,9 +66,6 @@ COMMON_LANGUAGES = ["en", "cy", "pl", "ur", "ar", "bn", "pa", "gu", "so", "ro", 
 
 def language_label(code: str) -> str:
     """A language's name in the reader's language (falls back to the code)."""
-    from babel import Locale, UnknownLocaleError
-    from flask_babel import get_locale
-
     try:
         return Locale.parse(code).get_display_name(get_locale()) or code
     except (ValueError, UnknownLocaleError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+from babel import Locale, UnknownLocaleError
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -108,8 +109,6 @@ def _without_empty(obj: dict) -> dict:
 
 
 def english_language_name(code: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
     try:
         return Locale.parse(code).get_display_name("en") or code
     except (ValueError, UnknownLocaleError):

@@ -10,13 +10,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from advocate_app import db, policy
+from advocate_app import db, events, policy
+from advocate_app.accounts import sessions
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.db import utcnow
 from advocate_app.paging import PAGE_SIZE, Page, page_of
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
+from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
+from advocate_app.plans.services import unseen_changes_of
+from advocate_app.referrals.models import Referral, ReferralStatus
 from advocate_app.text import skeleton, without_hidden
 
 _code_word_hasher = PasswordHasher()
@@ -95,9 +99,7 @@ def update_person(person: Person, details: PersonDetails, *, by: User) -> None:
     _apply(person, details)
     person.updated_at = utcnow()
     audit("update", actor=by, person_id=person.id, object_type="person", object_id=person.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.contact_details_changed(person)
+    events.contact_details_changed.send(person, by=by)
 
 
 def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None = None) -> list[str]:
@@ -105,8 +107,6 @@ def lookalikes_on_caseload(advocate: User, name: str, *, other_than: int | None 
 
     Two people may share a name, so this warns and never refuses.
     """
-    from advocate_app import policy  # policy imports this module's models: imported here, as caseload_page does
-
     target = skeleton(name)
     rows = db.session.execute(
         select(Person.id, Person.preferred_name).where(Person.id.in_(policy.caseload_person_ids(advocate)))
@@ -211,11 +211,6 @@ def caseload_page(
 ) -> CaseloadPage:
     """A page of the advocate's people (by name, optionally only names containing ``search``) with what
     needs attention, in two queries whatever the caseload or page size."""
-    from advocate_app import policy
-    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
-    from advocate_app.plans.services import unseen_changes_of
-    from advocate_app.referrals.models import Referral, ReferralStatus
-
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
     mine = policy.caseload_person_ids(advocate)
     search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
@@ -300,8 +295,6 @@ def caseload_page(
 
 def close_case(person: Person, *, by: User) -> None:
     """Close a person's case: their login stops working at once, and the retention clock starts."""
-    from advocate_app.accounts import sessions
-
     person.status = PersonStatus.CLOSED
     person.closed_at = utcnow()
     login = db.session.scalar(select(User).where(User.person_id == person.id))

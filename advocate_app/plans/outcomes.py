@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
@@ -97,9 +97,7 @@ def hold_review(
     db.session.add(review)
     db.session.flush()
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_review", object_id=review.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.review_date_changed(plan)
+    events.review_date_changed.send(plan, by=by)
     return review
 
 
@@ -115,9 +113,7 @@ def set_next_review(plan: Plan, next_review_date: date, *, by: User, today: date
         raise PlanError(problem)
     plan.next_review_date = next_review_date
     audit("update", actor=by, person_id=plan.person_id, object_type="plan", object_id=plan.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.review_date_changed(plan)
+    events.review_date_changed.send(plan, by=by)
 
 
 def reviews(plan_id: int) -> list[Review]:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from advocate_app import db, policy
+from advocate_app import db, events, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -249,9 +249,8 @@ def add_item(plan: Plan, kind: ItemKind, fields: ItemFields, *, by: User, parent
     db.session.flush()
     _changed(item, by, "created")
     audit("create", actor=by, person_id=plan.person_id, object_type="plan_item", object_id=item.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.step_changed(item)
+    if kind is ItemKind.STEP:
+        events.step_changed.send(item, by=by)
     return item
 
 
@@ -296,9 +295,8 @@ def edit_item(item: PlanItem, fields: ItemFields, *, by: User) -> str:
         outcome = "edited" if outcome == "unchanged" else outcome
     if outcome != "unchanged":
         audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
-        from advocate_app.sms import reminders as sms_reminders
-
-        sms_reminders.step_changed(item)
+        if item.kind is ItemKind.STEP:
+            events.step_changed.send(item, by=by)
     return outcome
 
 
@@ -398,9 +396,7 @@ def set_step_done(item: PlanItem, done: bool, *, by: User) -> None:
     item.done_at = utcnow() if done else None
     _changed(item, by, "done" if done else "not_done")
     audit("update", actor=by, person_id=item.plan.person_id, object_type="plan_item", object_id=item.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.step_changed(item)
+    events.step_done.send(item, done=done, by=by)
 
 
 def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:

@@ -9,13 +9,13 @@ from functools import cache
 from sqlalchemy import Date, Integer, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from advocate_app import db, policy
+from advocate_app import db, events, policy
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
-from advocate_app.directory.models import CapacityStatus, Service, ServiceNeedDomain
+from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
@@ -129,9 +129,7 @@ def make_referral(
         ReferralEvent(referral_id=referral.id, status=ReferralStatus.SENT, by_id=by.id, by_role=by.role.value)
     )
     audit("referral_sent", actor=by, person_id=person.id, object_type="referral", object_id=referral.id)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_made(referral)
+    events.referral_made.send(referral, by=by)
     return referral
 
 
@@ -194,13 +192,7 @@ def change_status(
         object_id=referral.id,
     )
     _update_step(referral, by)
-    from advocate_app.sms import reminders as sms_reminders
-
-    sms_reminders.referral_answered(referral)
-    # Who leads the need follows the referral (accepted: the organisation; finished or ended: the advocate).
-    from advocate_app.team import services as team
-
-    team.referral_moved(referral, by=by, now=now)
+    events.referral_moved_on.send(referral, by=by)
 
 
 def kept_from_person(referral: Referral) -> bool:
@@ -408,8 +400,6 @@ def find_services(
     if area:
         query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))
     if language:
-        from advocate_app.directory.models import ServiceLanguage
-
         query = query.where(
             Service.id.in_(select(ServiceLanguage.service_id).where(ServiceLanguage.language == language))
         )

@@ -369,8 +369,7 @@ class _Rules:
                     select(Consent.person_id).where(
                         Consent.person_id.in_(person_ids),
                         Consent.kind == ConsentKind.SMS,
-                        Consent.withdrawn_at.is_(None),
-                        Consent.expires_at > now,
+                        Consent.in_force(now),
                     )
                 )
             )

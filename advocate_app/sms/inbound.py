@@ -18,10 +18,14 @@ from advocate_app.accounts.models import Role, User
 from advocate_app.clock import local_today
 from advocate_app.db import utcnow
 from advocate_app.people.models import Person
-from advocate_app.sms import backends
+from advocate_app.plans import services as plans
+from advocate_app.plans.models import PlanStatus, RatedBy
+from advocate_app.plans.outcomes import record_check_in
+from advocate_app.referrals import services as referrals
+from advocate_app.referrals.models import Referral, ReferralStatus
+from advocate_app.sms import backends, verdict_question
 from advocate_app.sms import services as sms
 from advocate_app.sms.models import InboundSms, MessageKind, MessageStatus, SmsMessage, TaskKind
-from advocate_app.team import verdict_sms
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "OPTOUT", "REVOKE"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -102,7 +106,7 @@ def _act(inbound: InboundSms, body: str) -> Reply:
     language = person.language
     answer = _NUMBER.match(body)
     if prompt is not None and answer is not None and prompt.kind is MessageKind.VERDICT:
-        if verdict_sms.answer(prompt, person, int(answer.group(1)), body[answer.end():], by=_actor(person)):
+        if verdict_question.answer(prompt, person, int(answer.group(1)), body[answer.end():], by=_actor(person)):
             return Reply("verdict", "noted", language)
     elif prompt is not None and answer is not None:
         handled = _answer_prompt(prompt, person, int(answer.group(1)), inbound)
@@ -134,27 +138,18 @@ def _actor(person: Person):
 def _answer_prompt(prompt: SmsMessage, person: Person, number: int, inbound: InboundSms) -> str | None:
     """Numbered answers: 1 done / 2 rearrange / 3 help for a step; 1–10 for a check-in."""
     if prompt.kind is MessageKind.CHECK_IN and 1 <= number <= 10:
-        from advocate_app.plans.models import RatedBy
-        from advocate_app.plans.outcomes import record_check_in
-
         record_check_in(person.id, domain=CHECK_IN_DOMAIN, score=number, rated_by=RatedBy.PERSON,
                         taken_on=local_today(), by=_actor(person))
         if number <= LOW_CHECK_IN:
             sms.add_task(person.id, TaskKind.LOW_CHECK_IN, inbound_id=inbound.id, detail=str(number))
         return "check_in"
     if prompt.kind is MessageKind.STEP_DUE and number in (1, 2, 3):
-        from advocate_app.plans import services as plans
-        from advocate_app.plans.models import PlanStatus
-
         step = plans.load_item(prompt.subject_id) if prompt.subject_id else None
         if step is None or step.plan.person_id != person.id:
             return None
         if number == 1:
             if step.plan.status is PlanStatus.ACTIVE and not step.is_done:
                 plans.set_step_done(step, True, by=_actor(person))
-                from advocate_app.sms import reminders
-
-                reminders.step_changed(step)
             return "step_done"
         kind = TaskKind.REARRANGE if number == 2 else TaskKind.HELP_ASKED
         sms.add_task(person.id, kind, inbound_id=inbound.id, item_id=step.id)
@@ -164,9 +159,6 @@ def _answer_prompt(prompt: SmsMessage, person: Person, number: int, inbound: Inb
 
 def _staff_reply(staff: User, body: str) -> Reply:
     """An organisation worker accepts a referral with "YES <code>"."""
-    from advocate_app.referrals import services as referrals
-    from advocate_app.referrals.models import Referral, ReferralStatus
-
     language = staff.locale or "en"
     match = _YES_CODE.match(body)
     if not policy.can(staff, policy.Action.REFERRALS_RECEIVE) or match is None:

@@ -17,16 +17,19 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import Role, User
 from advocate_app.clock import LOCAL_ZONE, local_today
+from advocate_app.consent.models import Consent, ConsentKind
 from advocate_app.consent.services import has_active_sms_consent
 from advocate_app.db import utcnow
 from advocate_app.people.models import Assignment, Person, PersonStatus
+from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, StepOwner
+from advocate_app.referrals.models import Referral, ReferralStatus
 from advocate_app.sms import services as sms
+from advocate_app.sms import verdict_question
 from advocate_app.sms.models import MessageKind, SmsMessage, StaffNumber
 from advocate_app.sms.windows import local_midnight
-from advocate_app.team import verdict_sms
 from advocate_app.wording import Reader, sms_template
 
 
@@ -49,8 +52,6 @@ def _day_span(first: date, last: date) -> tuple[datetime, datetime]:
 
 def step_changed(item) -> None:
     """A step was added, ticked off, unticked or given a new date: its reminder follows."""
-    from advocate_app.plans.models import ItemKind, PlanStatus, StepOwner
-
     if item.kind is not ItemKind.STEP:
         return
     wanted = None
@@ -121,12 +122,10 @@ def referral_made(referral) -> None:
 
 def referral_answered(referral) -> None:
     """Once the organisation has answered (or the referral is withdrawn) nobody is reminded any more."""
-    from advocate_app.referrals.models import ReferralStatus
-
     if referral.status is not ReferralStatus.SENT:
         sms.cancel_waiting(reason="record_changed", kind=MessageKind.REFERRAL_RESPOND_BY, subject_id=referral.id)
     # Finished help: the person is asked once, discreetly, how useful it was.
-    verdict_sms.ask_by_text(referral)
+    verdict_question.ask_by_text(referral)
 
 
 # Consent and contact details ---------------------------------------------------------------------------------
@@ -165,14 +164,10 @@ def check_in_due(person: Person, today: date) -> None:
 
 def sweep(today: date | None = None) -> int:
     """Queue every reminder due in the next days that is not queued yet; returns how many steps and plans it saw."""
-    from advocate_app.consent.models import Consent, ConsentKind
-    from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, StepOwner
-    from advocate_app.referrals.models import Referral, ReferralStatus
-
     today = today or datetime.now(LOCAL_ZONE).date()
     consenting = (
         select(Consent.person_id)
-        .where(Consent.kind == ConsentKind.SMS, Consent.withdrawn_at.is_(None), Consent.expires_at > utcnow())
+        .where(Consent.kind == ConsentKind.SMS, Consent.in_force(utcnow()))
     )
     steps = db.session.scalars(
         select(PlanItem)
@@ -209,3 +204,42 @@ def sweep(today: date | None = None) -> int:
         check_in_due(person, today)
     db.session.flush()
     return len(steps) + len(plans)
+
+
+# Following the record ----------------------------------------------------------------------------------------
+
+
+def _only_the_record(reminder):
+    """A receiver of an event that hands the reminder the changed row, whatever else the event says."""
+
+    def receive(sender, **_event) -> None:
+        reminder(sender)
+
+    receive.__name__ = f"on_{reminder.__name__}"
+    return receive
+
+
+def _on_consent_withdrawn(consent, **_event) -> None:
+    if consent.kind is ConsentKind.SMS:
+        sms_consent_withdrawn(consent.person_id)
+
+
+# Made once per process: connecting the same receivers again (every app the tests build) changes nothing.
+_RECEIVERS = (
+    (events.step_changed, _only_the_record(step_changed)),
+    (events.step_done, _only_the_record(step_changed)),
+    (events.review_date_changed, _only_the_record(review_date_changed)),
+    (events.referral_made, _only_the_record(referral_made)),
+    (events.referral_moved_on, _only_the_record(referral_answered)),
+    (events.contact_details_changed, _only_the_record(contact_details_changed)),
+    (events.consent_withdrawn, _on_consent_withdrawn),
+)
+
+
+def follow_the_record() -> None:
+    """Subscribe the reminders to the record's events (``advocate_app.events``); safe to call again.
+
+    Receivers hold no app: they use the session and settings of whichever app is current when an event is sent.
+    """
+    for event, receiver in _RECEIVERS:
+        event.connect(receiver, weak=False)

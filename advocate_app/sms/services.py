@@ -10,10 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from advocate_app import db
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
+from advocate_app.consent import services as consent
+from advocate_app.consent.models import Consent, ConsentKind, GivenHow
 from advocate_app.db import utcnow
 from advocate_app.people.models import Assignment, Person
 from advocate_app.sms import messages
@@ -173,15 +176,14 @@ def add_task(person_id: int, kind: TaskKind, *, detail: str = "", inbound_id: in
 
 def opt_out(number: str, *, now: datetime | None = None) -> list[Person]:
     """STOP: the number gets nothing more, every SMS consent of its people is withdrawn, their advocates are told."""
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import Consent, ConsentKind, GivenHow
-
     now = now or utcnow()
     state = number_state(number)
     state.opted_out_at = state.opted_out_at or now
     state.updated_at = now
     people = people_with_number(number)
     for person in people:
+        # Cancelled before the consents are withdrawn, so the texts say why: the number opted out.
+        cancel_waiting(reason="opted_out", person_id=person.id)
         active = db.session.scalars(
             select(Consent).where(
                 Consent.person_id == person.id, Consent.kind == ConsentKind.SMS, Consent.withdrawn_at.is_(None)
@@ -189,16 +191,12 @@ def opt_out(number: str, *, now: datetime | None = None) -> list[Person]:
         ).all()
         for given in active:
             consent.withdraw(given, how=GivenHow.SMS_REPLY, by=None, now=now)
-        cancel_waiting(reason="opted_out", person_id=person.id)
         add_task(person.id, TaskKind.OPTED_OUT)
     return people
 
 
 def opt_in(number: str, *, now: datetime | None = None) -> list[Person]:
     """START: texts may come again; an SMS consent is recorded as given by text reply."""
-    from advocate_app.consent import services as consent
-    from advocate_app.consent.models import ConsentKind, GivenHow
-
     now = now or utcnow()
     state = number_state(number)
     state.opted_out_at = None
@@ -238,8 +236,6 @@ def number_failed(message: SmsMessage, code: str | None) -> None:
 
 def open_tasks(person_id: int) -> list[SmsTask]:
     """What is waiting for the advocate about this person, newest first, with the reply text."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.scalars(
             select(SmsTask)

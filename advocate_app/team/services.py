@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
-from advocate_app import db
+from advocate_app import db, events
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
@@ -143,6 +143,16 @@ _ENDING_REASONS = {
     ReferralStatus.DECLINED: LeadReason.REFERRAL_DECLINED,
     ReferralStatus.WITHDRAWN: LeadReason.REFERRAL_WITHDRAWN,
 }
+
+
+def _follow_referral(referral: Referral, *, by: User | None = None, **_details) -> None:
+    # At the moment the referral moved (its own ``updated_at``), so the lead history and the referral agree.
+    referral_moved(referral, by=by, now=referral.updated_at)
+
+
+def follow_referrals() -> None:
+    """Who leads a need follows its referrals: subscribed to ``events.referral_moved_on`` (once per process)."""
+    events.referral_moved_on.connect(_follow_referral, weak=False)
 
 
 def referral_moved(referral: Referral, *, by: User | None, now: datetime | None = None) -> None:
