@@ -390,3 +390,11 @@ def test_the_review_shows_the_overlaps_it_was_in_and_its_share_of_actions_with_t
     assert "40% of 10 actions" in page
     northside = as_read(client.get(f"/partnership/reviews/{partners['northside']}").get_data(as_text=True))
     assert "Fewer than 5 actions recorded: too few to show" in northside
+
+
+def test_only_organisations_with_a_service_to_refer_to_are_reviewed(app, client, login, partners):
+    with app.app_context():
+        factories.organisation("Northshire Advocacy")
+    login(client, partners["casey"])
+    page = as_read(client.get("/partnership/reviews").get_data(as_text=True))
+    assert "Harbour Housing Advice" in page and "Northshire Advocacy" not in page

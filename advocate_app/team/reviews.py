@@ -243,9 +243,14 @@ def last_reviewed(organisation_ids) -> dict[int, date]:
 
 
 def due_reviews(today: date, months: int) -> list[DueReview]:
-    """Every organisation with when its next review is due (the last one's date; an organisation never reviewed
+    """Every partner organisation with when its next review is due (the last one's date; an organisation never reviewed
     falls due a cycle after it joined), soonest first, with its flags. Four queries."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name, Organisation.id)).all()
+    # Partners are the organisations with a service to refer to (not, say, the advocates' own employer).
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(select(Service.organisation_id)))
+        .order_by(Organisation.name, Organisation.id)
+    ).all()
     latest = {r.organisation_id: r for r in db.session.scalars(_latest_reviews())}
     flagged = flags(today, months)
     rows = []
