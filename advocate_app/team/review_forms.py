@@ -30,9 +30,7 @@ DECISION_LABELS = {
 class VerdictForm(AppForm):
     """How useful the help was, 1 to 5, why in the person's own words, and whether the organisation may read them."""
 
-    rating = RadioField(
-        _l("Your answer, from 1 to 5"), choices=list(RATING_LABELS.items()), validate_choice=False
-    )
+    rating = RadioField(_l("Your answer, from 1 to 5"), choices=list(RATING_LABELS.items()), validate_choice=False)
     words = TextAreaField(
         _l("Why? In your own words (you can leave this empty)"),
         validators=[Optional(), Length(max=WORDS_MAX, message=TOO_LONG)],
