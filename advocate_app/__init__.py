@@ -82,6 +82,10 @@ def register_extensions(app: Flask) -> None:
 
     sms.init_app(app)
 
+    from advocate_app import team
+
+    team.init_app(app)
+
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature, each imported by name from the module that lists its URLs."""

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from advocate_app.team import review_routes, routes, services, verdict_routes
+from advocate_app.team import review_routes, routes, verdict_routes
 
 bp = Blueprint("team", __name__)
-# Who leads a need follows its referral's events, from the moment the app has the team's pages.
-bp.record_once(lambda _state: services.follow_referrals())
 
 bp.add_url_rule("/people/<int:person_id>/plan/order", view_func=routes.order_needs, methods=["GET", "POST"])
 bp.add_url_rule("/people/<int:person_id>/plan/needs/<int:need_id>/lead", view_func=routes.set_lead, methods=["POST"])

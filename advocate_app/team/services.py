@@ -145,16 +145,6 @@ _ENDING_REASONS = {
 }
 
 
-def _follow_referral(referral: Referral, *, by: User | None = None, **_details) -> None:
-    # At the moment the referral moved (its own ``updated_at``), so the lead history and the referral agree.
-    referral_moved(referral, by=by, now=referral.updated_at)
-
-
-def follow_referrals() -> None:
-    """Who leads a need follows its referrals: subscribed to ``events.referral_moved_on`` (once per process)."""
-    events.referral_moved_on.connect(_follow_referral, weak=False)
-
-
 def referral_moved(referral: Referral, *, by: User | None, now: datetime | None = None) -> None:
     """A referral changed status: accepted, its organisation leads the need; finished, declined or withdrawn while
     it led, the lead goes back to the advocate, and any advocate waiting for it is told it has finished."""
@@ -189,6 +179,16 @@ def referral_moved(referral: Referral, *, by: User | None, now: datetime | None 
     )
     for wait in waits:
         wait.released_at = now
+
+
+def _on_referral_moved_on(referral: Referral, *, by: User | None = None, **_event) -> None:
+    referral_moved(referral, by=by, now=referral.updated_at)
+
+
+def follow_the_record() -> None:
+    """Subscribe the leads to the referrals' events: accepted, the organisation leads the need; finished, declined
+    or withdrawn while it led, the advocate does again. Safe to call again (every app the tests build)."""
+    events.referral_moved_on.connect(_on_referral_moved_on, weak=False)
 
 
 # The order of needs --------------------------------------------------------------------------------------------
