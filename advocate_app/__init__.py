@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from advocate_app.evidence.blueprint import bp as evidence_bp
     from advocate_app.health import bp as health_bp
     from advocate_app.metrics import bp as metrics_bp
+    from advocate_app.offline.blueprint import bp as offline_bp
     from advocate_app.people.blueprint import bp as people_bp
     from advocate_app.plans.blueprint import bp as plans_bp
     from advocate_app.records.blueprint import bp as records_bp
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(accessibility_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -100,6 +100,8 @@ def from_environment(instance_path: str | Path, environ: dict | None = None) -> 
         # home visit still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": https,
+        # How long a plan taken offline for a visit stays on the phone (and its key on the server).
+        "OFFLINE_VISIT_LIFETIME": timedelta(hours=_int(env, "OFFLINE_VISIT_HOURS", 12)),
         "SETUP_CODE_LIFETIME": timedelta(minutes=15),
         "STAFF_SETUP_CODE_LIFETIME": timedelta(hours=_int(env, "STAFF_SETUP_CODE_HOURS", 72)),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),

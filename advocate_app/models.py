@@ -19,6 +19,7 @@ from advocate_app.directory.models import (
     ServiceNeedDomain,
 )
 from advocate_app.evidence.models import EvaluationPlan, EvaluationPlanVersion
+from advocate_app.offline.models import OfflineChange, OfflineVisit
 from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWindow
 from advocate_app.plans.models import (
     CheckIn,
@@ -42,6 +43,8 @@ __all__ = [
     "BreakGlass",
     "Consent",
     "LeadJustification",
+    "OfflineChange",
+    "OfflineVisit",
     "PersonLink",
     "RecoveryCode",
     "SharingOverride",

@@ -97,6 +97,8 @@ class Action(StrEnum):
     VERDICT_GIVE = "verdict.give"
     VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
     PARTNERSHIP_REVIEW = "partnership.review"
+    OFFLINE_TAKE = "offline.take"
+    OFFLINE_USE = "offline.use"
 
 
 # Actions decided by role alone.
@@ -126,6 +128,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # An organisation's workers read the people's verdicts on its own help, in aggregate.
     Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
     Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
+    # Offline visits are for advocates' own phones, never a person's device (DESIGN §4.8).
+    Action.OFFLINE_USE: frozenset({Role.ADVOCATE}),
 }
 
 # What the person may do with their own record, and an advocate with a record on their caseload.
@@ -160,6 +164,7 @@ _CASELOAD_ONLY = frozenset(
         Action.CASE_VIEW,
         Action.OVERRIDES_OF_PERSON,
         Action.OVERLAP_DECIDE,
+        Action.OFFLINE_TAKE,
     }
 )
 # What a coordinator may read, for the short time a break-glass is open.

@@ -6,6 +6,8 @@
 //   static/dist/app.<hash>.css                  assets/scss/app.scss, compiled
 //   static/dist/govuk-frontend.<hash>.min.js    GOV.UK Frontend's ES module
 //   static/dist/app.<hash>.mjs                  assets/js/app.mjs, import rewritten
+//   static/dist/offline.<hash>.mjs              assets/js/offline.mjs (advocates' pages only)
+//   static/dist/offline-worker.<hash>.js        assets/js/offline-worker.js (served from /offline-worker.js)
 //   static/dist/manifest.json                   logical name -> hashed file name
 //   <each of the above but the manifest>.br / .gz  compressed once here at the highest settings, so the
 //                                                  app serves them without compressing on every request
@@ -26,6 +28,8 @@ const outDir = join(root, 'static', 'dist')
 const paths = {
   scss: join(root, 'assets', 'scss', 'app.scss'),
   appJs: join(root, 'assets', 'js', 'app.mjs'),
+  offlineJs: join(root, 'assets', 'js', 'offline.mjs'),
+  offlineWorker: join(root, 'assets', 'js', 'offline-worker.js'),
   govukJs: join(root, 'node_modules', 'govuk-frontend', 'dist', 'govuk', 'govuk-frontend.min.js')
 }
 
@@ -39,8 +43,13 @@ const outputs = {
     name: (hash) => `govuk-frontend.${hash}.min.js`,
     pattern: /^govuk-frontend\.[0-9a-f]{8}\.min\.js$/
   },
-  'app.mjs': { name: (hash) => `app.${hash}.mjs`, pattern: /^app\.[0-9a-f]{8}\.mjs$/ }
+  'app.mjs': { name: (hash) => `app.${hash}.mjs`, pattern: /^app\.[0-9a-f]{8}\.mjs$/ },
+  'offline.mjs': { name: (hash) => `offline.${hash}.mjs`, pattern: /^offline\.[0-9a-f]{8}\.mjs$/ },
+  'offline-worker.js': { name: (hash) => `offline-worker.${hash}.js`, pattern: /^offline-worker\.[0-9a-f]{8}\.js$/ }
 }
+
+// Offline code for advocates (service worker + page code) stays within this, compressed (DESIGN §6)
+const OFFLINE_BUDGET = 20 * 1024
 
 function compressedCopies (content) {
   const buffer = Buffer.from(content)
@@ -130,7 +139,18 @@ async function main () {
   const govukFileName = outputs['govuk-frontend.min.js'].name(shortHash(govukJs))
   const appJs = await readAppJs(govukFileName)
 
-  const contents = { 'app.css': css, 'govuk-frontend.min.js': govukJs, 'app.mjs': appJs }
+  const offlineJs = await readFile(paths.offlineJs, 'utf8')
+  const offlineWorker = await readFile(paths.offlineWorker, 'utf8')
+  const offlineSize = compressedCopies(offlineJs).gz.length + compressedCopies(offlineWorker).gz.length
+  if (offlineSize > OFFLINE_BUDGET) fail(`offline code is ${offlineSize} B gzip, over its ${OFFLINE_BUDGET} B budget`)
+
+  const contents = {
+    'app.css': css,
+    'govuk-frontend.min.js': govukJs,
+    'app.mjs': appJs,
+    'offline.mjs': offlineJs,
+    'offline-worker.js': offlineWorker
+  }
 
   const manifest = {}
   for (const [logical, content] of Object.entries(contents)) {

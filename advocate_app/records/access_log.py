@@ -91,6 +91,7 @@ WHAT = {
     "logout": _l("Signed out"),
     "exit_page": _l("Used “Exit this page”"),
     "anonymised": _l("Anonymised under the retention rule"),
+    "offline_take": _l("Kept the plan on their phone for a visit, encrypted"),
 }
 WHAT.update(TEAM_AUDIT_WORDS)
 OTHER_ACTIVITY = _l("Other activity on the record")

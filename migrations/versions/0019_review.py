@@ -1,7 +1,7 @@
 """The person's verdict on finished help; partnership reviews and the referrals they stop for a need
 
-Revision ID: 0018_review
-Revises: 0017_team
+Revision ID: 0019_review
+Revises: 0018_offline
 Create Date: 2026-12-03 16:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 import advocate_app.db
 
 
-revision = '0018_review'
-down_revision = '0017_team'
+revision = '0019_review'
+down_revision = '0018_offline'
 branch_labels = None
 depends_on = None
 
