@@ -12,7 +12,7 @@ from advocate_app import db
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import local_today
 from advocate_app.consent.models import Category
-from advocate_app.directory.models import Organisation, Service
+from advocate_app.directory.models import Organisation, ReferralStop, Service
 from advocate_app.evidence.export import build
 from advocate_app.evidence.period import Period
 from advocate_app.evidence.queries import Scope
@@ -21,7 +21,7 @@ from advocate_app.plans.outcomes import record_check_in
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import ReferralStatus
 from advocate_app.team import reviews
-from advocate_app.team.review_models import PartnershipReview, ReferralStop, ReviewDecision
+from advocate_app.team.review_models import PartnershipReview, ReviewDecision
 from tests import factories
 from tests.conftest import as_read, count_queries, form_post
 from tests.verdict_world import finished_referral, rated, service

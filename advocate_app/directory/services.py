@@ -17,6 +17,7 @@ from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,
     OrganisationKind,
+    ReferralStop,
     Service,
     ServiceArea,
     ServiceLanguage,
@@ -24,7 +25,6 @@ from advocate_app.directory.models import (
     ServicePhone,
 )
 from advocate_app.needs import NEED_DOMAINS
-from advocate_app.team.reviews import stopped_for
 
 
 def create_organisation(
@@ -210,3 +210,19 @@ def service_to_refer_to(service_id: int) -> Service | None:
         .where(Service.id == service_id)
         .options(joinedload(Service.organisation), selectinload(Service.languages))
     )
+
+
+# Services a partnership review stopped for a need ---------------------------------------------------------------
+
+
+def stopped_for(domain: str):
+    """A query for the ids of services a partnership review stopped referrals to for ``domain``."""
+    return select(ReferralStop.service_id).where(ReferralStop.domain == domain)
+
+
+def is_stopped(service_id: int, domain: str | None) -> bool:
+    """Has a partnership review stopped referrals to this service for this need?"""
+    if not domain:
+        return False
+    found = select(ReferralStop.id).where(ReferralStop.service_id == service_id, ReferralStop.domain == domain)
+    return db.session.scalar(found) is not None

@@ -15,6 +15,7 @@ from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -28,7 +29,6 @@ from advocate_app.referrals.models import (
     ReferralStatus,
     Urgency,
 )
-from advocate_app.team import reviews as partnership_reviews
 
 DUE_SOON_DAYS = 2
 
@@ -100,7 +100,7 @@ def make_referral(
         need.kind is not ItemKind.NEED or need.plan.person_id != person.id or need.plan.status is not PlanStatus.ACTIVE
     ):
         raise ReferralError("step", field="step_id")
-    if partnership_reviews.is_stopped(service.id, _need_domain(need, step)):
+    if directory_services.is_stopped(service.id, _need_domain(need, step)):
         raise ReferralError("stopped", field="service_id")
     consent, override = _covering_basis(person.id, service.organisation_id, chosen)
     if consent is None and override is None:
@@ -395,7 +395,7 @@ def find_services(
     if domain:
         query = query.where(
             Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == domain)),
-            Service.id.not_in(partnership_reviews.stopped_for(domain)),
+            Service.id.not_in(directory_services.stopped_for(domain)),
         )
     if area:
         query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocate_app.db import Base, UTCDateTime, utcnow
@@ -65,16 +65,3 @@ class PartnershipReview(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     held_by = relationship("User", lazy="raise_on_sql")
-
-
-class ReferralStop(Base):
-    """A review's decision to stop referring to a service for one need: "find a service" no longer offers it there."""
-
-    __tablename__ = "referral_stop"
-    __table_args__ = (UniqueConstraint("service_id", "domain"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
-    domain: Mapped[str] = mapped_column(String(40))
-    review_id: Mapped[int] = mapped_column(ForeignKey("partnership_review.id", ondelete="CASCADE"), index=True)
-    stopped_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from advocate_app import db
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import LOCAL_ZONE
-from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
+from advocate_app.directory.models import Organisation, ReferralStop, Service, ServiceNeedDomain
 from advocate_app.evidence import partnership
 from advocate_app.evidence.period import Period, add_months
 from advocate_app.evidence.queries import Scope
@@ -28,7 +28,7 @@ from advocate_app.plans.models import CheckIn, PlanItem, RatedBy
 from advocate_app.referrals.models import Referral, ReferralEvent, ReferralStatus
 from advocate_app.team import verdicts
 from advocate_app.team.models import ContactRecord, OverlapChoice, OverlapDecision
-from advocate_app.team.review_models import PartnershipReview, ReferralStop, ReviewDecision
+from advocate_app.team.review_models import PartnershipReview, ReviewDecision
 
 DEFAULT_CYCLE_MONTHS = 6
 # Listed as due from this many days before the date.
@@ -62,22 +62,6 @@ def _start_of(day: date) -> datetime:
 
 
 # Stopped services ---------------------------------------------------------------------------------------------
-
-
-def stopped_for(domain: str):
-    """A query for the ids of services a review stopped referrals to for ``domain``."""
-    return select(ReferralStop.service_id).where(ReferralStop.domain == domain)
-
-
-def is_stopped(service_id: int, domain: str | None) -> bool:
-    if not domain:
-        return False
-    return (
-        db.session.scalar(
-            select(ReferralStop.id).where(ReferralStop.service_id == service_id, ReferralStop.domain == domain)
-        )
-        is not None
-    )
 
 
 def stops_of(organisation_id: int) -> list[tuple[ReferralStop, str]]:
