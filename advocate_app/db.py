@@ -104,11 +104,21 @@ def track_writes(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach an engine to ``app`` and close the context's session when the context ends."""
-    app.extensions["advocate_app.engine"] = make_engine(
-        app.config["DATABASE_URL"], echo=app.config.get("SQLALCHEMY_ECHO", False)
-    )
-    track_writes(app.extensions["advocate_app.engine"])
+    """Attach an engine to ``app`` and close the context's session when the context ends.
+
+    Given an open connection in ``DATABASE_CONNECTION`` instead (the test suite does), the app uses that
+    connection's engine, and every session joins the transaction its holder keeps open there: a session's
+    COMMIT releases a SAVEPOINT, and the holder's ROLLBACK undoes all of it.
+    """
+    connection = app.config.get("DATABASE_CONNECTION")
+    if connection is not None:
+        app.extensions["advocate_app.engine"] = connection.engine
+        app.extensions["advocate_app.connection"] = connection
+    else:
+        app.extensions["advocate_app.engine"] = make_engine(
+            app.config["DATABASE_URL"], echo=app.config.get("SQLALCHEMY_ECHO", False)
+        )
+        track_writes(app.extensions["advocate_app.engine"])
     app.teardown_appcontext(_close_session)
 
 
@@ -120,7 +130,11 @@ def engine() -> Engine:
 def get_session() -> Session:
     """The session of the current app context, created on first use."""
     if "db_session" not in g:
-        g.db_session = Session(bind=engine(), expire_on_commit=False)
+        connection = current_app.extensions.get("advocate_app.connection")
+        if connection is None:
+            g.db_session = Session(bind=engine(), expire_on_commit=False)
+        else:
+            g.db_session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
     return g.db_session
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, pass_context
 from markupsafe import Markup, escape
 
-from advocate_app import db, policy
+from advocate_app import db, form_items, policy
 from advocate_app.accounts import auth
 from advocate_app.accounts.models import Role
 from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
@@ -170,6 +170,19 @@ def _context() -> dict:
     }
 
 
+def safe_window_lines(windows, weekdays) -> list[str]:
+    """Each safe time for messages as a line, "Monday 09:00–17:00": from the record's windows, or from a
+    subject access copy's (``weekday``, ``from``, ``until``)."""
+    lines = []
+    for window in windows:
+        if isinstance(window, dict):
+            day, start, end = window["weekday"], window["from"], window["until"]
+        else:
+            day, start, end = window.weekday, window.starts_at.strftime("%H:%M"), window.ends_at.strftime("%H:%M")
+        lines.append(f"{weekdays[day]} {start}–{end}")
+    return lines
+
+
 def init_app(app: Flask) -> None:
     """Register the GOV.UK macros' templates, our context and filters."""
     app.jinja_loader = ChoiceLoader(
@@ -181,3 +194,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_bdi, "bdi")
     app.add_template_filter(_isolated, "isolated")
     app.add_template_filter(title_text, "title_text")
+    app.add_template_global(form_items, "form_items")
+    app.add_template_global(safe_window_lines, "safe_window_lines")

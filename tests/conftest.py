@@ -1,4 +1,5 @@
-"""Fixtures: an app per test on in-memory SQLite (or PostgreSQL with --postgres), clients, sign-in helpers."""
+"""Fixtures: one app for the run on in-memory SQLite (or PostgreSQL with --postgres), each test in a transaction
+rolled back after it; clients, sign-in helpers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from werkzeug.routing.rules import Rule
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
-from advocate_app.db import make_engine
+from advocate_app.db import make_engine, track_writes
+from advocate_app.extensions import limiter
 from advocate_app.models import Base
 
 # Browser journeys and text-message tests fail on personal data in any log line (tests/log_audit.py).
@@ -230,13 +232,121 @@ def empty_postgres(engine) -> None:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+# --- One app and one database connection for the run; every test in a transaction rolled back after it ---------
+#
+# A test gets the run's app (the ``app`` fixture) on the run's one connection, inside a transaction begun for
+# it and rolled back after it: the app's sessions each work in a SAVEPOINT there (their COMMIT releases it), so
+# a test sees exactly what it wrote and leaves nothing behind, without a new app or schema per test.
+#
+# A test whose work must really be committed -- other threads or processes, other connections, a live server,
+# the connection itself failing -- is marked ``@pytest.mark.real_database`` and gets an app (and, on SQLite, a
+# database) of its own, as every test once did.
+
+
+def _driver_leaves_transactions_to_sqlalchemy(engine) -> None:
+    """pysqlite begins and ends transactions its own way, which a SAVEPOINT does not survive; SQLAlchemy's
+    recipe for SQLite savepoints: the driver begins nothing, SQLAlchemy says BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def _run_connection(on_postgres, _pg_schema):
+    """The run's one connection, on the schema every test starts from (empty)."""
+    url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+    engine = make_engine(url)
+    track_writes(engine)
+    if not on_postgres:
+        _driver_leaves_transactions_to_sqlalchemy(engine)
+        Base.metadata.create_all(engine)
+    else:
+        empty_postgres(engine)
+    connection = engine.connect()
+    yield connection
+    connection.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _run_app(tmp_path_factory, _run_connection, on_postgres):
+    """The app every test shares (its config is put back after each test)."""
+    url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+    shared = make_test_app(tmp_path_factory.mktemp("app"), url, DATABASE_CONNECTION=_run_connection)
+    _RUN_LIMITER_ENABLED[0] = limiter.enabled
+    return shared
+
+
+_RUN_LIMITER_ENABLED = [False]
+
+
+# On PostgreSQL, a test that wrote for real (a ``real_database`` test, or one that made its own app) may have
+# left rows behind; the next rolled-back test empties the tables first.
+_POSTGRES = {"maybe_written": False}
+
+
+class RolledBackTransaction:
+    """The transaction a test runs in; ``restart()`` rolls it back and begins again (an empty database)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.outer = connection.begin()
+
+    def restart(self) -> None:
+        self.end()
+        self.outer = self.connection.begin()
+
+    def end(self) -> None:
+        if self.outer.is_active:
+            self.outer.rollback()
+
+
+@pytest.fixture(autouse=True)
+def _note_real_writes(request, on_postgres):
+    yield
+    if on_postgres and "_test_transaction" not in request.fixturenames:
+        _POSTGRES["maybe_written"] = True
+
+
 @pytest.fixture
-def app_factory(tmp_path, on_postgres, _pg_schema, _sqlite_template):
-    """Make an app (with config overrides) on a fresh, empty database."""
+def _test_transaction(request, _run_connection, on_postgres):
+    if request.node.get_closest_marker("real_database"):
+        raise RuntimeError("a real_database test has no rolled-back transaction")
+    if on_postgres and _POSTGRES["maybe_written"]:
+        empty_postgres(_run_connection.engine)
+        _POSTGRES["maybe_written"] = False
+    transaction = RolledBackTransaction(_run_connection)
+    yield transaction
+    transaction.end()
+
+
+def _real_database(request) -> bool:
+    return request.node.get_closest_marker("real_database") is not None
+
+
+@pytest.fixture
+def app_factory(request, tmp_path, on_postgres, _pg_schema, _sqlite_template):
+    """Make an app (with config overrides) on a fresh, empty database.
+
+    In a rolled-back test the new app joins the test's transaction, which begins again empty (as a new database
+    would be: what the test wrote before, through any app, is gone). In a ``real_database`` test, or given its
+    own ``DATABASE_URL``, the app has a database of its own: a new in-memory one on SQLite, the emptied test
+    database on PostgreSQL.
+    """
     apps = []
+    transaction = None if _real_database(request) else request.getfixturevalue("_test_transaction")
 
     def factory(**overrides):
-        url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+        if transaction is not None and "DATABASE_URL" not in overrides:
+            transaction.restart()
+            url = _pg_url() if on_postgres else "sqlite+pysqlite:///:memory:"
+            return make_test_app(tmp_path, url, DATABASE_CONNECTION=transaction.connection, **overrides)
+        url = overrides.pop("DATABASE_URL", None) or (_pg_url() if on_postgres else "sqlite+pysqlite:///:memory:")
         flask_app = make_test_app(tmp_path, url, **overrides)
         with flask_app.app_context():
             if on_postgres:
@@ -252,8 +362,22 @@ def app_factory(tmp_path, on_postgres, _pg_schema, _sqlite_template):
 
 
 @pytest.fixture
-def app(app_factory):
-    return app_factory()
+def app(request, app_factory):
+    """The app a test works in: the run's app in the test's transaction, or its own for a ``real_database`` test."""
+    if _real_database(request):
+        yield app_factory()
+        return
+    request.getfixturevalue("_test_transaction")
+    shared = request.getfixturevalue("_run_app")
+    # The rate limiter is one object for every app, set up by the last app made (another test's app may have
+    # turned it on): back to this app's setting, every count forgotten.
+    limiter.enabled = _RUN_LIMITER_ENABLED[0]
+    if limiter.enabled:
+        limiter.reset()
+    config = dict(shared.config)
+    yield shared
+    shared.config.clear()
+    shared.config.update(config)
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,8 @@ from tests import factories
 from tests.conftest import csrf_from
 from tests.sms_fakes import AUTH_TOKEN, TWILIO_CONFIG
 
-pytestmark = pytest.mark.postgres
+# Requests at once in threads, each committing on its own connection: a real database, no rolled-back transaction.
+pytestmark = [pytest.mark.postgres, pytest.mark.real_database]
 
 REQUEST_TIMEOUT = 20  # seconds; a local server answers in milliseconds
 # Seconds the 600 changes may take: under 40 s on two cores busy with other work, so a deadlock, not a slow

@@ -17,9 +17,8 @@ import pytest
 from flask_babel import force_locale
 
 from advocate_app import db
-from advocate_app.consent import services as consent
 from advocate_app.consent import statements
-from advocate_app.consent.models import Category, ConsentKind, GivenHow, Purpose
+from advocate_app.consent.models import Category, ConsentKind, Purpose
 from advocate_app.directory.models import Organisation
 from advocate_app.people.models import Person
 from advocate_app.plans import outcomes
@@ -82,9 +81,8 @@ def test_the_words_for_each_kind_of_information_are_exactly_what_the_organisatio
 ):
     alex, sam, harbour, wren = sam_with_everything
     with in_app():
-        given = consent.give(db.session.get(Person, sam.id), ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex,
-                             language="en", organisation=db.session.get(Organisation, harbour.id),
-                             purpose_code=Purpose.HOUSING, categories=[category])
+        given = factories.sharing(db.session.get(Person, sam.id), db.session.get(Organisation, harbour.id), [category],
+                                  by=alex, purpose="", purpose_code=Purpose.HOUSING)
         db.session.commit()
         statement = given.statement_text
     login(client, wren)
@@ -221,9 +219,8 @@ def test_staff_consent_pages_name_the_person_and_the_persons_pages_say_your(
     with in_app():
         alex_row = db.session.get(type(alex), alex.id)
         alex_row.locale = language
-        given = consent.give(db.session.get(Person, sam.id), ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex,
-                             language="en", organisation=db.session.get(Organisation, harbour.id),
-                             purpose_code=Purpose.HOUSING, categories=[Category.CONTACT])
+        given = factories.sharing(db.session.get(Person, sam.id), db.session.get(Organisation, harbour.id),
+                                  [Category.CONTACT], by=alex, purpose="", purpose_code=Purpose.HOUSING)
         db.session.commit()
         with force_locale(language):
             yours = str(statements.CATEGORY_LABELS[Category.CONTACT])
@@ -250,9 +247,8 @@ def _text(page: str) -> str:
 def test_withdrawing_is_one_confirmation_as_easy_as_giving(client, login, in_app, sam_with_everything):
     alex, sam, harbour, _wren = sam_with_everything
     with in_app():
-        given = consent.give(db.session.get(Person, sam.id), ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=alex,
-                             language="en", organisation=db.session.get(Organisation, harbour.id),
-                             purpose_code=Purpose.SAFETY, categories=[Category.NEEDS])
+        given = factories.sharing(db.session.get(Person, sam.id), db.session.get(Organisation, harbour.id),
+                                  [Category.NEEDS], by=alex, purpose="", purpose_code=Purpose.SAFETY)
         db.session.commit()
     login(client, alex)
     path = f"/people/{sam.id}/consents/{given.id}/withdraw"

@@ -19,7 +19,7 @@ from advocate_app.accounts.models import User
 from advocate_app.audit.models import AuditEvent
 from advocate_app.clock import local_today
 from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, ConsentKind, GivenHow, SharingOverride
+from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -266,16 +266,8 @@ def test_a_consent_given_after_the_decline_covers_what_it_says(app, jo, in_app):
     _decline(in_app, jo)
     with in_app():
         person = db.session.get(Person, jo.person_id)
-        consent.give(
-            person,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
-            by=jo.alex,
-            language="en",
-            organisation=db.session.get(Organisation, jo.dan.organisation_id),
-            purpose="housing help",
-            categories=[Category.NEEDS],
-        )
+        factories.sharing(person, db.session.get(Organisation, jo.dan.organisation_id), [Category.NEEDS],
+                          by=jo.alex, purpose="housing help")
         dan = db.session.get(User, jo.dan.id)
         assert policy.shared_categories(dan, person) == {Category.NEEDS}
 
@@ -284,10 +276,8 @@ def test_a_referral_jo_agreed_to_shows_in_her_access_log_by_name(client, new_cli
     with in_app():
         person = db.session.get(Person, jo.person_id)
         open_door = factories.organisation("Open Door")
-        consent.give(
-            person, ConsentKind.SHARING, given_how=GivenHow.VERBAL, by=jo.alex, language="en",
-            organisation=db.session.get(Organisation, open_door.id), purpose="housing", categories=[Category.NEEDS],
-        )
+        factories.sharing(person, db.session.get(Organisation, open_door.id), [Category.NEEDS], by=jo.alex,
+                          purpose="housing")
         service = _service(db.session.get(Organisation, open_door.id), "Open Door housing")
         referral = referrals.make_referral(person, service, categories=[Category.NEEDS], by=jo.alex,
                                            today=local_today())

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import csrf_from
 from tests.test_concurrency import REQUEST_TIMEOUT, served, together  # noqa: F401  (``served`` is a fixture)
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.real_database]
 
 
 def _advocates_phone(base: str, email: str) -> requests.Session:

@@ -27,6 +27,9 @@ from advocate_app.models import Base
 from tests import factories
 from tests.conftest import _pg_url, csrf_from, make_test_app
 
+# The database goes away under the app, and gunicorn serves from another process: a real database throughout.
+pytestmark = pytest.mark.real_database
+
 SECURITY_HEADERS = (
     "Content-Security-Policy",
     "X-Frame-Options",

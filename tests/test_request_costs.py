@@ -17,6 +17,12 @@ def _events(app) -> int:
         return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
+@pytest.fixture
+def app(app_factory):
+    """An app of the test's own: views are added to it, which Flask allows only before its first request."""
+    return app_factory()
+
+
 def _add_view(app, rule: str, view) -> None:
     app.add_url_rule(rule, rule.strip("/"), view)
 
@@ -66,6 +72,7 @@ def test_a_failed_view_keeps_nothing(app, client):
 
 
 @pytest.mark.postgres
+@pytest.mark.real_database  # what the connection keeps from one request's transaction to the next
 def test_a_page_read_again_runs_its_queries_without_planning_them_again(app, client):
     # psycopg forgets prepared statements on ROLLBACK; a request that only read ends with COMMIT instead.
     def count():

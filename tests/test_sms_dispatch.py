@@ -273,6 +273,7 @@ def test_dispatch_once_from_the_command_line(app):
 
 
 @pytest.mark.postgres
+@pytest.mark.real_database
 def test_two_dispatchers_on_postgresql_never_claim_the_same_message(twilio_app):
     """Claims use FOR UPDATE SKIP LOCKED: a second dispatcher skips what the first has locked."""
     from advocate_app.sms.dispatcher import RoundCounts
@@ -301,6 +302,7 @@ def test_two_dispatchers_on_postgresql_never_claim_the_same_message(twilio_app):
 
 
 @pytest.mark.postgres
+@pytest.mark.real_database
 def test_two_dispatchers_together_keep_to_the_daily_limit(twilio_app):
     """A second dispatcher waits while the first claims for the same person, then counts what it sent."""
     import threading

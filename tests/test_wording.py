@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.accounts.models import User
-from advocate_app.consent import services as consent
-from advocate_app.consent.models import Category, ConsentKind, GivenHow
+from advocate_app.consent.models import Category
 from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import AboutTopic, ItemKind, PlanAgreement, PlanItem, StepOwner
@@ -61,16 +60,7 @@ def visit(app, in_app):
         step = plans.add_item(
             plan, ItemKind.STEP, plans.ItemFields(STEP, owner=StepOwner.ADVOCATE), by=alex_user, parent=goal
         )
-        consent.give(
-            sam,
-            ConsentKind.SHARING,
-            given_how=GivenHow.VERBAL,
-            by=alex_user,
-            language="en",
-            organisation=harbour,
-            purpose="help find a safe home",
-            categories=list(Category),
-        )
+        factories.sharing(sam, harbour, list(Category), by=alex_user, purpose="help find a safe home")
         db.session.commit()
         ids = {"need": need.id, "goal": goal.id, "step": step.id, "service": service.id}
     return alex, sam, sam_login, ids

@@ -11,7 +11,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.evidence import change, export, pseudonyms, queries, services
+from advocate_app.evidence import change, export, pseudonyms, queries, services, view_models
 from advocate_app.evidence.forms import ExportForm, PeriodForm
 from advocate_app.people.models import Person
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
@@ -55,6 +55,7 @@ def dashboard():
         form=form,
         board=board,
         team_board=team_board,
+        tables=view_models.dashboard_tables(board),
         is_coordinator=policy.can(me, Action.EVIDENCE_PARTNERSHIP),
         goal_status_labels=GOAL_STATUS_LABELS,
         rater_names=services.RATER_NAMES,

@@ -19,7 +19,7 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
     """The line under an entry: "Written by Sam (Person supported), 2 December 2026", or, once a suggestion
     was accepted, "Wording by Alex Morgan, agreed by you, 3 December 2026".
 
-    :param viewer: the signed-in user, called "you" here.
+    :param viewer: the signed-in user, called "you" here; ``None`` on a page about everyone (a meeting summary).
     :param person_name: who agreed, when staff recorded the person's decision made in person.
     """
     someone = _("someone")
@@ -28,10 +28,10 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
         agreer = item.words_agreed_by
         agreer_name = isolated(agreer.display_name if agreer else person_name)
         day = _day(item.worded_at or item.changed_at)
-        if writer is not None and writer.id == viewer.id:
+        if writer is not None and viewer is not None and writer.id == viewer.id:
             return _("Your wording, agreed by %(agreer)s, %(date)s", agreer=agreer_name, date=day)
         writer_name = isolated(writer.display_name) if writer else someone
-        if agreer is not None and agreer.id == viewer.id:
+        if agreer is not None and viewer is not None and agreer.id == viewer.id:
             return _("Wording by %(writer)s, agreed by you, %(date)s", writer=writer_name, date=day)
         return _(
             "Wording by %(writer)s, agreed by %(agreer)s, %(date)s", writer=writer_name, agreer=agreer_name, date=day

@@ -10,7 +10,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.clock import local_today
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, chart, outcomes, services
+from advocate_app.plans import access, chart, outcomes, services, view_models
 from advocate_app.plans.models import (
     RatedBy,
 )
@@ -79,6 +79,7 @@ def journey(person_id: int):
         is_person=is_the_person(me),
         journeys=journeys,
         raters=raters,
+        check_in_tables=view_models.check_in_tables(journeys, raters),
         key=[(r, chart.marker_path(r, 10, 10), raters[r]) for r in RatedBy if r in shown],
         plan=plan,
         reviews=past_reviews,

@@ -16,7 +16,7 @@ from advocate_app.clock import local_today
 from advocate_app.i18n import isolated
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, chart, outcomes, services
+from advocate_app.plans import access, chart, outcomes, services, view_models
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -203,10 +203,11 @@ def summary(person_id: int):
         person=person,
         plan=plan,
         latest=latest,
-        agreements=agreements,
-        last_review=last_review,
-        review_overdue=review_overdue(plan),
-        raters=rater_labels(person, first_person=False),  # written for a meeting, so about the person
+        latest_rows=view_models.latest_check_in_rows(latest, rater_labels(person, first_person=False)),
+        agreement_rows=view_models.agreement_rows(
+            person, plan, agreements, last_review, review_overdue=review_overdue(plan)
+        ),
+        credit=view_models.summary_credit(person),
         made_on=local_today(),
         standalone=download,
         back=plan_url(person),

@@ -1,0 +1,84 @@
+"""The evidence dashboard's tables as the rows the GOV.UK table shows, built here for the template (which only
+lays them out): each count as the small-number rule lets it be shown."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from advocate_app.evidence.services import domain_label, number, percent, shown_text, signed
+from advocate_app.i18n import text_direction
+from advocate_app.plans.forms import GOAL_STATUS_LABELS
+
+
+def _count(board, *cell) -> dict:
+    return {"text": shown_text(board.count(*cell)), "format": "numeric"}
+
+
+def _text(board, *cell) -> str:
+    return shown_text(board.count(*cell))
+
+
+def distance_rows(board) -> dict:
+    """Distance travelled, a table per whose rating: need, people, average first → latest, the spread of the
+    changes and how many got better, stayed the same or got worse."""
+    arrow = "←" if text_direction() == "rtl" else "→"
+    tables: dict = {}
+    for s in board.distance:
+        key = ("distance", s.domain, s.rated_by.value)
+        spread = _(
+            "%(median)s (%(low)s to %(high)s; %(lowest)s to %(highest)s)",
+            median=signed(s.median_change),
+            low=signed(s.lower_quartile),
+            high=signed(s.upper_quartile),
+            lowest=signed(s.lowest),
+            highest=signed(s.highest),
+        )
+        better_same_worse = " / ".join(_text(board, *key, part) for part in ("better", "same", "worse"))
+        tables.setdefault(s.rated_by, []).append(
+            [
+                {"text": domain_label(s.domain)},
+                _count(board, *key, "people"),
+                {"text": f"{number(s.mean_first)} {arrow} {number(s.mean_latest)}"},
+                {"text": spread},
+                {"text": better_same_worse},
+            ]
+        )
+    return tables
+
+
+def goal_rows(board) -> list:
+    """Goals set in the period, by where they stand now."""
+    return [[{"text": label}, _count(board, "goals", status.value)] for status, label in GOAL_STATUS_LABELS.items()]
+
+
+def answered_in_time_rows(board) -> list:
+    """Each organisation's share of referrals answered by the reply date, where it may be shown."""
+    rows = []
+    for o in board.loop.organisations:
+        key = ("loop", "organisation", o.organisation)
+        share = board.share((*key, "answered_in_time"), (*key, "due_for_answer"))
+        if share is not None:
+            rows.append([{"text": o.organisation}, {"text": percent(share), "format": "numeric"},
+                         _count(board, *key, "due_for_answer")])
+    return rows
+
+
+def unmet_rows(board) -> list:
+    """Needs in current plans by part of life, and how many have no accepted referral."""
+    return [
+        [{"text": domain_label(row.domain)}, _count(board, "unmet", row.domain, "needs"),
+         _count(board, "unmet", row.domain, "unmet")]
+        for row in board.unmet_by_domain
+    ]
+
+
+def dashboard_tables(board) -> dict | None:
+    """Every table of the dashboard, or None when there are no figures to show (the period was not valid)."""
+    if board is None:
+        return None
+    return {
+        "distance": distance_rows(board),
+        "goals": goal_rows(board),
+        "answered_in_time": answered_in_time_rows(board),
+        "unmet": unmet_rows(board),
+    }
