@@ -71,9 +71,11 @@ def _catalogue():
     return translations
 
 
-def quick_gettext(message: str) -> str:
-    """Flask-Babel's ``gettext`` without variables, through the catalogue looked up once per request."""
-    return _catalogue().ugettext(message)
+def quick_gettext(message: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, through the catalogue looked up once per request (the same text, found faster:
+    a long page words a line for every entry)."""
+    text = _catalogue().ugettext(message)
+    return text % variables if variables else text
 
 
 def install_quick_gettext(app: Flask) -> None:

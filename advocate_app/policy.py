@@ -12,11 +12,11 @@ organisations, the consent in force and the category of information.
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from advocate_app import db
@@ -181,15 +181,26 @@ for _action in _BREAK_GLASS_READS:
 
 def caseload_person_ids(user: User) -> Select:
     """A query for the ids of the people ``user`` currently advocates for, less any an information wall keeps
-    them out of (as ``is_on_caseload``): the caseload never lists a record that would not open."""
+    them out of (as ``is_on_caseload``): the caseload never lists a record that would not open.
+
+    ``user`` may be a bound parameter of the user's id instead (a statement built once and run many times).
+    """
+    user_id = _id_of(user)
     return select(Assignment.person_id).where(
-        Assignment.advocate_id == user.id, Assignment.ended_at.is_(None), ~_walled_off_clause(user, Assignment)
+        Assignment.advocate_id == user_id, Assignment.ended_at.is_(None), ~_walled_off_clause(user_id, Assignment)
     )
 
 
-def _walled_off_clause(user: User, mine):
+def _id_of(user):
+    return user.id if isinstance(user, User) else user
+
+
+def _walled_off_clause(user, mine):
     """SQL: ``mine`` (the user's assignment to a person) came after, or with, their assignment to someone across
-    a wall from that person, and no coordinator wrote why one member of staff may work on both sides."""
+    a wall from that person, and no coordinator wrote why one member of staff may work on both sides.
+
+    ``user`` is the user, their id, or a bound parameter of it."""
+    user = _id_of(user)
     theirs = aliased(Assignment)
     return exists().where(
         PersonLink.ended_at.is_(None),
@@ -197,10 +208,10 @@ def _walled_off_clause(user: User, mine):
             and_(PersonLink.person_id == mine.person_id, theirs.person_id == PersonLink.other_person_id),
             and_(PersonLink.other_person_id == mine.person_id, theirs.person_id == PersonLink.person_id),
         ),
-        theirs.advocate_id == user.id,
+        theirs.advocate_id == user,
         theirs.ended_at.is_(None),
         theirs.created_at <= mine.created_at,
-        ~exists().where(LeadJustification.advocate_id == user.id, LeadJustification.link_id == PersonLink.id),
+        ~exists().where(LeadJustification.advocate_id == user, LeadJustification.link_id == PersonLink.id),
     )
 
 
@@ -214,16 +225,21 @@ def is_on_caseload(user: User, person_id: int) -> bool:
     key = (user.id, person_id)
     known = g.setdefault("_on_caseload", {}) if has_request_context() else {}
     if key not in known:
-        mine = aliased(Assignment)
-        row = db.session.execute(
-            select(mine.id, _walled_off_clause(user, mine)).where(
-                mine.person_id == person_id,
-                mine.advocate_id == user.id,
-                mine.ended_at.is_(None),
-            )
-        ).first()
+        row = db.session.execute(_on_caseload_statement(), {"on_user": user.id, "on_person": person_id}).first()
         known[key] = row is not None and not row[1]
     return known[key]
+
+
+@cache
+def _on_caseload_statement() -> Select:
+    """``is_on_caseload``'s query, built once (building it cost more than running it) and run with the ids."""
+    mine = aliased(Assignment)
+    user = bindparam("on_user", type_=Integer)
+    return select(mine.id, _walled_off_clause(user, mine)).where(
+        mine.person_id == bindparam("on_person", type_=Integer),
+        mine.advocate_id == user,
+        mine.ended_at.is_(None),
+    )
 
 
 # Which category lets an organisation see a plan entry itself (not only the comments on it).
@@ -487,7 +503,23 @@ def visible_people(user: User) -> Select:
 def visible_among(user: User, person_ids) -> set[int]:
     """Which of these people ``user`` may see (an organisation's worker: whose name may show, as something is
     shared right now), in one query however many."""
+    if user.role is Role.ORG_WORKER and user.organisation_id is not None:
+        # Every inbox asks: the statement is built once and run with the organisation, the moment and the ids.
+        values = {"among_organisation": user.organisation_id, "among_now": db.utcnow(), "among_ids": list(person_ids)}
+        return set(db.session.scalars(_shared_among_statement(), values))
     return set(db.session.scalars(visible_people(user).with_only_columns(Person.id).where(Person.id.in_(person_ids))))
+
+
+@cache
+def _shared_among_statement() -> Select:
+    from advocate_app.consent.services import people_sharing_with
+
+    sharing = people_sharing_with(
+        bindparam("among_organisation", type_=Integer), bindparam("among_now", type_=db.UTCDateTime())
+    )
+    return select(Person.id).where(
+        Person.id.in_(bindparam("among_ids", expanding=True, type_=Integer)), Person.id.in_(sharing)
+    )
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:

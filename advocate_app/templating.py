@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 from advocate_app import db, form_items, policy
 from advocate_app.accounts import auth
 from advocate_app.accounts.models import Role
-from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, text_direction, title_text, worded
+from advocate_app.config import RTL_LANGUAGES
+from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, title_text, worded
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
@@ -38,7 +39,20 @@ def _manifest() -> dict:
 
 def asset_url(name: str) -> str:
     """URL of a built asset by its logical name (``app.css``), through the content-hashed manifest."""
-    return url_for("assets.built", filename=_manifest().get(name, name))
+    return route_url("assets.built", filename=_manifest().get(name, name))
+
+
+def route_url(endpoint: str, **values) -> str:
+    """``url_for`` for the addresses every page links to (the menu, the footer, the assets), each built once.
+
+    Such an address depends only on the route, its values and where the app is mounted, never on who asks:
+    building them afresh cost every page more than its own content.
+    """
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    built = current_app.extensions.setdefault("advocate_app.route_urls", {})
+    if key not in built or current_app.debug:
+        built[key] = url_for(endpoint, **values)
+    return built[key]
 
 
 @lru_cache(maxsize=8192)
@@ -77,10 +91,24 @@ def _isolated(value) -> str:
     return isolated("" if value is None else str(value))
 
 
-def _nav_items() -> list[dict]:
-    """The header menu for the signed-in user's role."""
-    if not current_user.is_authenticated:
+def _nav_items(user, locale: str) -> list[dict]:
+    """The header menu for the signed-in user's role.
+
+    The menu's addresses and words depend only on the role and the language: each is made once (the words
+    of every page's menu cost as much as a short page), and only which item is the page in view is per request.
+    """
+    if not user.is_authenticated:
         return []
+    key = (request.script_root, user.role, locale)
+    menus = current_app.extensions.setdefault("advocate_app.menus", {})
+    if key not in menus or current_app.debug:
+        menus[key] = tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(user.role))
+    here = request.endpoint
+    return [{"url": url, "label": label, "active": here == endpoint} for endpoint, url, label in menus[key]]
+
+
+def _menu(role) -> list[tuple[str, str]]:
+    """(endpoint, words) of each item of a role's menu, in the language in force."""
     by_role = {
         Role.ADVOCATE: [
             ("people.caseload", _("Caseload")),
@@ -105,20 +133,26 @@ def _nav_items() -> list[dict]:
             ("team.reviews_due", _("Reviews")),
         ],
     }
-    items = by_role[current_user.role] + [("accounts.account", _("Account"))]
-    return [
-        {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint} for endpoint, label in items
-    ]
+    return by_role[role] + [("accounts.account", _("Account"))]
 
 
-def _show_exit_this_page() -> bool:
+def _show_exit_this_page(user) -> bool:
     """Everyone not signed in as staff might be the person, maybe on a watched phone.
 
     A page made without the database (the outage page) asks the session cookie, not the user.
     """
     if not db.usable():
         return not auth.signed_in_as_staff_by_cookie()
-    return not (current_user.is_authenticated and current_user.is_staff)
+    return not (user.is_authenticated and user.is_staff)
+
+
+def _worded_once(labels: dict, locale: str) -> dict:
+    """``worded(labels)`` made once per language (our own words: they change only with the catalogues)."""
+    key = (id(labels), locale)
+    worded_labels = current_app.extensions.setdefault("advocate_app.worded", {})
+    if key not in worded_labels or current_app.debug:
+        worded_labels[key] = worded(labels)
+    return worded_labels[key]
 
 
 ROLE_NAMES = {
@@ -147,24 +181,26 @@ CAPACITY_NAMES = {
 
 def _context() -> dict:
     locale = str(get_locale())
+    # The user itself, not the proxy: a page reads it many times.
+    user = current_user._get_current_object()
     return {
         **page_translators(),
-        "role_names": worded(ROLE_NAMES),
+        "role_names": _worded_once(ROLE_NAMES, locale),
         "kind_names": KIND_NAMES,
         "capacity_names": CAPACITY_NAMES,
         "override_status": OVERRIDE_STATUS,
-        "nav_items": _nav_items(),
-        "show_exit_this_page": _show_exit_this_page(),
+        "nav_items": _nav_items(user, locale),
+        "show_exit_this_page": _show_exit_this_page(user),
         "csp_nonce": csp_nonce,
         "asset_url": asset_url,
+        "route_url": route_url,
         "service_name": current_app.config["SERVICE_NAME"],
         "current_locale": locale,
         "local_zone": get_timezone(),
-        "text_direction": text_direction(),
+        "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
         "language_names": LANGUAGE_NAMES,
         "need_domains": NEED_DOMAINS,
-        # The user itself, not the proxy: a page reads it many times.
-        "current_user": current_user._get_current_object(),
+        "current_user": user,
         # What a page may offer is policy's question: ``may("plan.write", person)``.
         "may": policy.may,
     }

@@ -19,6 +19,7 @@ import re
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 from sqlalchemy import bindparam, create_engine, insert, select, text
@@ -234,13 +235,24 @@ def _timed(function, repeats: int) -> dict:
     }
 
 
+def _summary(times: list[float]) -> dict:
+    times = sorted(times)
+    return {
+        "fastest": times[0],
+        "median": statistics.median(times),
+        "max": times[-1],
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--database", default="evidence_bench")
+    parser.add_argument("--database", default=os.environ.get("BENCH_EVIDENCE_DATABASE", "evidence_bench"))
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--fresh", action="store_true", help="drop and seed the database again")
+    parser.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"))
     options = parser.parse_args()
 
     url, new = _database(options.admin_url, options.database, options.fresh)
@@ -305,9 +317,31 @@ def main() -> None:
         answer = client.get(f"/evidence/plans/{plan_id}")
         assert answer.status_code == 200 and b"Follow-up completeness" in answer.data
 
+    from bench import evidence_reference
+
+    with app.app_context():  # the previous code and today's give the same rows, to the letter
+        from advocate_app.clock import local_today as today_of
+        from advocate_app.evidence import evaluation, followup
+
+        locked = evaluation.plan_or_none(plan_id)
+        same_rows = followup.follow_up_rows(locked, today_of()) == evidence_reference.follow_up_rows(locked, today_of())
+    if not same_rows:
+        raise SystemExit("the evaluation report's rows differ between the previous code and today's")
+
+    def previous_report():
+        with evidence_reference.previous_code():
+            report()
+
     report()
+    previous_report()
     label = "evaluation report, coordinator (everyone, 5 measures, 3 points, baseline)"
-    rows.append((label, _timed(report, options.repeats)))
+    # Interleaved, so that a busy spell on the machine slows both alike.
+    today_times, previous_times = [], []
+    for _ in range(options.repeats):
+        today_times.append(_timed(report, 1)["median"])
+        previous_times.append(_timed(previous_report, 1)["median"])
+    rows.append((label, _summary(today_times)))
+    rows.append((label + ", previous code", _summary(previous_times)))
 
     from advocate_app.clock import local_today
     from advocate_app.evidence import export, queries
@@ -322,14 +356,30 @@ def main() -> None:
     rows.append(("export (zip of every file)", _timed(build, max(3, options.repeats // 4))))
 
     period = f"{ROOT_PERIOD[0]} to {ROOT_PERIOD[1]}"
-    print(f"\n{people:,} people, {check_ins:,} check-ins, {referrals:,} referrals; period {period}\n")
-    print(f"load average before and after: {load_before} → {os.getloadavg()[0]:.1f} (2 cores)\n")
-    print("| What | fastest ms | median ms | p95 ms | slowest ms |")
-    print("|---|---|---|---|---|")
-    for label, t in rows:
-        print(f"| {label} | {t['fastest']:.0f} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |")
-    dashboard, report_row = rows[0][1], rows[2][1]
-    print(f"\nevaluation report / coordinator dashboard, medians: {report_row['median'] / dashboard['median']:.2f}")
+    figures = dict(rows)
+    today_report, previous_report_row = figures[label], figures[label + ", previous code"]
+    lines = [
+        "## Evidence dashboard, evaluation report and export",
+        "",
+        f"Measured by `make bench-evidence` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {people:,} people, "
+        f"{check_ins:,} check-ins, {referrals:,} referrals, period {period}; load average {load_before} before, "
+        f"{os.getloadavg()[0]:.1f} after (2 cores, shared). In-process through Flask's test client, one request "
+        f"at a time after a warm-up, {options.repeats} times each (the report's previous code and today's "
+        "interleaved, and checked to give the same rows).",
+        "",
+        "| What | fastest ms | median ms | p95 ms | slowest ms |",
+        "|---|---|---|---|---|",
+        *(f"| {name} | {t['fastest']:.0f} | {t['median']:.0f} | {t['p95']:.0f} | {t['max']:.0f} |" for name, t in rows),
+        "",
+        f"The evaluation report: {previous_report_row['median'] / today_report['median']:.1f}× as fast as the "
+        "previous code (medians, same data, same run); "
+        f"{today_report['median'] / figures[rows[0][0]]['median']:.1f}× the coordinator dashboard's time.",
+    ]
+    print("\n".join(lines))
+    if options.output:
+        from bench.run import write_section
+
+        write_section(Path(options.output), "evidence", lines)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,37 @@ DOMAINS = list(NEED_DOMAINS)
 
 
 def _rows(model, rows: list[dict], chunk: int = 5000) -> None:
-    for start in range(0, len(rows), chunk):
-        db.session.execute(insert(model), rows[start : start + chunk])
+    """Insert ``rows`` (dicts of the model's columns): with COPY on PostgreSQL, else in batches.
+
+    COPY skips SQLAlchemy, so each value goes through its column's own conversion first and the columns a
+    row leaves out get their Python-side defaults, as ``insert()`` would give them.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        for start in range(0, len(rows), chunk):
+            db.session.execute(insert(model), rows[start : start + chunk])
+        return
+    table = model.__table__
+    given = list(dict.fromkeys(key for row in rows for key in row))  # every column any row gives (None elsewhere)
+    defaults = {
+        column.name: column.default
+        for column in table.columns
+        if column.key not in given and column.default is not None and not column.primary_key
+    }
+    columns = [table.c[key] for key in given]
+    convert = [column.type._cached_bind_processor(connection.dialect) for column in columns]
+    names = ", ".join(f'"{name}"' for name in [column.name for column in columns] + list(defaults))
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = [
+                row.get(column.key) if process is None else process(row.get(column.key))
+                for column, process in zip(columns, convert, strict=True)
+            ]
+            values += [default.arg if default.is_scalar else default.arg(None) for default in defaults.values()]
+            copy.write_row(values)
 
 
 _OPTIONAL = ("topic", "domain", "priority", "parent_id", "goal_status", "target_date", "owner", "due_date", "done_at")
@@ -105,8 +134,13 @@ def _plan_entries(plan_of: dict, shape: dict, lead: dict, rng, now, today) -> No
     _rows(PlanItem, step_rows)
 
 
-def seed(people: int = 10_000, referrals: int = 20_000) -> dict:
-    """Fill an empty database; returns the ids the load generator needs."""
+def seed(people: int = 10_000, referrals: int | None = None) -> dict:
+    """Fill an empty database; returns the ids the load generator needs.
+
+    Whatever the number of people, one advocate carries 200 of them, the worker's organisation has 500
+    referrals and the big plan 130 entries: the pages measured show the same rows at every size.
+    """
+    referrals = 2 * people if referrals is None else referrals
     rng = random.Random(2026)  # noqa: S311 - spreads dates, not a secret
     now = utcnow()
     today = date.today()
@@ -335,5 +369,7 @@ def seed(people: int = 10_000, referrals: int = 20_000) -> dict:
         "small_plan_person": person_ids[2],
         "person": "person0",
         "big_plan_person": big_person,
+        # On the advocate's caseload, for the write paths: entries, comments and check-ins are added to them.
+        "write_person": person_ids[3],
         "password": PASSWORD,
     }

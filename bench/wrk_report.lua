@@ -1,3 +1,11 @@
+-- A form sent with every request when BENCH_POST_BODY is set (the write paths), else a plain GET.
+local body = os.getenv("BENCH_POST_BODY")
+if body and body ~= "" then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
 -- wrk's summary as one JSON line: requests, duration, errors and latency percentiles in milliseconds.
 done = function(summary, latency, requests)
   local errors = summary.errors

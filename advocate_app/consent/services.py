@@ -237,8 +237,9 @@ def shared_categories(person_id: int, organisation_id: int, now: datetime | None
 
 
 def people_sharing_with(organisation_id: int, now: datetime | None = None):
-    """A subquery of the ids of people who share something with ``organisation_id`` right now."""
-    now = now or utcnow()
+    """A subquery of the ids of people who share something with ``organisation_id`` right now (both may be bound
+    parameters, for a statement built once)."""
+    now = utcnow() if now is None else now
     by_consent = select(Consent.person_id).where(Consent.organisation_id == organisation_id, _live_consents(now))
     by_override = select(SharingOverride.person_id).where(
         SharingOverride.organisation_id == organisation_id, _live_overrides(now)

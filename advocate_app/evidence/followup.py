@@ -15,8 +15,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Select, String, func, select, type_coerce
 
 from advocate_app.clock import LOCAL_ZONE
 from advocate_app.evidence import evaluation, queries
@@ -66,22 +67,30 @@ class _Person:
     goals: list[tuple[date, date | None]] = field(default_factory=list)  # (set on, achieved on)
     referrals: list[tuple[date, date | None, date | None]] = field(default_factory=list)  # sent, engaged, completed
     steps: list[tuple[date, bool]] = field(default_factory=list)  # (added on, the person does it)
+    points: dict[int, date] = field(default_factory=dict)  # months after the start → that day, worked out once
+
+    def point(self, months: int) -> date:
+        if months not in self.points:
+            self.points[months] = months_after(self.start, months)
+        return self.points[months]
 
 
-def _cohort(plan: EvaluationPlan, first_month: date, last_month: date) -> dict[int, _Person]:
-    """The people whose first plan started in the months given, in the plan's organisation (one query)."""
+def _cohort(plan: EvaluationPlan, first_month: date, last_month: date) -> tuple[dict[int, _Person], Select]:
+    """The people whose first plan started in the months given, in the plan's organisation (one query), and
+    the query of their ids, for the queries of their records to select by (a list of thousands of ids cost
+    more to send than the query took to run)."""
     people = queries.partnership_people(plan.organisation_id)
     first_plan = select(Plan.person_id, func.min(Plan.created_at).label("started")).group_by(Plan.person_id)
     if people is not None:
         first_plan = first_plan.where(Plan.person_id.in_(people))
     first_plan = first_plan.subquery()
-    rows = queries._run(
-        select(first_plan.c.person_id, first_plan.c.started).where(
-            first_plan.c.started >= _starts_at(first_month),
-            first_plan.c.started < _starts_at(add_months(last_month, 1)),
-        )
+    chosen = select(first_plan.c.person_id, first_plan.c.started).where(
+        first_plan.c.started >= _starts_at(first_month),
+        first_plan.c.started < _starts_at(add_months(last_month, 1)),
     )
-    return {person_id: _Person(start=uk_day(_aware(started))) for person_id, started in rows}
+    rows = queries._run(chosen)
+    cohort = {person_id: _Person(start=uk_day(_aware(started))) for person_id, started in rows}
+    return cohort, select(chosen.subquery().c.person_id)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -89,40 +98,58 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _day(moment: datetime | None) -> date | None:
-    return None if moment is None else uk_day(_aware(moment))
+    # The UK day is the same through any hour of UTC (the clocks change on the hour): each hour is looked up
+    # once, not each of the hundreds of thousands of moments a report reads.
+    return None if moment is None else _uk_day_of_hour(int(_aware(moment).timestamp()) // 3600)
 
 
-def _load(people: dict[int, _Person]) -> None:
-    """Check-ins, goals, referrals and steps of ``people`` (four queries)."""
+@lru_cache(maxsize=65536)
+def _uk_day_of_hour(hour: int) -> date:
+    return uk_day(datetime.fromtimestamp(hour * 3600, UTC))
+
+
+def _moment(column):
+    """A timestamp column read as the driver gives it (``_day`` makes it aware): the column type's own reading,
+    for every one of tens of thousands of rows, cost more than the query."""
+    return type_coerce(column, DateTime(timezone=True))
+
+
+def _code(column):
+    """An enumerated column read as its stored text (compared with the enum's values)."""
+    return type_coerce(column, String)
+
+
+def _load(people: dict[int, _Person], ids: Select) -> None:
+    """Check-ins, goals, referrals and steps of ``people``, whose ids ``ids`` selects (four queries, their rows
+    fetched whole: row by row cost more than the queries)."""
     if not people:
         return
-    ids = list(people)
-    for person_id, domain, taken_on, score, check_in_id in queries._run(
+    for person_id, domain, taken_on, score, check_in_id in _all(
         select(CheckIn.person_id, CheckIn.domain, CheckIn.taken_on, CheckIn.score, CheckIn.id).where(
             CheckIn.person_id.in_(ids), CheckIn.rated_by.in_(OWN_RATINGS)
         )
     ):
         people[person_id].check_ins[domain].append((taken_on, check_in_id, score))
-    for person_id, kind, created, status, changed, owner in queries._run(
+    for person_id, kind, created, status, changed, owner in _all(
         select(
             Plan.person_id,
-            PlanItem.kind,
-            PlanItem.created_at,
-            PlanItem.goal_status,
-            PlanItem.changed_at,
-            PlanItem.owner,
+            _code(PlanItem.kind),
+            _moment(PlanItem.created_at),
+            _code(PlanItem.goal_status),
+            _moment(PlanItem.changed_at),
+            _code(PlanItem.owner),
         )
         .join(Plan, Plan.id == PlanItem.plan_id)
         .where(Plan.person_id.in_(ids), PlanItem.kind.in_((ItemKind.GOAL, ItemKind.STEP)))
     ):
-        if ItemKind(kind) is ItemKind.GOAL:
-            achieved = _day(changed) if status and GoalStatus(status) is GoalStatus.ACHIEVED else None
+        if kind == ItemKind.GOAL.value:
+            achieved = _day(changed) if status == GoalStatus.ACHIEVED.value else None
             people[person_id].goals.append((_day(created), achieved))
         else:
-            people[person_id].steps.append((_day(created), bool(owner) and StepOwner(owner) is StepOwner.ME))
+            people[person_id].steps.append((_day(created), owner == StepOwner.ME.value))
     reached: dict[tuple[int, ReferralStatus], datetime] = {}
-    for referral_id, status, at in queries._run(
-        select(ReferralEvent.referral_id, ReferralEvent.status, func.min(ReferralEvent.at))
+    for referral_id, status, at in _all(
+        select(ReferralEvent.referral_id, ReferralEvent.status, func.min(_moment(ReferralEvent.at)))
         .join(Referral, Referral.id == ReferralEvent.referral_id)
         .where(
             Referral.person_id.in_(ids),
@@ -131,12 +158,16 @@ def _load(people: dict[int, _Person]) -> None:
         .group_by(ReferralEvent.referral_id, ReferralEvent.status)
     ):
         reached[(referral_id, ReferralStatus(status))] = at
-    for referral_id, person_id, sent in queries._run(
-        select(Referral.id, Referral.person_id, Referral.created_at).where(Referral.person_id.in_(ids))
+    for referral_id, person_id, sent in _all(
+        select(Referral.id, Referral.person_id, _moment(Referral.created_at)).where(Referral.person_id.in_(ids))
     ):
         engaged = reached.get((referral_id, ReferralStatus.ENGAGED))
         completed = reached.get((referral_id, ReferralStatus.COMPLETED))
         people[person_id].referrals.append((_day(sent), _day(engaged), _day(completed)))
+
+
+def _all(statement) -> list:
+    return queries._run(statement).all()
 
 
 def _nearest(readings: list[tuple[date, int, int]], day: date, window: int) -> int | None:
@@ -155,7 +186,7 @@ def _latest(readings: list[tuple[date, int, int]], day: date, window: int) -> in
 
 def _person_rows(person: _Person, measure: str, months: int, window: int, today: date) -> list[dict]:
     """The rows of one person at one follow-up point for one measure (without who and which cohort)."""
-    point = months_after(person.start, months)
+    point = person.point(months)
     due = point + timedelta(days=window) < today
     base = {"follow_up_months": months, "measure": measure, "domain": "", "due": "yes" if due else "no"}
     if not due:
@@ -201,17 +232,17 @@ def follow_up_rows(plan: EvaluationPlan, today: date) -> list[dict]:
     """One row per person, cohort, follow-up point and measure (and domain), with the person's record id in
     ``person`` (the export puts a pseudonym in its place)."""
     rows = []
+    measures, points = evaluation.measures_of(plan), evaluation.points_of(plan)
     for cohort, first, last in cohorts(plan):
-        people = _cohort(plan, first, last)
-        _load(people)
+        people, ids = _cohort(plan, first, last)
+        _load(people, ids)
         for person_id in sorted(people):
             person = people[person_id]
-            for measure in evaluation.measures_of(plan):
-                for months in evaluation.points_of(plan):
+            started = month_key(person.start)
+            for measure in measures:
+                for months in points:
                     for row in _person_rows(person, measure, months, plan.window_days, today):
-                        rows.append(
-                            {"person": person_id, "cohort": cohort, "plan_started": month_key(person.start), **row}
-                        )
+                        rows.append({"person": person_id, "cohort": cohort, "plan_started": started, **row})
     return rows
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, String, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from advocate_app import db, events, policy
@@ -201,21 +202,18 @@ class CaseloadPage:
     waiting_referrals: int
 
 
-def _name_matches(search: str):
-    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Person.preferred_name.ilike(f"%{escaped}%", escape="\\")
-
-
-def caseload_page(
-    advocate: User, *, today: date, search: str = "", page: int = 1, size: int = PAGE_SIZE
-) -> CaseloadPage:
-    """A page of the advocate's people (by name, optionally only names containing ``search``) with what
-    needs attention, in two queries whatever the caseload or page size."""
+@cache
+def _caseload_statements(search: bool, dialect: str):
+    """The caseload's two statements (counts, then one page of rows), built once per kind and run with the
+    advocate's id, the day and the page as parameters: building them cost more than running them."""
+    advocate = bindparam("advocate_id", type_=Integer)
+    today = bindparam("today", type_=Date)
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
     mine = policy.caseload_person_ids(advocate)
-    search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
     if search:
-        mine = mine.join(Person, Person.id == Assignment.person_id).where(_name_matches(search))
+        mine = mine.join(Person, Person.id == Assignment.person_id).where(
+            Person.preferred_name.ilike(bindparam("pattern", type_=String), escape="\\")
+        )
     waiting = (
         select(func.count(Referral.id))
         .where(
@@ -225,16 +223,13 @@ def caseload_page(
         )
         .scalar_subquery()
     )
-    total, waiting_referrals = db.session.execute(
-        select(select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting)
-    ).one()
-    shown = page_of(total, page, size)
+    counts = select(select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting)
     named = mine if search else mine.join(Person, Person.id == Assignment.person_id)
     on_page = (
         named.add_columns(Person.preferred_name)
         .order_by(Person.preferred_name, Person.id)
-        .limit(shown.size)
-        .offset(shown.offset)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery()
     )
     overdue_steps = (
@@ -256,7 +251,7 @@ def caseload_page(
         .correlate(Person)
         .scalar_subquery()
     )
-    query = (
+    listing = (
         select(
             Person,
             Assignment.is_lead,
@@ -264,19 +259,33 @@ def caseload_page(
             Plan.next_review_date,
             overdue_steps.label("overdue_steps"),
             overdue_referrals.label("overdue_referrals"),
-            unseen_changes_of(Plan.id, advocate).label("unseen_changes"),
+            unseen_changes_of(Plan.id, advocate, dialect=dialect).label("unseen_changes"),
         )
         .join(on_page, on_page.c.person_id == Person.id)
         .join(
             Assignment,
-            (Assignment.person_id == Person.id)
-            & (Assignment.advocate_id == advocate.id)
-            & Assignment.ended_at.is_(None),
+            (Assignment.person_id == Person.id) & (Assignment.advocate_id == advocate) & Assignment.ended_at.is_(None),
         )
         .outerjoin(User, User.person_id == Person.id)
         .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
         .order_by(Person.preferred_name, Person.id)
     )
+    return counts, listing
+
+
+def caseload_page(
+    advocate: User, *, today: date, search: str = "", page: int = 1, size: int = PAGE_SIZE
+) -> CaseloadPage:
+    """A page of the advocate's people (by name, optionally only names containing ``search``) with what
+    needs attention, in two queries whatever the caseload or page size."""
+    search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
+    counts, listing = _caseload_statements(bool(search), db.session.get_bind().dialect.name)
+    values = {"advocate_id": advocate.id, "today": today}
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        values["pattern"] = f"%{escaped}%"
+    total, waiting_referrals = db.session.execute(counts, values).one()
+    shown = page_of(total, page, size)
     rows = [
         CaseloadRow(
             person=person,
@@ -288,7 +297,9 @@ def caseload_page(
             overdue_referrals=referrals or 0,
             unseen_changes=unseen or 0,
         )
-        for person, is_lead, has_login, review_date, steps, referrals, unseen in db.session.execute(query)
+        for person, is_lead, has_login, review_date, steps, referrals, unseen in db.session.execute(
+            listing, {**values, "limit": shown.size, "offset": shown.offset}
+        )
     ]
     return CaseloadPage(rows=rows, page=shown, search=search, waiting_referrals=waiting_referrals or 0)
 

@@ -4,9 +4,9 @@ agreed them when they were someone else's suggestion (not whoever touched the en
 from __future__ import annotations
 
 from flask_babel import get_locale, get_timezone
-from flask_babel import gettext as _
 
 from advocate_app.i18n import isolated
+from advocate_app.i18n import quick_gettext as _  # a line for every entry: through the request's catalogue
 from advocate_app.plans.models import PlanItem
 from advocate_app.templating import day_in
 
@@ -22,7 +22,6 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
     :param viewer: the signed-in user, called "you" here; ``None`` on a page about everyone (a meeting summary).
     :param person_name: who agreed, when staff recorded the person's decision made in person.
     """
-    someone = _("someone")
     if item.words_agreed_role:
         writer = item.worded_by
         agreer = item.words_agreed_by
@@ -30,7 +29,7 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
         day = _day(item.worded_at or item.changed_at)
         if writer is not None and viewer is not None and writer.id == viewer.id:
             return _("Your wording, agreed by %(agreer)s, %(date)s", agreer=agreer_name, date=day)
-        writer_name = isolated(writer.display_name) if writer else someone
+        writer_name = isolated(writer.display_name) if writer else _("someone")
         if agreer is not None and viewer is not None and agreer.id == viewer.id:
             return _("Wording by %(writer)s, agreed by you, %(date)s", writer=writer_name, date=day)
         return _(
@@ -38,7 +37,7 @@ def credit_line(item: PlanItem, *, viewer, person_name: str, role_names: dict) -
         )
     line = _(
         "Written by %(name)s (%(role)s), %(date)s",
-        name=isolated(item.author.display_name) if item.author else someone,
+        name=isolated(item.author.display_name) if item.author else _("someone"),
         role=role_names.get(item.author_role, item.author_role),
         date=_day(item.created_at),
     )

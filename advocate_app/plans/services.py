@@ -516,26 +516,29 @@ def load_item(item_id: int) -> PlanItem | None:
     )
 
 
-def unseen_changes_of(plan_id, user: User):
+def unseen_changes_of(plan_id, user: User, *, dialect: str | None = None):
     """How many entries of the plan ``plan_id`` (a column of an enclosing query) others changed since ``user``
-    last looked or agreed, as a correlated subquery: a list of people asks it once a row in its own query."""
+    last looked or agreed, as a correlated subquery: a list of people asks it once a row in its own query.
+
+    ``user`` may be a bound parameter of the user's id (a statement built once, for ``dialect``)."""
+    user = user.id if isinstance(user, User) else user
     look = (
         select(PlanLook.version)
-        .where(PlanLook.plan_id == plan_id, PlanLook.user_id == user.id)
+        .where(PlanLook.plan_id == plan_id, PlanLook.user_id == user)
         .correlate_except(PlanLook)
         .scalar_subquery()
     )
     agreed = (
         select(func.max(PlanAgreement.version))
-        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.user_id == user.id)
+        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.user_id == user)
         .correlate_except(PlanAgreement)
         .scalar_subquery()
     )
-    later = func.greatest if db.session.get_bind().dialect.name == "postgresql" else func.max
+    later = func.greatest if (dialect or db.session.get_bind().dialect.name) == "postgresql" else func.max
     baseline = later(func.coalesce(look, 0), func.coalesce(agreed, 0))
     return (
         select(func.count(PlanItem.id))
-        .where(PlanItem.plan_id == plan_id, PlanItem.changed_version > baseline, PlanItem.changed_by_id != user.id)
+        .where(PlanItem.plan_id == plan_id, PlanItem.changed_version > baseline, PlanItem.changed_by_id != user)
         .correlate_except(PlanItem)
         .scalar_subquery()
     )

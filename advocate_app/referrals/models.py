@@ -101,8 +101,10 @@ class Referral(Base):
     made_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # What the organisation was told it could see, as Category values ("contact,needs").
     categories: Mapped[str] = mapped_column(String(200))
-    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
-    override_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_override.id"))
+    # Indexed: whether a consent or override is spent (all its referrals over) is asked for every person an
+    # inbox shows, and without them each asking read every referral.
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), index=True)
+    override_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_override.id"), index=True)
     note_for_organisation: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[Urgency] = mapped_column(_enum(Urgency), default=Urgency.ROUTINE)
     respond_by: Mapped[date] = mapped_column(Date)

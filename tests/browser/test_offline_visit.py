@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -327,6 +328,30 @@ def test_sams_own_phone_keeps_no_worker_and_no_storage(new_context):
 
 def test_the_offline_plan_in_urdu_reads_right_to_left(new_context, live_server, translate, screenshot, screenshots_dir):
     plan = _plan_for(live_server.app, "Sam Okafor")
+    with _language_of(live_server.app, ADVOCATE, "ur"):
+        _read_offline_plan_in_urdu(new_context, plan, translate, screenshot, screenshots_dir)
+
+
+@contextmanager
+def _language_of(app, email: str, locale: str):
+    """The user's own language setting (it wins over the browser's) for the test, put back afterwards: another
+    test on the same server may have chosen one for them."""
+    from advocate_app import db
+    from advocate_app.accounts.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        before, user.locale = user.locale, locale
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.scalar(select(User).where(User.email == email)).locale = before
+            db.session.commit()
+
+
+def _read_offline_plan_in_urdu(new_context, plan, translate, screenshot, screenshots_dir) -> None:
     context = new_context(locale="ur", bypass_csp=True)
     page = context.new_page()
     sign_in(

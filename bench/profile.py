@@ -1,0 +1,148 @@
+"""Where one view of a key page spends its time, in-process, on the data ``make bench`` seeded.
+
+Renders each page through Flask's test client (one request at a time, no network), signed in as the
+bench's advocate, worker or person, and reports the median time of a view beside the floor's, then a
+cProfile breakdown by what the time went on: SQL (waiting for PostgreSQL), the ORM (building objects
+from rows, building statements), Jinja (templates and macros), translation, the session and sign-in,
+and the audit trail.
+
+    .venv/bin/python -m bench.profile --database t_bench --views 200 [--page caseload] [--top 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pyotp
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+# What a function's own time counts as, by the file it lives in (first match wins).
+CATEGORIES = (
+    ("SQL (driver and server)", ("psycopg",)),
+    ("ORM and statements", ("sqlalchemy",)),
+    ("GOV.UK macros", ("govuk_frontend_jinja",)),
+    ("Jinja (templates)", ("jinja2", "<template>", "templates/", "markupsafe")),
+    ("translation and dates", ("babel", "flask_babel", "advocate_app/i18n.py", "gettext")),
+    ("session and sign-in", ("flask_login", "advocate_app/accounts/auth.py", "itsdangerous")),
+    ("audit", ("advocate_app/audit",)),
+    ("compression", ("brotli", "flask_compress", "gzip", "zlib")),
+    ("Flask and Werkzeug", ("flask/", "werkzeug")),
+    ("the app's own code", ("advocate_app",)),
+)
+
+
+def _category(filename: str) -> str:
+    for name, needles in CATEGORIES:
+        if any(needle in filename for needle in needles):
+            return name
+    return "other (Python itself, libraries)"
+
+
+def sign_in(app, identifier: str, password: str):
+    """A test client signed in through the forms (staff type the code their app shows)."""
+    from bench.seed import BENCH_TOTP_SECRET
+
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"csrf_token": token, "identifier": identifier, "password": password})
+    assert response.status_code == 302, response.status_code
+    if response.location.endswith("/login/code"):
+        token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
+        totp = pyotp.TOTP(BENCH_TOTP_SECRET)
+        response = client.post("/login/code", data={"csrf_token": token, "code": totp.now()})
+        if response.status_code != 302:  # the code was used this half-minute: wait for the next
+            time.sleep(totp.interval - time.time() % totp.interval + 1)
+            response = client.post("/login/code", data={"csrf_token": token, "code": totp.now()})
+        assert response.status_code == 302, response.status_code
+    return client
+
+
+def pages(ids: dict) -> dict[str, tuple[str, str]]:
+    """Each key page: its path and who views it."""
+    return {
+        "floor": ("/bench/floor", "advocate"),
+        "layout": ("/accessibility", "advocate"),
+        "caseload": ("/people", "advocate"),
+        "big_plan": (f"/people/{ids['big_plan_person']}/plan", "advocate"),
+        "inbox": ("/referrals", "worker"),
+        "own_plan": ("/me", "person"),
+    }
+
+
+def app_for(database_url: str):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("APP_ENV", "development")
+    os.environ["BENCH_ROUTES"] = "true"
+    os.environ["RATELIMIT_ENABLED"] = "false"
+    from advocate_app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "advocate_bench"))
+    parser.add_argument("--ids", default=None, help="the ids file the bench wrote (default: the database's)")
+    parser.add_argument("--views", type=int, default=200)
+    parser.add_argument("--page", action="append", help="only these pages (floor, layout, caseload, ...)")
+    parser.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
+    args = parser.parse_args()
+
+    from sqlalchemy import make_url
+
+    url = make_url(args.admin_url).set(database=args.database).render_as_string(hide_password=False)
+    ids_path = Path(args.ids) if args.ids else ROOT / "instance" / f"bench-{args.database}.json"
+    ids = json.loads(ids_path.read_text())
+    app = app_for(url)
+    clients = {
+        "advocate": sign_in(app, ids["advocate"], ids["password"]),
+        "worker": sign_in(app, ids["worker"], ids["password"]),
+        "person": sign_in(app, ids["person"], ids["password"]),
+    }
+    chosen = {name: page for name, page in pages(ids).items() if not args.page or name in args.page}
+    floor_ms = None
+    for name, (path, who) in chosen.items():
+        client = clients[who]
+        for _ in range(10):  # warm: templates compiled, statements prepared
+            assert client.get(path, headers={"Accept-Encoding": "br"}).status_code == 200
+
+        times = []
+        for _ in range(args.views):
+            started = time.perf_counter()
+            client.get(path, headers={"Accept-Encoding": "br"})
+            times.append((time.perf_counter() - started) * 1000)
+        median = statistics.median(times)
+        if name == "floor":
+            floor_ms = median
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.views):
+            client.get(path, headers={"Accept-Encoding": "br"})
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        by_category: dict[str, float] = {}
+        total = 0.0
+        for (filename, _line, _function), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+            by_category[_category(filename)] = by_category.get(_category(filename), 0.0) + own
+            total += own
+        relative = f" = {median / floor_ms:.1f} floors" if floor_ms else ""
+        print(f"\n## {name} ({path}): median {median:.2f} ms a view{relative}; under cProfile:")
+        for category, seconds in sorted(by_category.items(), key=lambda kv: -kv[1]):
+            print(f"  {category:<36} {1000 * seconds / args.views:7.2f} ms  {seconds / total:5.0%}")
+        if args.top:
+            stats.sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
