@@ -1,7 +1,7 @@
 """The person's verdict on finished help; partnership reviews and the referrals they stop for a need
 
-Revision ID: 0019_review
-Revises: 0018_offline
+Revision ID: 0020_review
+Revises: 0019_referral_consent_index
 Create Date: 2026-12-03 16:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 import advocate_app.db
 
 
-revision = '0019_review'
-down_revision = '0018_offline'
+revision = '0020_review'
+down_revision = '0019_referral_consent_index'
 branch_labels = None
 depends_on = None
 
