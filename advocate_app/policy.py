@@ -512,6 +512,7 @@ def visible_among(user: User, person_ids) -> set[int]:
 
 @cache
 def _shared_among_statement() -> Select:
+    # start-up order: consent.services asks this policy, so it is imported when first asked
     from advocate_app.consent.services import people_sharing_with
 
     sharing = people_sharing_with(
