@@ -170,6 +170,8 @@ def _sms_settings(env: dict) -> dict:
         "SMS_BATCH_SIZE": _int(env, "SMS_BATCH_SIZE", 50),
         "SMS_DISPATCH_THREADS": _int(env, "SMS_DISPATCH_THREADS", 4),
         "SMS_CHECK_IN_DAYS": _int(env, "SMS_CHECK_IN_DAYS", 14),
+        "SMS_VERDICT_QUESTION": _bool(env.get("SMS_VERDICT_QUESTION"), True),
+        "PARTNERSHIP_REVIEW_MONTHS": _int(env, "PARTNERSHIP_REVIEW_MONTHS", 6),
         "SMS_REVEALING_WORDS": tuple(w.strip().lower() for w in words.split(",") if w.strip()),
         # Only for a local fake of the provider (tests, benchmark): where the twilio library sends requests.
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").rstrip("/"),

@@ -23,6 +23,7 @@ from advocate_app.directory.models import (
 )
 from advocate_app.people import services as people
 from advocate_app.people.models import Person
+from advocate_app.team import review_demo
 from advocate_app.team.demo import seed_team
 
 ORGANISATIONS = [
@@ -170,7 +171,7 @@ def seed(password: str) -> list[str]:
         organisations.append(organisation)
         note(organisation.name, made)
 
-    _coordinator, made = _user("coordinator@example.org", "Casey Brennan", Role.COORDINATOR, password)
+    coordinator, made = _user("coordinator@example.org", "Casey Brennan", Role.COORDINATOR, password)
     note("coordinator@example.org", made)
     advocate, made = _user("advocate@example.org", "Alex Morgan", Role.ADVOCATE, password)
     note("advocate@example.org", made)
@@ -204,5 +205,9 @@ def seed(password: str) -> list[str]:
     db.session.flush()
     if made_team := seed_team(sam, advocate, worker, organisations):
         created.append(made_team)
+    created += review_demo.seed(
+        harbour=organisations[0], advocate=advocate, advocate2=advocate2, worker=worker, coordinator=coordinator,
+        sam=sam,
+    )
     db.session.commit()
     return created

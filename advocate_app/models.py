@@ -14,6 +14,7 @@ from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,
     OrganisationKind,
+    ReferralStop,
     Service,
     ServiceLanguage,
     ServiceNeedDomain,
@@ -34,6 +35,7 @@ from advocate_app.plans.models import (
 from advocate_app.referrals.models import Referral, ReferralEvent
 from advocate_app.sms.models import InboundSms, SmsMessage, SmsNumber, SmsTask, StaffNumber
 from advocate_app.team.models import ContactDefault, ContactRecord, NeedLead, NeedOrder, OverlapDecision
+from advocate_app.team.review_models import PartnershipReview, Verdict
 
 __all__ = [
     "Assignment",
@@ -77,6 +79,9 @@ __all__ = [
     "SmsNumber",
     "SmsTask",
     "StaffNumber",
+    "PartnershipReview",
+    "ReferralStop",
+    "Verdict",
     "ContactDefault",
     "ContactRecord",
     "NeedLead",

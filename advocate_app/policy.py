@@ -93,6 +93,10 @@ class Action(StrEnum):
     NO_CONTACT_LIST = "no_contact.list"
     # Staff record whether each action was done with the person or about them (the person's own are their own).
     CONTACT_RECORD = "contact.record"
+    # The person's verdict on finished help, an organisation's view of its own, and the partnership's reviews.
+    VERDICT_GIVE = "verdict.give"
+    VERDICTS_OF_ORGANISATION = "verdicts.of_organisation"
+    PARTNERSHIP_REVIEW = "partnership.review"
     OFFLINE_TAKE = "offline.take"
     OFFLINE_USE = "offline.use"
 
@@ -121,6 +125,9 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # The advocate's own caseload: people with no direct contact for a while.
     Action.NO_CONTACT_LIST: frozenset({Role.ADVOCATE}),
     Action.CONTACT_RECORD: frozenset({Role.ADVOCATE, Role.ORG_WORKER}),
+    # An organisation's workers read the people's verdicts on its own help, in aggregate.
+    Action.VERDICTS_OF_ORGANISATION: frozenset({Role.ORG_WORKER}),
+    Action.PARTNERSHIP_REVIEW: frozenset({Role.COORDINATOR}),
     # Offline visits are for advocates' own phones, never a person's device (DESIGN §4.8).
     Action.OFFLINE_USE: frozenset({Role.ADVOCATE}),
 }
@@ -138,6 +145,8 @@ _OWN_OR_CASELOAD = frozenset(
         Action.RECORD_EXPORT,
         Action.ACCESS_LOG_VIEW,
         Action.REFERRALS_OF_PERSON,
+        # The person says how useful finished help was; their advocate may write down what they said.
+        Action.VERDICT_GIVE,
         Action.NEEDS_ORDER,
         Action.NEED_LEAD_SET,
     }
@@ -503,6 +512,7 @@ def visible_among(user: User, person_ids) -> set[int]:
 
 @cache
 def _shared_among_statement() -> Select:
+    # start-up order: consent.services asks this policy, so it is imported when first asked
     from advocate_app.consent.services import people_sharing_with
 
     sharing = people_sharing_with(

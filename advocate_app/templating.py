@@ -121,6 +121,7 @@ def _menu(role) -> list[tuple[str, str]]:
             ("referrals.inbox", _("Referrals")),
             ("consent.shared_people", _("Shared with us")),
             ("directory.browse", _("Directory")),
+            ("team.organisation_verdicts", _("Feedback")),
         ],
         Role.COORDINATOR: [
             ("accounts.admin_home", _("Overview")),
@@ -129,6 +130,7 @@ def _menu(role) -> list[tuple[str, str]]:
             ("people.assignments", _("People")),
             ("consent.overrides", _("Sharing decisions")),
             ("evidence.dashboard", _("Evidence")),
+            ("team.reviews_due", _("Reviews")),
         ],
     }
     return by_role[role] + [("accounts.account", _("Account"))]

@@ -11,6 +11,7 @@ from advocate_app.consent.models import Consent
 from advocate_app.directory.models import Organisation, Service
 from advocate_app.models import Base
 from advocate_app.people.models import Assignment, Person
+from advocate_app.team import review_demo
 from tests.conftest import make_test_app, sign_in
 
 DEMO_PASSWORD = "a demo passphrase for tests"
@@ -38,7 +39,7 @@ def test_demo_seed_creates_the_people_and_staff_the_readme_lists_and_is_safe_to_
     assert second.exit_code == 0 and "Demo data ready." in second.output
     assert _counts(demo_app) == counts
     # The directory's three, and the advocates' own organisation.
-    assert counts["Organisation"] == 4 and counts["Person"] == 3
+    assert counts["Organisation"] == 4 and counts["Person"] == 3 + len(review_demo.PEOPLE)
     with demo_app.app_context():
         names = set(db.session.scalars(select(Person.preferred_name)))
         leads = dict(
@@ -51,9 +52,10 @@ def test_demo_seed_creates_the_people_and_staff_the_readme_lists_and_is_safe_to_
         )
         worker = db.session.scalar(select(User).where(User.email == "worker@example.org"))
         first_org = db.session.scalar(select(Organisation).order_by(Organisation.id))
-    assert names == {"Sam Okafor", "Jo Kowalski", "Ali Rahman"}
+    helped = {name for name, *_answer in review_demo.PEOPLE}
+    assert names == {"Sam Okafor", "Jo Kowalski", "Ali Rahman"} | helped
     assert leads == {"Sam Okafor": "advocate@example.org", "Jo Kowalski": "advocate@example.org",
-                     "Ali Rahman": "advocate2@example.org"}
+                     "Ali Rahman": "advocate2@example.org"} | {name: "advocate2@example.org" for name in helped}
     assert worker.organisation_id == first_org.id
 
 

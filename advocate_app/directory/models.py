@@ -148,3 +148,17 @@ class ServicePhone(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReferralStop(Base):
+    """A partnership review's decision to stop referring to a service for one need: "find a service" no longer
+    offers it there (``team.reviews`` records it; the directory and the referrals leave the service out)."""
+
+    __tablename__ = "referral_stop"
+    __table_args__ = (UniqueConstraint("service_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(40))
+    review_id: Mapped[int] = mapped_column(ForeignKey("partnership_review.id", ondelete="CASCADE"), index=True)
+    stopped_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from advocate_app.directory.forms import BrowseForm, OrganisationForm, ServiceFo
 from advocate_app.directory.models import CapacityStatus, Organisation, OrganisationKind, Service
 from advocate_app.i18n import isolated
 from advocate_app.policy import Action
+from advocate_app.team import reviews
 
 STATUS_NAMES = {
     "active": _l("Active"),
@@ -25,7 +26,10 @@ STATUS_NAMES = {
 
 @policy.requires(Action.ORGANISATIONS_MANAGE)
 def organisations():
-    return render_template("directory/organisations.html", rows=services.organisations_with_service_counts())
+    rows = services.organisations_with_service_counts()
+    return render_template(
+        "directory/organisations.html", rows=rows, reviewed=reviews.last_reviewed(o.id for o, _n in rows)
+    )
 
 
 @policy.requires(Action.ORGANISATIONS_MANAGE)
@@ -62,7 +66,12 @@ def browse():
     form = BrowseForm(request.args, languages=services.language_codes_in_use())
     rows = services.browse(form.cleaned(services.Filters))
     return render_template(
-        "directory/browse.html", form=form, rows=rows, language_label=language_label, status_names=STATUS_NAMES
+        "directory/browse.html",
+        form=form,
+        rows=rows,
+        language_label=language_label,
+        status_names=STATUS_NAMES,
+        reviewed=reviews.last_reviewed({s.organisation_id for s in rows}),
     )
 
 
@@ -77,6 +86,7 @@ def service(service_id: int):
         may_edit=policy.may_edit_service(current_user, record),
         language_label=language_label,
         status_names=STATUS_NAMES,
+        reviewed=reviews.last_reviewed([record.organisation_id]),
     )
 
 

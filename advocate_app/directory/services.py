@@ -17,6 +17,7 @@ from advocate_app.directory.models import (
     CapacityStatus,
     Organisation,
     OrganisationKind,
+    ReferralStop,
     Service,
     ServiceArea,
     ServiceLanguage,
@@ -69,8 +70,10 @@ def browse(filters: Filters) -> list[Service]:
     """Services matching the filters, with everything a list shows loaded in a fixed number of queries."""
     query = select(Service).join(Service.organisation).options(joinedload(Service.organisation), *service_collections())
     if filters.domain:
+        # A service a partnership review stopped for this need is not offered for it (still for its others).
         query = query.where(
-            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == filters.domain))
+            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == filters.domain)),
+            Service.id.not_in(stopped_for(filters.domain)),
         )
     if filters.area:
         words = f"%{filters.area.strip().lower()}%"
@@ -207,3 +210,19 @@ def service_to_refer_to(service_id: int) -> Service | None:
         .where(Service.id == service_id)
         .options(joinedload(Service.organisation), selectinload(Service.languages))
     )
+
+
+# Services a partnership review stopped for a need ---------------------------------------------------------------
+
+
+def stopped_for(domain: str):
+    """A query for the ids of services a partnership review stopped referrals to for ``domain``."""
+    return select(ReferralStop.service_id).where(ReferralStop.domain == domain)
+
+
+def is_stopped(service_id: int, domain: str | None) -> bool:
+    """Has a partnership review stopped referrals to this service for this need?"""
+    if not domain:
+        return False
+    found = select(ReferralStop.id).where(ReferralStop.service_id == service_id, ReferralStop.domain == domain)
+    return db.session.scalar(found) is not None

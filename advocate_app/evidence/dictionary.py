@@ -140,6 +140,20 @@ FILES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("without_accepted_referral", "needs without one: what the partnership lacks" + _COUNT),
         ],
     ),
+    "verdicts.csv": (
+        "one row per service: how useful people said its help was (1 to 5), asked when a referral finished,"
+        " for answers given in the period (their own words are left out)",
+        [
+            ("organisation", "the organisation"),
+            ("service", "the service"),
+            ("answered", "people who said how useful the help was" + _COUNT),
+            (
+                "said_it_helped",
+                "of them, those who answered 4 or 5; 'suppressed' when it, or the answers from 1 to 3, is from 1 to 4",
+            ),
+            ("said_it_helped_percent", "the share who answered 4 or 5; suppressed with said_it_helped"),
+        ],
+    ),
 }
 
 # Rules that hold for every file, shipped in data_dictionary.csv (file "*") and on the Markdown page.

@@ -34,6 +34,7 @@ from advocate_app.plans.models import CheckIn, ItemKind, Plan, PlanAgreement, Pl
 from advocate_app.referrals.models import DeclineReason, ReferralStatus
 from advocate_app.spreadsheets import csv_text
 from advocate_app.team import evidence as team_evidence
+from advocate_app.team import verdicts
 
 AGE_BANDS = (
     (0, 17, "under 18"),
@@ -360,6 +361,7 @@ def build(scope: queries.Scope, key: bytes) -> Export:
         "distance_travelled.csv": _distance_rows(figures, cells),
         "referral_loop.csv": _loop_rows(figures, cells),
         "unmet_need.csv": _unmet_rows(figures, cells),
+        "verdicts.csv": verdicts.export_rows(scope),
         **team_evidence.export_files(scope),
     }
     for name, columns in QUASI_IDENTIFIERS.items():

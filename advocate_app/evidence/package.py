@@ -86,6 +86,9 @@ FIELDS: dict[str, dict] = {
     "needs": COUNT,
     "with_accepted_referral": COUNT,
     "without_accepted_referral": COUNT,
+    "answered": COUNT,
+    "said_it_helped": COUNT,
+    "said_it_helped_percent": {"type": "integer", "constraints": {"minimum": 0, "maximum": 100}, "unit": "%"},
     # The evaluation plan's files.
     "cohort": _enum(["plan", "baseline"]),
     "plan_started": MONTH,

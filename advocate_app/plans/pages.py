@@ -37,6 +37,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
 from advocate_app.team import services as team_services
+from advocate_app.team import verdicts
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
@@ -123,6 +124,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         more_links=[] if reads_only else more_links(person, me),
         helping=team_helping.who_is_helping(person, viewer=me) if plan is not None and not read_only_plan else [],
         may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
+        verdict_asks=[] if reads_only else verdicts.waiting_for(person.id),
     )
 
 

@@ -25,6 +25,7 @@ from advocate_app.records.access_log import BREAK_GLASS, describe, join_override
 from advocate_app.referrals.inbox_forms import STATUS_LABELS
 from advocate_app.referrals.models import Referral
 from advocate_app.team import records as team_records
+from advocate_app.team import verdicts
 
 
 def _iso(value):
@@ -432,6 +433,21 @@ def _referral_part(referral: Referral) -> dict:
     }
 
 
+def _verdict_part(verdict) -> dict:
+    # The person's own answer about finished help: how useful, their words, and whether the organisation may read them.
+    return {
+        "referral": verdict.referral.reference,
+        "service": verdict.referral.service.name,
+        "organisation": verdict.referral.organisation.name,
+        "how_useful_1_to_5": verdict.rating,
+        "in_your_words": verdict.words,
+        "organisation_may_read_your_words": verdict.organisation_may_read,
+        "given_how": verdict.given_how.value,
+        "given_at": _iso(verdict.given_at),
+        "changed_at": _iso(verdict.updated_at),
+    }
+
+
 def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
     """Everything held about a person and nothing about anyone else, JSON-ready (dates in ISO 8601).
 
@@ -456,6 +472,7 @@ def subject_access_data(person_id: int, now: datetime | None = None) -> dict:
         "consents": [_consent_part(c, who) for c in rows["consents"]],
         "sharing_without_consent": [_override_part(o, who) for o in rows["overrides"]],
         "referrals": [_referral_part(r) for r in rows["referrals"]],
+        "verdicts": [_verdict_part(v) for v in verdicts.of_person(person_id)],
         "team_around_you": team_records.subject_access_part(person_id),
         "access_log": [_event_part(event, reason, who) for event, reason in rows["events"]],
     }

@@ -26,6 +26,7 @@ from advocate_app.referrals import services
 from advocate_app.referrals.forms import URGENCY_LABELS, FindServiceForm, ReferralForm
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralStatus, Urgency
 from advocate_app.team import services as team
+from advocate_app.team import verdicts
 from advocate_app.team.forms import OverlapForm
 from advocate_app.team.models import OverlapChoice
 from advocate_app.wording import CATEGORIES, Reader, is_the_person, labels, reader_of
@@ -125,6 +126,8 @@ def find_service(person_id: int):
         found=found,
         filters_open=not (step or need) or bool(form.errors),
         figures=services.service_figures([s.id for s in found]),
+        verdicts=verdicts.by_service([s.id for s in found]),
+        verdict_minimum=verdicts.MIN_ANSWERS,
         sharing_with=consent_services.organisations_shared_with(person.id, include_spent=True),
     )
 
@@ -143,6 +146,10 @@ def _referral_error_message(code: str, person: Person, service: Service) -> str:
         "consent": _nothing_covered(person, service),
         "categories": _("Choose what they may see"),
         "closed": _("%(service)s is not taking referrals at the moment. Choose another service.", service=service.name),
+        "stopped": _(
+            "The partnership has stopped referring to %(service)s for this need. Choose another service.",
+            service=service.name,
+        ),
         "step": _("That step is not part of this plan."),
     }
     return messages.get(code, _("The referral could not be made. Please try again."))

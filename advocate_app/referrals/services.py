@@ -15,6 +15,7 @@ from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
 from advocate_app.db import utcnow
+from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
@@ -53,6 +54,15 @@ def _covering_basis(person_id: int, organisation_id: int, categories: frozenset[
     return None, None
 
 
+def _need_domain(need: PlanItem | None, step: PlanItem | None) -> str | None:
+    """The need domain a referral is for: its need's, or that of the need its step sits under."""
+    if need is not None:
+        return need.domain
+    goal = db.session.get(PlanItem, step.parent_id) if step is not None and step.parent_id else None
+    parent = db.session.get(PlanItem, goal.parent_id) if goal is not None and goal.parent_id else None
+    return parent.domain if parent is not None else None
+
+
 def respond_by_date(service: Service, today: date) -> date:
     """When the organisation is asked to answer by: its own response target from today."""
     return today + timedelta(days=max(1, service.response_target_days))
@@ -76,7 +86,8 @@ def make_referral(
     :param need: a referral made straight from a need gets a step of its own (done by the organisation),
         worded ``step_words`` (the goal's text, should one be needed, and the step's).
     :raises ReferralError: when nothing covers the categories for that organisation, nothing is shared,
-        the service is closed to referrals, or the step or need is not part of the person's active plan.
+        the service is closed to referrals (or, after a partnership review, for this need), or the step or need
+        is not part of the person's active plan.
     """
     chosen = frozenset(Category(c) for c in categories)
     if not chosen:
@@ -89,6 +100,8 @@ def make_referral(
         need.kind is not ItemKind.NEED or need.plan.person_id != person.id or need.plan.status is not PlanStatus.ACTIVE
     ):
         raise ReferralError("step", field="step_id")
+    if directory_services.is_stopped(service.id, _need_domain(need, step)):
+        raise ReferralError("stopped", field="service_id")
     consent, override = _covering_basis(person.id, service.organisation_id, chosen)
     if consent is None and override is None:
         raise ReferralError("consent", field="categories")
@@ -381,7 +394,8 @@ def find_services(
     )
     if domain:
         query = query.where(
-            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == domain))
+            Service.id.in_(select(ServiceNeedDomain.service_id).where(ServiceNeedDomain.domain == domain)),
+            Service.id.not_in(directory_services.stopped_for(domain)),
         )
     if area:
         query = query.where(func.lower(Service.area_description).contains(area.strip().lower()))

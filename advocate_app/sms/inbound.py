@@ -23,7 +23,7 @@ from advocate_app.plans.models import PlanStatus, RatedBy
 from advocate_app.plans.outcomes import record_check_in
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import Referral, ReferralStatus
-from advocate_app.sms import backends
+from advocate_app.sms import backends, verdict_question
 from advocate_app.sms import services as sms
 from advocate_app.sms.models import InboundSms, MessageKind, MessageStatus, SmsMessage, TaskKind
 
@@ -105,7 +105,10 @@ def _act(inbound: InboundSms, body: str) -> Reply:
     inbound.person_id = person.id
     language = person.language
     answer = _NUMBER.match(body)
-    if prompt is not None and answer is not None:
+    if prompt is not None and answer is not None and prompt.kind is MessageKind.VERDICT:
+        if verdict_question.answer(prompt, person, int(answer.group(1)), body[answer.end():], by=_actor(person)):
+            return Reply("verdict", "noted", language)
+    elif prompt is not None and answer is not None:
         handled = _answer_prompt(prompt, person, int(answer.group(1)), inbound)
         if handled is not None:
             return Reply(handled, "noted", language)
@@ -118,7 +121,7 @@ def _last_prompt(number: str) -> SmsMessage | None:
         select(SmsMessage)
         .where(
             SmsMessage.to_number == number,
-            SmsMessage.kind.in_([MessageKind.STEP_DUE, MessageKind.CHECK_IN]),
+            SmsMessage.kind.in_([MessageKind.STEP_DUE, MessageKind.CHECK_IN, MessageKind.VERDICT]),
             SmsMessage.status.in_([MessageStatus.SENT, MessageStatus.DELIVERED]),
             SmsMessage.sent_at >= utcnow() - timedelta(days=PROMPT_ANSWER_DAYS),
         )

@@ -87,6 +87,10 @@ def _check_in(**_v) -> str:
     return _("Hello, how are things at the moment, from 1 (very hard) to 10 (going well)? Reply with a number.")
 
 
+def _verdict(**_v) -> str:
+    return _("Hello, how useful was the help you got, from 1 (not at all) to 5 (very useful)? Reply with a number.")
+
+
 def _help(**_v) -> str:
     return _("Reply STOP to stop these messages, START to get them again, or PAUSE to stop them now.")
 
@@ -114,6 +118,7 @@ TEMPLATES = {
     "review_due_staff": _review_due_staff,
     "respond_by": _respond_by,
     "check_in": _check_in,
+    "verdict": _verdict,
     "help": _help,
     "started": _started,
     "paused": _paused,

@@ -44,6 +44,7 @@ class MessageKind(enum.StrEnum):
     REVIEW_DUE_ADVOCATE = "review_due_advocate"
     REFERRAL_RESPOND_BY = "referral_respond_by"
     CHECK_IN = "check_in"
+    VERDICT = "verdict"
 
 
 class SmsMessage(Base):

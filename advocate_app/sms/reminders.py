@@ -27,6 +27,7 @@ from advocate_app.people.models import Assignment, Person, PersonStatus
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, StepOwner
 from advocate_app.referrals.models import Referral, ReferralStatus
 from advocate_app.sms import services as sms
+from advocate_app.sms import verdict_question
 from advocate_app.sms.models import MessageKind, SmsMessage, StaffNumber
 from advocate_app.sms.windows import local_midnight
 from advocate_app.wording import Reader, sms_template
@@ -123,6 +124,8 @@ def referral_answered(referral) -> None:
     """Once the organisation has answered (or the referral is withdrawn) nobody is reminded any more."""
     if referral.status is not ReferralStatus.SENT:
         sms.cancel_waiting(reason="record_changed", kind=MessageKind.REFERRAL_RESPOND_BY, subject_id=referral.id)
+    # Finished help: the person is asked once, discreetly, how useful it was.
+    verdict_question.ask_by_text(referral)
 
 
 # Consent and contact details ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The team around the person: who leads each need, one organisation at a time, and whether work was done with
-the person or about them (the blueprint is in ``blueprint.py``)."""
+"""The team around the person: who leads each need, one organisation at a time, whether work was done with the
+person or about them, the person's verdict on the help, and the partnership's reviews of each organisation (the
+blueprint is in ``blueprint.py``)."""
 
 from flask import Flask
 

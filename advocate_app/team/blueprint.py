@@ -1,11 +1,12 @@
 """The team blueprint: every URL of the feature, each with the view that answers it (the factory registers ``bp``).
-Covers the order of needs, who leads a need, waiting for the leading organisation, and the no-contact list."""
+Covers the order of needs, who leads a need, waiting for the leading organisation, the no-contact list, the
+person's verdict on the help, and partnership reviews."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from advocate_app.team import routes
+from advocate_app.team import review_routes, routes, verdict_routes
 
 bp = Blueprint("team", __name__)
 
@@ -14,3 +15,13 @@ bp.add_url_rule("/people/<int:person_id>/plan/needs/<int:need_id>/lead", view_fu
 bp.add_url_rule("/people/<int:person_id>/referrals/wait", view_func=routes.wait_for_lead, methods=["POST"])
 bp.add_url_rule("/people/no-contact", view_func=routes.no_contact)
 bp.app_context_processor(routes.contact_choice_helpers)
+bp.add_url_rule(
+    "/people/<int:person_id>/referrals/<int:referral_id>/verdict",
+    view_func=verdict_routes.give_verdict,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/organisation/verdicts", view_func=verdict_routes.organisation_verdicts)
+bp.add_url_rule("/partnership/reviews", view_func=review_routes.reviews_due)
+bp.add_url_rule(
+    "/partnership/reviews/<int:organisation_id>", view_func=review_routes.partnership_review, methods=["GET", "POST"]
+)

@@ -78,6 +78,7 @@ PAGE_TYPES = [
     PageType("shared with us", WORKER, "/shared"),
     PageType("shared person", WORKER, "/shared/{pat}"),
     PageType("edit service", WORKER, "/directory/services/{service}/edit"),
+    PageType("feedback on our help", WORKER, "/organisation/verdicts"),
     # The person
     PageType("my plan", PAT, "/me"),
     PageType("my goal", PAT, "/people/{pat}/plan/goals/{goal}"),
@@ -88,6 +89,7 @@ PAGE_TYPES = [
     PageType("who has seen my record", PAT, "/people/{pat}/access"),
     PageType("what has changed for me", PAT, "/me/progress"),
     PageType("my sign-in codes", PAT, "/account/two-factor"),
+    PageType("how useful was the help", PAT, "/people/{pat}/referrals/{referral}/verdict"),
     # The coordinator
     PageType("coordinator overview", COORDINATOR, "/admin"),
     PageType("users", COORDINATOR, "/admin/users"),
@@ -105,6 +107,8 @@ PAGE_TYPES = [
     PageType("write an evaluation plan", COORDINATOR, "/evidence/plans/new"),
     PageType("evaluation report", COORDINATOR, "/evidence/plans/{evaluation}"),
     PageType("amend an evaluation plan", COORDINATOR, "/evidence/plans/{evaluation}/amend"),
+    PageType("partnership reviews", COORDINATOR, "/partnership/reviews"),
+    PageType("partnership review", COORDINATOR, "/partnership/reviews/{organisation}"),
 ]
 
 
