@@ -11,6 +11,7 @@ organisations, the consent in force and the category of information.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, wraps
 
@@ -402,6 +403,49 @@ def referrals_shown_to(user: User, person_id):
 def referral_ids_kept_from_person(person_id: int) -> set[int]:
     """The person's referrals resting on a share they were not told about (staff pages mark them)."""
     return set(db.session.scalars(referrals_kept_from_person(person_id)))
+
+
+# Naming organisations to the person ----------------------------------------------------------------------------
+#
+# The person reads an organisation's or service's name only where they agreed it may be named: they agreed to share
+# with that organisation themselves, and chose that messages may say who they are from (DESIGN.md §4). Staff read
+# every name. Every page the person sees asks this one question.
+
+
+@dataclass(frozen=True)
+class OrganisationNames:
+    """Which organisations a reader may see named; ``allowed`` None means every one."""
+
+    allowed: frozenset[int] | None
+
+    def may_name(self, organisation_id: int | None) -> bool:
+        return self.allowed is None or organisation_id in self.allowed
+
+    def name(self, organisation_id: int | None, words: str) -> str | None:
+        """``words`` (a name of the organisation or one of its services) when it may be shown, otherwise None."""
+        return words if self.may_name(organisation_id) else None
+
+
+def organisations_named_to(user: User | None, person: Person) -> OrganisationNames:
+    """The organisations ``user`` may see named on pages about ``person``."""
+    if user is None or user.role is not Role.INDIVIDUAL:
+        return OrganisationNames(None)
+    if not person.may_name_organisation:
+        return OrganisationNames(frozenset())
+    agreed = db.session.scalars(
+        select(Consent.organisation_id).where(
+            Consent.person_id == person.id, Consent.kind == ConsentKind.SHARING, Consent.organisation_id.is_not(None)
+        )
+    )
+    return OrganisationNames(frozenset(agreed))
+
+
+def names_for(person: Person) -> OrganisationNames:
+    """``organisations_named_to`` for the signed-in reader, asked once a page (templates: ``names_for(person)``)."""
+    asked = g.setdefault("organisation_names", {})
+    if person.id not in asked:
+        asked[person.id] = organisations_named_to(current_user._get_current_object(), person)
+    return asked[person.id]
 
 
 def audit_shown_to_person(person_id):

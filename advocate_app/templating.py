@@ -203,6 +203,8 @@ def _context() -> dict:
         "current_user": user,
         # What a page may offer is policy's question: ``may("plan.write", person)``.
         "may": policy.may,
+        # Which organisations the reader may see named on pages about a person: ``names_for(person)``.
+        "names_for": policy.names_for,
     }
 
 

@@ -231,6 +231,47 @@ def test_sams_phone_names_harbour_only_once_sam_chose_that_organisations_may_be_
         assert "Harbour Housing Advice is working with Sam, since" in staff_page
 
 
+def test_every_page_sam_reads_about_referrals_names_harbour_only_as_who_is_helping_does(
+    new_client, login, team, in_app
+):
+    """My referrals, the goal the step sits under and the question about the help follow the same rule as
+    "Who is helping": no organisation or service name until Sam chose that organisations may be named."""
+    referral_id = _harbour_accepts(new_client, login, team, in_app)
+    sam = new_client()
+    login(sam, team["sam_login"])
+    sam_id = team["sam"].id
+    pages = (
+        f"/people/{sam_id}/referrals",
+        f"/people/{sam_id}/plan/goals/{team['housing_goal']}",
+        f"/people/{sam_id}/referrals/{referral_id}/verdict",
+    )
+    for path in pages:
+        page = as_read(sam.get(path).get_data(as_text=True))
+        assert "Harbour" not in page, path
+    # (The goal page also holds the plan's own words for the step, which Alex wrote naming the service.)
+    for path in pages[0::2]:
+        assert "Housing advice" not in as_read(sam.get(path).get_data(as_text=True)), path
+    for path in pages[:2]:
+        page = as_read(sam.get(path).get_data(as_text=True))
+        assert "An organisation has accepted — they will contact you." in page, path
+
+    with in_app():
+        db.session.get(Person, sam_id).may_name_organisation = True
+        db.session.commit()
+    page = as_read(sam.get(f"/people/{sam_id}/referrals").get_data(as_text=True))
+    assert "Housing advice (Harbour Housing Advice) has accepted — they will contact you." in page
+    page = as_read(sam.get(f"/people/{sam_id}/plan/goals/{team['housing_goal']}").get_data(as_text=True))
+    assert "Housing advice (Harbour Housing Advice) has accepted" in page
+
+    alex = new_client()
+    login(alex, team["alex"])
+    with in_app():
+        db.session.get(Person, sam_id).may_name_organisation = False
+        db.session.commit()
+    staff_page = as_read(alex.get(f"/people/{sam_id}/referrals").get_data(as_text=True))
+    assert "Housing advice (Harbour Housing Advice) has accepted" in staff_page
+
+
 def test_sam_and_alex_put_the_needs_in_order_and_a_repeated_place_is_refused(new_client, login, team, in_app):
     alex = new_client()
     login(alex, team["alex"])

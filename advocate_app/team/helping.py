@@ -3,8 +3,7 @@ organisation working with the person now, with what happens next.
 
 What the person reads is built by the same rules as the rest of their pages: nothing resting on a share they were
 not told about (``policy.referrals_shown_to_person``), and an organisation's name only where they agreed that it may
-be named (they agreed to share with that organisation themselves, and chose that messages may say who they are
-from, ``Person.may_name_organisation``); otherwise "an organisation".
+be named (``policy.organisations_named_to``); otherwise "an organisation".
 """
 
 from __future__ import annotations
@@ -17,13 +16,11 @@ from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
-from advocate_app.consent.models import Consent, ConsentKind
 from advocate_app.people.models import Person
 from advocate_app.plans.models import PlanItem
 from advocate_app.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from advocate_app.team.models import LeadKind, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
 from advocate_app.team.services import active_needs
-from advocate_app.wording import is_the_person
 
 
 @dataclass
@@ -56,34 +53,13 @@ class HelpRow:
     waiting: list[Waiting] = field(default_factory=list)
 
 
-def names_allowed(person: Person, viewer: User) -> set[int] | None:
-    """The organisations this reader may see named: every one for staff (None), and for the person only those they
-    agreed to share with themselves, when they chose that messages may say who they are from."""
-    if not is_the_person(viewer):
-        return None
-    if not person.may_name_organisation:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Consent.organisation_id).where(
-                Consent.person_id == person.id,
-                Consent.kind == ConsentKind.SHARING,
-                Consent.organisation_id.is_not(None),
-            )
-        )
-    )
-
-
 def who_is_helping(person: Person, *, viewer: User) -> list[HelpRow]:
     """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs."""
     needs = active_needs(person.id)
     if not needs:
         return []
     need_ids = [n.id for n in needs]
-    named = names_allowed(person, viewer)
-
-    def name(organisation_id: int | None, words: str) -> str | None:
-        return words if named is None or organisation_id in named else None
+    name = policy.organisations_named_to(viewer, person).name
 
     places = dict(
         db.session.execute(select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids))).all()
