@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.audit.models import AuditEvent
@@ -265,6 +265,105 @@ def test_stopping_a_service_for_a_need_takes_it_out_of_find_a_service_for_that_n
     assert "stopped referring to Housing and money advice for this need" in as_read(refused.get_data(as_text=True))
     path = f"/people/{ids['sam']}/referrals/new?service={partners['both']}&need={ids['money']}"
     assert form_post(client, path, {"categories": "contact", "urgency": "routine"}).status_code == 302
+
+
+def _stopped_for_housing(app, partners, held_on):
+    with app.app_context():
+        _review(
+            partners["harbour"],
+            partners["casey"],
+            held_on,
+            ReviewDecision.STOP,
+            stop_service_id=partners["both"],
+            stop_domain="housing",
+            reasons="Nobody referred for housing moved in a year.",
+        )
+        sam = factories.person(partners["alex"], name="Sam")
+        plan = factories.plan(sam, by=partners["alex"])
+        housing = factories.entry(plan, ItemKind.NEED, "A home", by=partners["alex"], domain="housing")
+        db.session.commit()
+        return db.session.scalar(select(ReferralStop.id)), sam.id, housing.id
+
+
+def _decide(client, partners, **fields):
+    today = local_today()
+    date = {"held_on-day": str(today.day), "held_on-month": str(today.month), "held_on-year": str(today.year)}
+    return form_post(client, f"/partnership/reviews/{partners['harbour']}", {**date, **fields})
+
+
+@pytest.mark.parametrize(
+    ("decision", "change_what"), [("keep", ""), ("change", "They take housing referrals again, with a named contact")]
+)
+def test_a_later_review_lifts_the_stop_and_the_service_is_offered_for_that_need_again(
+    app, client, new_client, login, partners, decision, change_what
+):
+    stop_id, sam_id, housing_id = _stopped_for_housing(app, partners, local_today() - timedelta(days=200))
+    advocate = new_client()
+    login(advocate, partners["alex"])
+    assert "Housing and money advice" not in _find(advocate, sam_id, housing_id, "housing")
+
+    login(client, partners["casey"])
+    page = as_read(client.get(f"/partnership/reviews/{partners['harbour']}").get_data(as_text=True))
+    assert "Offer a stopped service again" in page
+    response = _decide(
+        client,
+        partners,
+        decision=decision,
+        change_what=change_what,
+        lift_stop=str(stop_id),
+        reasons="A new housing worker started and people are moving again.",
+    )
+    assert response.status_code == 302
+
+    with app.app_context():
+        assert db.session.scalar(select(ReferralStop)) is None
+        latest = db.session.scalars(select(PartnershipReview).order_by(PartnershipReview.id.desc())).first()
+        assert (latest.decision.value, latest.offered_again_service_id, latest.offered_again_domain) == (
+            decision,
+            partners["both"],
+            "housing",
+        )
+        resumed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referrals_resumed")).all()
+        assert [(e.object_type, e.object_id, e.actor_id) for e in resumed] == [
+            ("service", partners["both"], partners["casey"].id)
+        ]
+    assert "Housing and money advice" in _find(advocate, sam_id, housing_id, "housing")
+    page = as_read(client.get(f"/partnership/reviews/{partners['harbour']}").get_data(as_text=True))
+    assert "Offered again: Housing and money advice, for Housing" in page
+    assert "Offer a stopped service again" not in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"decision": "stop", "stop_service": "both", "stop_domain": "money"}, "A decision to stop cannot also offer"),
+        ({"decision": "keep", "lift": "another"}, "Choose a service this review stopped, or none"),
+    ],
+)
+def test_lifting_a_stop_wrongly_says_so_and_the_stop_stands(app, client, login, partners, fields, message):
+    stop_id, _, _ = _stopped_for_housing(app, partners, local_today() - timedelta(days=200))
+    with app.app_context():
+        _review(
+            partners["northside"],
+            partners["casey"],
+            local_today() - timedelta(days=200),
+            ReviewDecision.STOP,
+            stop_service_id=partners["north_housing"],
+            stop_domain="housing",
+        )
+        db.session.commit()
+        northside_stop = db.session.scalar(select(ReferralStop.id).where(ReferralStop.id != stop_id))
+    fields = dict(fields)
+    lift = str(northside_stop) if fields.pop("lift", "") == "another" else str(stop_id)
+    if "stop_service" in fields:
+        fields["stop_service"] = str(partners["both"])
+    login(client, partners["casey"])
+    page = _decide(client, partners, lift_stop=lift, reasons="Looked again", **fields)
+    assert page.status_code == 200
+    assert message in as_read(page.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReferralStop)) == 2
+        assert db.session.scalar(select(func.count()).select_from(PartnershipReview)) == 2
 
 
 def test_the_directory_says_when_an_organisation_was_reviewed(app, client, login, partners):

@@ -59,4 +59,5 @@ class ReviewForm(AppForm):
     stop_domain = SelectField(
         _l("For which need"), choices=[("", _l("Choose one"))] + list(NEED_DOMAINS.items()), validate_choice=False
     )
+    lift_stop = SelectField(_l("Offer a stopped service again"), validate_choice=False)
     reasons = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=TEXT_MAX, message=TOO_LONG)])

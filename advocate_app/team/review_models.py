@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocate_app.db import Base, UTCDateTime, utcnow
@@ -50,7 +50,10 @@ class ReviewDecision(enum.StrEnum):
 
 
 class PartnershipReview(Base):
-    """A coordinator's review of one partner organisation: the decision, the reasons, when to look again."""
+    """A coordinator's review of one partner organisation: the decision, the reasons, when to look again.
+
+    A keep or change decision may also lift a stop an earlier review decided: the service is offered again for that
+    need, and the review records which (``offered_again_*``)."""
 
     __tablename__ = "partnership_review"
 
@@ -62,6 +65,9 @@ class PartnershipReview(Base):
     change_what: Mapped[str] = mapped_column(Text, default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     next_due: Mapped[date] = mapped_column(Date)
+    offered_again_service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    offered_again_domain: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     held_by = relationship("User", lazy="raise_on_sql")
+    offered_again_service = relationship("Service", lazy="raise_on_sql")

@@ -24,6 +24,8 @@ _ERRORS = {
     "change_what": lambda: _("Write what changes"),
     "stop_service": lambda: _("Choose the service to stop referring to"),
     "stop_domain": lambda: _("Choose the need it should no longer be offered for"),
+    "lift_stop": lambda: _("Choose a service this review stopped, or none"),
+    "lift_with_stop": lambda: _("A decision to stop cannot also offer a service again: choose keep or change"),
 }
 
 
@@ -56,6 +58,13 @@ def partnership_review(organisation_id: int):
     figures = reviews.review_figures(organisation, today=today, months=_months())
     form = ReviewForm(data={"held_on": today})
     form.stop_service.choices = [("", _("Choose one"))] + [(str(s.id), s.name) for s in figures.services]
+    form.lift_stop.choices = [("", _("None: keep every stop"))] + [
+        (
+            str(stop.id),
+            _("%(service)s, for %(need)s", service=isolated(name), need=NEED_DOMAINS.get(stop.domain, stop.domain)),
+        )
+        for stop, name in figures.stops
+    ]
     if form.validate_on_submit():
         try:
             reviews.hold_review(
@@ -67,6 +76,7 @@ def partnership_review(organisation_id: int):
                     change_what=form.change_what.data or "",
                     stop_service_id=int(form.stop_service.data) if (form.stop_service.data or "").isdigit() else None,
                     stop_domain=form.stop_domain.data or "",
+                    lift_stop_id=int(form.lift_stop.data) if (form.lift_stop.data or "").isdigit() else None,
                 ),
                 by=signed_in_user(),
                 today=today,

@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db
 from advocate_app.audit.services import record as audit
@@ -328,6 +328,7 @@ def review_figures(organisation: Organisation, *, today: date, months: int) -> R
         db.session.scalars(
             select(PartnershipReview)
             .where(PartnershipReview.organisation_id == organisation.id)
+            .options(joinedload(PartnershipReview.offered_again_service))
             .order_by(PartnershipReview.held_on.desc(), PartnershipReview.id.desc())
         )
     )
@@ -367,13 +368,16 @@ class Decision:
     change_what: str = ""
     stop_service_id: int | None = None
     stop_domain: str = ""
+    lift_stop_id: int | None = None  # an earlier review's stop to lift (keep or change only)
 
 
 def hold_review(organisation: Organisation, decision: Decision, *, by, today: date, months: int) -> PartnershipReview:
-    """Record a review's decision; a stop takes the service out of "find a service" for that need at once.
+    """Record a review's decision; a stop takes the service out of "find a service" for that need at once, and a
+    keep or change decision may lift an earlier stop, so the service is offered for that need again.
 
-    :raises ReviewError: for a missing decision, date (or one in the future), reasons, what to change, or a
-        stop without a service of this organisation and a need.
+    :raises ReviewError: for a missing decision, date (or one in the future), reasons, what to change, a
+        stop without a service of this organisation and a need, or a stop to lift that is not this organisation's
+        (or lifted by a decision to stop).
     """
     if decision.decision is None:
         raise ReviewError("decision", field="decision")
@@ -393,6 +397,7 @@ def hold_review(organisation: Organisation, decision: Decision, *, by, today: da
             raise ReviewError("stop_service", field="stop_service")
         if decision.stop_domain not in NEED_DOMAINS:
             raise ReviewError("stop_domain", field="stop_domain")
+    lifted = _stop_to_lift(organisation, decision)
     review = PartnershipReview(
         organisation_id=organisation.id,
         held_on=decision.held_on,
@@ -401,6 +406,8 @@ def hold_review(organisation: Organisation, decision: Decision, *, by, today: da
         change_what=decision.change_what.strip() if decision.decision is ReviewDecision.CHANGE else "",
         reasons=reasons,
         next_due=months_after(decision.held_on, months),
+        offered_again_service_id=lifted.service_id if lifted is not None else None,
+        offered_again_domain=lifted.domain if lifted is not None else None,
     )
     db.session.add(review)
     db.session.flush()
@@ -413,4 +420,20 @@ def hold_review(organisation: Organisation, decision: Decision, *, by, today: da
             conflict=[ReferralStop.service_id, ReferralStop.domain],
         )
         audit("referrals_stopped", actor=by, object_type="service", object_id=service.id)
+    if lifted is not None:
+        # Lifted already by a second coordinator at the same moment: deleting nothing is the same outcome.
+        db.session.execute(delete(ReferralStop).where(ReferralStop.id == lifted.id))
+        audit("referrals_resumed", actor=by, object_type="service", object_id=lifted.service_id)
     return review
+
+
+def _stop_to_lift(organisation: Organisation, decision: Decision) -> ReferralStop | None:
+    if decision.lift_stop_id is None:
+        return None
+    if decision.decision is ReviewDecision.STOP:
+        raise ReviewError("lift_with_stop", field="lift_stop")
+    stop = db.session.get(ReferralStop, decision.lift_stop_id)
+    service = db.session.get(Service, stop.service_id) if stop is not None else None
+    if service is None or service.organisation_id != organisation.id:
+        raise ReviewError("lift_stop", field="lift_stop")
+    return stop
