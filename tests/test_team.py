@@ -368,6 +368,39 @@ def test_sending_anyway_needs_a_reason_and_nothing_is_sent_without_one(new_clien
     assert _leads(in_app, team["housing"])[-1][:2] == (LeadKind.ORGANISATION, team["harbour"].id)
 
 
+def test_a_referral_from_the_directory_with_no_step_is_checked_against_sams_need_in_the_services_domain(
+    new_client, login, team, in_app
+):
+    """Alex goes to Open Door's tenancy service from the directory, not from a step: housing, which Harbour leads,
+    is the need of Sam's plan in that service's domain, so Alex is warned and a wait reminds them on that need."""
+    _harbour_accepts(new_client, login, team, in_app)
+    alex = new_client()
+    login(alex, team["alex"])
+    path = f"/people/{team['sam'].id}/referrals/new?service={team['tenancy']}"
+    form = as_read(alex.get(path).get_data(as_text=True))
+    assert "Harbour Housing Advice has been working on housing with Sam since" in form
+    refused = form_post(alex, path, {"categories": "needs", "urgency": "routine", "note": ""})
+    assert refused.status_code == 200
+    assert "Choose whether to replace them or send anyway" in refused.get_data(as_text=True)
+
+    wait = f"/people/{team['sam'].id}/referrals/wait?service={team['tenancy']}"
+    assert form_post(alex, wait, {}, token_from=path).status_code == 302
+    with in_app():
+        assert db.session.scalar(select(func.count(Referral.id)).where(Referral.service_id == team["tenancy"])) == 0
+        decision = db.session.scalar(select(OverlapDecision))
+        assert (decision.choice, decision.need_id) == (OverlapChoice.WAIT, team["housing"])
+        goal = db.session.get(PlanItem, db.session.get(PlanItem, decision.step_id).parent_id)
+        assert goal.parent_id == team["housing"]
+
+    # A service for money only puts nobody second on a need: no warning.
+    with in_app():
+        debt = _service(team["open_door"], "Debt advice", domain="money")
+        db.session.commit()
+        debt_id = debt.id
+    page = alex.get(f"/people/{team['sam'].id}/referrals/new?service={debt_id}").get_data(as_text=True)
+    assert "One organisation at a time" not in page
+
+
 def test_no_warning_for_a_need_nobody_else_leads(client, login, team):
     login(client, team["alex"])
     path = f"/people/{team['sam'].id}/referrals/new?service={team['tenancy']}&step={team['money_step']}"

@@ -186,7 +186,7 @@ def new_referral(person_id: int):
     )
     today = local_today()
     # Another organisation already leading the need: the advocate is told, and chooses (see team.services).
-    overlap = team.overlap_for(team.need_for_referral(step, need), service)
+    overlap = team.overlap_for_referral(person.id, step, need, service)
     overlap_form = OverlapForm(prefix="overlap") if overlap is not None else None
     if form.validate_on_submit() and (overlap_form is None or overlap_form.validate()):
         try:

@@ -97,7 +97,7 @@ def wait_for_lead(person_id: int):
         abort(404)
     step = _entry_or_404(person, request.args.get("step"), ItemKind.STEP)
     named_need = None if step else _entry_or_404(person, request.args.get("need"), ItemKind.NEED)
-    overlap = services.overlap_for(services.need_for_referral(step, named_need), service)
+    overlap = services.overlap_for_referral(person.id, step, named_need, service)
     if overlap is None:
         flash(_("Nobody else is leading this need now: you can send the referral."))
         return redirect(

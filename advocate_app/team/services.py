@@ -20,7 +20,7 @@ from advocate_app import db, events
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.db import utcnow
-from advocate_app.directory.models import Service
+from advocate_app.directory.models import Service, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
@@ -282,6 +282,40 @@ def overlap_for(need: PlanItem | None, service: Service) -> Overlap | None:
     if lead is None or lead.kind is not LeadKind.ORGANISATION or lead.organisation_id == service.organisation_id:
         return None
     return Overlap(need=need, lead=lead, organisation_name=lead.organisation.name)
+
+
+def overlap_for_referral(
+    person_id: int, step: PlanItem | None, need: PlanItem | None, service: Service
+) -> Overlap | None:
+    """Would this referral put a second organisation on a need? For one made for a step or a need, that need; for
+    one made from the directory with neither, each need of the person's active plan in the service's domains, the
+    first in the chosen order that another organisation leads."""
+    if step is not None or need is not None:
+        return overlap_for(need_for_referral(step, need), service)
+    domains = select(ServiceNeedDomain.domain).where(ServiceNeedDomain.service_id == service.id)
+    needs = [n for n in active_needs(person_id) if n.domain is not None]
+    if not needs:
+        return None
+    led = {
+        lead.need_id: lead
+        for lead in db.session.scalars(
+            select(NeedLead)
+            .join(PlanItem, PlanItem.id == NeedLead.need_id)
+            .where(
+                NeedLead.need_id.in_([n.id for n in needs]),
+                NeedLead.ended_at.is_(None),
+                NeedLead.kind == LeadKind.ORGANISATION,
+                NeedLead.organisation_id != service.organisation_id,
+                PlanItem.domain.in_(domains),
+            )
+            .options(joinedload(NeedLead.organisation))
+        )
+    }
+    first = next((n for n in needs if n.id in led), None)
+    if first is None:
+        return None
+    lead = led[first.id]
+    return Overlap(need=plans.load_item(first.id), lead=lead, organisation_name=lead.organisation.name)
 
 
 def _open_goal(need: PlanItem, *, text: str, by: User) -> PlanItem:
