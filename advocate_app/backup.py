@@ -211,8 +211,17 @@ def _pg_restore(url: URL, source: Path) -> None:
     tool = _check_versions("pg_restore", url)
     # One transaction: a restore that fails half-way leaves the database as it was.
     _run(
-        [tool, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-         f"--dbname={url.database}", str(source)],
+        [
+            tool,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={url.database}",
+            str(source),
+        ],
         url,
     )
 

@@ -234,5 +234,6 @@ def lock(model, ident) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(key).where(key == ident).with_for_update())
     else:
-        session.execute(update(model).where(key == ident).values({key.key: key}),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(model).where(key == ident).values({key.key: key}), execution_options={"synchronize_session": False}
+        )

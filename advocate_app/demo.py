@@ -206,7 +206,11 @@ def seed(password: str) -> list[str]:
     if made_team := seed_team(sam, advocate, worker, organisations):
         created.append(made_team)
     created += review_demo.seed(
-        harbour=organisations[0], advocate=advocate, advocate2=advocate2, worker=worker, coordinator=coordinator,
+        harbour=organisations[0],
+        advocate=advocate,
+        advocate2=advocate2,
+        worker=worker,
+        coordinator=coordinator,
         sam=sam,
     )
     db.session.commit()

@@ -497,3 +497,32 @@ def test_only_organisations_with_a_service_to_refer_to_are_reviewed(app, client,
     login(client, partners["casey"])
     page = as_read(client.get("/partnership/reviews").get_data(as_text=True))
     assert "Harbour Housing Advice" in page and "Northshire Advocacy" not in page
+
+
+def test_other_places_to_try_after_a_decline_show_the_peoples_verdict_from_five_answers(app, client, login, partners):
+    with app.app_context():
+        sam = factories.person(partners["alex"], name="Sam")
+        factories.sharing(
+            sam, db.session.get(Organisation, partners["harbour"]), [Category.CONTACT], by=partners["alex"]
+        )
+        declined = factories.referral(
+            sam, db.session.get(Service, partners["both"]), [Category.CONTACT], by=partners["alex"]
+        )
+        referrals.change_status(
+            declined, ReferralStatus.DECLINED, by=partners["harbour_worker"], reason=referrals.DeclineReason.NO_CAPACITY
+        )
+        north = db.session.get(Service, partners["north_housing"])
+        rated(partners["alex"], partners["northside_worker"], north, [5, 4, 4, 2])
+        sam_id = sam.id
+    login(client, partners["alex"])
+
+    def other_places() -> str:
+        page = as_read(client.get(f"/people/{sam_id}/referrals").get_data(as_text=True))
+        return page[page.index("Other places that could help") :]
+
+    four = other_places()
+    assert "Northside housing" in four
+    assert "Fewer than 5 people have said how useful it was: too few to show" in four
+    with app.app_context():
+        rated(partners["alex"], partners["northside_worker"], db.session.get(Service, partners["north_housing"]), [1])
+    assert "3 of 5 people said this helped" in other_places()

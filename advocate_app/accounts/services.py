@@ -248,6 +248,7 @@ def set_active(user: User, active: bool, by: User) -> None:
 
 def admin_counts() -> dict[str, int]:
     """Aggregate figures for the coordinator's overview (no person-level content)."""
+
     def count(statement) -> int:
         return db.session.scalar(statement) or 0
 
@@ -293,4 +294,3 @@ def own_words(setup: SetupCode) -> list[str]:
         return []
     user = db.session.get(User, setup.user_id)
     return [user.email, user.display_name] if user else []
-

@@ -355,8 +355,13 @@ def record_person_told(override: SharingOverride, *, by: User, now: datetime | N
         raise ConsentError("already_told")
     override.told_at = now or utcnow()
     override.told_by_id = by.id
-    audit("override_person_told", actor=by, person_id=override.person_id, object_type="sharing_override",
-          object_id=override.id)
+    audit(
+        "override_person_told",
+        actor=by,
+        person_id=override.person_id,
+        object_type="sharing_override",
+        object_id=override.id,
+    )
 
 
 def kept_from_people() -> list[SharingOverride]:
@@ -506,8 +511,13 @@ def _justify(link: PersonLink, advocate_id: int, reason: str, by: User) -> None:
     db.session.flush()
     # In both records' trails (the person's own view of their trail leaves wall events out).
     for person_id in (link.person_id, link.other_person_id):
-        audit("lead_justified", actor=by, person_id=person_id, object_type="lead_justification",
-              object_id=justification.id)
+        audit(
+            "lead_justified",
+            actor=by,
+            person_id=person_id,
+            object_type="lead_justification",
+            object_id=justification.id,
+        )
 
 
 def justify_lead(links: list[PersonLink], *, advocate: User, reason: str, by: User) -> None:

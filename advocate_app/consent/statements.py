@@ -71,8 +71,9 @@ STAFF_CATEGORY_LABELS = {
 # What the organisation's pages show for each kind of information (the ``data-shared`` marks in
 # templates/consent/_shared_sections.html). The words above must name each of these, and nothing more.
 CATEGORY_SHOWS = {
-    Category.CONTACT: frozenset({"mobile-number", "texts-allowed", "shared-phone", "may-name-organisation",
-                                 "safe-times"}),
+    Category.CONTACT: frozenset(
+        {"mobile-number", "texts-allowed", "shared-phone", "may-name-organisation", "safe-times"}
+    ),
     Category.NEEDS: frozenset({"need"}),
     Category.PLAN: frozenset({"goal", "step"}),
     Category.NOTES: frozenset({"comment", "comment-author"}),

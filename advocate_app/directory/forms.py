@@ -60,8 +60,28 @@ def capacity_choices():
 
 
 # Languages offered on the form besides any a service already has: ours, then others often asked for.
-COMMON_LANGUAGES = ["en", "cy", "pl", "ur", "ar", "bn", "pa", "gu", "so", "ro", "pt", "es", "fr", "zh", "ku", "fa",
-                    "ti", "uk", "ru", "lt"]
+COMMON_LANGUAGES = [
+    "en",
+    "cy",
+    "pl",
+    "ur",
+    "ar",
+    "bn",
+    "pa",
+    "gu",
+    "so",
+    "ro",
+    "pt",
+    "es",
+    "fr",
+    "zh",
+    "ku",
+    "fa",
+    "ti",
+    "uk",
+    "ru",
+    "lt",
+]
 
 
 def language_label(code: str) -> str:
@@ -178,8 +198,10 @@ class BrowseForm(AppForm):
 
     def cleaned(self, filters_class):
         """The filters, with anything not offered on the form ignored."""
-        allowed = {name: {value for value, _label in getattr(self, name).choices}
-                   for name in ("domain", "language", "capacity")}
+        allowed = {
+            name: {value for value, _label in getattr(self, name).choices}
+            for name in ("domain", "language", "capacity")
+        }
         return filters_class(
             domain=self.domain.data if self.domain.data in allowed["domain"] else "",
             area=(self.area.data or "").strip()[:100],

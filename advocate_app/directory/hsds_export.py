@@ -58,26 +58,47 @@ def service_object(service: Service) -> dict:
     obj.update({key: getattr(service, key) for key in ("url", "email") if getattr(service, key)})
     obj["status"] = service.status.value
     obj["eligibility_description"] = service.eligibility_description
-    obj.update({key: getattr(service, key) for key in ("minimum_age", "maximum_age") if getattr(service, key)
-                is not None})
+    obj.update(
+        {key: getattr(service, key) for key in ("minimum_age", "maximum_age") if getattr(service, key) is not None}
+    )
     obj["assured_date"] = service.last_confirmed_at.astimezone(UTC).date().isoformat()
-    obj["phones"] = [_without_empty({"id": p.hsds_id, "number": p.number, "description": p.description})
-                     for p in service.phones]
+    obj["phones"] = [
+        _without_empty({"id": p.hsds_id, "number": p.number, "description": p.description}) for p in service.phones
+    ]
     obj["service_areas"] = [_without_empty({"id": i, "name": n, "description": d}) for i, n, d in area_rows(service)]
     obj["languages"] = [
-        {"id": derived_id(service.hsds_id, "language", row.language), "name": english_language_name(row.language),
-         "code": row.language}
+        {
+            "id": derived_id(service.hsds_id, "language", row.language),
+            "name": english_language_name(row.language),
+            "code": row.language,
+        }
         for row in sorted(service.languages, key=lambda row: row.language)
     ]
     obj["organization"] = organisation_object(service.organisation)
     with force_locale("en"):
         domains = [code for code in NEED_DOMAINS if code in {row.domain for row in service.need_domains}]
-        attributes = [_attribute(service.hsds_id, "service", NEED_TAXONOMY, code, str(NEED_DOMAINS[code]))
-                      for code in domains]
-    attributes.append(_attribute(service.hsds_id, "service", CAPACITY_TAXONOMY, service.capacity_status.value,
-                                 service.capacity_status.value.replace("_", " ")))
-    attributes.append(_attribute(service.hsds_id, "service", RESPONSE_TAXONOMY, "days", "response target in days",
-                                 str(service.response_target_days)))
+        attributes = [
+            _attribute(service.hsds_id, "service", NEED_TAXONOMY, code, str(NEED_DOMAINS[code])) for code in domains
+        ]
+    attributes.append(
+        _attribute(
+            service.hsds_id,
+            "service",
+            CAPACITY_TAXONOMY,
+            service.capacity_status.value,
+            service.capacity_status.value.replace("_", " "),
+        )
+    )
+    attributes.append(
+        _attribute(
+            service.hsds_id,
+            "service",
+            RESPONSE_TAXONOMY,
+            "days",
+            "response target in days",
+            str(service.response_target_days),
+        )
+    )
     obj["attributes"] = attributes
     return obj
 
@@ -87,21 +108,26 @@ def organisation_object(organisation: Organisation) -> dict:
     obj.update({key: getattr(organisation, key) for key in ("email", "website") if getattr(organisation, key)})
     if organisation.phone:
         obj["phones"] = [{"id": derived_id(organisation.hsds_id, "phone"), "number": organisation.phone}]
-    obj["attributes"] = [_attribute(organisation.hsds_id, "organization", KIND_TAXONOMY, organisation.kind.value,
-                                    organisation.kind.value)]
+    obj["attributes"] = [
+        _attribute(
+            organisation.hsds_id, "organization", KIND_TAXONOMY, organisation.kind.value, organisation.kind.value
+        )
+    ]
     return obj
 
 
 def _attribute(owner_id: str, entity: str, taxonomy: str, code: str, name: str, value: str = "") -> dict:
     term_id = derived_id(taxonomy, code)
-    return _without_empty({
-        "id": derived_id(owner_id, taxonomy, code),
-        "link_id": owner_id,
-        "link_entity": entity,
-        "taxonomy_term_id": term_id,
-        "value": value,
-        "taxonomy_term": {"id": term_id, "code": code, "name": name, "description": name, "taxonomy": taxonomy},
-    })
+    return _without_empty(
+        {
+            "id": derived_id(owner_id, taxonomy, code),
+            "link_id": owner_id,
+            "link_entity": entity,
+            "taxonomy_term_id": term_id,
+            "value": value,
+            "taxonomy_term": {"id": term_id, "code": code, "name": name, "description": name, "taxonomy": taxonomy},
+        }
+    )
 
 
 def _without_empty(obj: dict) -> dict:

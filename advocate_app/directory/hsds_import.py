@@ -198,4 +198,3 @@ def area_rows(service: Service) -> list[tuple[str, str, str]]:
     if service.area_description:
         return [(derived_id(service.hsds_id, "area-description"), service.area_description, "")]
     return []
-

@@ -164,8 +164,12 @@ def parse(text: str) -> Parsed:
     elif isinstance(document, dict):
         items, prefix = [document], None
     else:
-        raise HsdsError([f"(top level): expected a service, an array of services or a list page with "
-                         f"\"contents\", got {_type_name(document)}"])
+        raise HsdsError(
+            [
+                f"(top level): expected a service, an array of services or a list page with "
+                f'"contents", got {_type_name(document)}'
+            ]
+        )
     reader, parsed, seen = _Reader(), Parsed(), {}
     for index, item in enumerate(items):
         path = "" if prefix is None else f"{prefix}[{index}]"
@@ -219,12 +223,21 @@ def _service(reader: _Reader, item, path: str, parsed: Parsed) -> ServiceIn | No
         phones=_service_phones(reader, obj, path) if "phones" in obj or "contacts" in obj else None,
         areas=_areas(reader, obj, path) if "service_areas" in obj else None,
         languages=_languages(reader, obj, path, parsed) if "languages" in obj else None,
-        need_domains=sorted({code for taxonomy, code, _ in attributes if code in NEED_DOMAINS
-                             and taxonomy in (NEED_TAXONOMY, "")}, key=list(NEED_DOMAINS).index),
-        capacity=next((CapacityStatus(c) for t, c, _ in attributes if t == CAPACITY_TAXONOMY
-                       and c in {s.value for s in CapacityStatus}), None),
-        response_target_days=next((int(v) for t, _, v in attributes if t == RESPONSE_TAXONOMY
-                                   and v.isdigit() and 0 < int(v) <= 365), None),
+        need_domains=sorted(
+            {code for taxonomy, code, _ in attributes if code in NEED_DOMAINS and taxonomy in (NEED_TAXONOMY, "")},
+            key=list(NEED_DOMAINS).index,
+        ),
+        capacity=next(
+            (
+                CapacityStatus(c)
+                for t, c, _ in attributes
+                if t == CAPACITY_TAXONOMY and c in {s.value for s in CapacityStatus}
+            ),
+            None,
+        ),
+        response_target_days=next(
+            (int(v) for t, _, v in attributes if t == RESPONSE_TAXONOMY and v.isdigit() and 0 < int(v) <= 365), None
+        ),
     )
     return service if len(reader.problems) == before else None
 
@@ -402,4 +415,3 @@ def _check_organisations_exist(reader: _Reader, parsed: Parsed) -> None:
     for service in parsed.services:
         if service.organisation_id in missing - known:
             reader.problem(_join(service.path, "organization_id"), "no such organisation in the file or the directory")
-

@@ -126,9 +126,7 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
 
     plan = aliased(Plan)
     # An agreement taken back no longer counts.
-    active = and_(
-        plan.person_id == Person.id, plan.status == PlanStatus.ACTIVE, PlanAgreement.withdrawn_at.is_(None)
-    )
+    active = and_(plan.person_id == Person.id, plan.status == PlanStatus.ACTIVE, PlanAgreement.withdrawn_at.is_(None))
     by_person = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.INDIVIDUAL.value)
     by_advocate = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.ADVOCATE.value)
     rows = queries._run(

@@ -99,12 +99,20 @@ def _figures(report: followup.Report, cohort: str, code: str, points: list[int])
         return table
     if code == "actions_with_person":
         return _part_of_whole(
-            report, cohort, code, points, ("steps", "with_person"),
+            report,
+            cohort,
+            code,
+            points,
+            ("steps", "with_person"),
             caption=_("Steps the person does themselves"),
             head=[_("Follow-up point"), _("Steps"), _("Done by the person"), _("Share")],
         )
     return _part_of_whole(
-        report, cohort, code, points, ("recorded", "reached"),
+        report,
+        cohort,
+        code,
+        points,
+        ("recorded", "reached"),
         caption=str(evaluation.MEASURE_LABELS[code]),
         head=[_("Follow-up point"), _("People with it recorded"), _("Of them, reached"), _("Share")],
     )

@@ -32,7 +32,6 @@ def formatting_helpers() -> dict:
     }
 
 
-
 def _organisations(me: User) -> list[tuple[int, str]] | None:
     """Coordinators choose an organisation (or all); an advocate's figures are always their own caseload."""
     return queries.organisations() if policy.can(me, Action.EVIDENCE_PARTNERSHIP) else None

@@ -58,16 +58,24 @@ def answered_in_time_rows(board) -> list:
         key = ("loop", "organisation", o.organisation)
         share = board.share((*key, "answered_in_time"), (*key, "due_for_answer"))
         if share is not None:
-            rows.append([{"text": o.organisation}, {"text": percent(share), "format": "numeric"},
-                         _count(board, *key, "due_for_answer")])
+            rows.append(
+                [
+                    {"text": o.organisation},
+                    {"text": percent(share), "format": "numeric"},
+                    _count(board, *key, "due_for_answer"),
+                ]
+            )
     return rows
 
 
 def unmet_rows(board) -> list:
     """Needs in current plans by part of life, and how many have no accepted referral."""
     return [
-        [{"text": domain_label(row.domain)}, _count(board, "unmet", row.domain, "needs"),
-         _count(board, "unmet", row.domain, "unmet")]
+        [
+            {"text": domain_label(row.domain)},
+            _count(board, "unmet", row.domain, "needs"),
+            _count(board, "unmet", row.domain, "unmet"),
+        ]
         for row in board.unmet_by_domain
     ]
 

@@ -103,9 +103,7 @@ def person(person_id: int):
     """A person's record: for their advocates, and read-only for a coordinator while a break glass is open."""
     policy.person_or_404(current_user, person_id, Action.CASE_VIEW)
     record, login = services.record_page(person_id)
-    audit(
-        "view", actor=signed_in_user(), person_id=person_id, object_type="person", object_id=person_id
-    )
+    audit("view", actor=signed_in_user(), person_id=person_id, object_type="person", object_id=person_id)
     db.session.commit()
     return render_template(
         "people/person.html",
@@ -166,9 +164,7 @@ def person_setup_code(person_id: int):
         flash(_("%(name)s already has a login.", name=isolated(record.preferred_name)))
         return redirect(url_for("people.person", person_id=person_id))
     lifetime = current_app.config["SETUP_CODE_LIFETIME"]
-    code = account_services.issue_setup_code(
-        created_by=signed_in_user(), person=record, lifetime=lifetime
-    )
+    code = account_services.issue_setup_code(created_by=signed_in_user(), person=record, lifetime=lifetime)
     db.session.commit()
     return render_template(
         "people/setup_code.html",

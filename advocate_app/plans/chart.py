@@ -70,8 +70,6 @@ class Point:
     path: str
 
 
-
-
 @dataclass(frozen=True)
 class Tick:
     """A label on an axis: where it goes, what it says, and which end of the text sits at ``x``."""

@@ -148,14 +148,19 @@ def save_entry(item: PlanItem, fields: services.ItemFields, *, base_version: int
     collisions = tuple(
         Collision(name, asked[name], _current_value(name, current, by))
         for name in yours
-        if name in theirs and asked[name] != _current_value(name, current, by)
+        if name in theirs
+        and asked[name] != _current_value(name, current, by)
         # Rewording someone else's words never overwrites anything: it becomes a suggestion beside them,
         # unless a suggestion by someone else appeared meanwhile.
         and (owns_words or name != "text" or _new_suggestion_by_other(base, current, by))
     )
     if collisions:
         return SaveResult(
-            Outcome.COLLISION, item.id, item.version, yours=yours, collisions=collisions,
+            Outcome.COLLISION,
+            item.id,
+            item.version,
+            yours=yours,
+            collisions=collisions,
             changed_by_id=_changed_by(item),
         )
     merged = replace(
@@ -201,9 +206,10 @@ def save_about(
     plan = services.plan_for(person_id, by=by)
     db.lock(type(plan), plan.id)
     existing_id = db.session.scalar(
-        select(PlanItem.id).where(
-            PlanItem.plan_id == plan.id, PlanItem.kind == ItemKind.ABOUT, PlanItem.topic == topic
-        ).order_by(PlanItem.id).limit(1)
+        select(PlanItem.id)
+        .where(PlanItem.plan_id == plan.id, PlanItem.kind == ItemKind.ABOUT, PlanItem.topic == topic)
+        .order_by(PlanItem.id)
+        .limit(1)
     )
     if existing_id is None:
         item = services.add_item(plan, ItemKind.ABOUT, replace(fields, topic=topic), by=by)

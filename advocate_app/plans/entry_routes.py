@@ -135,8 +135,11 @@ def _collision_view(form, result: edits.SaveResult | None, person: Person) -> di
         "by_me": changed_by is not None and changed_by.id == current_user.id,
         "by": changed_by.display_name if changed_by is not None else _("someone"),
         "rows": [
-            {"label": form[c.field].label.text, "saved": _worded_value(c.field, c.saved, person),
-             "yours": _worded_value(c.field, c.yours, person)}
+            {
+                "label": form[c.field].label.text,
+                "saved": _worded_value(c.field, c.saved, person),
+                "yours": _worded_value(c.field, c.yours, person),
+            }
             for c in result.collisions
         ],
     }

@@ -152,11 +152,13 @@ def _changed_entries(person, about, about_topics, needs, children, new_ids, summ
                 add(goal, _("Goal"))
             summary = summaries.get(goal.id)
             if summary and summary.changed:
-                changed.append({
-                    "href": url_for("plans.goal", person_id=person.id, item_id=goal.id, since=baseline),
-                    "label": ngettext("%(num)d step of the goal", "%(num)d steps of the goal", summary.changed),
-                    "text": goal.text,
-                })
+                changed.append(
+                    {
+                        "href": url_for("plans.goal", person_id=person.id, item_id=goal.id, since=baseline),
+                        "label": ngettext("%(num)d step of the goal", "%(num)d steps of the goal", summary.changed),
+                        "text": goal.text,
+                    }
+                )
     return changed
 
 
@@ -183,8 +185,13 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
         later = max(person_side.agreed_at, advocate_side.agreed_at)
         names = sorted([who(person_side, True), who(advocate_side, False)], key=lambda n: n != _("You"))
         lines.append(
-            _("%(first)s and %(second)s agreed version %(version)d on %(date)s.", first=names[0], second=names[1],
-              version=person_side.version, date=_day(later))
+            _(
+                "%(first)s and %(second)s agreed version %(version)d on %(date)s.",
+                first=names[0],
+                second=names[1],
+                version=person_side.version,
+                date=_day(later),
+            )
         )
     else:
         for side, agreement in ((True, person_side), (False, advocate_side)):
@@ -196,8 +203,12 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
                 )
             else:
                 lines.append(
-                    _("%(name)s agreed version %(version)d on %(date)s.", name=who(agreement, side),
-                      version=agreement.version, date=_day(agreement.agreed_at))
+                    _(
+                        "%(name)s agreed version %(version)d on %(date)s.",
+                        name=who(agreement, side),
+                        version=agreement.version,
+                        date=_day(agreement.agreed_at),
+                    )
                 )
     agreed_versions = [a.version for a in (person_side, advocate_side) if a is not None]
     mine = next((a for a in (person_side, advocate_side) if a is not None and a.user_id == me.id), None)
@@ -286,6 +297,7 @@ def long_date(day: date) -> str:
 def review_overdue(plan: Plan | None) -> bool:
     return bool(plan and plan.next_review_date and plan.next_review_date < local_today())
 
+
 def render_goal(person: Person, entry: PlanItem, *, since: int | None):
     """A goal's page: its steps, who does them and the referrals made from them, for the person, their advocate
     or (read-only) a coordinator who broke the glass.
@@ -323,7 +335,7 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         credit=credit_for(me, person),
         may_refer=may_refer(me, person, plan),
         step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
-        back=entry_url(person, entry) if plan.status is PlanStatus.ACTIVE else url_for(
-            "plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"
-        ),
+        back=entry_url(person, entry)
+        if plan.status is PlanStatus.ACTIVE
+        else url_for("plans.earlier_plan", person_id=person.id, plan_id=plan.id, _anchor=f"item-{entry.id}"),
     )

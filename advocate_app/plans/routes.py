@@ -95,7 +95,9 @@ def withdraw_agreement(person_id: int):
             flash(_("You had not agreed this plan, so there was nothing to withdraw."))
         return redirect(plan_url(person, "agreement"))
     return render_template(
-        "plans/withdraw_agreement.html", person=person, back=plan_url(person, "agreement"),
+        "plans/withdraw_agreement.html",
+        person=person,
+        back=plan_url(person, "agreement"),
         is_person=is_the_person(current_user),
     )
 
@@ -123,7 +125,6 @@ def earlier_plan(person_id: int, plan_id: int):
     if old.status is PlanStatus.ACTIVE:
         return redirect(plan_url(person))
     return render_plan(person, read_only_plan=old)
-
 
 
 # Summary for a meeting ---------------------------------------------------------------------------

@@ -404,8 +404,9 @@ def add_comment(item: PlanItem, body: str, *, by: User) -> PlanComment:
     _require_active(item.plan)
     # The plan's row is taken first by counting the version, as in every other change to the plan.
     version = next_version(item.plan)
-    comment = PlanComment(item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(),
-                          plan_version=version)
+    comment = PlanComment(
+        item_id=item.id, author_id=by.id, author_role=by.role.value, body=body.strip(), plan_version=version
+    )
     item.changed_version = version
     item.changed_by_id = by.id
     item.changed_by_role = by.role.value
@@ -466,9 +467,7 @@ def record_look(plan: Plan, user: User) -> int:
     """
     previous, agreed = db.session.execute(
         select(
-            select(PlanLook.version)
-            .where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id)
-            .scalar_subquery(),
+            select(PlanLook.version).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id).scalar_subquery(),
             select(func.max(PlanAgreement.version))
             .where(PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == user.id)
             .scalar_subquery(),

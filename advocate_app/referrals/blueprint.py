@@ -15,9 +15,7 @@ bp.add_url_rule("/referrals/<int:referral_id>/accept", view_func=routes.accept, 
 bp.add_url_rule("/referrals/<int:referral_id>/decline", view_func=routes.decline, methods=["GET", "POST"])
 bp.add_url_rule("/referrals/<int:referral_id>/status", view_func=routes.update_status, methods=["GET", "POST"])
 bp.add_url_rule("/people/<int:person_id>/referrals/find", view_func=making_routes.find_service)
-bp.add_url_rule(
-    "/people/<int:person_id>/referrals/new", view_func=making_routes.new_referral, methods=["GET", "POST"]
-)
+bp.add_url_rule("/people/<int:person_id>/referrals/new", view_func=making_routes.new_referral, methods=["GET", "POST"])
 bp.add_url_rule("/people/<int:person_id>/referrals", view_func=making_routes.person_referrals)
 bp.add_url_rule(
     "/people/<int:person_id>/referrals/<int:referral_id>/withdraw",

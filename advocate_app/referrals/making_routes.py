@@ -41,7 +41,6 @@ DECLINE_REASON_LABELS = {
 }
 
 
-
 def _entry_or_404(person: Person, raw_id: str | None, kind: ItemKind) -> PlanItem | None:
     """The plan entry of ``kind`` named in the address, when it is in the person's active plan."""
     if not raw_id:
@@ -206,8 +205,14 @@ def new_referral(person_id: int):
                 urgency=Urgency(form.urgency.data),
             )
             if overlap is not None:
-                team.referred_over(person, overlap, referral, OverlapChoice(overlap_form.choice.data),
-                                   reason=overlap_form.reason.data or "", by=signed_in_user())
+                team.referred_over(
+                    person,
+                    overlap,
+                    referral,
+                    OverlapChoice(overlap_form.choice.data),
+                    reason=overlap_form.reason.data or "",
+                    by=signed_in_user(),
+                )
         except services.ReferralError as error:
             # Refused before anything was added, so there is nothing to undo.
             form.categories.errors = [_referral_error_message(error.code, person, service)]
@@ -253,6 +258,7 @@ def person_referrals(person_id: int):
     referrals = services.of_person(person.id, viewer=signed_in_user(), with_history=not is_person)
     alternatives: dict[int, list[Service]] = {}
     figures: dict[int, dict] = {}
+    verdict_figures: dict = {}
     not_told: set[int] = set()
     same_organisation_left_out: set[int] = set()
     if not is_person:
@@ -261,7 +267,9 @@ def person_referrals(person_id: int):
         declined = [r for r in referrals if r.status is ReferralStatus.DECLINED]
         alternatives = services.alternatives_for(declined)
         same_organisation_left_out = {r.id for r in declined if not services.same_organisation_allowed(r)}
-        figures = services.service_figures(sorted({s.id for found in alternatives.values() for s in found}))
+        offered = sorted({s.id for found in alternatives.values() for s in found})
+        figures = services.service_figures(offered)
+        verdict_figures = verdicts.by_service(offered)
         db.session.commit()
     return render_template(
         "referrals/person_list.html",
@@ -270,6 +278,8 @@ def person_referrals(person_id: int):
         referrals=referrals,
         alternatives=alternatives,
         figures=figures,
+        verdicts=verdict_figures,
+        verdict_minimum=verdicts.MIN_ANSWERS,
         not_told=not_told,
         same_organisation_left_out=same_organisation_left_out,
         today=local_today(),

@@ -36,7 +36,6 @@ from advocate_app.team.models import ActionKind
 # The inbox's sections, in the order a worker should deal with them.
 
 
-
 def _labels() -> dict:
     return {
         "status_labels": worded(STATUS_LABELS),

@@ -162,14 +162,21 @@ class Dispatcher:
             session.flush()
             # One statement for the whole batch: the round trips, not the rows, are what cost.
             table = SmsMessage.__table__
-            sending = {"status": MessageStatus.SENDING.value, "status_reason": "", "last_attempt_at": now,
-                       "updated_at": now}
+            sending = {
+                "status": MessageStatus.SENDING.value,
+                "status_reason": "",
+                "last_attempt_at": now,
+                "updated_at": now,
+            }
             if first_tries:
                 session.execute(
                     update(table)
                     .where(table.c.id.in_(first_tries))
-                    .values(attempts=table.c.attempts + 1,
-                            first_attempt_at=func.coalesce(table.c.first_attempt_at, now), **sending)
+                    .values(
+                        attempts=table.c.attempts + 1,
+                        first_attempt_at=func.coalesce(table.c.first_attempt_at, now),
+                        **sending,
+                    )
                 )
             if lookups:
                 session.execute(update(table).where(table.c.id.in_(lookups)).values(**sending))
@@ -209,8 +216,10 @@ class Dispatcher:
         table = SmsMessage.__table__
         # Each change applies only while the message is still ours: sending, and claimed at our time. A
         # dispatcher that outlived its lease finds the message taken over, and the other's answer wins.
-        ours = (table.c.id == bindparam("b_id")) & (table.c.status == MessageStatus.SENDING.value) & (
-            table.c.last_attempt_at == bindparam("b_claimed")
+        ours = (
+            (table.c.id == bindparam("b_id"))
+            & (table.c.status == MessageStatus.SENDING.value)
+            & (table.c.last_attempt_at == bindparam("b_claimed"))
         )
         sent, retry, doubt, not_found, given_up = [], [], [], [], []
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -230,8 +239,13 @@ class Dispatcher:
                 session.execute(
                     update(table)
                     .where(ours)
-                    .values(status=MessageStatus.SENT.value, provider_sid=bindparam("provider_sid"), sent_at=now,
-                            updated_at=now, error_code=None),
+                    .values(
+                        status=MessageStatus.SENT.value,
+                        provider_sid=bindparam("provider_sid"),
+                        sent_at=now,
+                        updated_at=now,
+                        error_code=None,
+                    ),
                     sent,
                 )
                 # Only the rows this update changed count: a delivery report that came first has moved a
@@ -246,16 +260,22 @@ class Dispatcher:
                 ).all()
                 ours_now = {(r["b_id"], r["provider_sid"]) for r in sent}
                 changed = [(row_id, person_id) for row_id, person_id, sid in changed if (row_id, sid) in ours_now]
-                events = [{"action": "sms_sent", "person_id": person_id, "object_type": "sms_message",
-                           "object_id": row_id} for row_id, person_id in changed if person_id]
+                events = [
+                    {"action": "sms_sent", "person_id": person_id, "object_type": "sms_message", "object_id": row_id}
+                    for row_id, person_id in changed
+                    if person_id
+                ]
                 if events:
                     session.execute(insert(AuditEvent), events)
                 counts.sent += len(changed)
             if not_found:
                 # It never reached the provider: it is an ordinary queued message again.
                 session.execute(
-                    update(table).where(ours).values(status=MessageStatus.QUEUED.value, first_attempt_at=None,
-                                                     next_attempt_at=now, updated_at=now),
+                    update(table)
+                    .where(ours)
+                    .values(
+                        status=MessageStatus.QUEUED.value, first_attempt_at=None, next_attempt_at=now, updated_at=now
+                    ),
                     not_found,
                 )
                 counts.retrying += len(not_found)
@@ -263,8 +283,12 @@ class Dispatcher:
                 session.execute(
                     update(table)
                     .where(ours)
-                    .values(status=MessageStatus.IN_DOUBT.value, error_code=bindparam("error_code"),
-                            next_attempt_at=bindparam("next_at"), updated_at=now),
+                    .values(
+                        status=MessageStatus.IN_DOUBT.value,
+                        error_code=bindparam("error_code"),
+                        next_attempt_at=bindparam("next_at"),
+                        updated_at=now,
+                    ),
                     [{**r, "next_at": now + timedelta(seconds=backoff_seconds(1, base))} for r in doubt],
                 )
                 counts.in_doubt += len(doubt)

@@ -106,7 +106,7 @@ def _act(inbound: InboundSms, body: str) -> Reply:
     language = person.language
     answer = _NUMBER.match(body)
     if prompt is not None and answer is not None and prompt.kind is MessageKind.VERDICT:
-        if verdict_question.answer(prompt, person, int(answer.group(1)), body[answer.end():], by=_actor(person)):
+        if verdict_question.answer(prompt, person, int(answer.group(1)), body[answer.end() :], by=_actor(person)):
             return Reply("verdict", "noted", language)
     elif prompt is not None and answer is not None:
         handled = _answer_prompt(prompt, person, int(answer.group(1)), inbound)
@@ -138,8 +138,14 @@ def _actor(person: Person):
 def _answer_prompt(prompt: SmsMessage, person: Person, number: int, inbound: InboundSms) -> str | None:
     """Numbered answers: 1 done / 2 rearrange / 3 help for a step; 1–10 for a check-in."""
     if prompt.kind is MessageKind.CHECK_IN and 1 <= number <= 10:
-        record_check_in(person.id, domain=CHECK_IN_DOMAIN, score=number, rated_by=RatedBy.PERSON,
-                        taken_on=local_today(), by=_actor(person))
+        record_check_in(
+            person.id,
+            domain=CHECK_IN_DOMAIN,
+            score=number,
+            rated_by=RatedBy.PERSON,
+            taken_on=local_today(),
+            by=_actor(person),
+        )
         if number <= LOW_CHECK_IN:
             sms.add_task(person.id, TaskKind.LOW_CHECK_IN, inbound_id=inbound.id, detail=str(number))
         return "check_in"

@@ -47,12 +47,12 @@ def _value(value) -> str:
 
 
 def on_day(value: date) -> str:
-    """"on Saturday 14 March", worded whole in the message's language."""
+    """ "on Saturday 14 March", worded whole in the message's language."""
     return str(_ON_DAY[value.weekday()]) % {"date": _value(format_date(value, "d MMMM"))}
 
 
 def by_day(value: date) -> str:
-    """"by Saturday 14 March", worded whole in the message's language."""
+    """ "by Saturday 14 March", worded whole in the message's language."""
     return str(_BY_DAY[value.weekday()]) % {"date": _value(format_date(value, "d MMMM"))}
 
 

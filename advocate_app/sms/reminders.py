@@ -64,9 +64,18 @@ def step_changed(item) -> None:
     if person is None or not _may_text(person):
         return
     earliest, latest = _day_span(item.due_date - timedelta(days=1), item.due_date)
-    sms.queue(kind=MessageKind.STEP_DUE, template="step_due", key=wanted, to_number=person.phone_e164,
-              language=person.language, earliest=max(earliest, utcnow()), latest=latest, person_id=person.id,
-              subject_id=item.id, values={"day": item.due_date})
+    sms.queue(
+        kind=MessageKind.STEP_DUE,
+        template="step_due",
+        key=wanted,
+        to_number=person.phone_e164,
+        language=person.language,
+        earliest=max(earliest, utcnow()),
+        latest=latest,
+        person_id=person.id,
+        subject_id=item.id,
+        values={"day": item.due_date},
+    )
 
 
 # Reviews -----------------------------------------------------------------------------------------------------
@@ -84,20 +93,36 @@ def review_date_changed(plan) -> None:
     earliest = max(earliest, utcnow())
     person = db.session.get(Person, plan.person_id)
     if person is not None and _may_text(person):
-        sms.queue(kind=MessageKind.REVIEW_DUE, template=sms_template("review_due", Reader.PERSON),
-                  key=f"review_due:{plan.id}:{day.isoformat()}",
-                  to_number=person.phone_e164, language=person.language, earliest=earliest, latest=latest,
-                  person_id=person.id, subject_id=plan.id, values={"day": day})
+        sms.queue(
+            kind=MessageKind.REVIEW_DUE,
+            template=sms_template("review_due", Reader.PERSON),
+            key=f"review_due:{plan.id}:{day.isoformat()}",
+            to_number=person.phone_e164,
+            language=person.language,
+            earliest=earliest,
+            latest=latest,
+            person_id=person.id,
+            subject_id=plan.id,
+            values={"day": day},
+        )
     for advocate, number in db.session.execute(
         select(User, StaffNumber.number)
         .join(StaffNumber, StaffNumber.user_id == User.id)
         .join(Assignment, Assignment.advocate_id == User.id)
         .where(Assignment.person_id == plan.person_id, Assignment.is_lead, Assignment.ended_at.is_(None), User.active)
     ):
-        sms.queue(kind=MessageKind.REVIEW_DUE_ADVOCATE, template=sms_template("review_due", Reader.ADVOCATE),
-                  key=f"review_due_advocate:{plan.id}:{day.isoformat()}:{advocate.id}", to_number=number,
-                  language=advocate.locale or "en", earliest=earliest, latest=latest, user_id=advocate.id,
-                  subject_id=plan.id, values={"day": day})
+        sms.queue(
+            kind=MessageKind.REVIEW_DUE_ADVOCATE,
+            template=sms_template("review_due", Reader.ADVOCATE),
+            key=f"review_due_advocate:{plan.id}:{day.isoformat()}:{advocate.id}",
+            to_number=number,
+            language=advocate.locale or "en",
+            earliest=earliest,
+            latest=latest,
+            user_id=advocate.id,
+            subject_id=plan.id,
+            values={"day": day},
+        )
 
 
 # Referrals ---------------------------------------------------------------------------------------------------
@@ -114,10 +139,18 @@ def referral_made(referral) -> None:
         .join(StaffNumber, StaffNumber.user_id == User.id)
         .where(User.organisation_id == referral.organisation_id, User.role == Role.ORG_WORKER, User.active)
     ):
-        sms.queue(kind=MessageKind.REFERRAL_RESPOND_BY, template="respond_by",
-                  key=f"respond_by:{referral.id}:{worker.id}", to_number=number, language=worker.locale or "en",
-                  earliest=earliest, latest=latest, user_id=worker.id, subject_id=referral.id,
-                  values={"day": referral.respond_by, "code": referral.reference})
+        sms.queue(
+            kind=MessageKind.REFERRAL_RESPOND_BY,
+            template="respond_by",
+            key=f"respond_by:{referral.id}:{worker.id}",
+            to_number=number,
+            language=worker.locale or "en",
+            earliest=earliest,
+            latest=latest,
+            user_id=worker.id,
+            subject_id=referral.id,
+            values={"day": referral.respond_by, "code": referral.reference},
+        )
 
 
 def referral_answered(referral) -> None:
@@ -157,18 +190,23 @@ def check_in_due(person: Person, today: date) -> None:
     if recent is not None:
         return
     earliest, latest = _day_span(today, today + timedelta(days=2))
-    sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key=f"check_in:{person.id}:{today.isoformat()}",
-              to_number=person.phone_e164, language=person.language, earliest=max(earliest, utcnow()),
-              latest=latest, person_id=person.id, subject_id=person.id)
+    sms.queue(
+        kind=MessageKind.CHECK_IN,
+        template="check_in",
+        key=f"check_in:{person.id}:{today.isoformat()}",
+        to_number=person.phone_e164,
+        language=person.language,
+        earliest=max(earliest, utcnow()),
+        latest=latest,
+        person_id=person.id,
+        subject_id=person.id,
+    )
 
 
 def sweep(today: date | None = None) -> int:
     """Queue every reminder due in the next days that is not queued yet; returns how many steps and plans it saw."""
     today = today or datetime.now(LOCAL_ZONE).date()
-    consenting = (
-        select(Consent.person_id)
-        .where(Consent.kind == ConsentKind.SMS, Consent.in_force(utcnow()))
-    )
+    consenting = select(Consent.person_id).where(Consent.kind == ConsentKind.SMS, Consent.in_force(utcnow()))
     steps = db.session.scalars(
         select(PlanItem)
         .join(Plan, Plan.id == PlanItem.plan_id)
@@ -197,7 +235,9 @@ def sweep(today: date | None = None) -> int:
         referral_made(referral)
     for person in db.session.scalars(
         select(Person).where(
-            Person.id.in_(consenting), Person.status == PersonStatus.OPEN, Person.sms_allowed,
+            Person.id.in_(consenting),
+            Person.status == PersonStatus.OPEN,
+            Person.sms_allowed,
             Person.phone_e164.is_not(None),
         )
     ):

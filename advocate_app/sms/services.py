@@ -85,8 +85,14 @@ def queue(
     return message
 
 
-def cancel_waiting(*, reason: str, person_id: int | None = None, kind: MessageKind | None = None,
-                   subject_id: int | None = None, keep_key: str | None = None) -> int:
+def cancel_waiting(
+    *,
+    reason: str,
+    person_id: int | None = None,
+    kind: MessageKind | None = None,
+    subject_id: int | None = None,
+    keep_key: str | None = None,
+) -> int:
     """Cancel messages not yet sent, for a person and/or about one subject; returns how many."""
     query = update(SmsMessage).where(SmsMessage.status.in_(WAITING - {MessageStatus.IN_DOUBT}))
     if person_id is not None:
@@ -164,11 +170,19 @@ def set_staff_number(user: User, number: str | None) -> None:
     db.session.flush()
 
 
-def add_task(person_id: int, kind: TaskKind, *, detail: str = "", inbound_id: int | None = None,
-             message_id: int | None = None, item_id: int | None = None) -> SmsTask:
+def add_task(
+    person_id: int,
+    kind: TaskKind,
+    *,
+    detail: str = "",
+    inbound_id: int | None = None,
+    message_id: int | None = None,
+    item_id: int | None = None,
+) -> SmsTask:
     """Put something in the advocate's inbox for this person."""
-    task = SmsTask(person_id=person_id, kind=kind, detail=detail, inbound_id=inbound_id,
-                   message_id=message_id, item_id=item_id)
+    task = SmsTask(
+        person_id=person_id, kind=kind, detail=detail, inbound_id=inbound_id, message_id=message_id, item_id=item_id
+    )
     db.session.add(task)
     db.session.flush()
     return task
@@ -263,8 +277,12 @@ def open_task_counts(advocate: User) -> list[tuple[int, str, int]]:
     rows = db.session.execute(
         select(Person.id, Person.preferred_name, func.count(SmsTask.id))
         .join(SmsTask, SmsTask.person_id == Person.id)
-        .join(Assignment, (Assignment.person_id == Person.id) & (Assignment.advocate_id == advocate.id)
-              & Assignment.ended_at.is_(None))
+        .join(
+            Assignment,
+            (Assignment.person_id == Person.id)
+            & (Assignment.advocate_id == advocate.id)
+            & Assignment.ended_at.is_(None),
+        )
         .where(SmsTask.done_at.is_(None))
         .group_by(Person.id, Person.preferred_name)
         .order_by(Person.preferred_name, Person.id)
