@@ -58,7 +58,8 @@ def test_sam_is_asked_on_their_plan_once_help_is_finished_and_rates_it_4_in_own_
     sam_id, sam_login, referral_id = _sams_finished_referral(app, harbour)
     login(client, sam_login)
     home = as_read(client.get("/me").get_data(as_text=True))
-    assert "Say how useful Housing advice was" in home
+    # Sam did not choose that organisations may be named: the question does not name the service.
+    assert "Say how useful the help was" in home and "Housing advice" not in home
     path = f"/people/{sam_id}/referrals/{referral_id}/verdict"
     response = form_post(
         client, path, {"rating": "4", "words": "They listened and found me a room.", "organisation_may_read": "yes"}
@@ -73,6 +74,16 @@ def test_sam_is_asked_on_their_plan_once_help_is_finished_and_rates_it_4_in_own_
         )
         assert verdict.given_how is VerdictGivenHow.APP
     assert "Say how useful" not in client.get("/me").get_data(as_text=True), "asked once, then no more"
+
+
+def test_sam_who_chose_that_organisations_may_be_named_is_asked_about_housing_advice_by_name(
+    app, client, login, harbour
+):
+    sam_id, sam_login, referral_id = _sams_finished_referral(app, harbour, may_name_organisation=True)
+    login(client, sam_login)
+    assert "Say how useful Housing advice was" in as_read(client.get("/me").get_data(as_text=True))
+    page = as_read(client.get(f"/people/{sam_id}/referrals/{referral_id}/verdict").get_data(as_text=True))
+    assert "Harbour Housing Advice sees your words only if you say yes" in page
 
 
 def test_help_not_finished_yet_cannot_be_rated_and_nothing_is_saved(app, client, login, harbour):
