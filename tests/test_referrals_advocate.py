@@ -200,6 +200,8 @@ def test_a_closed_service_cannot_be_referred_to(client, login, jo, in_app):
 
 def test_jo_sees_their_referrals_in_plain_words_and_never_the_notes(client, new_client, login, jo, in_app):
     with in_app():
+        # Jo chose that messages may say who they are from, so Harbour (Jo agreed to share with it) is named.
+        db.session.get(Person, jo["jo"].id).may_name_organisation = True
         accepted = _refer(jo["jo"].id, jo["housing"], jo["step"], jo["alex"].id, note="NOTE-FOR-HARBOUR")
         declined = _refer(jo["jo"].id, jo["housing"], None, jo["alex"].id, note="ANOTHER-NOTE")
         worker = db.session.get(factories.User, jo["worker"].id)
