@@ -190,7 +190,10 @@ def test_a_coordinator_records_that_jo_has_been_told_and_from_then_on_she_sees_i
             )
         )
     login(client, jo.login)
-    assert "Tenancy support" in _page(client, f"/people/{jo.person_id}/referrals")
+    mine = _page(client, f"/people/{jo.person_id}/referrals")
+    # The referral shows now; Harbour is not named on it, as Jo never agreed to share with Harbour themselves.
+    assert "No referrals yet" not in mine and "An organisation" in mine
+    assert "Tenancy support" not in mine
     access = _page(client, f"/people/{jo.person_id}/access")
     assert "Dan Hughes" in access and "Harbour Housing Advice" in access
     assert "Recorded that you were told about information shared without consent" in access
@@ -275,6 +278,7 @@ def test_a_consent_given_after_the_decline_covers_what_it_says(app, jo, in_app):
 def test_a_referral_jo_agreed_to_shows_in_her_access_log_by_name(client, new_client, login, jo, in_app):
     with in_app():
         person = db.session.get(Person, jo.person_id)
+        person.may_name_organisation = True  # Jo chose that organisations may be named to her
         open_door = factories.organisation("Open Door")
         factories.sharing(person, db.session.get(Organisation, open_door.id), [Category.NEEDS], by=jo.alex,
                           purpose="housing")
