@@ -95,9 +95,10 @@ def test_jo_sees_no_sign_of_a_share_she_was_not_told_about_until_she_is_told(
     coordinator.get_by_role("button", name="Record that they have now been told").click()
     expect(coordinator.locator("body")).to_contain_text("Recorded that the person has now been told")
 
-    # From her next page on, Jo sees the referral and who looked.
+    # From her next page on, Jo sees the referral (Harbour unnamed: she never agreed to share with it) and who looked.
     jo.goto(f"/people/{jo_id}/referrals")
-    expect(jo.locator("main")).to_contain_text("Harbour Housing Advice")
+    expect(jo.locator("main")).to_contain_text("An organisation is looking at it")
+    expect(jo.locator("main")).not_to_contain_text("Harbour")
     jo.goto(f"/people/{jo_id}/access")
     expect(jo.locator("main")).to_contain_text("Dan Hughes")
     assert_fits_the_screen(jo)
