@@ -383,7 +383,7 @@ function offlinePlan (visit, data, pending) {
             h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-offline__tick', onclick: () => queue(visit, { kind: 'step.done', item: step.id, done: !isDone, base_version: step.version, consent: step.consent, label: step.text }) },
               isDone ? W.mark_not_done : W.mark_done),
             reword(step, W.step_text))
-        }), (o.steps.get(goal.id) || []).map((text) => h('li', {}, typed(text), ' ', tag.cloneNode(true))))))),
+        }), (o.steps.get(goal.id) || []).map((text) => h('li', {}, typed(text), ' ', tag.cloneNode(true)))))),
       (o.added.get(need.id) || []).map((text) => h('p', { class: 'govuk-body' }, h('strong', {}, W.goal, ': '), typed(text), ' ', tag.cloneNode(true))))),
     plan.needs.length > 0 && [h('h2', { class: 'govuk-heading-m' }, W.add_goal),
       form('add-goal', [select('add-goal-need', W.goal_need, plan.needs.map((n) => [n.id, [words.domains[n.domain], ': ', n.text].join('')])), textarea('add-goal-text', W.goal_text)],

@@ -141,41 +141,70 @@ def test_a_visit_without_signal_reaches_the_server_once_and_sam_sees_it(
     expect(page.locator("bdi", has_text=plan["goal"]).first).to_be_visible()
     _no_axe_violations(page)
 
-    # A new goal, a step ticked off and a check-in, all without a signal.
+    # A new goal, a step ticked off and reworded, a new step and a check-in, all without a signal.
     page.get_by_label("Which need is it for?").select_option(label=f"Housing: {plan['need']}")
     page.locator("#add-goal-text").fill(f"Get a bus pass {plan['n']}")
     page.locator("#add-goal").get_by_role("button", name="Save").click()
     page.locator("li").filter(has_text=plan["step"]).get_by_role("button", name="Mark as done").click()
+    step = page.locator("li.app-offline__step").filter(has_text=plan["step"])
+    step.get_by_text("Change the wording").click()
+    step.get_by_label("What is the step?").fill(f"Ring the council {plan['n']}")
+    step.get_by_role("button", name="Save").click()
+    page.locator("#add-step-goal").select_option(label=plan["goal"])
+    page.locator("#add-step-text").fill(f"Pack the kitchen {plan['n']}")
+    page.locator("#add-step-owner").select_option("advocate")
+    page.locator("#add-step").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-plan li").filter(has_text=f"Pack the kitchen {plan['n']}")).to_contain_text(
+        "waiting to send"
+    )
+    expect(page.locator("li.app-offline__step").filter(has_text=f"Ring the council {plan['n']}")).to_contain_text(
+        "Done"
+    )
     page.locator("#check-in-domain").select_option(label="Housing")
     page.locator("#check-in-score").select_option("7")
     page.locator("#check-in-note").fill(f"Settled in {plan['n']}")
     page.locator("#check-in").get_by_role("button", name="Save").click()
     outbox = page.locator("#offline-outbox")
-    expect(outbox).to_contain_text("Changes waiting to send: 3")
+    expect(outbox).to_contain_text("Changes waiting to send: 5")
     expect(outbox).to_contain_text(f"Get a bus pass {plan['n']}")
+    expect(outbox).to_contain_text(f"Add a step: Pack the kitchen {plan['n']}")
     assert _count(app, PlanItem, PlanItem.text == f"Get a bus pass {plan['n']}") == 0
     assert_fits_the_screen(page)
     screenshot(page, "offline-visit-outbox-en")
 
     # What is kept on the phone is ciphertext: the typed words are nowhere in IndexedDB in the clear.
     kept = page.evaluate(KEPT_IN_THE_CLEAR)
-    assert plan["goal"] not in kept and "bus pass" not in kept and "Sam" not in kept
+    assert plan["goal"] not in kept and "bus pass" not in kept and "kitchen" not in kept and "Sam" not in kept
 
     # The signal returns: every change is sent, once.
     _back_online(context, page)
-    expect(outbox).not_to_contain_text("Changes waiting to send: 3")
+    expect(outbox).not_to_contain_text("Changes waiting to send")
     expect(outbox).to_contain_text("What happened to your changes")
-    expect(outbox.get_by_text("Sent")).to_have_count(3)
+    expect(outbox.get_by_text("Sent")).to_have_count(5)
     screenshot(page, "offline-visit-sent-en")
     assert _count(app, PlanItem, PlanItem.text == f"Get a bus pass {plan['n']}") == 1
     assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.done_at.is_not(None)) == 1
+    assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.text == f"Ring the council {plan['n']}") == 1
+    assert (
+        _count(app, PlanItem, PlanItem.text == f"Pack the kitchen {plan['n']}", PlanItem.parent_id == plan["goal_id"])
+        == 1
+    )
     assert _count(app, CheckIn, CheckIn.note == f"Settled in {plan['n']}") == 1
 
-    # Sam sees them on Sam's own phone.
+    # Sam sees them on Sam's own phone: the new goal, the step ticked off in its new words, the new step and the
+    # check-in.
     sams_phone = new_context().new_page()
     sign_in(sams_phone, INDIVIDUAL)
     sams_phone.goto("/me")
     expect(sams_phone.get_by_text(f"Get a bus pass {plan['n']}", exact=True)).to_be_visible()
+    sams_phone.goto(f"/people/{plan['person']}/plan/goals/{plan['goal_id']}")
+    ticked = sams_phone.locator(f"#item-{plan['step_id']}")
+    expect(ticked).to_contain_text(f"Ring the council {plan['n']}")
+    expect(ticked.locator(".govuk-tag", has_text="Done")).to_be_visible()
+    expect(sams_phone.locator(".app-entry--step").filter(has_text=f"Pack the kitchen {plan['n']}")).to_be_visible()
+    sams_phone.goto(f"/people/{plan['person']}/journey")
+    check_in = sams_phone.locator("#domain-housing tr").filter(has_text=f"Settled in {plan['n']}")
+    expect(check_in).to_contain_text("7")
 
 
 def test_sam_rewords_the_goal_while_the_advocate_is_offline_and_her_wording_becomes_a_suggestion(
