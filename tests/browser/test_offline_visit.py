@@ -297,6 +297,89 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_with_the_reas
     expect(page.get_by_text("Changes that need you")).to_have_count(0)
 
 
+def _referred_under_a_new_agreement(app, plan: dict) -> str:
+    """Sam agrees to share his needs with an organisation new for this test, and the plan's step becomes a
+    referral to it under that agreement; returns the organisation's name."""
+    from advocate_app import db
+    from advocate_app.accounts.models import User
+    from advocate_app.clock import local_today
+    from advocate_app.consent import services as consent
+    from advocate_app.consent.models import Category, ConsentKind, GivenHow
+    from advocate_app.directory.models import Organisation, OrganisationKind, Service
+    from advocate_app.people.models import Person
+    from advocate_app.plans import services as plans
+    from advocate_app.referrals import services as referrals
+
+    name = f"Riverside Tenancy Support {plan['n']}"
+    with app.app_context():
+        alex = db.session.scalar(select(User).where(User.email == ADVOCATE))
+        sam = db.session.get(Person, plan["person"])
+        organisation = Organisation(name=name, kind=OrganisationKind.VOLUNTARY)
+        db.session.add(organisation)
+        db.session.flush()
+        service = Service(organisation_id=organisation.id, name="Tenancy help")
+        db.session.add(service)
+        db.session.flush()
+        consent.give(
+            sam,
+            ConsentKind.SHARING,
+            given_how=GivenHow.VERBAL,
+            by=alex,
+            language="en",
+            organisation=organisation,
+            purpose="help Sam keep his tenancy",
+            categories=[Category.NEEDS],
+        )
+        referrals.make_referral(
+            sam,
+            service,
+            categories=[Category.NEEDS],
+            by=alex,
+            today=local_today(),
+            step=plans.load_item(plan["step_id"]),
+        )
+        db.session.commit()
+    return name
+
+
+def test_sam_withdraws_the_agreement_a_ticked_step_rests_on_and_only_that_change_is_refused(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    organisation = _referred_under_a_new_agreement(app, plan)
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    _offline_reload(context, page)
+    # Without a signal: the referred step ticked off, and a new goal.
+    page.locator("li").filter(has_text=plan["step"]).get_by_role("button", name="Mark as done").click()
+    page.get_by_label("Which need is it for?").select_option(label=f"Housing: {plan['need']}")
+    page.locator("#add-goal-text").fill(f"Find a quieter flat {plan['n']}")
+    page.locator("#add-goal").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 2")
+
+    # Meanwhile, on his own phone, Sam withdraws the agreement the referral was made under.
+    sams_phone = new_context().new_page()
+    sign_in(sams_phone, INDIVIDUAL)
+    sams_phone.get_by_role("link", name="Who can see my information").click()
+    agreement = sams_phone.locator(".app-summary-box").filter(has_text=organisation)
+    agreement.get_by_role("button", name=re.compile("^Withdraw")).click()
+    sams_phone.get_by_role("button", name="Yes, withdraw").click()
+    expect(sams_phone.get_by_role("heading", name="Agreement withdrawn")).to_be_visible()
+
+    _back_online(context, page)
+    outbox = page.locator("#offline-outbox")
+    expect(outbox).to_contain_text("Changes that need you: 1")
+    expect(outbox).to_contain_text("The consent this change depended on was withdrawn or has ended.")
+    expect(outbox.locator(".app-outbox__item")).to_contain_text(f"Mark as done: {plan['step']}")
+    assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.done_at.is_not(None)) == 0
+    # Nothing else is lost: the new goal arrived.
+    expect(outbox).to_contain_text(f"Add a goal: Find a quieter flat {plan['n']} – Sent")
+    assert _count(app, PlanItem, PlanItem.text == f"Find a quieter flat {plan['n']}") == 1
+
+
 def test_a_reply_lost_after_the_server_applied_a_change_does_not_apply_it_twice(new_context, live_server):
     from advocate_app.plans.models import PlanItem
 
