@@ -221,7 +221,8 @@ def test_sam_rewords_the_goal_while_the_advocate_is_offline_and_her_wording_beco
     _offline_reload(context, page)
 
     goal = page.locator(".app-entry").filter(has_text=plan["goal"]).last
-    goal.get_by_text("Change the wording").click()
+    # The goal's own "Change the wording" comes first; its steps each have one of their own.
+    goal.get_by_text("Change the wording").first.click()
     goal.get_by_label("What is the goal?").fill(f"Move near the school {plan['n']}")
     goal.get_by_role("button", name="Save").click()
     expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
