@@ -119,9 +119,15 @@ def _statements(staff: bool) -> _Statements:
     )
 
 
-def who_is_helping(person: Person, *, viewer: User) -> list[HelpRow]:
-    """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs."""
-    needs = active_needs(person.id)
+def who_is_helping(
+    person: Person, *, viewer: User, needs: list[PlanItem] | None = None, places: dict[int, int] | None = None
+) -> list[HelpRow]:
+    """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs.
+
+    The plan page has the active plan's needs in order and their places already: it passes them, and they are not
+    read again."""
+    if needs is None:
+        needs = active_needs(person.id)
     if not needs:
         return []
     need_ids = [n.id for n in needs]
@@ -132,7 +138,8 @@ def who_is_helping(person: Person, *, viewer: User) -> list[HelpRow]:
 
     statements = _statements(policy.sees_untold_sharing(viewer))
     given = {"person_id": person.id, "need_ids": need_ids}
-    places = dict(db.session.execute(statements.places, given).all())
+    if places is None:
+        places = dict(db.session.execute(statements.places, given).all())
     leads = {lead.need_id: lead for lead in db.session.scalars(statements.leads, given)}
     kept = set() if statements.kept is None else set(db.session.scalars(statements.kept, given))
     working_rows = db.session.execute(statements.working, given).all()
