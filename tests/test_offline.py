@@ -218,6 +218,97 @@ def test_a_field_both_changed_needs_a_look_with_both_versions(client, new_client
         assert db.session.get(PlanItem, ids["goal"]).goal_status.value == "achieved"
 
 
+def test_a_step_added_and_a_step_reworded_offline_arrive_once_each(client, login, visit, in_app):
+    alex, sam, _sam_login, ids = visit
+    login(client, alex)
+    changes = [
+        _change(sam.id, "step.add", goal=ids["goal"], text="Ask the school for a letter", owner="advocate"),
+        _change(sam.id, "entry.edit", item=ids["step"], base_version=ids["step_version"], text="Ring the council"),
+    ]
+    first = _send(client, changes).get_json()["results"]
+    again = _send(client, changes).get_json()["results"]
+
+    assert [r["outcome"] for r in first] == ["sent", "sent"]
+    assert [r["words"] for r in first] == ["Sent", "Sent"]
+    assert all(r.get("repeat") for r in again) and again[0]["item"] == first[0]["item"]
+    with in_app():
+        (added,) = db.session.scalars(select(PlanItem).where(PlanItem.text == "Ask the school for a letter"))
+        assert added.kind is ItemKind.STEP and added.parent_id == ids["goal"] and added.owner.value == "advocate"
+        assert added.voice is Voice.ADVOCATE and added.author_id == alex.id
+        assert db.session.get(PlanItem, ids["step"]).text == "Ring the council"
+
+
+def test_rewording_a_step_in_sams_own_words_offline_becomes_a_suggestion(client, login, visit, in_app):
+    alex, sam, sam_login, ids = visit
+    login(client, alex)
+    with in_app():
+        goal = plans.load_item(ids["goal"])
+        sams = plans.add_item(goal.plan, ItemKind.STEP, plans.ItemFields("Pack the kitchen"), by=sam_login, parent=goal)
+        db.session.commit()
+        step_id, version = sams.id, sams.version
+
+    (only,) = _send(
+        client, [_change(sam.id, "entry.edit", item=step_id, base_version=version, text="Pack the kitchen first")]
+    ).get_json()["results"]
+    assert only["outcome"] == "suggested"
+    with in_app():
+        step = db.session.get(PlanItem, step_id)
+        assert step.text == "Pack the kitchen" and step.voice is Voice.PERSON
+        assert step.proposed_text == "Pack the kitchen first"
+
+
+def test_a_step_reworded_in_two_places_needs_a_look_with_both_wordings(client, new_client, login, visit, in_app):
+    alex, sam, _sam_login, ids = visit
+    login(client, alex)
+    other_tab = new_client()
+    login(other_tab, alex)
+    edit = f"/people/{sam.id}/plan/items/{ids['step']}/edit"
+    page = other_tab.get(edit).get_data(as_text=True)
+    version = page.split('name="entry_version" type="hidden" value="')[1].split('"')[0]
+    other_tab.post(
+        edit,
+        data={"csrf_token": csrf_from(page), "entry_version": version, "text": "Email the council", "owner": "me"},
+    )
+
+    (only,) = _send(
+        client,
+        [_change(sam.id, "entry.edit", item=ids["step"], base_version=ids["step_version"], text="Visit the council")],
+    ).get_json()["results"]
+    assert only["outcome"] == "collision"
+    assert only["collisions"] == [{"field": "text", "yours": "Visit the council", "saved": "Email the council"}]
+    with in_app():
+        assert db.session.get(PlanItem, ids["step"]).text == "Email the council"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"goal": "need", "text": "Pack"}, "gone"),
+        ({"goal": "goal", "text": "   "}, "invalid"),
+        ({"goal": "goal", "text": "Pack", "owner": "someone"}, "invalid"),
+    ],
+)
+def test_a_step_that_cannot_be_added_is_refused_with_the_reason(client, login, visit, in_app, fields, reason):
+    alex, sam, _sam_login, ids = visit
+    login(client, alex)
+    change = _change(sam.id, "step.add", **{**fields, "goal": ids[fields["goal"]]})
+    (only,) = _send(client, [change]).get_json()["results"]
+    assert only["outcome"] == "refused" and only["reason"] == reason
+    with in_app():
+        assert db.session.scalar(select(func.count()).select_from(PlanItem).where(PlanItem.text == "Pack")) == 0
+
+
+def test_a_step_added_to_a_plan_closed_meanwhile_is_refused(client, login, visit, in_app):
+    alex, sam, _sam_login, ids = visit
+    login(client, alex)
+    with in_app():
+        plans.start_plan(sam.id, by=db.session.get(type(alex), alex.id))
+        db.session.commit()
+    (only,) = _send(client, [_change(sam.id, "step.add", goal=ids["goal"], text="Pack")]).get_json()["results"]
+    assert only["outcome"] == "refused" and only["reason"] == "plan_closed"
+    assert only["reason_words"] == "The plan was closed (or the case was closed) before this change arrived."
+
+
 def test_a_change_for_someone_moved_to_another_advocate_is_refused_and_the_rest_still_arrive(
     client, login, visit, in_app
 ):
@@ -232,6 +323,7 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_and_the_rest_
         client,
         [
             _change(sam.id, "goal.add", need=ids["need"], text="Get a bus pass"),
+            _change(sam.id, "step.add", goal=ids["goal"], text="Pack the kitchen"),
             _change(
                 jo.id, "check_in", domain="money", score=4, rated_by="together", taken_on=local_today().isoformat()
             ),
@@ -240,9 +332,11 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_and_the_rest_
 
     assert results[0]["outcome"] == "refused" and results[0]["reason"] == "moved"
     assert results[0]["reason_words"] == "This person is no longer on your caseload, so the change was not made."
-    assert results[1]["outcome"] == "sent"
+    assert results[1] == {**results[1], "outcome": "refused", "reason": "moved"}
+    assert results[2]["outcome"] == "sent"
     with in_app():
         assert _goals_called("Get a bus pass") == 0
+        assert _goals_called("Pack the kitchen") == 0
 
 
 def _move(person_id: int, advocate_id: int) -> None:

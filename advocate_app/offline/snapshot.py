@@ -19,7 +19,7 @@ from advocate_app.plans import services as plans
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
 from advocate_app.plans.models import CheckIn, ItemKind, PlanItem, RatedBy
 from advocate_app.referrals.models import Referral
-from advocate_app.wording import ABOUT_TOPICS, reader_of
+from advocate_app.wording import ABOUT_TOPICS, STEP_OWNERS, reader_of
 
 
 def _plain(value):
@@ -126,6 +126,7 @@ def vocabulary(person: Person, *, by: User) -> dict:
             RatedBy.TOGETHER.value: _("Agreed together"),
         },
         "about": {topic.value: worded.say(reader, person.preferred_name) for topic, worded in ABOUT_TOPICS.items()},
+        "owners": {owner.value: worded.say(reader, person.preferred_name) for owner, worded in STEP_OWNERS.items()},
     }
 
 

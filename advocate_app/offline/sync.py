@@ -25,11 +25,11 @@ from advocate_app.offline.models import OfflineChange
 from advocate_app.people.models import Person, PersonStatus
 from advocate_app.plans import edits, outcomes, services
 from advocate_app.plans.forms import TEXT_MAX
-from advocate_app.plans.models import GoalStatus, ItemKind, PlanItem, PlanStatus, RatedBy
+from advocate_app.plans.models import GoalStatus, ItemKind, PlanItem, PlanStatus, RatedBy, StepOwner
 from advocate_app.plans.outcome_forms import NOTE_MAX
 from advocate_app.policy import Action
 
-KINDS = ("goal.add", "entry.edit", "step.done", "check_in", "note")
+KINDS = ("goal.add", "step.add", "entry.edit", "step.done", "check_in", "note")
 
 # Why a change was refused, in plain words for the advocate.
 REASONS = {
@@ -171,6 +171,14 @@ def _apply(kind: str, change: dict, person: Person, *, by: User) -> dict:
         fields = services.ItemFields(_text(change.get("text")).strip(), target_date=_date(change.get("target_date")))
         goal = services.add_item(need.plan, ItemKind.GOAL, fields, by=by, parent=need)
         return {"item": goal.id, "version": goal.version}
+    if kind == "step.add":
+        goal = _entry({"item": change.get("goal")}, person, ItemKind.GOAL)
+        owner = change.get("owner", StepOwner.ME.value)
+        if owner not in {o.value for o in StepOwner}:
+            raise Refused("invalid")
+        fields = services.ItemFields(_text(change.get("text")).strip(), owner=StepOwner(owner))
+        step = services.add_item(goal.plan, ItemKind.STEP, fields, by=by, parent=goal)
+        return {"item": step.id, "version": step.version}
     if kind == "entry.edit":
         return _edit(_entry(change, person), change, by=by)
     if kind == "step.done":

@@ -354,6 +354,17 @@ def step_for_referral(need: PlanItem, *, goal_text: str, step_text: str, organis
     """
     if need.kind is not ItemKind.NEED:
         raise PlanError("parent")
+    return add_item(
+        need.plan,
+        ItemKind.STEP,
+        ItemFields(step_text, voice=Voice.ADVOCATE, owner=StepOwner.ORGANISATION, owner_detail=organisation),
+        by=by,
+        parent=goal_being_worked_on(need, text=goal_text, by=by),
+    )
+
+
+def goal_being_worked_on(need: PlanItem, *, text: str, by: User) -> PlanItem:
+    """The need's newest goal not yet achieved or stopped; a new goal in the advocate's words, ``text``, if none."""
     goal = db.session.scalar(
         select(PlanItem)
         .where(
@@ -365,14 +376,8 @@ def step_for_referral(need: PlanItem, *, goal_text: str, step_text: str, organis
         .limit(1)
     )
     if goal is None:
-        goal = add_item(need.plan, ItemKind.GOAL, ItemFields(goal_text, voice=Voice.ADVOCATE), by=by, parent=need)
-    return add_item(
-        need.plan,
-        ItemKind.STEP,
-        ItemFields(step_text, voice=Voice.ADVOCATE, owner=StepOwner.ORGANISATION, owner_detail=organisation),
-        by=by,
-        parent=goal,
-    )
+        goal = add_item(need.plan, ItemKind.GOAL, ItemFields(text, voice=Voice.ADVOCATE), by=by, parent=need)
+    return goal
 
 
 def _worded(

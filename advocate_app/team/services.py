@@ -24,7 +24,7 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Service
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
-from advocate_app.plans.models import GoalStatus, ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
+from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus, StepOwner, Voice
 from advocate_app.referrals import services as referrals
 from advocate_app.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from advocate_app.team.models import LeadKind, LeadReason, NeedLead, NeedOrder, OverlapChoice, OverlapDecision
@@ -298,24 +298,6 @@ def overlap_for(need: PlanItem | None, service: Service) -> Overlap | None:
     return Overlap(need=need, lead=lead, organisation_name=lead.organisation.name)
 
 
-def _open_goal(need: PlanItem, *, text: str, by: User) -> PlanItem:
-    goal = db.session.scalar(
-        select(PlanItem)
-        .where(
-            PlanItem.parent_id == need.id,
-            PlanItem.kind == ItemKind.GOAL,
-            PlanItem.goal_status.in_([GoalStatus.NOT_STARTED, GoalStatus.IN_PROGRESS]),
-        )
-        .order_by(PlanItem.id.desc())
-        .limit(1)
-    )
-    if goal is None:
-        goal = plans.add_item(
-            need.plan, ItemKind.GOAL, plans.ItemFields(text, voice=Voice.ADVOCATE), by=by, parent=need
-        )
-    return goal
-
-
 def wait_for_lead(
     person: Person, overlap: Overlap, service: Service, *, by: User, today: date, words: tuple[str, str]
 ) -> tuple[OverlapDecision, PlanItem]:
@@ -325,7 +307,7 @@ def wait_for_lead(
     :param words: the goal's text, should one be needed, and the step's.
     :returns: the decision and the step made.
     """
-    goal = _open_goal(overlap.need, text=words[0], by=by)
+    goal = plans.goal_being_worked_on(overlap.need, text=words[0], by=by)
     step = plans.add_item(
         overlap.need.plan,
         ItemKind.STEP,

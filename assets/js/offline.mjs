@@ -235,7 +235,7 @@ async function send () {
 }
 
 function describe (change) {
-  const kind = { 'goal.add': W.add_goal, 'entry.edit': W.reword, check_in: W.check_in, note: W.visit_note }[change.kind]
+  const kind = { 'goal.add': W.add_goal, 'step.add': W.add_step, 'entry.edit': W.reword, check_in: W.check_in, note: W.visit_note }[change.kind]
   if (change.kind === 'step.done') return [change.done ? W.mark_done : W.mark_not_done, ': ', typed(change.label)]
   if (change.kind === 'check_in') return [kind, ': ', change.label, ' ', String(change.score)]
   return [kind, ': ', typed(change.text)]
@@ -343,13 +343,14 @@ async function drawOfflinePlan () {
 }
 
 function overlay (plan, pending) {
-  const done = new Map(); const text = new Map(); const added = new Map()
+  const done = new Map(); const text = new Map(); const added = new Map(); const steps = new Map()
   for (const change of pending) {
     if (change.kind === 'step.done') done.set(change.item, change.done)
     if (change.kind === 'entry.edit') text.set(change.item, change.text)
     if (change.kind === 'goal.add') added.set(change.need, [...(added.get(change.need) || []), change.text])
+    if (change.kind === 'step.add') steps.set(change.goal, [...(steps.get(change.goal) || []), change.text])
   }
-  return { done, text, added }
+  return { done, text, added, steps }
 }
 
 function offlinePlan (visit, data, pending) {
@@ -376,16 +377,21 @@ function offlinePlan (visit, data, pending) {
         h('p', { class: 'govuk-body' }, h('strong', {}, W.goal, ': '), shown(goal), ' (', words.goal_status[goal.goal_status], ')'),
         goal.suggestion && h('p', { class: 'govuk-body-s' }, W.suggestion, ': ', typed(goal.suggestion)),
         reword(goal, W.goal_text, { goal_status: goal.goal_status, target_date: goal.target_date }),
-        goal.steps.length > 0 && h('ul', { class: 'govuk-list' }, goal.steps.map((step) => {
+        h('ul', { class: 'govuk-list' }, goal.steps.map((step) => {
           const isDone = o.done.has(step.id) ? o.done.get(step.id) : step.done
-          return h('li', { class: 'app-offline__step' }, typed(step.text), isDone ? [' – ', W.done] : null, o.done.has(step.id) ? [' ', tag.cloneNode(true)] : null, ' ',
+          return h('li', { class: 'app-offline__step' }, shown(step), isDone ? [' – ', W.done] : null, o.done.has(step.id) ? [' ', tag.cloneNode(true)] : null, ' ',
             h('button', { type: 'button', class: 'govuk-button govuk-button--secondary app-offline__tick', onclick: () => queue(visit, { kind: 'step.done', item: step.id, done: !isDone, base_version: step.version, consent: step.consent, label: step.text }) },
-              isDone ? W.mark_not_done : W.mark_done))
-        })))),
+              isDone ? W.mark_not_done : W.mark_done),
+            reword(step, W.step_text))
+        }), (o.steps.get(goal.id) || []).map((text) => h('li', {}, typed(text), ' ', tag.cloneNode(true)))))),
       (o.added.get(need.id) || []).map((text) => h('p', { class: 'govuk-body' }, h('strong', {}, W.goal, ': '), typed(text), ' ', tag.cloneNode(true))))),
     plan.needs.length > 0 && [h('h2', { class: 'govuk-heading-m' }, W.add_goal),
       form('add-goal', [select('add-goal-need', W.goal_need, plan.needs.map((n) => [n.id, [words.domains[n.domain], ': ', n.text].join('')])), textarea('add-goal-text', W.goal_text)],
         (f) => queue(visit, { kind: 'goal.add', need: Number(f.need), text: f.text }))],
+    goals.length > 0 && [h('h2', { class: 'govuk-heading-m' }, W.add_step),
+      form('add-step', [select('add-step-goal', W.step_goal, goals.map((g) => [g.id, g.text])), textarea('add-step-text', W.step_text),
+        select('add-step-owner', W.step_owner, Object.entries(words.owners || {}))],
+      (f) => queue(visit, { kind: 'step.add', goal: Number(f.goal), text: f.text, owner: f.owner }))],
     h('h2', { class: 'govuk-heading-m' }, W.check_in),
     form('check-in', [
       select('check-in-domain', W.domain, words.domain_order.map((code) => [code, words.domains[code]])),

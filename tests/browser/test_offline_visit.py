@@ -141,41 +141,70 @@ def test_a_visit_without_signal_reaches_the_server_once_and_sam_sees_it(
     expect(page.locator("bdi", has_text=plan["goal"]).first).to_be_visible()
     _no_axe_violations(page)
 
-    # A new goal, a step ticked off and a check-in, all without a signal.
+    # A new goal, a step ticked off and reworded, a new step and a check-in, all without a signal.
     page.get_by_label("Which need is it for?").select_option(label=f"Housing: {plan['need']}")
     page.locator("#add-goal-text").fill(f"Get a bus pass {plan['n']}")
     page.locator("#add-goal").get_by_role("button", name="Save").click()
     page.locator("li").filter(has_text=plan["step"]).get_by_role("button", name="Mark as done").click()
+    step = page.locator("li.app-offline__step").filter(has_text=plan["step"])
+    step.get_by_text("Change the wording").click()
+    step.get_by_label("What is the step?").fill(f"Ring the council {plan['n']}")
+    step.get_by_role("button", name="Save").click()
+    page.locator("#add-step-goal").select_option(label=plan["goal"])
+    page.locator("#add-step-text").fill(f"Pack the kitchen {plan['n']}")
+    page.locator("#add-step-owner").select_option("advocate")
+    page.locator("#add-step").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-plan li").filter(has_text=f"Pack the kitchen {plan['n']}")).to_contain_text(
+        "waiting to send"
+    )
+    expect(page.locator("li.app-offline__step").filter(has_text=f"Ring the council {plan['n']}")).to_contain_text(
+        "Done"
+    )
     page.locator("#check-in-domain").select_option(label="Housing")
     page.locator("#check-in-score").select_option("7")
     page.locator("#check-in-note").fill(f"Settled in {plan['n']}")
     page.locator("#check-in").get_by_role("button", name="Save").click()
     outbox = page.locator("#offline-outbox")
-    expect(outbox).to_contain_text("Changes waiting to send: 3")
+    expect(outbox).to_contain_text("Changes waiting to send: 5")
     expect(outbox).to_contain_text(f"Get a bus pass {plan['n']}")
+    expect(outbox).to_contain_text(f"Add a step: Pack the kitchen {plan['n']}")
     assert _count(app, PlanItem, PlanItem.text == f"Get a bus pass {plan['n']}") == 0
     assert_fits_the_screen(page)
     screenshot(page, "offline-visit-outbox-en")
 
     # What is kept on the phone is ciphertext: the typed words are nowhere in IndexedDB in the clear.
     kept = page.evaluate(KEPT_IN_THE_CLEAR)
-    assert plan["goal"] not in kept and "bus pass" not in kept and "Sam" not in kept
+    assert plan["goal"] not in kept and "bus pass" not in kept and "kitchen" not in kept and "Sam" not in kept
 
     # The signal returns: every change is sent, once.
     _back_online(context, page)
-    expect(outbox).not_to_contain_text("Changes waiting to send: 3")
+    expect(outbox).not_to_contain_text("Changes waiting to send")
     expect(outbox).to_contain_text("What happened to your changes")
-    expect(outbox.get_by_text("Sent")).to_have_count(3)
+    expect(outbox.get_by_text("Sent")).to_have_count(5)
     screenshot(page, "offline-visit-sent-en")
     assert _count(app, PlanItem, PlanItem.text == f"Get a bus pass {plan['n']}") == 1
     assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.done_at.is_not(None)) == 1
+    assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.text == f"Ring the council {plan['n']}") == 1
+    assert (
+        _count(app, PlanItem, PlanItem.text == f"Pack the kitchen {plan['n']}", PlanItem.parent_id == plan["goal_id"])
+        == 1
+    )
     assert _count(app, CheckIn, CheckIn.note == f"Settled in {plan['n']}") == 1
 
-    # Sam sees them on Sam's own phone.
+    # Sam sees them on Sam's own phone: the new goal, the step ticked off in its new words, the new step and the
+    # check-in.
     sams_phone = new_context().new_page()
     sign_in(sams_phone, INDIVIDUAL)
     sams_phone.goto("/me")
     expect(sams_phone.get_by_text(f"Get a bus pass {plan['n']}", exact=True)).to_be_visible()
+    sams_phone.goto(f"/people/{plan['person']}/plan/goals/{plan['goal_id']}")
+    ticked = sams_phone.locator(f"#item-{plan['step_id']}")
+    expect(ticked).to_contain_text(f"Ring the council {plan['n']}")
+    expect(ticked.locator(".govuk-tag", has_text="Done")).to_be_visible()
+    expect(sams_phone.locator(".app-entry--step").filter(has_text=f"Pack the kitchen {plan['n']}")).to_be_visible()
+    sams_phone.goto(f"/people/{plan['person']}/journey")
+    check_in = sams_phone.locator("#domain-housing tr").filter(has_text=f"Settled in {plan['n']}")
+    expect(check_in).to_contain_text("7")
 
 
 def test_sam_rewords_the_goal_while_the_advocate_is_offline_and_her_wording_becomes_a_suggestion(
@@ -192,7 +221,8 @@ def test_sam_rewords_the_goal_while_the_advocate_is_offline_and_her_wording_beco
     _offline_reload(context, page)
 
     goal = page.locator(".app-entry").filter(has_text=plan["goal"]).last
-    goal.get_by_text("Change the wording").click()
+    # The goal's own "Change the wording" comes first; its steps each have one of their own.
+    goal.get_by_text("Change the wording").first.click()
     goal.get_by_label("What is the goal?").fill(f"Move near the school {plan['n']}")
     goal.get_by_role("button", name="Save").click()
     expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
@@ -266,6 +296,89 @@ def test_a_change_for_someone_moved_to_another_advocate_is_refused_with_the_reas
     # Nothing is dropped silently: the advocate discards it themselves.
     outbox.get_by_role("button", name="Discard").click()
     expect(page.get_by_text("Changes that need you")).to_have_count(0)
+
+
+def _referred_under_a_new_agreement(app, plan: dict) -> str:
+    """Sam agrees to share his needs with an organisation new for this test, and the plan's step becomes a
+    referral to it under that agreement; returns the organisation's name."""
+    from advocate_app import db
+    from advocate_app.accounts.models import User
+    from advocate_app.clock import local_today
+    from advocate_app.consent import services as consent
+    from advocate_app.consent.models import Category, ConsentKind, GivenHow
+    from advocate_app.directory.models import Organisation, OrganisationKind, Service
+    from advocate_app.people.models import Person
+    from advocate_app.plans import services as plans
+    from advocate_app.referrals import services as referrals
+
+    name = f"Riverside Tenancy Support {plan['n']}"
+    with app.app_context():
+        alex = db.session.scalar(select(User).where(User.email == ADVOCATE))
+        sam = db.session.get(Person, plan["person"])
+        organisation = Organisation(name=name, kind=OrganisationKind.VOLUNTARY)
+        db.session.add(organisation)
+        db.session.flush()
+        service = Service(organisation_id=organisation.id, name="Tenancy help")
+        db.session.add(service)
+        db.session.flush()
+        consent.give(
+            sam,
+            ConsentKind.SHARING,
+            given_how=GivenHow.VERBAL,
+            by=alex,
+            language="en",
+            organisation=organisation,
+            purpose="help Sam keep his tenancy",
+            categories=[Category.NEEDS],
+        )
+        referrals.make_referral(
+            sam,
+            service,
+            categories=[Category.NEEDS],
+            by=alex,
+            today=local_today(),
+            step=plans.load_item(plan["step_id"]),
+        )
+        db.session.commit()
+    return name
+
+
+def test_sam_withdraws_the_agreement_a_ticked_step_rests_on_and_only_that_change_is_refused(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    organisation = _referred_under_a_new_agreement(app, plan)
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    _offline_reload(context, page)
+    # Without a signal: the referred step ticked off, and a new goal.
+    page.locator("li").filter(has_text=plan["step"]).get_by_role("button", name="Mark as done").click()
+    page.get_by_label("Which need is it for?").select_option(label=f"Housing: {plan['need']}")
+    page.locator("#add-goal-text").fill(f"Find a quieter flat {plan['n']}")
+    page.locator("#add-goal").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 2")
+
+    # Meanwhile, on his own phone, Sam withdraws the agreement the referral was made under.
+    sams_phone = new_context().new_page()
+    sign_in(sams_phone, INDIVIDUAL)
+    sams_phone.get_by_role("link", name="Who can see my information").click()
+    agreement = sams_phone.locator(".app-summary-box").filter(has_text=organisation)
+    agreement.get_by_role("button", name=re.compile("^Withdraw")).click()
+    sams_phone.get_by_role("button", name="Yes, withdraw").click()
+    expect(sams_phone.get_by_role("heading", name="Agreement withdrawn")).to_be_visible()
+
+    _back_online(context, page)
+    outbox = page.locator("#offline-outbox")
+    expect(outbox).to_contain_text("Changes that need you: 1")
+    expect(outbox).to_contain_text("The consent this change depended on was withdrawn or has ended.")
+    expect(outbox.locator(".app-outbox__item")).to_contain_text(f"Mark as done: {plan['step']}")
+    assert _count(app, PlanItem, PlanItem.id == plan["step_id"], PlanItem.done_at.is_not(None)) == 0
+    # Nothing else is lost: the new goal arrived.
+    expect(outbox).to_contain_text(f"Add a goal: Find a quieter flat {plan['n']} – Sent")
+    assert _count(app, PlanItem, PlanItem.text == f"Find a quieter flat {plan['n']}") == 1
 
 
 def test_a_reply_lost_after_the_server_applied_a_change_does_not_apply_it_twice(new_context, live_server):
@@ -542,5 +655,5 @@ def test_where_the_browser_has_background_sync_it_asks_the_open_page_to_send(new
             "lastChance": False,
         },
     )
-    expect(page.locator("#offline-outbox").get_by_text("Sent")).to_have_count(1)
+    expect(page.locator("#offline-outbox")).to_contain_text(re.compile(rf"Library card {plan['n']}\W+Sent"))
     assert _count(app, PlanItem, PlanItem.text == f"Library card {plan['n']}") == 1
