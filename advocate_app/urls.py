@@ -1,4 +1,4 @@
-"""Safe redirects: follow ``next`` only when it stays on this site."""
+"""Addresses: follow ``next`` only when it stays on this site; one address per kind for many rows."""
 
 from __future__ import annotations
 
