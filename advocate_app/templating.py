@@ -22,6 +22,7 @@ from advocate_app.i18n import LANGUAGE_NAMES, isolated, page_translators, title_
 from advocate_app.i18n import quick_gettext as _  # every page's menu: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
+from advocate_app.urls import address_for_each
 
 
 def _manifest() -> dict:
@@ -234,3 +235,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(title_text, "title_text")
     app.add_template_global(form_items, "form_items")
     app.add_template_global(safe_window_lines, "safe_window_lines")
+    app.add_template_global(address_for_each, "address_for_each")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
@@ -36,4 +38,10 @@ def plan_or_404(person: Person, plan_id: int) -> Plan:
 
 def person_has_login(person_id: int) -> bool:
     """True when the person can sign in for themselves (so only they decide on their own words)."""
-    return db.session.scalar(select(User.id).where(User.person_id == person_id)) is not None
+    return db.session.scalar(_login_statement(), {"person_id": person_id}) is not None
+
+
+@cache
+def _login_statement():
+    """``person_has_login``'s query, built once (every plan page asks it) and run with the person's id."""
+    return select(User.id).where(User.person_id == bindparam("person_id", type_=Integer))

@@ -122,7 +122,9 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else more_links(person, me),
-        helping=team_helping.who_is_helping(person, viewer=me) if plan is not None and not read_only_plan else [],
+        helping=team_helping.who_is_helping(person, viewer=me, needs=needs, places=places)
+        if plan is not None and not read_only_plan
+        else [],
         may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
         verdict_asks=[] if reads_only else verdicts.waiting_for(person.id),
     )

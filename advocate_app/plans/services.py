@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import false, func, select, text, update
+from sqlalchemy import Date, Integer, bindparam, false, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -67,7 +68,52 @@ def voice_of(user: User) -> Voice:
 
 def active_plan(person_id: int) -> Plan | None:
     """The person's current plan, if they have one."""
-    return db.session.scalar(select(Plan).where(Plan.person_id == person_id, Plan.status == PlanStatus.ACTIVE))
+    return db.session.scalar(_read_statements()["active_plan"], {"person_id": person_id})
+
+
+@cache
+def _read_statements() -> dict:
+    """The plan page's reads, built once and run with the ids (building a statement cost more than running it)."""
+    plan_id = bindparam("plan_id", type_=Integer)
+    user_id = bindparam("user_id", type_=Integer)
+    step = PlanItem.kind == ItemKind.STEP
+    is_open = PlanItem.done_at.is_(None)
+    return {
+        "active_plan": select(Plan).where(
+            Plan.person_id == bindparam("person_id", type_=Integer), Plan.status == PlanStatus.ACTIVE
+        ),
+        "agreements": select(PlanAgreement)
+        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.withdrawn_at.is_(None))
+        .options(joinedload(PlanAgreement.user))
+        .order_by(PlanAgreement.id),
+        "look": select(
+            select(PlanLook.version).where(PlanLook.plan_id == plan_id, PlanLook.user_id == user_id).scalar_subquery(),
+            select(func.max(PlanAgreement.version))
+            .where(PlanAgreement.plan_id == plan_id, PlanAgreement.user_id == user_id)
+            .scalar_subquery(),
+        ),
+        "outline": select(PlanItem).where(PlanItem.plan_id == plan_id, ~step).order_by(PlanItem.id),
+        "writers": select(User).where(User.id.in_(bindparam("user_ids", expanding=True, type_=Integer))),
+        "comment_counts": select(PlanComment.item_id, func.count(PlanComment.id))
+        .where(PlanComment.item_id.in_(bindparam("item_ids", expanding=True, type_=Integer)))
+        .group_by(PlanComment.item_id),
+        **{
+            f"step_summaries_{since}": select(
+                PlanItem.parent_id,
+                func.count(PlanItem.id),
+                func.count(PlanItem.id).filter(PlanItem.done_at.is_not(None)),
+                func.count(PlanItem.id).filter(is_open, PlanItem.due_date < bindparam("today", type_=Date)),
+                func.count(PlanItem.id).filter(
+                    PlanItem.changed_version > bindparam("since", type_=Integer), PlanItem.changed_by_id != user_id
+                )
+                if since
+                else func.count(PlanItem.id).filter(false()),
+            )
+            .where(PlanItem.plan_id == plan_id, step)
+            .group_by(PlanItem.parent_id)
+            for since in (True, False)
+        },
+    }
 
 
 def start_plan(person_id: int, *, by: User) -> Plan:
@@ -454,12 +500,7 @@ def withdraw_agreement(plan: Plan, *, by: User) -> bool:
 
 def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
     """The newest agreement still standing by each side ("individual", "advocate")."""
-    rows = db.session.scalars(
-        select(PlanAgreement)
-        .where(PlanAgreement.plan_id == plan_id, PlanAgreement.withdrawn_at.is_(None))
-        .options(joinedload(PlanAgreement.user))
-        .order_by(PlanAgreement.id)
-    ).all()
+    rows = db.session.scalars(_read_statements()["agreements"], {"plan_id": plan_id}).all()
     return {row.role: row for row in rows}
 
 
@@ -470,14 +511,7 @@ def record_look(plan: Plan, user: User) -> int:
     The same person may open the plan twice at once (two tabs, a double tap): the look is written with
     one insert-or-update, so the second request never trips over the first.
     """
-    previous, agreed = db.session.execute(
-        select(
-            select(PlanLook.version).where(PlanLook.plan_id == plan.id, PlanLook.user_id == user.id).scalar_subquery(),
-            select(func.max(PlanAgreement.version))
-            .where(PlanAgreement.plan_id == plan.id, PlanAgreement.user_id == user.id)
-            .scalar_subquery(),
-        )
-    ).one()
+    previous, agreed = db.session.execute(_read_statements()["look"], {"plan_id": plan.id, "user_id": user.id}).one()
     baseline = max(previous or 0, agreed or 0)
     if previous == plan.version:
         return baseline
@@ -560,7 +594,11 @@ def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
         for i in (item.author_id, item.changed_by_id, item.proposed_by_id, item.worded_by_id, item.words_agreed_by_id)
         if i is not None
     }
-    writers = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    writers = (
+        {user.id: user for user in db.session.scalars(_read_statements()["writers"], {"user_ids": sorted(ids)})}
+        if ids
+        else {}
+    )
     for item in items:
         set_committed_value(item, "author", writers.get(item.author_id))
         set_committed_value(item, "changed_by", writers.get(item.changed_by_id))
@@ -573,9 +611,7 @@ def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
 def load_outline(plan: Plan) -> Plan:
     """``plan`` with its "about me" answers, needs and goals (not the steps: those are on each goal's page)
     and their writers, in two queries."""
-    items = db.session.scalars(
-        select(PlanItem).where(PlanItem.plan_id == plan.id, PlanItem.kind != ItemKind.STEP).order_by(PlanItem.id)
-    ).all()
+    items = db.session.scalars(_read_statements()["outline"], {"plan_id": plan.id}).all()
     set_committed_value(plan, "items", _with_writers(list(items)))
     return plan
 
@@ -592,13 +628,7 @@ def comment_counts(item_ids: list[int]) -> dict[int, int]:
     """How many comments each entry has, in one query."""
     if not item_ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(PlanComment.item_id, func.count(PlanComment.id))
-            .where(PlanComment.item_id.in_(item_ids))
-            .group_by(PlanComment.item_id)
-        ).all()
-    )
+    return dict(db.session.execute(_read_statements()["comment_counts"], {"item_ids": item_ids}).all())
 
 
 @dataclass
@@ -615,22 +645,9 @@ class StepSummary:
 def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User) -> dict[int, StepSummary]:
     """For each goal of the plan, how many steps it has, how many are done or overdue and how many are new
     to ``reader`` (changed after version ``since`` by someone else; none when ``since`` is None)."""
-    is_open = PlanItem.done_at.is_(None)
-    changed = (
-        func.count(PlanItem.id).filter(PlanItem.changed_version > since, PlanItem.changed_by_id != reader.id)
-        if since is not None
-        else func.count(PlanItem.id).filter(false())
-    )
     rows = db.session.execute(
-        select(
-            PlanItem.parent_id,
-            func.count(PlanItem.id),
-            func.count(PlanItem.id).filter(PlanItem.done_at.is_not(None)),
-            func.count(PlanItem.id).filter(is_open, PlanItem.due_date < today),
-            changed,
-        )
-        .where(PlanItem.plan_id == plan_id, PlanItem.kind == ItemKind.STEP)
-        .group_by(PlanItem.parent_id)
+        _read_statements()[f"step_summaries_{since is not None}"],
+        {"plan_id": plan_id, "today": today, "since": since, "user_id": reader.id},
     ).all()
     return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}
 

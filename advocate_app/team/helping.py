@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db, policy
@@ -53,50 +54,72 @@ class HelpRow:
     waiting: list[Waiting] = field(default_factory=list)
 
 
-def who_is_helping(person: Person, *, viewer: User) -> list[HelpRow]:
-    """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs."""
-    needs = active_needs(person.id)
-    if not needs:
-        return []
-    need_ids = [n.id for n in needs]
-    name = policy.organisations_named_to(viewer, person).name
+@dataclass(frozen=True)
+class _Statements:
+    places: object
+    leads: object
+    kept: object  # None for staff: they see every share
+    working: object
+    waits: object
 
-    places = dict(
-        db.session.execute(select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids))).all()
-    )
-    leads = {
-        lead.need_id: lead
-        for lead in db.session.scalars(
-            select(NeedLead)
-            .where(NeedLead.need_id.in_(need_ids), NeedLead.ended_at.is_(None))
-            .options(joinedload(NeedLead.organisation))
-        )
-    }
-    kept = set() if policy.sees_untold_sharing(viewer) else policy.referral_ids_kept_from_person(person.id)
+
+@cache
+def _statements(staff: bool) -> _Statements:
+    """The statements of "Who is helping", built once for staff and once for the person, and run with the person's
+    id and the ids of the needs (building them, aliases and all, cost more than running them)."""
+    person_id = bindparam("person_id", type_=Integer)
+    need_ids = bindparam("need_ids", expanding=True, type_=Integer)
     step, goal = aliased(PlanItem), aliased(PlanItem)
-    working_rows = db.session.execute(
-        select(Referral, goal.parent_id)
+    return _Statements(
+        places=select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids)),
+        leads=select(NeedLead)
+        .where(NeedLead.need_id.in_(need_ids), NeedLead.ended_at.is_(None))
+        .options(joinedload(NeedLead.organisation)),
+        kept=None if staff else policy.referrals_kept_from_person(person_id),
+        working=select(Referral, goal.parent_id)
         .join(step, step.id == Referral.step_id)
         .join(goal, goal.id == step.parent_id)
         .where(
-            Referral.person_id == person.id,
+            Referral.person_id == person_id,
             Referral.status.in_(OPEN_STATUSES),
             goal.parent_id.in_(need_ids),
-            policy.referrals_shown_to(viewer, person.id),
+            true() if staff else policy.referrals_shown_to_person(person_id),
         )
         .options(joinedload(Referral.organisation), joinedload(Referral.service))
-        .order_by(Referral.created_at, Referral.id)
-    ).all()
-    waits = db.session.scalars(
-        select(OverlapDecision)
+        .order_by(Referral.created_at, Referral.id),
+        waits=select(OverlapDecision)
         .join(PlanItem, PlanItem.id == OverlapDecision.step_id)
         .where(
             OverlapDecision.need_id.in_(need_ids),
             OverlapDecision.choice == OverlapChoice.WAIT,
             PlanItem.done_at.is_(None),
         )
-        .options(joinedload(OverlapDecision.leading_organisation), joinedload(OverlapDecision.service))
-    ).all()
+        .options(joinedload(OverlapDecision.leading_organisation), joinedload(OverlapDecision.service)),
+    )
+
+
+def who_is_helping(
+    person: Person, *, viewer: User, needs: list[PlanItem] | None = None, places: dict[int, int] | None = None
+) -> list[HelpRow]:
+    """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs.
+
+    The plan page has the active plan's needs in order and their places already: it passes them, and they are not
+    read again."""
+    if needs is None:
+        needs = active_needs(person.id)
+    if not needs:
+        return []
+    need_ids = [n.id for n in needs]
+    name = policy.organisations_named_to(viewer, person).name
+
+    statements = _statements(policy.sees_untold_sharing(viewer))
+    given = {"person_id": person.id, "need_ids": need_ids}
+    if places is None:
+        places = dict(db.session.execute(statements.places, given).all())
+    leads = {lead.need_id: lead for lead in db.session.scalars(statements.leads, given)}
+    kept = set() if statements.kept is None else set(db.session.scalars(statements.kept, given))
+    working_rows = db.session.execute(statements.working, given).all()
+    waits = db.session.scalars(statements.waits, given).all()
 
     rows = []
     for need in needs:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import aliased, joinedload
 
 from advocate_app import db, events
@@ -196,12 +197,7 @@ def follow_the_record() -> None:
 
 def active_needs(person_id: int) -> list[PlanItem]:
     """The needs of the person's active plan, in the order the person and advocate chose (then by priority)."""
-    rows = db.session.execute(
-        select(PlanItem, NeedOrder.position)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)
-        .where(Plan.person_id == person_id, Plan.status == PlanStatus.ACTIVE, PlanItem.kind == ItemKind.NEED)
-    ).all()
+    rows = db.session.execute(_order_statements()[0], {"person_id": person_id}).all()
     return [need for need, _p in sorted(rows, key=lambda r: (r[1] or 999, r[0].priority or 9, r[0].id))]
 
 
@@ -209,9 +205,27 @@ def order_positions(need_ids: list[int]) -> dict[int, int]:
     """Where each of these needs comes in the chosen order (needs not placed are left out)."""
     if not need_ids:
         return {}
-    return dict(
-        db.session.execute(select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids))).all()
+    return dict(db.session.execute(_order_statements()[1], {"need_ids": need_ids}).all())
+
+
+@cache
+def _order_statements():
+    """The needs of the active plan with their places, and the places of some needs: built once, run with the ids
+    (every plan page asks both; building them cost more than running them)."""
+    needs = (
+        select(PlanItem, NeedOrder.position)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)
+        .where(
+            Plan.person_id == bindparam("person_id", type_=Integer),
+            Plan.status == PlanStatus.ACTIVE,
+            PlanItem.kind == ItemKind.NEED,
+        )
     )
+    places = select(NeedOrder.need_id, NeedOrder.position).where(
+        NeedOrder.need_id.in_(bindparam("need_ids", expanding=True, type_=Integer))
+    )
+    return needs, places
 
 
 def order_needs(person: Person, positions: dict[int, int], *, by: User, now: datetime | None = None) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
@@ -46,18 +47,23 @@ def is_finished(referral: Referral) -> bool:
 
 def waiting_for(person_id: int) -> list[Referral]:
     """The person's finished referrals they have not said anything about yet (never one kept from them). One query."""
-    return list(
-        db.session.scalars(
-            select(Referral)
-            .where(
-                Referral.person_id == person_id,
-                Referral.status.in_(FINISHED_STATUSES),
-                policy.referrals_shown_to_person(person_id),
-                ~Referral.id.in_(select(Verdict.referral_id)),
-            )
-            .options(joinedload(Referral.service), joinedload(Referral.organisation))
-            .order_by(Referral.updated_at.desc(), Referral.id.desc())
+    return list(db.session.scalars(_waiting_statement(), {"person_id": person_id}))
+
+
+@cache
+def _waiting_statement():
+    """``waiting_for``'s query, built once (every plan page asks it) and run with the person's id."""
+    person_id = bindparam("person_id", type_=Integer)
+    return (
+        select(Referral)
+        .where(
+            Referral.person_id == person_id,
+            Referral.status.in_(FINISHED_STATUSES),
+            policy.referrals_shown_to_person(person_id),
+            ~Referral.id.in_(select(Verdict.referral_id)),
         )
+        .options(joinedload(Referral.service), joinedload(Referral.organisation))
+        .order_by(Referral.updated_at.desc(), Referral.id.desc())
     )
 
 
