@@ -4,9 +4,10 @@ referrals that were waiting for another organisation to finish and can be made n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
@@ -25,18 +26,21 @@ class CaseloadAlerts:
 def ready_to_refer(advocate: User) -> int:
     """How many waits on the advocate's caseload are over (the leading organisation finished) with the step to refer
     not yet done, in one query."""
+    return db.session.scalar(_ready_to_refer_statement(), {"ready_advocate": advocate.id}) or 0
+
+
+@cache
+def _ready_to_refer_statement() -> Select:
+    # Every caseload asks: built once and run with the advocate's id.
     return (
-        db.session.scalar(
-            select(func.count(OverlapDecision.id))
-            .join(PlanItem, PlanItem.id == OverlapDecision.step_id)
-            .where(
-                OverlapDecision.person_id.in_(policy.caseload_person_ids(advocate)),
-                OverlapDecision.choice == OverlapChoice.WAIT,
-                OverlapDecision.released_at.is_not(None),
-                PlanItem.done_at.is_(None),
-            )
+        select(func.count(OverlapDecision.id))
+        .join(PlanItem, PlanItem.id == OverlapDecision.step_id)
+        .where(
+            OverlapDecision.person_id.in_(policy.caseload_person_ids(bindparam("ready_advocate", type_=Integer()))),
+            OverlapDecision.choice == OverlapChoice.WAIT,
+            OverlapDecision.released_at.is_not(None),
+            PlanItem.done_at.is_(None),
         )
-        or 0
     )
 
 
