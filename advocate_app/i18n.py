@@ -103,7 +103,11 @@ def page_translators() -> dict:
 
     def gettext(message: str, **variables) -> Markup:
         # Our own catalogue's text is trusted as Jinja trusts it; the values put into it are escaped by %.
-        return Markup(catalogue.ugettext(message)) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
+        text = catalogue.ugettext(message)
+        if not variables and "%" not in text:
+            # Most words on a page take no values: % would give the same text back (only "%%" needs it).
+            return Markup(text)  # noqa: S704 # nosec B704 # our own catalogue
+        return Markup(text) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
 
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
         variables.setdefault("num", num)
