@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, request, url_for
@@ -55,6 +55,39 @@ def route_url(endpoint: str, **values) -> str:
     """
     key = (request.script_root, endpoint, *sorted(values.items()))
     return made_once("route_urls", key, lambda: url_for(endpoint, **values))
+
+
+class LayoutAddresses(NamedTuple):
+    """The addresses base.html links to on every page: the favicon, the built assets, home, signing out,
+    choosing a language and the accessibility statement."""
+
+    favicon: str
+    stylesheet: str
+    script: str
+    offline_script: str
+    home: str
+    sign_out: str
+    choose_language: str
+    accessibility: str
+
+
+def layout_addresses() -> LayoutAddresses:
+    """Every page's fixed addresses, made once for where the app is mounted (one ``route_url`` a link cost each
+    page about as much as its menu)."""
+    return made_once(
+        "layout_addresses",
+        (request.script_root,),
+        lambda: LayoutAddresses(
+            favicon=route_url("static", filename="favicon.svg"),
+            stylesheet=asset_url("app.css"),
+            script=asset_url("app.mjs"),
+            offline_script=asset_url("offline.mjs"),
+            home=route_url("accounts.home"),
+            sign_out=route_url("accounts.logout"),
+            choose_language=route_url("accounts.choose_language"),
+            accessibility=route_url("accessibility.statement"),
+        ),
+    )
 
 
 def made_once(kind: str, key: tuple, make: Callable[[], T]) -> T:
@@ -106,7 +139,15 @@ def _isolated(value) -> str:
     return isolated("" if value is None else str(value))
 
 
-def _nav_items(user, locale: str) -> list[dict]:
+class MenuItem(NamedTuple):
+    """One link of the header menu; ``active`` when it is the page in view."""
+
+    url: str
+    label: str
+    active: bool
+
+
+def _nav_items(user, locale: str) -> list[MenuItem]:
     """The header menu for the signed-in user's role.
 
     The menu's addresses and words depend only on the role and the language: each is made once (the words
@@ -120,7 +161,7 @@ def _nav_items(user, locale: str) -> list[dict]:
         lambda: tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(user.role)),
     )
     here = request.endpoint
-    return [{"url": url, "label": label, "active": here == endpoint} for endpoint, url, label in menu]
+    return [MenuItem(url, label, here == endpoint) for endpoint, url, label in menu]
 
 
 def _menu(role) -> list[tuple[str, str]]:
@@ -207,6 +248,7 @@ def _context() -> dict:
         "csp_nonce": csp_nonce,
         "asset_url": asset_url,
         "route_url": route_url,
+        "page_addresses": layout_addresses(),
         "service_name": current_app.config["SERVICE_NAME"],
         "current_locale": locale,
         "local_zone": get_timezone(),
