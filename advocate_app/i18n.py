@@ -30,8 +30,9 @@ def select_locale() -> str:
     if not has_request_context():
         # The command line and workers: messages they make for a person say which language explicitly.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if db.usable() and current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = current_user._get_current_object() if db.usable() else None  # not the proxy: asked three times
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

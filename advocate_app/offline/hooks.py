@@ -22,10 +22,11 @@ def offline_context() -> dict:
     as the page carries them (about sixty catalogue look-ups and their JSON had cost every advocate's page as
     much as the rest of its layout); whose page it is (``user``) is put in on each.
     """
-    if not policy.can(current_user, policy.Action.OFFLINE_USE):
+    user = current_user._get_current_object()  # not the proxy: asked three times
+    if not policy.can(user, policy.Action.OFFLINE_USE):
         return {"offline_code": False}
     head, tail = made_once("offline_words", (request.script_root, str(get_locale())), _words_around_the_user)
-    return {"offline_code": True, "offline_words": head + str(current_user.id) + tail}
+    return {"offline_code": True, "offline_words": head + str(user.id) + tail}
 
 
 # An id no user will have, standing for the signed-in advocate's in the words made once.
