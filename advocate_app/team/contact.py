@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
-from advocate_app.db import UTCDateTime, utcnow
+from advocate_app.db import utcnow
 from advocate_app.people.models import Person, PersonStatus
 from advocate_app.team.models import WITH_PERSON, ActionKind, ContactDefault, ContactMode, ContactRecord
 
@@ -129,22 +128,14 @@ def people_without_direct_contact(advocate: User, *, weeks: int, now: datetime |
     return [NoContactRow(person, _aware(moment)) for person, moment in rows]
 
 
-def count_without_direct_contact(advocate: User, *, weeks: int, now: datetime | None = None) -> int:
-    """How many of the advocate's open cases had no direct contact in the last ``weeks`` weeks, in one query."""
-    now = now or utcnow()
-    values = {"contact_advocate": advocate.id, "contact_since": now - timedelta(weeks=weeks)}
-    return db.session.scalar(_without_direct_contact_statement(), values) or 0
+def no_direct_contact_count(advocate, since) -> Select:
+    """A query counting the advocate's open cases with no direct contact since ``since``.
 
-
-@cache
-def _without_direct_contact_statement() -> Select:
-    # Every caseload asks: built once (building it, the caseload's wall included, cost more than running it) and
-    # run with the advocate's id and the moment the weeks began.
-    recent = select(ContactRecord.person_id).where(
-        ContactRecord.with_person.is_(True), ContactRecord.at >= bindparam("contact_since", type_=UTCDateTime())
-    )
+    ``advocate`` and ``since`` may be bound parameters (the caseload's figures are a statement built once).
+    """
+    recent = select(ContactRecord.person_id).where(ContactRecord.with_person.is_(True), ContactRecord.at >= since)
     return select(func.count(Person.id)).where(
-        Person.id.in_(policy.caseload_person_ids(bindparam("contact_advocate", type_=Integer()))),
+        Person.id.in_(policy.caseload_person_ids(advocate)),
         Person.status == PersonStatus.OPEN,
         Person.id.not_in(recent),
     )
