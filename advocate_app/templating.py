@@ -97,8 +97,9 @@ def made_once(kind: str, key: tuple, make: Callable[[], T]) -> T:
     Only for what every page shows alike: our own words and addresses, which depend on the language, the role
     or where the app is mounted, never on whose page it is or on anything a person can change.
     """
-    made = current_app.extensions.setdefault(f"advocate_app.{kind}", {})
-    if key not in made or current_app.debug:
+    app = current_app._get_current_object()  # not the proxy: every page asks this several times
+    made = app.extensions.setdefault(f"advocate_app.{kind}", {})
+    if key not in made or app.debug:
         made[key] = make()
     return made[key]
 
