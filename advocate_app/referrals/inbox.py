@@ -8,7 +8,6 @@ from datetime import date
 
 from sqlalchemy import Row
 
-from advocate_app import policy
 from advocate_app.accounts.models import User
 from advocate_app.paging import Page, page_of
 from advocate_app.referrals import services
@@ -21,11 +20,10 @@ class InboxPage:
     """What the inbox shows."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
-    # Each row: the referral's id, person_id, person_name, service_name, urgency, status and respond_by.
+    # Each row: the referral's id, person_name (None unless the organisation may see it: something is shared right
+    # now), service_name, urgency, status and respond_by.
     sections: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in SECTIONS})
     page: Page = field(default_factory=lambda: page_of(0, 1))
-    # The people whose names the organisation may show (something is shared right now).
-    named: set[int] = field(default_factory=set)
     # The worker's organisation, named in the heading.
     organisation_name: str | None = None
 
@@ -33,8 +31,8 @@ class InboxPage:
 def inbox_page(worker: User, today: date, chosen: str | None, page_number: int) -> InboxPage:
     """The inbox of ``worker``'s organisation: every section's first few, or ``chosen`` a page at a time.
 
-    A fixed number of queries whatever the rows: the counts (with the organisation's name), the rows, and one for
-    whose names may show.
+    A fixed number of queries whatever the rows: the counts (with the organisation's name), and the rows (with the
+    names the organisation may see).
     """
     shown = InboxPage()
     if worker.organisation_id is None:
@@ -47,6 +45,4 @@ def inbox_page(worker: User, today: date, chosen: str | None, page_number: int) 
         )
     else:
         shown.sections = services.inbox_preview(worker.organisation_id, today)
-    people = {referral.person_id for rows in shown.sections.values() for referral in rows}
-    shown.named = policy.visible_among(worker, people)
     return shown

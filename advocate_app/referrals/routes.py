@@ -64,7 +64,6 @@ def inbox():
         chosen=chosen,
         page=shown.page,
         preview=services.INBOX_PREVIEW,
-        named=shown.named,
         total=sum(counts.values()),
         overdue=counts["overdue"],
         overdue_text=overdue_message(counts["overdue"]),

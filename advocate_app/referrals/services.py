@@ -14,7 +14,7 @@ from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
-from advocate_app.db import utcnow
+from advocate_app.db import UTCDateTime, utcnow
 from advocate_app.directory import services as directory_services
 from advocate_app.directory.models import CapacityStatus, Organisation, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
@@ -240,6 +240,7 @@ INBOX_PREVIEW = 5
 _TODAY = bindparam("today", type_=Date())
 _SOON = bindparam("soon", type_=Date())
 _ORGANISATION = bindparam("organisation_id", type_=Integer())
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _dates(today: date) -> dict:
@@ -277,12 +278,16 @@ def inbox_counts(organisation_id: int, today: date) -> tuple[dict[str, int], str
 
 
 def _inbox_row_columns() -> tuple:
-    """What a row of the inbox shows, as plain columns: a row needs seven values, not the referral, its service
-    and its person as whole records (reading those cost more than the rest of the page)."""
+    """What a row of the inbox shows, as plain columns: a row needs six values, not the referral, its service and
+    its person as whole records (reading those cost more than the rest of the page).
+
+    The person's name is read only while policy lets the organisation see it (something is shared right now), in
+    the same statement; otherwise ``person_name`` is None.
+    """
+    named = policy.name_shown_to_organisation(Referral.person_id, _ORGANISATION, _NOW)
     return (
         Referral.id,
-        Referral.person_id,
-        Person.preferred_name.label("person_name"),
+        case((named, Person.preferred_name), else_=None).label("person_name"),
         Service.name.label("service_name"),
         Referral.urgency,
         Referral.status,
@@ -307,7 +312,7 @@ def _rows_statement(section: str) -> Select:
 
 def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, offset: int = 0) -> list[Row]:
     """One section's referrals as inbox rows (``_inbox_row_columns``), soonest reply date first."""
-    values = {"organisation_id": organisation_id, "limit": limit, "offset": offset, **_dates(today)}
+    values = {"organisation_id": organisation_id, "now": utcnow(), "limit": limit, "offset": offset, **_dates(today)}
     return list(db.session.execute(_rows_statement(section), values))
 
 
@@ -335,7 +340,8 @@ def _preview_statement(limit: int) -> Select:
 
 def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Row]]:
     """The first few referrals of every section as inbox rows, in one query whatever the size of the inbox."""
-    rows = db.session.execute(_preview_statement(limit), {"organisation_id": organisation_id, **_dates(today)})
+    values = {"organisation_id": organisation_id, "now": utcnow(), **_dates(today)}
+    rows = db.session.execute(_preview_statement(limit), values)
     sections: dict[str, list[Row]] = {name: [] for name in INBOX_SECTIONS}
     for row in rows:
         sections[row.section].append(row)
