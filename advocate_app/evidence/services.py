@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date, format_decimal, format_percent, ngettext
+from babel import numbers
+from flask_babel import format_date, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -74,6 +75,7 @@ class Dashboard:
     goals_chart: charts.BarChart
     loop_chart: charts.BarChart | None
     unmet_chart: charts.BarChart | None
+    words: CountWords
 
     def count(self, *cell) -> int | None:
         """A count as it may be shown, or None when the small-number rule withholds it."""
@@ -86,28 +88,13 @@ class Dashboard:
             return None
         return round(100 * shown_part / shown_whole)
 
+    def count_text(self, *cell) -> str:
+        """A count as words on the page: the number, or "withheld" under the small-number rule."""
+        return self.words.count(self.cells.shown(cell))
+
     def text(self, key: tuple, column: str) -> str:
         """The count in ``column`` of the row ``key`` as words on the page."""
-        return shown_text(self.cells.shown((*key, column)))
-
-    def loop_rows(self, by_service: bool) -> list[tuple[partnership.LoopFigures, tuple, list[str]]]:
-        """Rows of the referral loop: figures, the row's key in the table, and the declines by reason as words."""
-        if by_service:
-            rows = [(s, ("loop", "service", i)) for i, s in enumerate(self.loop.services)]
-        else:
-            rows = [(o, ("loop", "organisation", o.organisation)) for o in self.loop.organisations]
-        return [
-            (
-                figures,
-                key,
-                [
-                    f"{DECLINE_NAMES[reason]}: {self.text(key, f'declined_{reason.value}')}"
-                    for reason in DeclineReason
-                    if figures.declined_by_reason.get(reason)
-                ],
-            )
-            for figures, key in rows
-        ]
+        return self.words.count(self.cells.shown((*key, column)))
 
     @property
     def distance(self) -> list[queries.Spread]:
@@ -138,6 +125,29 @@ class Dashboard:
 def shown_text(value: int | None) -> str:
     """A count as words on the page: the number, or "withheld" under the small-number rule."""
     return _("withheld") if value is None else format_decimal(value)
+
+
+class CountWords:
+    """Counts and shares as words for one page in the reader's language (as ``shown_text`` and ``percent`` put
+    them), each worked out once: a dashboard shows the same few numbers hundreds of times, and asking for the
+    reader's language costs more than the lookup."""
+
+    def __init__(self):
+        self._locale = get_locale()
+        self._counts: dict[int | None, str] = {None: _("withheld")}
+        self._shares: dict[int, str] = {}
+
+    def count(self, value: int | None) -> str:
+        text = self._counts.get(value)
+        if text is None:
+            text = self._counts[value] = numbers.format_decimal(value, locale=self._locale)
+        return text
+
+    def percent(self, value: int) -> str:
+        text = self._shares.get(value)
+        if text is None:
+            text = self._shares[value] = numbers.format_percent(value / 100, locale=self._locale)
+        return text
 
 
 def _distance_charts(spreads: list[queries.Spread]) -> list[charts.RangeChart]:
@@ -238,6 +248,7 @@ def dashboard(
         goals_chart=_goals_chart(cells),
         loop_chart=None,
         unmet_chart=None,
+        words=CountWords(),
     )
     board.distance_charts = _distance_charts(board.distance)
     board.loop_chart = _loop_chart(board)
