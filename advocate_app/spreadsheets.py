@@ -39,20 +39,23 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object] | Mapping[st
     cells = _cells(header, rows)
     body = io.StringIO()
     csv.writer(body, lineterminator="\r\n").writerows(cells)
-    if _CELL_STARTING_A_FORMULA.search(body.getvalue()):
+    written = body.getvalue()
+    if _CELL_STARTING_A_FORMULA.search(written) or _CELL_STARTING_A_FORMULA.match("\n" + written[:2]):
         # Some cell may need neutralising (or is a negative number, which must not be): cell by cell.
         for row in cells:
             writer.writerow([neutralise(cell) for cell in row])
     else:
         # No cell starts with any of FORMULA_STARTS, so neutralise would change none of them.
-        out.write(body.getvalue())
+        out.write(written)
     return out.getvalue()
 
 
-# The start of a cell in written CSV (the file's start, or after a comma or a line end; inside the quotes of a
-# quoted cell) followed by a character of FORMULA_STARTS. A match inside a quoted cell is only a needless look
-# at that file cell by cell.
-_CELL_STARTING_A_FORMULA = re.compile(r'(?:\A|[,\n])"?[=+\-@\t\r]')
+# The start of a cell in written CSV (after a comma or a line end; the file's first cell is looked at after a
+# "\n" put before it) followed by a character of FORMULA_STARTS: unquoted, or inside the quotes of a quoted cell
+# (the csv module quotes any cell holding a carriage return, so an unquoted one is the end of a line). A match
+# inside a quoted cell only means a needless look at that file cell by cell. Written without an alternative for
+# the file's start, which makes the search three times slower.
+_CELL_STARTING_A_FORMULA = re.compile(r'[,\n](?:[=+\-@\t]|"[=+\-@\t\r])')
 
 
 def _cells(header: Sequence[str], rows: list) -> list:
