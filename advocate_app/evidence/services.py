@@ -75,7 +75,7 @@ class Dashboard:
     goals_chart: charts.BarChart
     loop_chart: charts.BarChart | None
     unmet_chart: charts.BarChart | None
-    words: CountWords
+    words: NumberWords
 
     def count(self, *cell) -> int | None:
         """A count as it may be shown, or None when the small-number rule withholds it."""
@@ -127,26 +127,42 @@ def shown_text(value: int | None) -> str:
     return _("withheld") if value is None else format_decimal(value)
 
 
-class CountWords:
-    """Counts and shares as words for one page in the reader's language (as ``shown_text`` and ``percent`` put
-    them), each worked out once: a dashboard shows the same few numbers hundreds of times, and asking for the
-    reader's language costs more than the lookup."""
+class NumberWords:
+    """Counts, shares and figures as words for one page in the reader's language (as ``shown_text``, ``percent``,
+    ``number`` and ``signed`` put them), each worked out once: a dashboard shows the same few numbers hundreds of
+    times, and asking for the reader's language costs more than looking the words up."""
 
     def __init__(self):
         self._locale = get_locale()
-        self._counts: dict[int | None, str] = {None: _("withheld")}
-        self._shares: dict[int, str] = {}
+        self._rtl = text_direction() == "rtl"
+        self._known: dict[tuple[str, object], str] = {("count", None): _("withheld")}
+
+    def _format(self, kind: str, value, pattern: str | None = None) -> str:
+        key = (kind, value)
+        text = self._known.get(key)
+        if text is None:
+            text = self._known[key] = numbers.format_decimal(value, pattern, locale=self._locale)
+        return text
 
     def count(self, value: int | None) -> str:
-        text = self._counts.get(value)
+        return self._format("count", value)
+
+    def number(self, value: float) -> str:
+        return self._format("number", value, "#,##0.#")
+
+    def signed(self, value: float) -> str:
+        key = ("signed", value)
+        text = self._known.get(key)
         if text is None:
-            text = self._counts[value] = numbers.format_decimal(value, locale=self._locale)
+            text = numbers.format_decimal(value, "+#,##0.#;-#,##0.#", locale=self._locale) if value else self.count(0)
+            text = self._known[key] = f"\u2066{text}\u2069" if self._rtl else text
         return text
 
     def percent(self, value: int) -> str:
-        text = self._shares.get(value)
+        key = ("percent", value)
+        text = self._known.get(key)
         if text is None:
-            text = self._shares[value] = numbers.format_percent(value / 100, locale=self._locale)
+            text = self._known[key] = numbers.format_percent(value / 100, locale=self._locale)
         return text
 
 
@@ -199,7 +215,7 @@ def _loop_chart(board: Dashboard) -> charts.BarChart | None:
         key = ("loop", "organisation", org.organisation)
         share = board.share((*key, "answered_in_time"), (*key, "due_for_answer"))
         if share is not None:
-            rows.append((org.organisation, share, percent(share)))
+            rows.append((org.organisation, share, board.words.percent(share)))
     if not rows:
         return None
     return charts.bar_chart(
@@ -248,7 +264,7 @@ def dashboard(
         goals_chart=_goals_chart(cells),
         loop_chart=None,
         unmet_chart=None,
-        words=CountWords(),
+        words=NumberWords(),
     )
     board.distance_charts = _distance_charts(board.distance)
     board.loop_chart = _loop_chart(board)

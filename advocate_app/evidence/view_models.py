@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from advocate_app.evidence.services import DECLINE_NAMES, domain_label, number, percent, signed
+from advocate_app.evidence.services import DECLINE_NAMES, domain_label
 from advocate_app.i18n import text_direction
 from advocate_app.plans.forms import GOAL_STATUS_LABELS
 from advocate_app.referrals.models import DeclineReason
@@ -26,23 +26,24 @@ def distance_rows(board) -> dict:
     """Distance travelled, a table per whose rating: need, people, average first → latest, the spread of the
     changes and how many got better, stayed the same or got worse."""
     arrow = "←" if text_direction() == "rtl" else "→"
+    words = board.words
     tables: dict = {}
     for s in board.distance:
         key = ("distance", s.domain, s.rated_by.value)
         spread = _(
             "%(median)s (%(low)s to %(high)s; %(lowest)s to %(highest)s)",
-            median=signed(s.median_change),
-            low=signed(s.lower_quartile),
-            high=signed(s.upper_quartile),
-            lowest=signed(s.lowest),
-            highest=signed(s.highest),
+            median=words.signed(s.median_change),
+            low=words.signed(s.lower_quartile),
+            high=words.signed(s.upper_quartile),
+            lowest=words.signed(s.lowest),
+            highest=words.signed(s.highest),
         )
         better_same_worse = " / ".join(_text(board, *key, part) for part in ("better", "same", "worse"))
         tables.setdefault(s.rated_by, []).append(
             [
                 {"text": domain_label(s.domain)},
                 _count(board, *key, "people"),
-                {"text": f"{number(s.mean_first)} {arrow} {number(s.mean_latest)}"},
+                {"text": f"{words.number(s.mean_first)} {arrow} {words.number(s.mean_latest)}"},
                 {"text": spread},
                 {"text": better_same_worse},
             ]
@@ -65,7 +66,7 @@ def answered_in_time_rows(board) -> list:
             rows.append(
                 [
                     {"text": o.organisation},
-                    {"text": percent(share), "format": "numeric"},
+                    {"text": board.words.percent(share), "format": "numeric"},
                     _count(board, *key, "due_for_answer"),
                 ]
             )
@@ -94,7 +95,7 @@ def loop_rows(board, by_service: bool) -> list[dict]:
                     for reason, name, column in reasons
                     if figures.declined_by_reason.get(reason)
                 ),
-                "median_days": number(figures.median_days)
+                "median_days": board.words.number(figures.median_days)
                 if figures.median_days is not None and figures.answered >= board.minimum
                 else None,
                 "in_time": None if share is None else board.words.percent(share),
