@@ -20,7 +20,7 @@ from advocate_app.clock import local_today
 from advocate_app.i18n import isolated, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, services
+from advocate_app.plans import access, outline, services
 from advocate_app.plans.credit import credit_line
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
@@ -36,7 +36,6 @@ from advocate_app.plans.models import (
 from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
-from advocate_app.team import services as team_services
 from advocate_app.team import verdicts
 from advocate_app.templating import ROLE_NAMES
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
@@ -65,33 +64,41 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     """
     me = signed_in_user()
     reads_only = policy.reads_only(me, person)
-    plan = read_only_plan or services.active_plan(person.id)
+    head = outline.plan_head(person.id, reader=me, plan=read_only_plan)
+    plan = head.plan if head is not None else None
     items: list[PlanItem] = []
     new_ids: set[int] = set()
     agreements = {}
     baseline = None
-    summaries: dict[int, services.StepSummary] = {}
+    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={})
     if plan is not None:
-        plan = services.load_outline(plan)
-        items = plan.items
         if plan.status is PlanStatus.ACTIVE and not reads_only:
-            baseline = services.record_look(plan, me)
+            baseline = services.record_look(plan, me, last_look=head.last_look, last_agreed=head.last_agreed)
+        shown = outline.plan_outline(head, today=local_today(), since=baseline, reader=me)
+        items = shown.items
+        if baseline is not None:
             new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
-        agreements = services.latest_agreements(plan.id)
-        summaries = services.step_summaries(plan.id, today=local_today(), since=baseline, reader=me)
-    # Also when there is no plan yet: the view's audit event must be kept.
-    db.session.commit()
-    has_login = access.person_has_login(person.id)
+        agreements = head.agreements
+    summaries = shown.step_summaries
+    has_login = head is not None and head.person_has_login
     about = {item.topic: item for item in items if item.kind is ItemKind.ABOUT}
     children = defaultdict(list)
     for item in items:
         if item.parent_id is not None:
             children[item.parent_id].append(item)
     # In the order the person and advocate chose to work on them, then by priority.
-    places = team_services.order_positions([i.id for i in items if i.kind is ItemKind.NEED])
+    places = shown.places
     needs = sorted(
         (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)
     )
+    helping = (
+        team_helping.who_is_helping(person, viewer=me, needs=needs, places=places)
+        if plan is not None and not read_only_plan
+        else []
+    )
+    verdict_asks = [] if reads_only else verdicts.waiting_for(person.id)
+    # Also when there is no plan yet: the view's audit event must be kept (and the look just written).
+    db.session.commit()
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
     return render_template(
@@ -110,7 +117,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         new_count=len(new_ids) + sum(summary.changed for summary in summaries.values()),
         baseline=baseline,
         step_summaries=summaries,
-        comment_counts=services.comment_counts([item.id for item in items]),
+        comment_counts=shown.comment_counts,
         agreement=agreement_state(plan, agreements, me, person) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=worded(PRIORITY_LABELS),
@@ -122,11 +129,9 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else more_links(person, me),
-        helping=team_helping.who_is_helping(person, viewer=me, needs=needs, places=places)
-        if plan is not None and not read_only_plan
-        else [],
+        helping=helping,
         may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
-        verdict_asks=[] if reads_only else verdicts.waiting_for(person.id),
+        verdict_asks=verdict_asks,
     )
 
 
