@@ -17,10 +17,10 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.i18n import isolated, worded
+from advocate_app.i18n import isolated, page_translators, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, outline, services
+from advocate_app.plans import access, outline, services, view_models
 from advocate_app.plans.credit import credit_line
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
@@ -101,6 +101,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     db.session.commit()
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
+    say = page_translators()
+    credit = credit_for(me, person)
     return render_template(
         "plans/plan.html",
         person=person,
@@ -116,14 +118,15 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         new_ids=new_ids,
         new_count=len(new_ids) + sum(summary.changed for summary in summaries.values()),
         baseline=baseline,
-        step_summaries=summaries,
-        comment_counts=shown.comment_counts,
+        entry_lines=view_models.entry_lines(person, items, credit=credit, comment_counts=shown.comment_counts, say=say),
+        goal_lines=view_models.goal_lines(
+            person, [i for i in items if i.kind is ItemKind.GOAL], summaries=summaries, since=baseline, say=say
+        ),
         agreement=agreement_state(plan, agreements, me, person) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=worded(PRIORITY_LABELS),
         goal_status_labels=worded(GOAL_STATUS_LABELS),
         is_person=is_the_person(me),
-        credit=credit_for(me, person),
         may_start=policy.can(me, Action.PLAN_START, person),
         may_refer=plan is not None and may_refer(me, person, plan),
         plan_url=plan_url(person),
@@ -332,14 +335,19 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         read_only=reads_only or plan.status is not PlanStatus.ACTIVE,
         break_glass=reads_only,
         new_ids=new_ids,
-        comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+        entry_lines=view_models.entry_lines(
+            person,
+            [entry, *steps],
+            credit=credit_for(me, person),
+            comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+            say=page_translators(),
+        ),
         deciders=set()
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
         goal_status_labels=worded(GOAL_STATUS_LABELS),
         owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
         is_person=is_the_person(me),
-        credit=credit_for(me, person),
         may_refer=may_refer(me, person, plan),
         step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
         back=entry_url(person, entry)
