@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from functools import partial
 
 from flask import current_app, render_template, url_for
 from flask_babel import format_date, get_timezone, ngettext
@@ -21,7 +20,7 @@ from advocate_app.i18n import isolated, page_translators, worded
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, outline, services, view_models
-from advocate_app.plans.credit import credit_line
+from advocate_app.plans.credit import Credit
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -140,7 +139,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
 
 def credit_for(me, person: Person):
     """``credit(item)`` for the page: who the words that stand are by, worded for this reader."""
-    return partial(credit_line, viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:

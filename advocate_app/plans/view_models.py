@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from advocate_app.i18n import worded
-from advocate_app.plans.credit import credit_line
+from advocate_app.plans.credit import Credit
 from advocate_app.templating import ROLE_NAMES, day_in
 from advocate_app.urls import address_for_each
 
@@ -81,7 +80,7 @@ def agreement_rows(person, plan, agreements: dict, last_review, *, review_overdu
 def summary_credit(person):
     """``credit(item)`` for the meeting summary: who the words are by, about everyone (nobody is "you" on a
     page printed for a meeting)."""
-    return partial(credit_line, viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+    return Credit(viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
 
 
 # The lines of each entry and goal on the plan page, worded here once for the reader: a long plan has many entries,
