@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from flask import current_app, render_template, url_for
-from flask_babel import format_date, get_timezone, ngettext
-from flask_babel import gettext as _
+from flask import current_app, render_template, request, url_for
+from flask_babel import format_date, get_locale, get_timezone, ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
@@ -17,6 +17,7 @@ from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.i18n import isolated, page_translators, worded
+from advocate_app.i18n import quick_gettext as _  # the plan page's words: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
 from advocate_app.plans import access, outline, services, view_models
@@ -36,7 +37,8 @@ from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
 from advocate_app.team import verdicts
-from advocate_app.templating import ROLE_NAMES
+from advocate_app.templating import ROLE_NAMES, route_url
+from advocate_app.urls import address_for_each
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
 
@@ -126,6 +128,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         priority_labels=worded(PRIORITY_LABELS),
         goal_status_labels=worded(GOAL_STATUS_LABELS),
         is_person=is_the_person(me),
+        need_domains=domain_names(),
         may_start=policy.can(me, Action.PLAN_START, person),
         may_refer=plan is not None and may_refer(me, person, plan),
         plan_url=plan_url(person),
@@ -135,6 +138,17 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
         verdict_asks=verdict_asks,
     )
+
+
+def domain_names() -> dict:
+    """``need_domains`` for a plan page: each part of life's name worded once per language, as the templates show
+    it (a lazy name looked its catalogue up again every time a need was named, twice a need on the plan)."""
+    locale = str(get_locale())
+    worded_names = current_app.extensions.setdefault("advocate_app.plans.domain_names", {})
+    if locale not in worded_names or current_app.debug:
+        # A lazy name is shown as it is translated (our own words): the same markup here.
+        worded_names[locale] = {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()}  # noqa: S704 # nosec B704 # our own catalogue
+    return worded_names[locale]
 
 
 def credit_for(me, person: Person):
@@ -240,6 +254,16 @@ def may_refer(me, person: Person, plan: Plan) -> bool:
     return plan.status is PlanStatus.ACTIVE and policy.can(me, Action.REFERRAL_MAKE, person)
 
 
+def person_address(endpoint: str):
+    """``address(person_id)``: ``url_for(endpoint, person_id=...)``, with the address made once for the app (it
+    depends only on the route and where the app is mounted, as ``templating.route_url``'s addresses do)."""
+    key = (request.script_root, endpoint)
+    made = current_app.extensions.setdefault("advocate_app.plans.person_addresses", {})
+    if key not in made or current_app.debug:
+        made[key] = address_for_each(endpoint, "person_id")
+    return made[key]
+
+
 def more_links(person: Person, me) -> list[dict]:
     """Links from the plan to the rest of it, for those who may follow them."""
     wanted = [
@@ -269,12 +293,12 @@ def more_links(person: Person, me) -> list[dict]:
         ),
     ]
     links = [
-        {"url": url_for(endpoint, person_id=person.id), "label": label}
+        {"url": person_address(endpoint)(person.id), "label": label}
         for endpoint, label, allowed in wanted
         if allowed and endpoint in current_app.view_functions
     ]
     if policy.can(me, Action.OWN_RECORD):
-        links.append({"url": url_for("people.my_details"), "label": _("My details and how you may contact me")})
+        links.append({"url": route_url("people.my_details"), "label": _("My details and how you may contact me")})
     return links
 
 

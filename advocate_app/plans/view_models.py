@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -139,23 +140,25 @@ def goal_lines(person, goals, *, summaries: dict, since: int | None, say: dict) 
     _, ngettext = say["_"], say["ngettext"]
     locale = str(get_locale())
     steps_url = address_for_each("plans.goal", person_id=person.id, since=since)
+    # Goals share their days and counts: each sentence is worded once for each day or number.
+    # A day as the ``short_date`` filter says it: our own words, escaped, so the sentence does not isolate it.
+    aiming = cache(lambda day: _("Aiming for %(date)s", date=escape(day_in(day, locale))))
+    steps = cache(lambda total: ngettext("%(num)d step", "%(num)d steps", total))
+    done = cache(lambda count: _("%(done)d done", done=count))
+    overdue = cache(lambda count: ngettext("%(num)d overdue", "%(num)d overdue", count))
+    changed = cache(
+        lambda count: ngettext("%(num)d changed since you last looked", "%(num)d changed since you last looked", count)
+    )
+    no_steps = _("No steps yet")
     lines = {}
     for goal in goals:
         summary = summaries.get(goal.id)
-        # As the ``short_date`` filter says a day: our own words, escaped, so the sentence does not isolate it.
-        aiming = escape(day_in(goal.target_date, locale)) if goal.target_date else None
         lines[goal.id] = GoalLines(
-            aiming=_("Aiming for %(date)s", date=aiming) if aiming else None,
+            aiming=aiming(goal.target_date) if goal.target_date else None,
             steps_url=steps_url(goal.id),
-            steps=ngettext("%(num)d step", "%(num)d steps", summary.total) if summary else _("No steps yet"),
-            done=_("%(done)d done", done=summary.done) if summary else None,
-            overdue=ngettext("%(num)d overdue", "%(num)d overdue", summary.overdue)
-            if summary and summary.overdue
-            else None,
-            changed=ngettext(
-                "%(num)d changed since you last looked", "%(num)d changed since you last looked", summary.changed
-            )
-            if summary and summary.changed
-            else None,
+            steps=steps(summary.total) if summary else no_steps,
+            done=done(summary.done) if summary else None,
+            overdue=overdue(summary.overdue) if summary and summary.overdue else None,
+            changed=changed(summary.changed) if summary and summary.changed else None,
         )
     return lines
