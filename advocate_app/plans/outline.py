@@ -1,6 +1,6 @@
 """What the plan page reads, in three statements: the plan itself (with the reader's last look and agreement, the
 agreements standing and whether the person signs in), its outline (each entry with its comments counted, each goal
-with its steps summed up and each need with its place in the chosen order), and the entries' writers.
+with its steps summed up and each need with its place in the chosen order and who leads it), and the entries' writers.
 
 Each read the page used to make on its own cost more in the driver and the ORM than in the database: the plan page
 is asked for on every visit, so they are made together, from statements built once and run with the ids.
@@ -16,10 +16,11 @@ from sqlalchemy import Date, Integer, and_, bindparam, exists, false, func, sele
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from advocate_app import db
+from advocate_app import db, policy
 from advocate_app.accounts.models import User
 from advocate_app.plans.models import ItemKind, Plan, PlanAgreement, PlanComment, PlanItem, PlanLook, PlanStatus
 from advocate_app.plans.services import with_writers
+from advocate_app.team.helping import Lead, lead_of
 from advocate_app.team.models import NeedOrder
 
 
@@ -58,6 +59,8 @@ class Outline:
     step_summaries: dict[int, StepSummary]
     # Where each need comes in the order the person and advocate chose (needs not placed are left out).
     places: dict[int, int]
+    # Who leads each need now (needs led by the advocate as at first are left out), for "Who is helping".
+    leads: dict[int, Lead]
 
 
 def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> PlanHead | None:
@@ -80,19 +83,25 @@ def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User
 
     :param since: the version after which changes by others are new to ``reader`` (None: nothing is new).
     """
-    values = {"plan_id": head.plan.id, "today": today, "since": since, "user_id": reader.id}
-    rows = db.session.execute(_outline_statements()[since is not None], values).all()
+    staff = policy.sees_untold_sharing(reader)
+    values = {
+        "plan_id": head.plan.id,
+        "person_id": head.plan.person_id,
+        "today": today,
+        "since": since,
+        "user_id": reader.id,
+    }
+    rows = db.session.execute(_outline_statement(since is not None, staff), values).all()
     items = [row[0] for row in rows]
     set_committed_value(head.plan, "items", with_writers(items, agreements=head.agreements.values()))
     return Outline(
         items=items,
-        comment_counts={item.id: comments for item, comments, *_ in rows if comments},
+        comment_counts={row[0].id: row.comments for row in rows if row.comments},
         step_summaries={
-            item.id: StepSummary(total, done, overdue, new or 0)
-            for item, _c, _p, total, done, overdue, new in rows
-            if total
+            row[0].id: StepSummary(row.total, row.done, row.overdue, row.changed or 0) for row in rows if row.total
         },
-        places={item.id: place for item, _c, place, *_ in rows if place is not None},
+        places={row[0].id: row.position for row in rows if row.position is not None},
+        leads={row[0].id: Lead(*row[-len(Lead._fields) :]) for row in rows if row.kind is not None},
     )
 
 
@@ -121,44 +130,51 @@ def _head_statements() -> dict:
     }
 
 
-# What each goal's line says about its steps, in the order of ``StepSummary``'s fields.
-SUMMED_UP = ("total", "done", "overdue", "changed")
-
-
 @cache
-def _outline_statements() -> dict:
-    """The outline's read, built once for a reader with changes to be told of (True) and one without (False)."""
+def _outline_statement(told_of_changes: bool, staff: bool):
+    """The outline's read, built once for each kind of reader: with changes to be told of or not, and staff or the
+    person (who is not shown a lead resting on a share they were not told about)."""
     plan_id = bindparam("plan_id", type_=Integer)
     user_id = bindparam("user_id", type_=Integer)
-    comments = select(func.count(PlanComment.id)).where(PlanComment.item_id == PlanItem.id).scalar_subquery()
+    comments = (
+        select(func.count(PlanComment.id)).where(PlanComment.item_id == PlanItem.id).scalar_subquery().label("comments")
+    )
     step = aliased(PlanItem)
     is_open = step.done_at.is_(None)
-
-    def outline(told_of_changes: bool):
-        steps = (
-            select(
-                step.parent_id,
-                func.count(step.id).label("total"),
-                func.count(step.id).filter(step.done_at.is_not(None)).label("done"),
-                func.count(step.id).filter(is_open, step.due_date < bindparam("today", type_=Date)).label("overdue"),
-                (
-                    func.count(step.id).filter(
-                        step.changed_version > bindparam("since", type_=Integer), step.changed_by_id != user_id
-                    )
-                    if told_of_changes
-                    else func.count(step.id).filter(false())
-                ).label("changed"),
-            )
-            .where(step.plan_id == plan_id, step.kind == ItemKind.STEP)
-            .group_by(step.parent_id)
-            .subquery()
+    changed = (
+        func.count(step.id).filter(
+            step.changed_version > bindparam("since", type_=Integer), step.changed_by_id != user_id
         )
-        return (
-            select(PlanItem, comments, NeedOrder.position, *(steps.c[name] for name in SUMMED_UP))
-            .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)
-            .outerjoin(steps, steps.c.parent_id == PlanItem.id)
-            .where(PlanItem.plan_id == plan_id, PlanItem.kind != ItemKind.STEP)
-            .order_by(PlanItem.id)
+        if told_of_changes
+        else func.count(step.id).filter(false())
+    )
+    steps = (
+        select(
+            step.parent_id,
+            func.count(step.id).label("total"),
+            func.count(step.id).filter(step.done_at.is_not(None)).label("done"),
+            func.count(step.id).filter(is_open, step.due_date < bindparam("today", type_=Date)).label("overdue"),
+            changed.label("changed"),
         )
-
-    return {True: outline(True), False: outline(False)}
+        .where(step.plan_id == plan_id, step.kind == ItemKind.STEP)
+        .group_by(step.parent_id)
+        .subquery()
+    )
+    # Each need's current lead, as "Who is helping" reads it (it is given them with the needs).
+    lead_columns, lead_join = lead_of(PlanItem.id, bindparam("person_id", type_=Integer), staff=staff)
+    return lead_join(
+        select(
+            PlanItem,
+            comments,
+            NeedOrder.position,
+            steps.c.total,
+            steps.c.done,
+            steps.c.overdue,
+            steps.c.changed,
+            *lead_columns,
+        )
+        .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)
+        .outerjoin(steps, steps.c.parent_id == PlanItem.id)
+        .where(PlanItem.plan_id == plan_id, PlanItem.kind != ItemKind.STEP)
+        .order_by(PlanItem.id)
+    )

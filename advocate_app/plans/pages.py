@@ -71,7 +71,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     new_ids: set[int] = set()
     agreements = {}
     baseline = None
-    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={})
+    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={})
     if plan is not None:
         if plan.status is PlanStatus.ACTIVE and not reads_only:
             baseline = services.record_look(plan, me, last_look=head.last_look, last_agreed=head.last_agreed)
@@ -93,7 +93,9 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)
     )
     helping = (
-        team_helping.who_is_helping(person, viewer=me, needs=needs, places=places)
+        team_helping.who_is_helping(
+            person, viewer=me, needs=needs, places=places, leads=shown.leads, names=policy.names_for(person)
+        )
         if plan is not None and not read_only_plan
         else []
     )

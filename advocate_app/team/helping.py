@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, false, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from advocate_app import db, policy
@@ -55,6 +56,36 @@ class HelpRow:
     waiting: list[Waiting] = field(default_factory=list)
 
 
+class Lead(NamedTuple):
+    """Who leads a need now, as "Who is helping" reads it (``lead_of``'s columns)."""
+
+    kind: LeadKind
+    started_at: datetime
+    organisation_id: int | None
+    name: str | None  # the leading organisation's name
+    kept: bool  # rests on a share the person was not told about (never so for staff, who see every share)
+
+
+def lead_of(need_id, person_id, *, staff: bool):
+    """A need's current lead as ``Lead``'s columns, and ``join(statement)`` that finds it, for a statement over needs
+    (``need_id`` is its column of the need's id): "Who is helping" reads them, and so does the plan page's outline
+    with its needs (``plans.outline``), which then passes them here.
+
+    For the person (not ``staff``) a lead resting on a share they were not told about is marked ``kept``
+    (``policy.referrals_kept_from_person``) and shown as the advocate's.
+    """
+    lead, organisation = aliased(NeedLead), aliased(Organisation)
+    kept = false() if staff else lead.referral_id.in_(policy.referrals_kept_from_person(person_id))
+    columns = (lead.kind, lead.started_at, lead.organisation_id, organisation.name, kept.label("kept"))
+
+    def join(statement):
+        return statement.outerjoin(lead, and_(lead.need_id == need_id, lead.ended_at.is_(None))).outerjoin(
+            organisation, organisation.id == lead.organisation_id
+        )
+
+    return columns, join
+
+
 @dataclass(frozen=True)
 class _Statements:
     places: object
@@ -77,18 +108,10 @@ def _statements(staff: bool) -> _Statements:
     kept = policy.referrals_kept_from_person(person_id)
     step, goal = aliased(PlanItem), aliased(PlanItem)
     leading = aliased(Organisation)
+    lead_columns, lead_join = lead_of(PlanItem.id, person_id, staff=staff)
     return _Statements(
         places=select(NeedOrder.need_id, NeedOrder.position).where(NeedOrder.need_id.in_(need_ids)),
-        leads=select(
-            NeedLead.need_id,
-            NeedLead.kind,
-            NeedLead.started_at,
-            NeedLead.organisation_id,
-            Organisation.name,
-            (false() if staff else NeedLead.referral_id.in_(kept)).label("kept"),
-        )
-        .outerjoin(Organisation, Organisation.id == NeedLead.organisation_id)
-        .where(NeedLead.need_id.in_(need_ids), NeedLead.ended_at.is_(None)),
+        leads=lead_join(select(PlanItem.id, *lead_columns).where(PlanItem.id.in_(need_ids))),
         working=select(
             goal.parent_id,
             Referral.organisation_id,
@@ -132,24 +155,31 @@ def _statements(staff: bool) -> _Statements:
 
 
 def who_is_helping(
-    person: Person, *, viewer: User, needs: list[PlanItem] | None = None, places: dict[int, int] | None = None
+    person: Person,
+    *,
+    viewer: User,
+    needs: list[PlanItem] | None = None,
+    places: dict[int, int] | None = None,
+    leads: dict[int, Lead] | None = None,
+    names: policy.OrganisationNames | None = None,
 ) -> list[HelpRow]:
     """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs.
 
-    The plan page has the active plan's needs in order and their places already: it passes them, and they are not
-    read again."""
+    The plan page has the active plan's needs in order, their places and their leads already, and the organisations
+    ``viewer`` may see named (``policy.names_for``): it passes them, and they are not read again."""
     if needs is None:
         needs = active_needs(person.id)
     if not needs:
         return []
     need_ids = [n.id for n in needs]
-    name = policy.organisations_named_to(viewer, person).name
+    name = (names or policy.organisations_named_to(viewer, person)).name
 
     statements = _statements(policy.sees_untold_sharing(viewer))
     given = {"person_id": person.id, "need_ids": need_ids}
     if places is None:
         places = dict(db.session.execute(statements.places, given).all())
-    leads = {lead.need_id: lead for lead in db.session.execute(statements.leads, given)}
+    if leads is None:
+        leads = {need_id: Lead(*lead) for need_id, *lead in db.session.execute(statements.leads, given) if lead[0]}
     working_rows = db.session.execute(statements.working, given).all()
     waits = db.session.execute(statements.waits, given).all()
 
