@@ -20,12 +20,14 @@ class Credit:
     :param viewer: the signed-in user, called "you" here; ``None`` on a page about everyone (a meeting summary).
     :param person_name: who agreed, when staff recorded the person's decision made in person.
     :param role_names: each role's name, worded for the page.
+    :param names: the writers' names by their user ids (``services.writer_names``, or as the plan page read them).
     """
 
-    def __init__(self, *, viewer, person_name: str, role_names: dict):
+    def __init__(self, *, viewer, person_name: str, role_names: dict, names: dict[int, str]):
         self.viewer_id = viewer.id if viewer is not None else None
         self.person_name = person_name
         self.role_names = role_names
+        self.names = names
         self.translate = get_translations().ugettext
         self.zone = get_timezone()
         self.locale = str(get_locale())
@@ -43,15 +45,16 @@ class Credit:
             text = self.translate(message)
             return text % variables if variables else text
 
+        names = self.names
         if item.words_agreed_role:
-            writer = item.worded_by
-            agreer = item.words_agreed_by
-            agreer_name = isolated(agreer.display_name if agreer else self.person_name)
+            writer = names.get(item.worded_by_id)
+            agreer = names.get(item.words_agreed_by_id)
+            agreer_name = isolated(agreer if agreer is not None else self.person_name)
             day = self.day(item.worded_at or item.changed_at)
-            if writer is not None and self.viewer_id is not None and writer.id == self.viewer_id:
+            if writer is not None and self.viewer_id is not None and item.worded_by_id == self.viewer_id:
                 return _("Your wording, agreed by %(agreer)s, %(date)s", agreer=agreer_name, date=day)
-            writer_name = isolated(writer.display_name) if writer else _("someone")
-            if agreer is not None and self.viewer_id is not None and agreer.id == self.viewer_id:
+            writer_name = isolated(writer) if writer is not None else _("someone")
+            if agreer is not None and self.viewer_id is not None and item.words_agreed_by_id == self.viewer_id:
                 return _("Wording by %(writer)s, agreed by you, %(date)s", writer=writer_name, date=day)
             return _(
                 "Wording by %(writer)s, agreed by %(agreer)s, %(date)s",
@@ -59,16 +62,16 @@ class Credit:
                 agreer=agreer_name,
                 date=day,
             )
+        author = names.get(item.author_id)
         line = _(
             "Written by %(name)s (%(role)s), %(date)s",
-            name=isolated(item.author.display_name) if item.author else _("someone"),
+            name=isolated(author) if author is not None else _("someone"),
             role=self.role_names.get(item.author_role, item.author_role),
             date=self.day(item.created_at),
         )
-        if item.worded_by is not None and item.worded_by_id != item.author_id and item.worded_at:
+        worded_by = names.get(item.worded_by_id)
+        if worded_by is not None and item.worded_by_id != item.author_id and item.worded_at:
             line += ". " + _(
-                "Last changed by %(name)s, %(date)s",
-                name=isolated(item.worded_by.display_name),
-                date=self.day(item.worded_at),
+                "Last changed by %(name)s, %(date)s", name=isolated(worded_by), date=self.day(item.worded_at)
             )
         return line

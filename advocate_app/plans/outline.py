@@ -1,9 +1,11 @@
-"""What the plan page reads, in three statements: the plan itself (with the reader's last look and agreement, the
-agreements standing and whether the person signs in), its outline (each entry with its comments counted, each goal
-with its steps summed up and each need with its place in the chosen order and who leads it), and the entries' writers.
+"""What the plan page reads, in two statements: the plan itself (with the reader's last look and agreement, the
+agreements standing with who agreed, and whether the person signs in), then its outline (each entry with its comments
+counted and the names of who wrote, worded, agreed or suggested it, each goal with its steps summed up, and each need
+with its place in the chosen order and who leads it).
 
-Each read the page used to make on its own cost more in the driver and the ORM than in the database: the plan page
-is asked for on every visit, so they are made together, from statements built once and run with the ids.
+Each read the page used to make on its own cost more in the driver and the ORM than in the database, and so did
+giving every entry its writers as whole users: the plan page is asked for on every visit, so its reads are made
+together, from statements built once and run with the ids, and its writers are read as the names the page shows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
 from advocate_app.plans.models import ItemKind, Plan, PlanAgreement, PlanComment, PlanItem, PlanLook, PlanStatus
-from advocate_app.plans.services import with_writers
 from advocate_app.team.helping import Lead, lead_of
 from advocate_app.team.models import NeedOrder
 
@@ -47,11 +48,13 @@ class PlanHead:
     agreements: dict[str, PlanAgreement]
     # The person can sign in for themselves (so only they decide on their own words).
     person_has_login: bool
+    # Who agreed, by their user ids.
+    names: dict[int, str]
 
 
 @dataclass
 class Outline:
-    """The "about me" answers, needs and goals (not the steps: those are on each goal's page), with their writers."""
+    """The "about me" answers, needs and goals (not the steps: those are on each goal's page)."""
 
     items: list[PlanItem]
     comment_counts: dict[int, int]
@@ -61,6 +64,9 @@ class Outline:
     places: dict[int, int]
     # Who leads each need now (needs led by the advocate as at first are left out), for "Who is helping".
     leads: dict[int, Lead]
+    # The names of who wrote, worded, agreed or suggested the entries, and who agreed the plan, by their user ids
+    # (for ``credit.Credit``, the suggestions and the agreement: the entries are not given their writers as users).
+    names: dict[int, str]
 
 
 def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> PlanHead | None:
@@ -72,18 +78,23 @@ def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> Plan
         rows = db.session.execute(_head_statements()["plan"], {"plan_id": plan.id, "user_id": reader.id}).all()
     if not rows:
         return None
-    found, last_look, last_agreed, has_login, _agreement = rows[0]
+    found, last_look, last_agreed, has_login, *_ = rows[0]
     # In the order they were given: the newest of each side's stands.
-    agreements = {agreement.role: agreement for *_, agreement in rows if agreement is not None}
-    return PlanHead(found, last_look, last_agreed, agreements, bool(has_login))
+    agreements = {}
+    names = {}
+    for *_, agreement, name in rows:
+        if agreement is not None:
+            agreements[agreement.role] = agreement
+            if agreement.user_id is not None and name is not None:
+                names[agreement.user_id] = name
+    return PlanHead(found, last_look, last_agreed, agreements, bool(has_login), names)
 
 
 def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User) -> Outline:
-    """The plan's outline for its page, with the writers of its entries and of its agreements.
+    """The plan's outline for its page.
 
     :param since: the version after which changes by others are new to ``reader`` (None: nothing is new).
     """
-    staff = policy.sees_untold_sharing(reader)
     values = {
         "plan_id": head.plan.id,
         "person_id": head.plan.person_id,
@@ -91,18 +102,31 @@ def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User
         "since": since,
         "user_id": reader.id,
     }
-    rows = db.session.execute(_outline_statement(since is not None, staff), values).all()
-    items = [row[0] for row in rows]
-    set_committed_value(head.plan, "items", with_writers(items, agreements=head.agreements.values()))
-    return Outline(
-        items=items,
-        comment_counts={row[0].id: row.comments for row in rows if row.comments},
-        step_summaries={
-            row[0].id: StepSummary(row.total, row.done, row.overdue, row.changed or 0) for row in rows if row.total
-        },
-        places={row[0].id: row.position for row in rows if row.position is not None},
-        leads={row[0].id: Lead(*row[-len(Lead._fields) :]) for row in rows if row.kind is not None},
-    )
+    rows = db.session.execute(_outline_statement(since is not None, policy.sees_untold_sharing(reader)), values)
+    shown = Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={}, names=dict(head.names))
+    names = shown.names
+    for item, comments, place, total, done, overdue, changed, *rest in rows:
+        writers, lead = rest[:4], Lead(*rest[4:])
+        shown.items.append(item)
+        if comments:
+            shown.comment_counts[item.id] = comments
+        if total:
+            shown.step_summaries[item.id] = StepSummary(total, done, overdue, changed or 0)
+        if place is not None:
+            shown.places[item.id] = place
+        if lead.kind is not None:
+            shown.leads[item.id] = lead
+        for user_id, writer in zip(_writer_ids(item), writers, strict=True):
+            if writer is not None:
+                names[user_id] = writer
+    # What the page reads of the plan's entries (not the steps).
+    set_committed_value(head.plan, "items", shown.items)
+    return shown
+
+
+def _writer_ids(item: PlanItem) -> tuple:
+    """The ids of who wrote, worded, agreed or suggested ``item``, in the order of the outline's name columns."""
+    return item.author_id, item.worded_by_id, item.words_agreed_by_id, item.proposed_by_id
 
 
 @cache
@@ -119,9 +143,11 @@ def _head_statements() -> dict:
         .scalar_subquery()
     )
     has_login = exists().where(User.person_id == Plan.person_id)
+    agreer = aliased(User)
     read = (
-        select(Plan, last_look, last_agreed, has_login, standing)
+        select(Plan, last_look, last_agreed, has_login, standing, agreer.display_name)
         .outerjoin(standing, and_(standing.plan_id == Plan.id, standing.withdrawn_at.is_(None)))
+        .outerjoin(agreer, agreer.id == standing.user_id)
         .order_by(standing.id)
     )
     return {
@@ -160,6 +186,8 @@ def _outline_statement(told_of_changes: bool, staff: bool):
         .group_by(step.parent_id)
         .subquery()
     )
+    # Who wrote, worded, agreed or suggested each entry, as names (in the order of ``_writer_ids``).
+    author, worded_by, agreed_by, proposed_by = (aliased(User) for _ in range(4))
     # Each need's current lead, as "Who is helping" reads it (it is given them with the needs).
     lead_columns, lead_join = lead_of(PlanItem.id, bindparam("person_id", type_=Integer), staff=staff)
     return lead_join(
@@ -171,10 +199,18 @@ def _outline_statement(told_of_changes: bool, staff: bool):
             steps.c.done,
             steps.c.overdue,
             steps.c.changed,
+            author.display_name,
+            worded_by.display_name,
+            agreed_by.display_name,
+            proposed_by.display_name,
             *lead_columns,
         )
         .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)
         .outerjoin(steps, steps.c.parent_id == PlanItem.id)
+        .outerjoin(author, author.id == PlanItem.author_id)
+        .outerjoin(worded_by, worded_by.id == PlanItem.worded_by_id)
+        .outerjoin(agreed_by, agreed_by.id == PlanItem.words_agreed_by_id)
+        .outerjoin(proposed_by, proposed_by.id == PlanItem.proposed_by_id)
         .where(PlanItem.plan_id == plan_id, PlanItem.kind != ItemKind.STEP)
         .order_by(PlanItem.id)
     )

@@ -71,7 +71,7 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     new_ids: set[int] = set()
     agreements = {}
     baseline = None
-    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={})
+    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={}, names={})
     if plan is not None:
         if plan.status is PlanStatus.ACTIVE and not reads_only:
             baseline = services.record_look(plan, me, last_look=head.last_look, last_agreed=head.last_agreed)
@@ -105,7 +105,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
     say = page_translators()
-    credit = credit_for(me, person)
+    names = shown.names
+    credit = credit_for(me, person, names)
     return render_template(
         "plans/plan.html",
         person=person,
@@ -121,11 +122,13 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         new_ids=new_ids,
         new_count=len(new_ids) + sum(summary.changed for summary in summaries.values()),
         baseline=baseline,
-        entry_lines=view_models.entry_lines(person, items, credit=credit, comment_counts=shown.comment_counts, say=say),
+        entry_lines=view_models.entry_lines(
+            person, items, credit=credit, comment_counts=shown.comment_counts, names=names, say=say
+        ),
         goal_lines=view_models.goal_lines(
             person, [i for i in items if i.kind is ItemKind.GOAL], summaries=summaries, since=baseline, say=say
         ),
-        agreement=agreement_state(plan, agreements, me, person) if plan is not None else None,
+        agreement=agreement_state(plan, agreements, me, person, names) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
         priority_labels=worded(PRIORITY_LABELS),
         goal_status_labels=worded(GOAL_STATUS_LABELS),
@@ -153,9 +156,12 @@ def domain_names() -> dict:
     return worded_names[locale]
 
 
-def credit_for(me, person: Person):
-    """``credit(item)`` for the page: who the words that stand are by, worded for this reader."""
-    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+def credit_for(me, person: Person, names: dict[int, str]):
+    """``credit(item)`` for the page: who the words that stand are by, worded for this reader.
+
+    :param names: the writers' names by their user ids.
+    """
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES), names=names)
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
@@ -191,9 +197,12 @@ def _day(moment) -> str:
     return format_date(moment.astimezone(get_timezone()).date(), "d MMMM")
 
 
-def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
+def agreement_state(plan: Plan, agreements: dict, me, person: Person, names: dict[int, str]) -> dict:
     """The agreement box in words for the reader: who agreed which version when ("You and Alex agreed version
-    4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree."""
+    4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree.
+
+    :param names: who agreed, by their user ids (``outline.PlanHead.names``).
+    """
     person_side, advocate_side = agreements.get(Role.INDIVIDUAL.value), agreements.get(Role.ADVOCATE.value)
     # The reader's own side of the agreement, if they are a party to the plan (a coordinator is not).
     my_side = is_the_person(me) if policy.can(me, Action.PLAN_WRITE, person) else None
@@ -203,7 +212,8 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
             return _("You")
         if persons_side:
             return isolated(person.preferred_name)
-        return isolated(agreement.user.display_name) if agreement is not None and agreement.user else _("The advocate")
+        name = names.get(agreement.user_id) if agreement is not None else None
+        return isolated(name) if name is not None else _("The advocate")
 
     lines = []
     if person_side and advocate_side and person_side.version == advocate_side.version:
@@ -344,6 +354,7 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
     plan = entry.plan
     reads_only = policy.reads_only(me, person)
     steps = services.load_steps(entry)
+    names = services.writer_names([entry, *steps])
     has_login = access.person_has_login(person.id)
     new_ids = (
         {s.id for s in steps if s.changed_version > since and s.changed_by_id != me.id}
@@ -363,8 +374,9 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         entry_lines=view_models.entry_lines(
             person,
             [entry, *steps],
-            credit=credit_for(me, person),
+            credit=credit_for(me, person, names),
             comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+            names=names,
             say=page_translators(),
         ),
         deciders=set()

@@ -558,9 +558,8 @@ def unseen_changes_of(plan_id, user: User, *, dialect: str | None = None):
     )
 
 
-def with_writers(items: list[PlanItem], *, agreements=()) -> list[PlanItem]:
-    """Give entries their writers (who wrote, last changed or suggested a new wording), and ``agreements`` who
-    agreed, from one query.
+def with_writers(items: list[PlanItem]) -> list[PlanItem]:
+    """Give entries their writers (who wrote, last changed or suggested a new wording) from one query.
 
     A plan has few writers and many entries: joining the writers onto every entry's row cost more than
     the rest of the page.
@@ -571,7 +570,6 @@ def with_writers(items: list[PlanItem], *, agreements=()) -> list[PlanItem]:
         for i in (item.author_id, item.changed_by_id, item.proposed_by_id, item.worded_by_id, item.words_agreed_by_id)
         if i is not None
     }
-    ids.update(agreement.user_id for agreement in agreements if agreement.user_id is not None)
     writers = (
         {user.id: user for user in db.session.scalars(_read_statements()["writers"], {"user_ids": sorted(ids)})}
         if ids
@@ -583,9 +581,18 @@ def with_writers(items: list[PlanItem], *, agreements=()) -> list[PlanItem]:
         set_committed_value(item, "proposed_by", writers.get(item.proposed_by_id))
         set_committed_value(item, "worded_by", writers.get(item.worded_by_id))
         set_committed_value(item, "words_agreed_by", writers.get(item.words_agreed_by_id))
-    for agreement in agreements:
-        set_committed_value(agreement, "user", writers.get(agreement.user_id))
     return items
+
+
+def writer_names(items: list[PlanItem]) -> dict[int, str]:
+    """The names of the entries' writers (who wrote, worded, agreed or suggested), by their ids, from entries given
+    their writers (``with_writers``, ``load_item``): what a page's credit lines and suggestions name."""
+    return {
+        user.id: user.display_name
+        for item in items
+        for user in (item.author, item.worded_by, item.words_agreed_by, item.proposed_by)
+        if user is not None
+    }
 
 
 def load_steps(goal: PlanItem) -> list[PlanItem]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -78,31 +78,37 @@ def agreement_rows(person, plan, agreements: dict, last_review, *, review_overdu
     return rows
 
 
-def summary_credit(person):
+def summary_credit(person, names: dict[int, str]):
     """``credit(item)`` for the meeting summary: who the words are by, about everyone (nobody is "you" on a
-    page printed for a meeting)."""
-    return Credit(viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+    page printed for a meeting).
+
+    :param names: the writers' names by their user ids (``services.writer_names``).
+    """
+    return Credit(viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES), names=names)
 
 
 # The lines of each entry and goal on the plan page, worded here once for the reader: a long plan has many entries,
-# and a call made from a template costs several times the same call made here. Words come from the page's own
+# and a call made from a template costs several times the same call made here (and a named tuple is quicker to make
+# than a frozen dataclass). Words come from the page's own
 # translators (``say``: ``i18n.page_translators``), so they are the same markup the templates made.
 
 
-@dataclass(frozen=True)
-class EntryLines:
-    """What an entry shows besides its words: who wrote them, and its links (to change it, to its history)."""
+class EntryLines(NamedTuple):
+    """What an entry shows besides its words: who wrote them, its links (to change it, to its history) and who
+    suggested the new wording waiting beside it (None: nobody, or nobody known)."""
 
     credit: str
     history: Markup
     change_url: str
     history_url: str
+    proposer: str | None
 
 
-def entry_lines(person, items, *, credit, comment_counts: dict, say: dict) -> dict[int, EntryLines]:
+def entry_lines(person, items, *, credit, comment_counts: dict, names: dict, say: dict) -> dict[int, EntryLines]:
     """Each entry's lines, by its id.
 
     :param credit: ``credit(item)``, who the words that stand are by, worded for the reader (``pages.credit_for``).
+    :param names: the writers' names by their user ids.
     :param say: the page's translators (``i18n.page_translators()``).
     """
     ngettext = say["ngettext"]
@@ -114,12 +120,13 @@ def entry_lines(person, items, *, credit, comment_counts: dict, say: dict) -> di
         count = comment_counts.get(item.id, 0)
         if count not in histories:
             histories[count] = ngettext("History and %(num)d comment", "History and %(num)d comments", count)
-        lines[item.id] = EntryLines(credit(item), histories[count], change_url(item.id), history_url(item.id))
+        lines[item.id] = EntryLines(
+            credit(item), histories[count], change_url(item.id), history_url(item.id), names.get(item.proposed_by_id)
+        )
     return lines
 
 
-@dataclass(frozen=True)
-class GoalLines:
+class GoalLines(NamedTuple):
     """A goal's lines on the plan: the day it aims for, and where its steps are with how many are done, overdue and
     changed since the reader last looked (each None when there is nothing to say)."""
 
