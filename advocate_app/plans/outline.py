@@ -21,8 +21,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
 from advocate_app.plans.models import ItemKind, Plan, PlanAgreement, PlanComment, PlanItem, PlanLook, PlanStatus
-from advocate_app.team.helping import Lead, lead_of
+from advocate_app.team.helping import Lead, help_arranged_for, lead_of
 from advocate_app.team.models import NeedOrder
+from advocate_app.team.verdicts import may_be_waiting_for
 
 
 @dataclass
@@ -50,6 +51,8 @@ class PlanHead:
     person_has_login: bool
     # Who agreed, by their user ids.
     names: dict[int, str]
+    # The person may have finished help to say something about (``verdicts.may_be_waiting_for``).
+    may_ask_verdicts: bool
 
 
 @dataclass
@@ -67,6 +70,8 @@ class Outline:
     # The names of who wrote, worded, agreed or suggested the entries, and who agreed the plan, by their user ids
     # (for ``credit.Credit``, the suggestions and the agreement: the entries are not given their writers as users).
     names: dict[int, str]
+    # Whether any need may have an organisation working on it, or waiting to (``helping.help_arranged_for``).
+    arranged: tuple[bool, bool] = (False, False)
 
 
 def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> PlanHead | None:
@@ -78,7 +83,7 @@ def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> Plan
         rows = db.session.execute(_head_statements()["plan"], {"plan_id": plan.id, "user_id": reader.id}).all()
     if not rows:
         return None
-    found, last_look, last_agreed, has_login, *_ = rows[0]
+    found, last_look, last_agreed, has_login, may_ask_verdicts, *_ = rows[0]
     # In the order they were given: the newest of each side's stands.
     agreements = {}
     names = {}
@@ -87,7 +92,7 @@ def plan_head(person_id: int, *, reader: User, plan: Plan | None = None) -> Plan
             agreements[agreement.role] = agreement
             if agreement.user_id is not None and name is not None:
                 names[agreement.user_id] = name
-    return PlanHead(found, last_look, last_agreed, agreements, bool(has_login), names)
+    return PlanHead(found, last_look, last_agreed, agreements, bool(has_login), names, bool(may_ask_verdicts))
 
 
 def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User) -> Outline:
@@ -105,8 +110,10 @@ def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User
     rows = db.session.execute(_outline_statement(since is not None, policy.sees_untold_sharing(reader)), values)
     shown = Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={}, names=dict(head.names))
     names = shown.names
+    working, waiting = False, False
     for item, comments, place, total, done, overdue, changed, *rest in rows:
-        writers, lead = rest[:4], Lead(*rest[4:])
+        writers, (may_be_working, may_be_waiting), lead = rest[:4], rest[4:6], Lead(*rest[6:])
+        working, waiting = working or bool(may_be_working), waiting or bool(may_be_waiting)
         shown.items.append(item)
         if comments:
             shown.comment_counts[item.id] = comments
@@ -119,6 +126,7 @@ def plan_outline(head: PlanHead, *, today: date, since: int | None, reader: User
         for user_id, writer in zip(_writer_ids(item), writers, strict=True):
             if writer is not None:
                 names[user_id] = writer
+    shown.arranged = (working, waiting)
     # What the page reads of the plan's entries (not the steps).
     set_committed_value(head.plan, "items", shown.items)
     return shown
@@ -145,7 +153,9 @@ def _head_statements() -> dict:
     has_login = exists().where(User.person_id == Plan.person_id)
     agreer = aliased(User)
     read = (
-        select(Plan, last_look, last_agreed, has_login, standing, agreer.display_name)
+        select(
+            Plan, last_look, last_agreed, has_login, may_be_waiting_for(Plan.person_id), standing, agreer.display_name
+        )
         .outerjoin(standing, and_(standing.plan_id == Plan.id, standing.withdrawn_at.is_(None)))
         .outerjoin(agreer, agreer.id == standing.user_id)
         .order_by(standing.id)
@@ -188,8 +198,10 @@ def _outline_statement(told_of_changes: bool, staff: bool):
     )
     # Who wrote, worded, agreed or suggested each entry, as names (in the order of ``_writer_ids``).
     author, worded_by, agreed_by, proposed_by = (aliased(User) for _ in range(4))
-    # Each need's current lead, as "Who is helping" reads it (it is given them with the needs).
-    lead_columns, lead_join = lead_of(PlanItem.id, bindparam("person_id", type_=Integer), staff=staff)
+    # Each need's current lead, as "Who is helping" reads it (it is given them with the needs), and whether anyone
+    # may be working on it or waiting to (when nobody may, "Who is helping" reads no more).
+    person_id = bindparam("person_id", type_=Integer)
+    lead_columns, lead_join = lead_of(PlanItem.id, person_id, staff=staff)
     return lead_join(
         select(
             PlanItem,
@@ -203,6 +215,7 @@ def _outline_statement(told_of_changes: bool, staff: bool):
             worded_by.display_name,
             agreed_by.display_name,
             proposed_by.display_name,
+            *help_arranged_for(PlanItem.id, person_id),
             *lead_columns,
         )
         .outerjoin(NeedOrder, NeedOrder.need_id == PlanItem.id)

@@ -94,12 +94,21 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     )
     helping = (
         team_helping.who_is_helping(
-            person, viewer=me, needs=needs, places=places, leads=shown.leads, names=policy.names_for(person)
+            person,
+            viewer=me,
+            needs=needs,
+            places=places,
+            leads=shown.leads,
+            names=policy.names_for(person),
+            arranged=shown.arranged,
         )
         if plan is not None and not read_only_plan
         else []
     )
-    verdict_asks = [] if reads_only else verdicts.waiting_for(person.id)
+    # The plan's head said whether there may be any (without a plan, they are looked for).
+    verdict_asks = (
+        [] if reads_only or (head is not None and not head.may_ask_verdicts) else verdicts.waiting_for(person.id)
+    )
     # Also when there is no plan yet: the view's audit event must be kept (and the look just written).
     db.session.commit()
     reader = reader_of(me)

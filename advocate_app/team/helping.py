@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, false, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from advocate_app import db, policy
@@ -84,6 +84,26 @@ def lead_of(need_id, person_id, *, staff: bool):
         )
 
     return columns, join
+
+
+def help_arranged_for(need_id, person_id):
+    """Whether an organisation may be working on a need (an open referral from a step of one of its goals) or waiting
+    to (a referral the advocate chose to make once the leading organisation finishes), as two columns for a statement
+    over needs (``need_id`` is its column of the need's id): where neither is so for any need shown, "Who is helping"
+    has nothing more to read. Each may say so of a row the reader is then not shown: they only spare statements
+    that would find nothing."""
+    step, goal = aliased(PlanItem), aliased(PlanItem)
+    working = (
+        exists()
+        .where(goal.parent_id == need_id, step.parent_id == goal.id, Referral.step_id == step.id)
+        .where(Referral.status.in_(OPEN_STATUSES))
+    )
+    waiting = exists().where(
+        OverlapDecision.person_id == person_id,
+        OverlapDecision.need_id == need_id,
+        OverlapDecision.choice == OverlapChoice.WAIT,
+    )
+    return working.label("may_be_working"), waiting.label("may_be_waiting")
 
 
 @dataclass(frozen=True)
@@ -162,11 +182,14 @@ def who_is_helping(
     places: dict[int, int] | None = None,
     leads: dict[int, Lead] | None = None,
     names: policy.OrganisationNames | None = None,
+    arranged: tuple[bool, bool] = (True, True),
 ) -> list[HelpRow]:
     """The rows of "Who is helping" for ``viewer``, in a fixed number of queries whatever the number of needs.
 
     The plan page has the active plan's needs in order, their places and their leads already, and the organisations
-    ``viewer`` may see named (``policy.names_for``): it passes them, and they are not read again."""
+    ``viewer`` may see named (``policy.names_for``): it passes them, and they are not read again. It also read
+    whether any of the needs may have an organisation working or waiting (``help_arranged_for``): ``arranged``
+    (working, waiting), and what none may have is not looked for."""
     if needs is None:
         needs = active_needs(person.id)
     if not needs:
@@ -180,8 +203,8 @@ def who_is_helping(
         places = dict(db.session.execute(statements.places, given).all())
     if leads is None:
         leads = {need_id: Lead(*lead) for need_id, *lead in db.session.execute(statements.leads, given) if lead[0]}
-    working_rows = db.session.execute(statements.working, given).all()
-    waits = db.session.execute(statements.waits, given).all()
+    working_rows = db.session.execute(statements.working, given).all() if arranged[0] else []
+    waits = db.session.execute(statements.waits, given).all() if arranged[1] else []
 
     rows = []
     for need in needs:
