@@ -139,8 +139,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         ),
         agreement=agreement_state(plan, agreements, me, person, names) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
-        priority_labels=worded(PRIORITY_LABELS),
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        priority_labels=once_per_language("priorities", lambda: worded(PRIORITY_LABELS)),
+        goal_status_labels=once_per_language("goal_statuses", lambda: worded(GOAL_STATUS_LABELS)),
         is_person=is_the_person(me),
         need_domains=domain_names(),
         may_start=policy.can(me, Action.PLAN_START, person),
@@ -154,15 +154,24 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     )
 
 
+def once_per_language(name: str, make):
+    """``make()`` (words for a page, from our own catalogues) made once per language and kept for the app: they
+    change only with the catalogues, and a plan page reads them on every view."""
+    key = (name, str(get_locale()))
+    made = current_app.extensions.setdefault("advocate_app.plans.worded", {})
+    if key not in made or current_app.debug:
+        made[key] = make()
+    return made[key]
+
+
 def domain_names() -> dict:
     """``need_domains`` for a plan page: each part of life's name worded once per language, as the templates show
     it (a lazy name looked its catalogue up again every time a need was named, twice a need on the plan)."""
-    locale = str(get_locale())
-    worded_names = current_app.extensions.setdefault("advocate_app.plans.domain_names", {})
-    if locale not in worded_names or current_app.debug:
-        # A lazy name is shown as it is translated (our own words): the same markup here.
-        worded_names[locale] = {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()}  # noqa: S704 # nosec B704 # our own catalogue
-    return worded_names[locale]
+    # A lazy name is shown as it is translated (our own words): the same markup here.
+    return once_per_language(
+        "need_domains",
+        lambda: {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()},  # noqa: S704 # nosec B704 # our own catalogue
+    )
 
 
 def credit_for(me, person: Person, names: dict[int, str]):
@@ -170,7 +179,8 @@ def credit_for(me, person: Person, names: dict[int, str]):
 
     :param names: the writers' names by their user ids.
     """
-    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES), names=names)
+    role_names = once_per_language("role_names", lambda: worded(ROLE_NAMES))
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=role_names, names=names)
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
