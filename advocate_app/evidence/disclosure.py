@@ -19,9 +19,9 @@ non-zero cell is available.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 Cell = Hashable
 MIN_CELL = 5  # the smallest count shown, on screen and in the export
@@ -100,40 +100,53 @@ def _determined(table: Table, unknown: set[Cell]) -> list[Cell]:
 
 
 def _solve(relations: list[Relation], unknown: set[Cell]) -> list[Cell]:
-    """The cells of ``unknown`` that ``relations`` fix exactly (Gaussian elimination over the rationals)."""
+    """The cells of ``unknown`` that ``relations`` fix exactly, in the order of their ``repr``.
+
+    A cell is fixed when its unit vector lies in the span of the sums (over the rationals). The sums become
+    integer rows, kept fully reduced as each is added (Gauss-Jordan without fractions: rows are scaled by
+    whole numbers and divided by their common factor): then a cell is fixed exactly when it leads a row with no
+    other non-zero entry.
+    """
     columns = sorted(unknown, key=repr)
     index = {cell: i for i, cell in enumerate(columns)}
-    rows: list[list[Fraction]] = []
+    pivots: dict[int, dict[int, int]] = {}  # column → the reduced row it leads
     for relation in relations:
-        row = [Fraction(0)] * len(columns)
-        touched = False
+        row: dict[int, int] = {}
         for cell, sign in ((relation.total, -1), *((part, 1) for part in relation.parts)):
-            if cell in index:
-                row[index[cell]] += sign
-                touched = True
-        if touched:
-            rows.append(row)
-    # Reduced row echelon form; a cell is fixed when a row has a single non-zero entry in its column.
-    pivot_row = 0
-    pivots = []
-    for col in range(len(columns)):
-        found = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
-        if found is None:
+            i = index.get(cell)
+            if i is not None:
+                row[i] = row.get(i, 0) + sign
+        for col in [c for c in row if c in pivots]:
+            row = _eliminate(row, col, pivots[col])
+        row = {c: v for c, v in row.items() if v}
+        if not row:
             continue
-        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivots.append((pivot_row, col))
-        pivot_row += 1
-    fixed = []
-    for r, col in pivots:
-        if all(v == 0 for c, v in enumerate(rows[r]) if c != col):
-            fixed.append(columns[col])
-    return fixed
+        col = min(row)
+        row = _normalised(row, col)
+        for other, pivot_row in pivots.items():
+            if col in pivot_row:
+                pivots[other] = _normalised(_eliminate(pivot_row, col, row), other)
+        pivots[col] = row
+    return [columns[col] for col in sorted(pivots) if len(pivots[col]) == 1]
+
+
+def _eliminate(row: dict[int, int], col: int, pivot_row: dict[int, int]) -> dict[int, int]:
+    """``row`` less a multiple of ``pivot_row`` (both scaled by whole numbers) so that ``col`` becomes zero."""
+    lead, factor = pivot_row[col], row.get(col, 0)
+    if not factor:
+        return row
+    result = {c: v * lead for c, v in row.items()}
+    for c, v in pivot_row.items():
+        result[c] = result.get(c, 0) - factor * v
+    return {c: v for c, v in result.items() if v}
+
+
+def _normalised(row: dict[int, int], col: int) -> dict[int, int]:
+    """``row`` divided by the common factor of its entries, with a positive entry at ``col``."""
+    divisor = math.gcd(*row.values())
+    if row[col] < 0:
+        divisor = -divisor
+    return {c: v // divisor for c, v in row.items()}
 
 
 def _complement(table: Table, relation: Relation, withheld: set[Cell]) -> Cell | None:
@@ -153,27 +166,33 @@ def protect(table: Table, minimum: int) -> Protected:
     withheld = set(primary)
     if not primary:
         return Protected(values=table.values, withheld=withheld, primary=primary)
-    unknown = lambda: withheld | table.unshown  # noqa: E731 - recomputed as cells are withheld
+    unknown = withheld | table.unshown  # kept up to date as cells are withheld
+    relations = [(relation, relation.cells()) for relation in table.relations]
+
+    def withhold(cell: Cell) -> None:
+        withheld.add(cell)
+        unknown.add(cell)
+
     for _round in range(len(table.values) + 1):
         changed = False
-        for relation in table.relations:
-            hidden = [c for c in relation.cells() if c in unknown()]
+        for relation, cells in relations:
+            hidden = [c for c in cells if c in unknown]
             if len(hidden) == 1 and hidden[0] in withheld:
-                extra = _complement(table, relation, unknown())
+                extra = _complement(table, relation, unknown)
                 if extra is not None:
-                    withheld.add(extra)
+                    withhold(extra)
                     changed = True
         if changed:
             continue
-        exposed = [cell for cell in _determined(table, unknown()) if cell in withheld and table.values[cell] != 0]
+        exposed = [cell for cell in _determined(table, unknown) if cell in withheld and table.values[cell] != 0]
         if not exposed:
             break
         cell = exposed[0]
-        for relation in table.relations:
-            if cell in relation.cells():
-                extra = _complement(table, relation, unknown())
+        for relation, cells in relations:
+            if cell in cells:
+                extra = _complement(table, relation, unknown)
                 if extra is not None:
-                    withheld.add(extra)
+                    withhold(extra)
                     break
         else:  # pragma: no cover - a withheld cell in no sum cannot be fixed by the sums
             break

@@ -15,23 +15,23 @@ file is written by the one CSV writer (``advocate_app.spreadsheets``).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from advocate_app.accounts.models import Role
-from advocate_app.evidence import partnership, queries, tables
+from advocate_app.directory.models import Organisation, Service
+from advocate_app.evidence import partnership, pseudonyms, queries, sql_time, tables
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, FILES, describe_rows
 from advocate_app.evidence.disclosure import MIN_CELL, Protected
 from advocate_app.evidence.package import PACKAGE_FILE, SUPPRESSED, FileSet, descriptor
-from advocate_app.evidence.period import Period, month_key, uk_day
-from advocate_app.evidence.pseudonyms import pseudonym
+from advocate_app.evidence.period import Period, month_key
 from advocate_app.people.models import Person
 from advocate_app.plans.models import CheckIn, ItemKind, Plan, PlanAgreement, PlanItem, PlanStatus, Review
-from advocate_app.referrals.models import DeclineReason, ReferralStatus
+from advocate_app.referrals.models import Referral
 from advocate_app.spreadsheets import csv_text
 from advocate_app.team import evidence as team_evidence
 from advocate_app.team import verdicts
@@ -72,14 +72,16 @@ def _yes_no(value: bool | None) -> str:
 
 def suppress_rare(rows: list[dict], columns: tuple[str, ...], minimum: int = MIN_CELL) -> list[dict]:
     """Replace each value of ``columns`` shared by fewer than ``minimum`` people (by ``person``) with SUPPRESSED."""
-    people: dict[tuple[str, str], set] = defaultdict(set)
-    for row in rows:
-        for column in columns:
-            people[(column, row[column])].add(row["person"])
-    for row in rows:
-        for column in columns:
-            if len(people[(column, row[column])]) < minimum:
-                row[column] = SUPPRESSED
+    people = [row["person"] for row in rows]
+    for column in columns:
+        values = [row[column] for row in rows]
+        # How many people share each value: the distinct (value, person) pairs, counted by value.
+        sharing = Counter(value for value, _person in set(zip(values, people, strict=True)))
+        rare = {value for value, count in sharing.items() if count < minimum}
+        if rare:
+            for row, value in zip(rows, values, strict=True):
+                if value in rare:
+                    row[column] = SUPPRESSED
     return rows
 
 
@@ -120,26 +122,47 @@ class Export(FileSet):
         return f"evidence-{month_key(self.period.first)}-to-{month_key(self.period.last)}"
 
 
+class _Months(dict):
+    """``YYYY-MM`` of each day (``month_key``), worked out once per day however many rows fall on it."""
+
+    def __missing__(self, day: date | None) -> str:
+        key = self[day] = month_key(day)
+        return key
+
+
+def _text(column):
+    """A column as the text stored (an enumeration's value, as ``.value`` would give it), without the conversion to
+    and from the enumeration for every row."""
+    return type_coerce(column, String())
+
+
 def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int, str]]:
     """The people of the export, and each one's pseudonym by record id (worked out once per person)."""
     period = scope.period
-
-    plan = aliased(Plan)
-    # An agreement taken back no longer counts.
-    active = and_(plan.person_id == Person.id, plan.status == PlanStatus.ACTIVE, PlanAgreement.withdrawn_at.is_(None))
-    by_person = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.INDIVIDUAL.value)
-    by_advocate = exists().where(active, PlanAgreement.plan_id == plan.id, PlanAgreement.role == Role.ADVOCATE.value)
-    rows = queries._run(
+    # Who has agreed each person's current plan; an agreement taken back no longer counts.
+    agreed = (
+        select(
+            Plan.person_id,
+            func.max(case((PlanAgreement.role == Role.INDIVIDUAL.value, 1), else_=0)).label("by_person"),
+            func.max(case((PlanAgreement.role == Role.ADVOCATE.value, 1), else_=0)).label("by_advocate"),
+        )
+        .join(PlanAgreement, PlanAgreement.plan_id == Plan.id)
+        .where(Plan.status == PlanStatus.ACTIVE, PlanAgreement.withdrawn_at.is_(None))
+        .group_by(Plan.person_id)
+        .subquery()
+    )
+    rows = queries._rows(
         select(
             Person.id,
             Person.date_of_birth,
             Person.language,
-            Person.status,
-            Person.created_at,
-            Person.closed_at,
-            by_person.label("by_person"),
-            by_advocate.label("by_advocate"),
+            _text(Person.status),
+            sql_time.uk_month(Person.created_at),
+            sql_time.uk_month(Person.closed_at),
+            agreed.c.by_person,
+            agreed.c.by_advocate,
         )
+        .outerjoin(agreed, agreed.c.person_id == Person.id)
         .where(
             scope.covers(Person.id),
             Person.created_at < period.ends_at,
@@ -148,17 +171,18 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
         .order_by(Person.id)
     )
     last_day = period.end.fromordinal(period.end.toordinal() - 1)
+    pseudonym = pseudonyms.maker(key)
     result, ids = [], {}
-    for person_id, born, language, status, created, closed, agreed_person, agreed_advocate in rows:
-        ids[person_id] = pseudonym(key, person_id)
+    for person_id, born, language, status, opened, closed, agreed_person, agreed_advocate in rows:
+        ids[person_id] = pseudonym(person_id)
         result.append(
             {
                 "person": ids[person_id],
                 "age_band": age_band(born, last_day),
                 "language": language or "",
-                "case_status": getattr(status, "value", status),
-                "case_opened": month_key(created),
-                "case_closed": month_key(closed),
+                "case_status": status,
+                "case_opened": opened,
+                "case_closed": closed or "",
                 "plan_agreed_by_person": _yes_no(bool(agreed_person)),
                 "plan_agreed_by_advocate": _yes_no(bool(agreed_advocate)),
             }
@@ -168,19 +192,14 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
 
 def _check_in_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
-    rows = queries._run(
-        select(CheckIn.person_id, CheckIn.domain, CheckIn.rated_by, CheckIn.taken_on, CheckIn.score)
+    rows = queries._rows(
+        select(CheckIn.person_id, CheckIn.domain, _text(CheckIn.rated_by), CheckIn.taken_on, CheckIn.score)
         .where(scope.covers(CheckIn.person_id), CheckIn.taken_on >= period.first, CheckIn.taken_on < period.end)
         .order_by(CheckIn.person_id, CheckIn.taken_on, CheckIn.id)
     )
+    months = _Months()
     return [
-        {
-            "person": ids[person_id],
-            "domain": domain,
-            "rated_by": rated_by.value,
-            "month": month_key(taken_on),
-            "score": score,
-        }
+        {"person": ids[person_id], "domain": domain, "rated_by": rated_by, "month": months[taken_on], "score": score}
         for person_id, domain, rated_by, taken_on, score in rows
         if person_id in ids
     ]
@@ -190,18 +209,20 @@ def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
     parent = aliased(PlanItem)
     grandparent = aliased(PlanItem)
-    rows = queries._run(
+    rows = queries._rows(
         select(
             Plan.person_id,
-            PlanItem.kind,
+            _text(PlanItem.kind),
             func.coalesce(PlanItem.domain, parent.domain, grandparent.domain),
-            PlanItem.voice,
+            _text(PlanItem.voice),
             PlanItem.author_role,
-            PlanItem.created_at,
-            PlanItem.goal_status,
-            PlanItem.owner,
+            sql_time.uk_month(PlanItem.created_at),
+            _text(PlanItem.goal_status),
+            _text(PlanItem.owner),
             PlanItem.due_date,
-            PlanItem.done_at,
+            case((PlanItem.done_at.is_not(None), 1), else_=0),
+            # Done on or before its day in the UK (no answer without both a day and a moment done).
+            case((sql_time.uk_date(PlanItem.done_at) <= PlanItem.due_date, 1), else_=0),
         )
         .join(Plan, Plan.id == PlanItem.plan_id)
         .outerjoin(parent, parent.id == PlanItem.parent_id)
@@ -213,24 +234,27 @@ def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
         )
         .order_by(Plan.person_id, PlanItem.id)
     )
+    months = _Months()
+    step = ItemKind.STEP.value
+    yes_no = {0: "no", 1: "yes"}
     result = []
-    for person_id, kind, domain, voice, author_role, created, goal_status, owner, due, done_at in rows:
+    for person_id, kind, domain, voice, author_role, written, goal_status, owner, due, done, on_time in rows:
         if person_id not in ids:
             continue
-        is_step = ItemKind(kind) is ItemKind.STEP
+        is_step = kind == step
         result.append(
             {
                 "person": ids[person_id],
-                "kind": ItemKind(kind).value,
+                "kind": kind,
                 "domain": domain or "",
-                "voice": voice.value,
+                "voice": voice,
                 "written_by": author_role,
-                "month_written": month_key(created),
-                "goal_status": goal_status.value if goal_status else "",
-                "step_owner": owner.value if owner else "",
-                "step_due_month": month_key(due),
-                "step_done": _yes_no(done_at is not None) if is_step else "",
-                "step_done_on_time": _yes_no(uk_day(done_at) <= due) if is_step and due and done_at else "",
+                "month_written": written,
+                "goal_status": goal_status or "",
+                "step_owner": owner or "",
+                "step_due_month": months[due],
+                "step_done": yes_no[done] if is_step else "",
+                "step_done_on_time": yes_no[on_time] if is_step and due and done else "",
             }
         )
     return result
@@ -238,17 +262,18 @@ def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
 
 def _review_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
     period = scope.period
-    rows = queries._run(
+    rows = queries._rows(
         select(Plan.person_id, Review.due_date, Review.held_on)
         .join(Plan, Plan.id == Review.plan_id)
         .where(scope.covers(Plan.person_id), Review.held_on >= period.first, Review.held_on < period.end)
         .order_by(Plan.person_id, Review.held_on)
     )
+    months = _Months()
     return [
         {
             "person": ids[person_id],
-            "due_month": month_key(due),
-            "held_month": month_key(held),
+            "due_month": months[due],
+            "held_month": months[held],
             "held_on_time": _yes_no(held <= due) if due else "",
         }
         for person_id, due, held in rows
@@ -257,27 +282,50 @@ def _review_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
 
 
 def _referral_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
-    reached = partnership.referral_outcomes(scope)
+    """One row per referral sent in the period: the database works out its UK month, how long the answer took
+    and whether it came by the reply date, and the outcomes it reached."""
+    answered = Referral.responded_at.is_not(None)
+    events = partnership.outcomes_reached()
+    rows = queries._rows(
+        select(
+            Referral.person_id,
+            Organisation.name,
+            Service.name,
+            _text(Referral.urgency),
+            sql_time.uk_month(Referral.created_at),
+            _text(Referral.status),
+            _text(Referral.decline_reason),
+            sql_time.microseconds_between(Referral.created_at, Referral.responded_at),
+            case((and_(answered, sql_time.uk_date(Referral.responded_at) <= Referral.respond_by), 1), else_=0),
+            *(func.coalesce(events.c[status.value], 0) for status in partnership.OUTCOME_STATUSES),
+        )
+        .join(Organisation, Organisation.id == Referral.organisation_id)
+        .join(Service, Service.id == Referral.service_id)
+        .outerjoin(events, events.c.referral_id == Referral.id)
+        .where(scope.covers(Referral.person_id), queries._in_period(Referral.created_at, scope.period, moments=True))
+        .order_by(Organisation.name, Service.name, Referral.id)
+    )
+    yes_no = {0: "no", 1: "yes"}
     result = []
-    for row in partnership.referral_rows(scope):
-        referral_id, person_id, org, service, status, reason, sent, answered, respond_by, urgency = row
+    for person_id, org, service, urgency, sent, status, reason, waited, in_time, *reached in rows:
         if person_id not in ids:
             continue
-        outcomes = reached.get(referral_id, frozenset())
+        engaged, completed, did_not_engage = reached
         result.append(
             {
                 "person": ids[person_id],
                 "organisation": org,
                 "service": service,
-                "urgency": urgency.value,
-                "sent_month": month_key(sent),
-                "status": ReferralStatus(status).value,
-                "decline_reason": DeclineReason(reason).value if reason else "",
-                "days_to_answer": round((answered - sent).total_seconds() / 86400) if answered else "",
-                "answered_by_reply_date": _yes_no(uk_day(answered) <= respond_by) if answered else "",
-                "engaged": _yes_no(ReferralStatus.ENGAGED in outcomes),
-                "completed": _yes_no(ReferralStatus.COMPLETED in outcomes),
-                "did_not_engage": _yes_no(ReferralStatus.DID_NOT_ENGAGE in outcomes),
+                "urgency": urgency,
+                "sent_month": sent,
+                "status": status,
+                "decline_reason": reason or "",
+                # As timedelta.total_seconds() / 86400 of the moments themselves.
+                "days_to_answer": "" if waited is None else round(waited / 10**6 / 86400),
+                "answered_by_reply_date": "" if waited is None else yes_no[in_time],
+                "engaged": yes_no[engaged],
+                "completed": yes_no[completed],
+                "did_not_engage": yes_no[did_not_engage],
             }
         )
     return result

@@ -7,14 +7,14 @@ number of people or referrals.
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC
 
-from sqlalchemy import DateTime, and_, case, func, select, type_coerce
+from sqlalchemy import String, and_, case, cast, func, or_, select
 
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
-from advocate_app.evidence.queries import Scope, _Deadlines, _in_period, _percent, _run
+from advocate_app.evidence import sql_time
+from advocate_app.evidence.queries import Scope, _in_period, _percent, _run
 from advocate_app.people.models import Person
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
 from advocate_app.referrals.models import DeclineReason, Referral, ReferralEvent, ReferralStatus
@@ -59,47 +59,25 @@ class Loop:
     services: list[LoopFigures]
 
 
-def referral_rows(scope: Scope) -> list[tuple]:
-    """(referral id, person id, organisation, service, status, decline reason, sent, answered, reply-by date,
-    urgency) for referrals sent in the period. One query."""
-    return list(
-        _run(
-            select(
-                Referral.id,
-                Referral.person_id,
-                Organisation.name,
-                Service.name,
-                Referral.status,
-                Referral.decline_reason,
-                Referral.created_at,
-                Referral.responded_at,
-                Referral.respond_by,
-                Referral.urgency,
-            )
-            .join(Organisation, Organisation.id == Referral.organisation_id)
-            .join(Service, Service.id == Referral.service_id)
-            .where(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
-            .order_by(Organisation.name, Service.name, Referral.id)
+def outcomes_reached():
+    """A subquery: per referral with any, whether it ever reached each outcome (engaged, completed, did not engage),
+    a column of 1 or 0 named after each, beside ``referral_id``."""
+    return (
+        select(
+            ReferralEvent.referral_id,
+            *(
+                func.max(case((ReferralEvent.status == status, 1), else_=0)).label(status.value)
+                for status in OUTCOME_STATUSES
+            ),
         )
+        .where(ReferralEvent.status.in_(OUTCOME_STATUSES))
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
     )
 
 
-def referral_outcomes(scope: Scope) -> dict[int, frozenset[ReferralStatus]]:
-    """For each referral sent in the period, the outcomes it ever reached (engaged, completed, did not engage)."""
-    rows = _run(
-        select(ReferralEvent.referral_id, ReferralEvent.status)
-        .join(Referral, Referral.id == ReferralEvent.referral_id)
-        .where(
-            scope.covers(Referral.person_id),
-            _in_period(Referral.created_at, scope.period, moments=True),
-            ReferralEvent.status.in_(OUTCOME_STATUSES),
-        )
-        .distinct()
-    )
-    reached: dict[int, set] = defaultdict(set)
-    for referral_id, status in rows:
-        reached[referral_id].add(ReferralStatus(status))
-    return {key: frozenset(value) for key, value in reached.items()}
+# The counts a service's row of ``referral_loop`` gives as they are.
+_COUNTED = ("sent", "accepted", "declined", "withdrawn_unanswered", "waiting", "due_for_answer", "answered_in_time")
 
 
 def _merge(into: LoopFigures, other: LoopFigures) -> None:
@@ -121,75 +99,73 @@ def _merge(into: LoopFigures, other: LoopFigures) -> None:
 def referral_loop(scope: Scope) -> Loop:
     """Per organisation and per service: sent, accepted, declined by reason, days to answer, outcomes.
 
-    Four queries: the referrals counted by service, status and reason; how long each answer took
-    (numbers only); the outcomes counted per service; the names of the services.
+    Two queries: each service's referrals counted in the database (answered or not, declined by reason, answered
+    by the reply date as a UK day, past it unanswered, the outcomes reached), with its name; and how long each
+    answer took, a list of numbers per service.
     """
     sent_in_scope = and_(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
-    unanswered = case((Referral.responded_at.is_(None), 1), else_=0)
-    overdue = case((Referral.respond_by < scope.today, 1), else_=0)
-    counts = _run(
-        select(Referral.service_id, Referral.status, Referral.decline_reason, unanswered, overdue, func.count())
-        .where(sent_in_scope)
-        .group_by(Referral.service_id, Referral.status, Referral.decline_reason, unanswered, overdue)
-    )
-    by_service: dict[int, LoopFigures] = {}
-    for service_id, status, reason, is_unanswered, is_overdue, count in counts:
-        figures = by_service.get(service_id)
-        if figures is None:
-            figures = by_service[service_id] = LoopFigures("", None)
-        figures.sent += count
-        if not is_unanswered:
-            figures.due_for_answer += count
-            if reason is not None:
-                figures.declined += count
-                figures.declined_by_reason[DeclineReason(reason)] += count
-            else:
-                figures.accepted += count
-        elif status == ReferralStatus.WITHDRAWN:
-            figures.withdrawn_unanswered += count
-        else:
-            figures.waiting += count
-            if is_overdue:
-                figures.due_for_answer += count
-    # How long each answer took: plain timestamps (stored in UTC), without converting every one.
-    answers = _run(
+    answered = Referral.responded_at.is_not(None)
+    withdrawn = Referral.status == ReferralStatus.WITHDRAWN
+    events = outcomes_reached()
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    counts = (
         select(
             Referral.service_id,
-            type_coerce(Referral.created_at, DateTime()),
-            type_coerce(Referral.responded_at, DateTime()),
-            Referral.respond_by,
-        ).where(sent_in_scope, Referral.responded_at.is_not(None))
+            func.count().label("sent"),
+            counted(and_(answered, Referral.decline_reason.is_(None))).label("accepted"),
+            counted(and_(answered, Referral.decline_reason.is_not(None))).label("declined"),
+            counted(and_(~answered, withdrawn)).label("withdrawn_unanswered"),
+            counted(and_(~answered, ~withdrawn)).label("waiting"),
+            # Answered, or unanswered past the reply date (a referral withdrawn unanswered is neither).
+            counted(or_(answered, and_(~withdrawn, Referral.respond_by < scope.today))).label("due_for_answer"),
+            counted(and_(answered, sql_time.uk_date(Referral.responded_at) <= Referral.respond_by)).label(
+                "answered_in_time"
+            ),
+            *(
+                counted(and_(answered, Referral.decline_reason == reason)).label(f"declined_{reason.value}")
+                for reason in DeclineReason
+            ),
+            *(func.sum(func.coalesce(events.c[status.value], 0)).label(status.value) for status in OUTCOME_STATUSES),
+        )
+        .outerjoin(events, events.c.referral_id == Referral.id)
+        .where(sent_in_scope)
+        .group_by(Referral.service_id)
+        .subquery()
     )
-    deadline = _Deadlines()
-    for service_id, sent_at, answered_at, respond_by in answers:
-        figures = by_service[service_id]
-        figures.days_to_respond.append((answered_at - sent_at).total_seconds() / 86400)
-        if answered_at.tzinfo is None:  # SQLite keeps UTC without saying so
-            answered_at = answered_at.replace(tzinfo=UTC)
-        if answered_at < deadline(respond_by):
-            figures.answered_in_time += 1
-    outcomes = _run(
-        select(Referral.service_id, ReferralEvent.status, func.count(func.distinct(ReferralEvent.referral_id)))
-        .join(Referral, Referral.id == ReferralEvent.referral_id)
-        .where(sent_in_scope, ReferralEvent.status.in_(OUTCOME_STATUSES))
-        .group_by(Referral.service_id, ReferralEvent.status)
-    )
-    for service_id, status, count in outcomes:
-        by_service[service_id].outcomes[ReferralStatus(status)] += count
-    names = _run(
-        select(Service.id, Organisation.name, Service.name)
+    rows = _run(
+        select(Organisation.name, Service.name, counts)
+        .join(Service, Service.id == counts.c.service_id)
         .join(Organisation, Organisation.id == Service.organisation_id)
-        .where(Service.id.in_(by_service))
         .order_by(Organisation.name, Service.name, Service.id)
+    ).all()
+    by_service: dict[int, LoopFigures] = {}
+    for row in rows:
+        figures = by_service[row.service_id] = LoopFigures(row[0], row[1])
+        for name in _COUNTED:
+            setattr(figures, name, int(getattr(row, name)))
+        for reason in DeclineReason:
+            if declined := int(getattr(row, f"declined_{reason.value}")):
+                figures.declined_by_reason[reason] = declined
+        for status in OUTCOME_STATUSES:
+            if reached := int(getattr(row, status.value)):
+                figures.outcomes[status] = reached
+    # How long each answer took, in whole microseconds worked out by the database: one line of numbers per service
+    # rather than a row per referral. Divided as timedelta.total_seconds() would, then into days.
+    waits = func.aggregate_strings(
+        cast(sql_time.microseconds_between(Referral.created_at, Referral.responded_at), String), ","
     )
-    services, organisations = [], {}
-    for service_id, organisation, service in names:
-        figures = by_service[service_id]
-        figures.organisation, figures.service = organisation, service
-        services.append(figures)
-        if organisation not in organisations:
-            organisations[organisation] = LoopFigures(organisation, None)
-        _merge(organisations[organisation], figures)
+    for service_id, microseconds in _run(
+        select(Referral.service_id, waits).where(sent_in_scope, answered).group_by(Referral.service_id)
+    ).all():
+        by_service[service_id].days_to_respond.extend([m / 10**6 / 86400 for m in map(int, microseconds.split(","))])
+    services, organisations = list(by_service.values()), {}
+    for figures in services:
+        if figures.organisation not in organisations:
+            organisations[figures.organisation] = LoopFigures(figures.organisation, None)
+        _merge(organisations[figures.organisation], figures)
     return Loop(organisations=list(organisations.values()), services=services)
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 MIN_KEY_LENGTH = 16
@@ -58,4 +59,16 @@ def key_from(config, instance_path: str) -> bytes:
 
 def pseudonym(key: bytes, person_id: int) -> str:
     """The same id for the same person and key; unrelated ids under another key."""
-    return hmac.new(key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()[:ID_LENGTH]
+    return hmac.digest(key, f"person:{person_id}".encode(), hashlib.sha256).hex()[:ID_LENGTH]
+
+
+def maker(key: bytes) -> Callable[[int], str]:
+    """``pseudonym`` under ``key`` for many people: the key is taken up once, not once per person."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def pseudonym_of(person_id: int) -> str:
+        digest = keyed.copy()
+        digest.update(f"person:{person_id}".encode())
+        return digest.hexdigest()[:ID_LENGTH]
+
+    return pseudonym_of

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date, format_decimal, format_percent, ngettext
+from babel import numbers
+from flask_babel import format_date, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -74,6 +75,7 @@ class Dashboard:
     goals_chart: charts.BarChart
     loop_chart: charts.BarChart | None
     unmet_chart: charts.BarChart | None
+    words: NumberWords
 
     def count(self, *cell) -> int | None:
         """A count as it may be shown, or None when the small-number rule withholds it."""
@@ -86,28 +88,13 @@ class Dashboard:
             return None
         return round(100 * shown_part / shown_whole)
 
+    def count_text(self, *cell) -> str:
+        """A count as words on the page: the number, or "withheld" under the small-number rule."""
+        return self.words.count(self.cells.shown(cell))
+
     def text(self, key: tuple, column: str) -> str:
         """The count in ``column`` of the row ``key`` as words on the page."""
-        return shown_text(self.cells.shown((*key, column)))
-
-    def loop_rows(self, by_service: bool) -> list[tuple[partnership.LoopFigures, tuple, list[str]]]:
-        """Rows of the referral loop: figures, the row's key in the table, and the declines by reason as words."""
-        if by_service:
-            rows = [(s, ("loop", "service", i)) for i, s in enumerate(self.loop.services)]
-        else:
-            rows = [(o, ("loop", "organisation", o.organisation)) for o in self.loop.organisations]
-        return [
-            (
-                figures,
-                key,
-                [
-                    f"{DECLINE_NAMES[reason]}: {self.text(key, f'declined_{reason.value}')}"
-                    for reason in DeclineReason
-                    if figures.declined_by_reason.get(reason)
-                ],
-            )
-            for figures, key in rows
-        ]
+        return self.words.count(self.cells.shown((*key, column)))
 
     @property
     def distance(self) -> list[queries.Spread]:
@@ -138,6 +125,45 @@ class Dashboard:
 def shown_text(value: int | None) -> str:
     """A count as words on the page: the number, or "withheld" under the small-number rule."""
     return _("withheld") if value is None else format_decimal(value)
+
+
+class NumberWords:
+    """Counts, shares and figures as words for one page in the reader's language (as ``shown_text``, ``percent``,
+    ``number`` and ``signed`` put them), each worked out once: a dashboard shows the same few numbers hundreds of
+    times, and asking for the reader's language costs more than looking the words up."""
+
+    def __init__(self):
+        self._locale = get_locale()
+        self._rtl = text_direction() == "rtl"
+        self._known: dict[tuple[str, object], str] = {("count", None): _("withheld")}
+
+    def _format(self, kind: str, value, pattern: str | None = None) -> str:
+        key = (kind, value)
+        text = self._known.get(key)
+        if text is None:
+            text = self._known[key] = numbers.format_decimal(value, pattern, locale=self._locale)
+        return text
+
+    def count(self, value: int | None) -> str:
+        return self._format("count", value)
+
+    def number(self, value: float) -> str:
+        return self._format("number", value, "#,##0.#")
+
+    def signed(self, value: float) -> str:
+        key = ("signed", value)
+        text = self._known.get(key)
+        if text is None:
+            text = numbers.format_decimal(value, "+#,##0.#;-#,##0.#", locale=self._locale) if value else self.count(0)
+            text = self._known[key] = f"\u2066{text}\u2069" if self._rtl else text
+        return text
+
+    def percent(self, value: int) -> str:
+        key = ("percent", value)
+        text = self._known.get(key)
+        if text is None:
+            text = self._known[key] = numbers.format_percent(value / 100, locale=self._locale)
+        return text
 
 
 def _distance_charts(spreads: list[queries.Spread]) -> list[charts.RangeChart]:
@@ -189,7 +215,7 @@ def _loop_chart(board: Dashboard) -> charts.BarChart | None:
         key = ("loop", "organisation", org.organisation)
         share = board.share((*key, "answered_in_time"), (*key, "due_for_answer"))
         if share is not None:
-            rows.append((org.organisation, share, percent(share)))
+            rows.append((org.organisation, share, board.words.percent(share)))
     if not rows:
         return None
     return charts.bar_chart(
@@ -238,6 +264,7 @@ def dashboard(
         goals_chart=_goals_chart(cells),
         loop_chart=None,
         unmet_chart=None,
+        words=NumberWords(),
     )
     board.distance_charts = _distance_charts(board.distance)
     board.loop_chart = _loop_chart(board)

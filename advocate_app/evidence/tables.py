@@ -120,13 +120,13 @@ def protected(figures: Figures, minimum: int) -> tuple[Table, Protected]:
 
 def figures_for(scope: queries.Scope) -> Figures:
     """Every figure of the dashboard for ``scope``, in a fixed number of queries."""
-    queries.without_jit()
-    entries = queries.entries_written(scope)
+    queries.prepare()
+    counts = queries.entry_counts(scope)
     unmet = partnership.unmet_need(scope)
     return Figures(
         distance=queries.distance_travelled(scope),
-        goals=queries.goals_and_steps(scope, entries),
-        engagement=queries.engagement(scope, entries),
+        goals=queries.goals_and_steps(scope, counts),
+        engagement=queries.engagement(scope, counts),
         loop=partnership.referral_loop(scope),
         unmet=unmet,
         unmet_by_domain=partnership.unmet_by_domain(unmet),
