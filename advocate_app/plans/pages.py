@@ -16,7 +16,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.i18n import isolated, page_translators, worded
+from advocate_app.i18n import isolated, page_translators
 from advocate_app.i18n import quick_gettext as _  # the plan page's words: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
@@ -37,7 +37,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
 from advocate_app.team import verdicts
-from advocate_app.templating import ROLE_NAMES, route_url
+from advocate_app.templating import ROLE_NAMES, made_once, route_url, worded_once
 from advocate_app.urls import address_for_each
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
@@ -139,8 +139,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         ),
         agreement=agreement_state(plan, agreements, me, person, names) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
-        priority_labels=once_per_language("priorities", lambda: worded(PRIORITY_LABELS)),
-        goal_status_labels=once_per_language("goal_statuses", lambda: worded(GOAL_STATUS_LABELS)),
+        priority_labels=worded_once(PRIORITY_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         is_person=is_the_person(me),
         need_domains=domain_names(),
         may_start=policy.can(me, Action.PLAN_START, person),
@@ -154,22 +154,13 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     )
 
 
-def once_per_language(name: str, make):
-    """``make()`` (words for a page, from our own catalogues) made once per language and kept for the app: they
-    change only with the catalogues, and a plan page reads them on every view."""
-    key = (name, str(get_locale()))
-    made = current_app.extensions.setdefault("advocate_app.plans.worded", {})
-    if key not in made or current_app.debug:
-        made[key] = make()
-    return made[key]
-
-
 def domain_names() -> dict:
     """``need_domains`` for a plan page: each part of life's name worded once per language, as the templates show
     it (a lazy name looked its catalogue up again every time a need was named, twice a need on the plan)."""
     # A lazy name is shown as it is translated (our own words): the same markup here.
-    return once_per_language(
-        "need_domains",
+    return made_once(
+        "plans.need_domains",
+        (str(get_locale()),),
         lambda: {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()},  # noqa: S704 # nosec B704 # our own catalogue
     )
 
@@ -179,8 +170,7 @@ def credit_for(me, person: Person, names: dict[int, str]):
 
     :param names: the writers' names by their user ids.
     """
-    role_names = once_per_language("role_names", lambda: worded(ROLE_NAMES))
-    return Credit(viewer=me, person_name=person.preferred_name, role_names=role_names, names=names)
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded_once(ROLE_NAMES), names=names)
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
@@ -288,11 +278,11 @@ def may_refer(me, person: Person, plan: Plan) -> bool:
 def person_address(endpoint: str):
     """``address(person_id)``: ``url_for(endpoint, person_id=...)``, with the address made once for the app (it
     depends only on the route and where the app is mounted, as ``templating.route_url``'s addresses do)."""
-    key = (request.script_root, endpoint)
-    made = current_app.extensions.setdefault("advocate_app.plans.person_addresses", {})
-    if key not in made or current_app.debug:
-        made[key] = address_for_each(endpoint, "person_id")
-    return made[key]
+    return made_once(
+        "plans.person_addresses",
+        (request.script_root, endpoint),
+        lambda: address_for_each(endpoint, "person_id"),
+    )
 
 
 def more_links(person: Person, me) -> list[dict]:
@@ -401,7 +391,7 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         deciders=set()
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
         is_person=is_the_person(me),
         may_refer=may_refer(me, person, plan),
