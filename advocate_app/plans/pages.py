@@ -16,7 +16,7 @@ from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.i18n import isolated, page_translators, worded
+from advocate_app.i18n import isolated, page_translators
 from advocate_app.i18n import quick_gettext as _  # the plan page's words: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
@@ -37,7 +37,7 @@ from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
 from advocate_app.team import verdicts
-from advocate_app.templating import ROLE_NAMES, route_url
+from advocate_app.templating import ROLE_NAMES, made_once, route_url, worded_once
 from advocate_app.urls import address_for_each
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
@@ -139,8 +139,8 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         ),
         agreement=agreement_state(plan, agreements, me, person, names) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
-        priority_labels=worded(PRIORITY_LABELS),
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        priority_labels=worded_once(PRIORITY_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         is_person=is_the_person(me),
         need_domains=domain_names(),
         may_start=policy.can(me, Action.PLAN_START, person),
@@ -157,12 +157,12 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
 def domain_names() -> dict:
     """``need_domains`` for a plan page: each part of life's name worded once per language, as the templates show
     it (a lazy name looked its catalogue up again every time a need was named, twice a need on the plan)."""
-    locale = str(get_locale())
-    worded_names = current_app.extensions.setdefault("advocate_app.plans.domain_names", {})
-    if locale not in worded_names or current_app.debug:
-        # A lazy name is shown as it is translated (our own words): the same markup here.
-        worded_names[locale] = {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()}  # noqa: S704 # nosec B704 # our own catalogue
-    return worded_names[locale]
+    # A lazy name is shown as it is translated (our own words): the same markup here.
+    return made_once(
+        "plans.need_domains",
+        (str(get_locale()),),
+        lambda: {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()},  # noqa: S704 # nosec B704 # our own catalogue
+    )
 
 
 def credit_for(me, person: Person, names: dict[int, str]):
@@ -170,7 +170,7 @@ def credit_for(me, person: Person, names: dict[int, str]):
 
     :param names: the writers' names by their user ids.
     """
-    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES), names=names)
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded_once(ROLE_NAMES), names=names)
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
@@ -278,11 +278,11 @@ def may_refer(me, person: Person, plan: Plan) -> bool:
 def person_address(endpoint: str):
     """``address(person_id)``: ``url_for(endpoint, person_id=...)``, with the address made once for the app (it
     depends only on the route and where the app is mounted, as ``templating.route_url``'s addresses do)."""
-    key = (request.script_root, endpoint)
-    made = current_app.extensions.setdefault("advocate_app.plans.person_addresses", {})
-    if key not in made or current_app.debug:
-        made[key] = address_for_each(endpoint, "person_id")
-    return made[key]
+    return made_once(
+        "plans.person_addresses",
+        (request.script_root, endpoint),
+        lambda: address_for_each(endpoint, "person_id"),
+    )
 
 
 def more_links(person: Person, me) -> list[dict]:
@@ -391,7 +391,7 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         deciders=set()
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
         is_person=is_the_person(me),
         may_refer=may_refer(me, person, plan),
