@@ -62,10 +62,14 @@ LOCK_PRODUCTION := requirements/production.txt
 UV_COMPILE = $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
 	--annotation-style line --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
+# uv installs the locked packages in a few seconds where pip takes most of a minute; uv itself is taken from
+# the same lock (pip checks its hashes), and uv checks every other package's.
 $(STAMPS)/python: $(LOCK_DEV) setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r $(LOCK_DEV)
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' $(LOCK_DEV) > $(VENV)/uv-lock.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r $(VENV)/uv-lock.txt
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --require-hashes -r $(LOCK_DEV)
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --no-deps --no-build-isolation -e .
 	@mkdir -p $(STAMPS) && touch $@
 
 .PHONY: lock install-production

@@ -30,8 +30,9 @@ def select_locale() -> str:
     if not has_request_context():
         # The command line and workers: messages they make for a person say which language explicitly.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if db.usable() and current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = current_user._get_current_object() if db.usable() else None  # not the proxy: asked three times
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -103,7 +104,11 @@ def page_translators() -> dict:
 
     def gettext(message: str, **variables) -> Markup:
         # Our own catalogue's text is trusted as Jinja trusts it; the values put into it are escaped by %.
-        return Markup(catalogue.ugettext(message)) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
+        text = catalogue.ugettext(message)
+        if not variables and "%" not in text:
+            # Most words on a page take no values: % would give the same text back (only "%%" needs it).
+            return Markup(text)  # noqa: S704 # nosec B704 # our own catalogue
+        return Markup(text) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
 
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
         variables.setdefault("num", num)

@@ -544,27 +544,17 @@ def visible_people(user: User) -> Select:
     return query.where(false())
 
 
-def visible_among(user: User, person_ids) -> set[int]:
-    """Which of these people ``user`` may see (an organisation's worker: whose name may show, as something is
-    shared right now), in one query however many."""
-    if user.role is Role.ORG_WORKER and user.organisation_id is not None:
-        # Every inbox asks: the statement is built once and run with the organisation, the moment and the ids.
-        values = {"among_organisation": user.organisation_id, "among_now": db.utcnow(), "among_ids": list(person_ids)}
-        return set(db.session.scalars(_shared_among_statement(), values))
-    return set(db.session.scalars(visible_people(user).with_only_columns(Person.id).where(Person.id.in_(person_ids))))
+def name_shown_to_organisation(person_id, organisation_id, now):
+    """SQL: whether an organisation's workers may see the person ``person_id`` named on their pages (something is
+    shared with the organisation right now, as ``visible_people`` asks for a worker).
 
-
-@cache
-def _shared_among_statement() -> Select:
+    For statements of an organisation's rows (the inbox), built once: ``organisation_id`` and ``now`` may be bound
+    parameters.
+    """
     # start-up order: consent.services asks this policy, so it is imported when first asked
     from advocate_app.consent.services import people_sharing_with
 
-    sharing = people_sharing_with(
-        bindparam("among_organisation", type_=Integer), bindparam("among_now", type_=db.UTCDateTime())
-    )
-    return select(Person.id).where(
-        Person.id.in_(bindparam("among_ids", expanding=True, type_=Integer)), Person.id.in_(sharing)
-    )
+    return person_id.in_(people_sharing_with(organisation_id, now))
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:

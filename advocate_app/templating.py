@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
+from typing import NamedTuple, TypeVar
 
 from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, request, url_for
@@ -23,6 +25,8 @@ from advocate_app.i18n import quick_gettext as _  # every page's menu: through t
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.security import csp_nonce
 from advocate_app.urls import address_for_each
+
+T = TypeVar("T")
 
 
 def _manifest() -> dict:
@@ -50,10 +54,54 @@ def route_url(endpoint: str, **values) -> str:
     building them afresh cost every page more than its own content.
     """
     key = (request.script_root, endpoint, *sorted(values.items()))
-    built = current_app.extensions.setdefault("advocate_app.route_urls", {})
-    if key not in built or current_app.debug:
-        built[key] = url_for(endpoint, **values)
-    return built[key]
+    return made_once("route_urls", key, lambda: url_for(endpoint, **values))
+
+
+class LayoutAddresses(NamedTuple):
+    """The addresses base.html links to on every page: the favicon, the built assets, home, signing out,
+    choosing a language and the accessibility statement."""
+
+    favicon: str
+    stylesheet: str
+    script: str
+    offline_script: str
+    home: str
+    sign_out: str
+    choose_language: str
+    accessibility: str
+
+
+def layout_addresses() -> LayoutAddresses:
+    """Every page's fixed addresses, made once for where the app is mounted (one ``route_url`` a link cost each
+    page about as much as its menu)."""
+    return made_once(
+        "layout_addresses",
+        (request.script_root,),
+        lambda: LayoutAddresses(
+            favicon=route_url("static", filename="favicon.svg"),
+            stylesheet=asset_url("app.css"),
+            script=asset_url("app.mjs"),
+            offline_script=asset_url("offline.mjs"),
+            home=route_url("accounts.home"),
+            sign_out=route_url("accounts.logout"),
+            choose_language=route_url("accounts.choose_language"),
+            accessibility=route_url("accessibility.statement"),
+        ),
+    )
+
+
+def made_once(kind: str, key: tuple, make: Callable[[], T]) -> T:
+    """What ``make()`` gives, made the first time ``key`` is asked for and kept for the app's life (made afresh
+    in debug, where templates and catalogues change under a running app).
+
+    Only for what every page shows alike: our own words and addresses, which depend on the language, the role
+    or where the app is mounted, never on whose page it is or on anything a person can change.
+    """
+    app = current_app._get_current_object()  # not the proxy: every page asks this several times
+    made = app.extensions.setdefault(f"advocate_app.{kind}", {})
+    if key not in made or app.debug:
+        made[key] = make()
+    return made[key]
 
 
 @lru_cache(maxsize=8192)
@@ -92,7 +140,15 @@ def _isolated(value) -> str:
     return isolated("" if value is None else str(value))
 
 
-def _nav_items(user, locale: str) -> list[dict]:
+class MenuItem(NamedTuple):
+    """One link of the header menu; ``active`` when it is the page in view."""
+
+    url: str
+    label: str
+    active: bool
+
+
+def _nav_items(user, locale: str) -> list[MenuItem]:
     """The header menu for the signed-in user's role.
 
     The menu's addresses and words depend only on the role and the language: each is made once (the words
@@ -100,12 +156,13 @@ def _nav_items(user, locale: str) -> list[dict]:
     """
     if not user.is_authenticated:
         return []
-    key = (request.script_root, user.role, locale)
-    menus = current_app.extensions.setdefault("advocate_app.menus", {})
-    if key not in menus or current_app.debug:
-        menus[key] = tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(user.role))
+    menu = made_once(
+        "menus",
+        (request.script_root, user.role, locale),
+        lambda: tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(user.role)),
+    )
     here = request.endpoint
-    return [{"url": url, "label": label, "active": here == endpoint} for endpoint, url, label in menus[key]]
+    return [MenuItem(url, label, here == endpoint) for endpoint, url, label in menu]
 
 
 def _menu(role) -> list[tuple[str, str]]:
@@ -147,13 +204,10 @@ def _show_exit_this_page(user) -> bool:
     return not (user.is_authenticated and user.is_staff)
 
 
-def _worded_once(labels: dict, locale: str) -> dict:
-    """``worded(labels)`` made once per language (our own words: they change only with the catalogues)."""
-    key = (id(labels), locale)
-    worded_labels = current_app.extensions.setdefault("advocate_app.worded", {})
-    if key not in worded_labels or current_app.debug:
-        worded_labels[key] = worded(labels)
-    return worded_labels[key]
+def worded_once(labels: dict, locale: str | None = None) -> dict:
+    """``worded(labels)`` made once per language (``locale``, else the one in force): for the label tables kept
+    in modules (our own words, which change only with the catalogues)."""
+    return made_once("worded", (id(labels), locale or str(get_locale())), lambda: worded(labels))
 
 
 ROLE_NAMES = {
@@ -186,7 +240,7 @@ def _context() -> dict:
     user = current_user._get_current_object()
     return {
         **page_translators(),
-        "role_names": _worded_once(ROLE_NAMES, locale),
+        "role_names": worded_once(ROLE_NAMES, locale),
         "kind_names": KIND_NAMES,
         "capacity_names": CAPACITY_NAMES,
         "override_status": OVERRIDE_STATUS,
@@ -195,6 +249,7 @@ def _context() -> dict:
         "csp_nonce": csp_nonce,
         "asset_url": asset_url,
         "route_url": route_url,
+        "page_addresses": layout_addresses(),
         "service_name": current_app.config["SERVICE_NAME"],
         "current_locale": locale,
         "local_zone": get_timezone(),

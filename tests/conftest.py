@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from flask import session
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from sqlalchemy import String, create_engine, event, exists, literal, select, text, union_all
@@ -14,6 +15,8 @@ from werkzeug.routing.rules import Rule
 
 from advocate_app import config as app_config
 from advocate_app import create_app, db
+from advocate_app.accounts import auth
+from advocate_app.accounts.models import User
 from advocate_app.db import make_engine, track_writes
 from advocate_app.extensions import limiter
 from advocate_app.models import Base
@@ -53,17 +56,51 @@ def _reachable(url: str) -> str | None:
     return None
 
 
+def _database_of_its_own(url: str, worker: str) -> str:
+    """The URL of a database for one of a pass's worker processes (``test_gw1`` beside ``test``), made when
+    missing: each worker builds its schema and empties its tables in its own database, never in another's."""
+    maintenance = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{maintenance.url.database}_{worker}"
+    with maintenance.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    own = maintenance.url.set(database=name).render_as_string(hide_password=False)
+    maintenance.dispose()
+    return own
+
+
 def pytest_configure(config):
     config.postgres_problem = None
     if not config.getoption("--postgres"):
         return
+    insist = os.environ.get("CI") == "true" or bool(os.environ.get("TEST_DATABASE_URL"))
     problem = _reachable(_pg_url())
     if problem is None:
+        # A worker of pytest-xdist (tests/run_passes.py runs each pass in two) takes a database of its own.
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:
+            os.environ["TEST_DATABASE_URL"] = _database_of_its_own(_pg_url(), worker)
         return
-    insist = os.environ.get("CI") == "true" or bool(os.environ.get("TEST_DATABASE_URL"))
     if insist:
         pytest.exit(f"PostgreSQL is required here but cannot be reached at {_pg_url()}: {problem}", returncode=1)
     config.postgres_problem = problem
+
+
+# Files whose tests must run in the same worker process, in this order, when a pass is split across two
+# (tests/run_passes.py): the page weight test judges the first visits the accessibility test recorded.
+RUN_TOGETHER = {"tests/browser/test_page_weight.py": "tests/browser/test_accessibility.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's file-by-file scheduling, with the files of ``RUN_TOGETHER`` given to one worker."""
+    from xdist.scheduler import LoadFileScheduling  # start-up order: only a pass split by pytest-xdist needs it
+
+    class FileByFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return RUN_TOGETHER.get(scope, scope)
+
+    return FileByFile(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -468,12 +505,29 @@ def complete_second_factor(client, identifier: str, location: str):
     return form_post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
 
 
+def signed_in_already(client, user) -> None:
+    """Give the client the session the sign-in pages give once the passphrase (and, for staff, the code) is
+    right -- ``accounts.auth.sign_in``, a new server-side session in the cookie -- without the four requests of
+    the pages themselves. For tests about what a signed-in user does; signing in is tested through its pages
+    (``sign_in``)."""
+    with client.application.test_request_context():
+        auth.sign_in(db.session.get(User, user.id))
+        db.session.commit()
+        values = dict(session)
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie.update(values)
+
+
 @pytest.fixture
 def login():
-    """``login(client, user)`` signs the client in as a user made by the factories."""
-    from tests.factories import PASSWORD
+    """``login(client, user)`` signs the client in as a user made by the factories; with a ``password`` it
+    signs in through the pages, as the user would."""
 
-    def do_login(client, user, password: str = PASSWORD):
+    def do_login(client, user, password: str | None = None):
+        if password is None:
+            signed_in_already(client, user)
+            return None
         response = sign_in(client, user.email or user.username, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response

@@ -18,11 +18,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The browser tests are a pass of their own: they mostly wait on Chromium, so they share the two cores well.
+# Each pass runs its test files in two worker processes (pytest-xdist; a file's tests stay together in one
+# worker, see pytest_xdist_make_scheduler in tests/conftest.py): much of a test's time is spent waiting (on
+# PostgreSQL, on Chromium, on a server or thread it started), and two at once fill that time. On PostgreSQL each
+# worker has a database of its own (test_gw0, test_gw1: tests/conftest.py makes them); in the browser pass each
+# has its own server and Chromium.
+IN_TWO = ["-n", "2", "--dist", "loadfile"]
 PASSES = {
-    "sqlite": ["-m", "not browser"],
-    "browser": ["-m", "browser"],
-    "postgres": ["-m", "not browser and not serve", "--postgres"],
+    "sqlite": ["-m", "not browser", *IN_TWO],
+    "browser": ["-m", "browser", *IN_TWO],
+    "postgres": ["-m", "not browser and not serve", "--postgres", *IN_TWO],
 }
 # The browser tests wait for pages with a time limit; the other passes have none, so they give way to them.
 NICENESS = {"sqlite": 5, "postgres": 5}

@@ -378,6 +378,10 @@ def test_ticking_a_referral_step_after_its_consent_was_withdrawn_is_refused(clie
         assert db.session.get(PlanItem, ids["step"]).done_at is None
 
 
+# A well-formed key, the same in every run (test ids must not change between pytest's worker processes).
+A_KEY = str(uuid.UUID(int=1))
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -385,11 +389,22 @@ def test_ticking_a_referral_step_after_its_consent_was_withdrawn_is_refused(clie
         "{}",
         json.dumps([1, "x", None, [], {}]),
         json.dumps([{"key": "nope"}]),
-        json.dumps([{"key": str(uuid.uuid4()), "kind": "goal.add", "person": "1"}]),
-        json.dumps([{"key": str(uuid.uuid4()), "kind": "check_in", "person": 1, "score": 99}]),
-        json.dumps([{"key": str(uuid.uuid4()), "kind": "entry.edit", "person": 1, "item": True, "text": ["x"]}]),
-        json.dumps([{"key": str(uuid.uuid4()), "kind": "step.done", "person": 2**40}]),
+        json.dumps([{"key": A_KEY, "kind": "goal.add", "person": "1"}]),
+        json.dumps([{"key": A_KEY, "kind": "check_in", "person": 1, "score": 99}]),
+        json.dumps([{"key": A_KEY, "kind": "entry.edit", "person": 1, "item": True, "text": ["x"]}]),
+        json.dumps([{"key": A_KEY, "kind": "step.done", "person": 2**40}]),
         json.dumps([{"key": "0" * 36, "kind": "goal.add", "person": 1, "need": 1, "text": "x" * 5000}]),
+    ],
+    ids=[
+        "not JSON",
+        "an object, not a list",
+        "a list of things that are not changes",
+        "a change with no kind",
+        "a person's id as text",
+        "a score out of range",
+        "wording that is not text",
+        "a step that does not exist",
+        "a goal's words too long",
     ],
 )
 def test_malformed_changes_are_refused_never_a_server_error(client, login, visit, body):

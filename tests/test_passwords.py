@@ -109,7 +109,7 @@ def test_an_old_hash_is_upgraded_at_the_next_sign_in(client, login, in_app, monk
         old = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(factories.PASSWORD)
         db.session.get(User, advocate.id).password_hash = old
         db.session.commit()
-    login(client, advocate)
+    login(client, advocate, factories.PASSWORD)  # through the sign-in page
     with in_app():
         stored = db.session.get(User, advocate.id).password_hash
     assert stored != old and stored.startswith("$argon2id$")

@@ -99,6 +99,15 @@ def test_translated_text_escapes_the_values_put_into_it(app):
     assert html == "In <bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>'s words|2 steps"
 
 
+def test_words_without_values_read_as_before_and_a_doubled_percent_is_still_one(app):
+    with app.test_request_context("/"):
+        html = render_template_string(
+            "{{ _('Sign out') }}|{{ _('zoom text to 400%% without text going off the screen') }}|{{ _('<b>') }}"
+        )
+    # Our own words are trusted markup, as Jinja's gettext makes them; "%%" is a percent sign.
+    assert html == "Sign out|zoom text to 400% without text going off the screen|<b>"
+
+
 @pytest.mark.parametrize(
     "value, locale, worded",
     [

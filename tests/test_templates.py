@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from flask import render_template_string, session
+
 from advocate_app import resource_dir
+from advocate_app.paging import page_of
 
 TEMPLATES = Path(resource_dir("templates"))
 # ``{% set _ = rows.append(...) %}``, or any other list grown inside a template.
@@ -37,3 +41,33 @@ def test_no_template_builds_its_rows_by_appending_to_a_list():
 
 def test_every_page_caption_comes_from_the_page_header_macro():
     assert _lines(lambda line: CAPTION in line, leaving_out=("macros/page.html",)) == []
+
+
+# What macros/paging.html wrote before its markup was written out: GOV.UK's own pagination component.
+GOVUK_PAGING = """{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination -%}
+{% macro paging(page, endpoint, args={}, label="") %}
+{% if page.count > 1 %}
+  {% set previous = {"href": url_for(endpoint, page=page.number - 1, **args), "text": _("Previous page"),
+    "labelText": _("Page %(num)d of %(count)d", num=page.number - 1, count=page.count)}
+    if page.has_previous else none %}
+  {% set next = {"href": url_for(endpoint, page=page.number + 1, **args), "text": _("Next page"),
+    "labelText": _("Page %(num)d of %(count)d", num=page.number + 1, count=page.count)} if page.has_next else none %}
+  {{ govukPagination({"previous": previous, "next": next, "landmarkLabel": label or _("Pages")}) }}
+{% endif %}
+{% endmacro %}"""
+
+
+@pytest.mark.parametrize("locale", ["en", "ur"])
+@pytest.mark.parametrize("total, number", [(10, 1), (30, 1), (80, 2), (80, 4), (200, 8)])
+@pytest.mark.parametrize(
+    "args, label", [({}, "Pages of your caseload"), ({"section": "new"}, ""), ({"q": 'a "name" & <more>'}, "")]
+)
+def test_the_paging_links_are_govuk_pagination_written_out(app, locale, total, number, args, label):
+    page = page_of(total, number)
+    call = "{{ paging(page, 'people.caseload', args, label) }}"
+    with app.test_request_context("/"):
+        session["locale"] = locale
+        written_out = render_template_string('{% from "macros/paging.html" import paging %}' + call, **locals())
+        govuk = render_template_string(GOVUK_PAGING + call, **locals())
+    assert written_out == govuk
+    assert ("govuk-pagination__next" in written_out) == page.has_next

@@ -9,7 +9,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Date, Integer, String, bindparam, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from advocate_app import db, events, policy
 from advocate_app.accounts import sessions
@@ -269,6 +269,9 @@ def _caseload_statements(search: bool, dialect: str):
         .outerjoin(User, User.person_id == Person.id)
         .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
         .order_by(Person.preferred_name, Person.id)
+        # A row shows the person's name and whether the case is closed: the rest of the record is not read (and
+        # asking for it fails loudly rather than running a query per row).
+        .options(load_only(Person.id, Person.preferred_name, Person.status, raiseload=True))
     )
     return counts, listing
 

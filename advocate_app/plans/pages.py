@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from functools import partial
 
-from flask import current_app, render_template, url_for
-from flask_babel import format_date, get_timezone, ngettext
-from flask_babel import gettext as _
+from flask import current_app, render_template, request, url_for
+from flask_babel import format_date, get_locale, get_timezone, ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from advocate_app import db, policy
 from advocate_app.accounts.auth import signed_in_user
 from advocate_app.accounts.models import Role
 from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
-from advocate_app.i18n import isolated, worded
+from advocate_app.i18n import isolated, page_translators
+from advocate_app.i18n import quick_gettext as _  # the plan page's words: through the request's catalogue
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Person
-from advocate_app.plans import access, services
-from advocate_app.plans.credit import credit_line
+from advocate_app.plans import access, outline, services, view_models
+from advocate_app.plans.credit import Credit
 from advocate_app.plans.forms import (
     GOAL_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -36,9 +36,9 @@ from advocate_app.plans.models import (
 from advocate_app.policy import Action
 from advocate_app.referrals import services as referral_services
 from advocate_app.team import helping as team_helping
-from advocate_app.team import services as team_services
 from advocate_app.team import verdicts
-from advocate_app.templating import ROLE_NAMES
+from advocate_app.templating import ROLE_NAMES, made_once, route_url, worded_once
+from advocate_app.urls import address_for_each
 from advocate_app.wording import ABOUT, ABOUT_TOPICS, STEP_OWNERS, is_the_person, labels, reader_of
 
 
@@ -65,35 +65,57 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
     """
     me = signed_in_user()
     reads_only = policy.reads_only(me, person)
-    plan = read_only_plan or services.active_plan(person.id)
+    head = outline.plan_head(person.id, reader=me, plan=read_only_plan)
+    plan = head.plan if head is not None else None
     items: list[PlanItem] = []
     new_ids: set[int] = set()
     agreements = {}
     baseline = None
-    summaries: dict[int, services.StepSummary] = {}
+    shown = outline.Outline(items=[], comment_counts={}, step_summaries={}, places={}, leads={}, names={})
     if plan is not None:
-        plan = services.load_outline(plan)
-        items = plan.items
         if plan.status is PlanStatus.ACTIVE and not reads_only:
-            baseline = services.record_look(plan, me)
+            baseline = services.record_look(plan, me, last_look=head.last_look, last_agreed=head.last_agreed)
+        shown = outline.plan_outline(head, today=local_today(), since=baseline, reader=me)
+        items = shown.items
+        if baseline is not None:
             new_ids = {i.id for i in items if i.changed_version > baseline and i.changed_by_id != me.id}
-        agreements = services.latest_agreements(plan.id)
-        summaries = services.step_summaries(plan.id, today=local_today(), since=baseline, reader=me)
-    # Also when there is no plan yet: the view's audit event must be kept.
-    db.session.commit()
-    has_login = access.person_has_login(person.id)
+        agreements = head.agreements
+    summaries = shown.step_summaries
+    has_login = head is not None and head.person_has_login
     about = {item.topic: item for item in items if item.kind is ItemKind.ABOUT}
     children = defaultdict(list)
     for item in items:
         if item.parent_id is not None:
             children[item.parent_id].append(item)
     # In the order the person and advocate chose to work on them, then by priority.
-    places = team_services.order_positions([i.id for i in items if i.kind is ItemKind.NEED])
+    places = shown.places
     needs = sorted(
         (i for i in items if i.kind is ItemKind.NEED), key=lambda i: (places.get(i.id, 999), i.priority or 9, i.id)
     )
+    helping = (
+        team_helping.who_is_helping(
+            person,
+            viewer=me,
+            needs=needs,
+            places=places,
+            leads=shown.leads,
+            names=policy.names_for(person),
+            arranged=shown.arranged,
+        )
+        if plan is not None and not read_only_plan
+        else []
+    )
+    # The plan's head said whether there may be any (without a plan, they are looked for).
+    verdict_asks = (
+        [] if reads_only or (head is not None and not head.may_ask_verdicts) else verdicts.waiting_for(person.id)
+    )
+    # Also when there is no plan yet: the view's audit event must be kept (and the look just written).
+    db.session.commit()
     reader = reader_of(me)
     about_topics = labels(ABOUT_TOPICS, reader, isolated(person.preferred_name))
+    say = page_translators()
+    names = shown.names
+    credit = credit_for(me, person, names)
     return render_template(
         "plans/plan.html",
         person=person,
@@ -109,30 +131,46 @@ def render_plan(person: Person, *, read_only_plan: Plan | None = None):
         new_ids=new_ids,
         new_count=len(new_ids) + sum(summary.changed for summary in summaries.values()),
         baseline=baseline,
-        step_summaries=summaries,
-        comment_counts=services.comment_counts([item.id for item in items]),
-        agreement=agreement_state(plan, agreements, me, person) if plan is not None else None,
+        entry_lines=view_models.entry_lines(
+            person, items, credit=credit, comment_counts=shown.comment_counts, names=names, say=say
+        ),
+        goal_lines=view_models.goal_lines(
+            person, [i for i in items if i.kind is ItemKind.GOAL], summaries=summaries, since=baseline, say=say
+        ),
+        agreement=agreement_state(plan, agreements, me, person, names) if plan is not None else None,
         deciders=set() if reads_only else {i.id for i in items if services.may_decide_proposal(i, me, has_login)},
-        priority_labels=worded(PRIORITY_LABELS),
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        priority_labels=worded_once(PRIORITY_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         is_person=is_the_person(me),
-        credit=credit_for(me, person),
+        need_domains=domain_names(),
         may_start=policy.can(me, Action.PLAN_START, person),
         may_refer=plan is not None and may_refer(me, person, plan),
         plan_url=plan_url(person),
         # The other plan pages stay closed to a coordinator, so they are not offered.
         more_links=[] if reads_only else more_links(person, me),
-        helping=team_helping.who_is_helping(person, viewer=me, needs=needs, places=places)
-        if plan is not None and not read_only_plan
-        else [],
+        helping=helping,
         may_change_team=not reads_only and policy.can(me, Action.NEEDS_ORDER, person),
-        verdict_asks=[] if reads_only else verdicts.waiting_for(person.id),
+        verdict_asks=verdict_asks,
     )
 
 
-def credit_for(me, person: Person):
-    """``credit(item)`` for the page: who the words that stand are by, worded for this reader."""
-    return partial(credit_line, viewer=me, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+def domain_names() -> dict:
+    """``need_domains`` for a plan page: each part of life's name worded once per language, as the templates show
+    it (a lazy name looked its catalogue up again every time a need was named, twice a need on the plan)."""
+    # A lazy name is shown as it is translated (our own words): the same markup here.
+    return made_once(
+        "plans.need_domains",
+        (str(get_locale()),),
+        lambda: {key: Markup(str(name)) for key, name in NEED_DOMAINS.items()},  # noqa: S704 # nosec B704 # our own catalogue
+    )
+
+
+def credit_for(me, person: Person, names: dict[int, str]):
+    """``credit(item)`` for the page: who the words that stand are by, worded for this reader.
+
+    :param names: the writers' names by their user ids.
+    """
+    return Credit(viewer=me, person_name=person.preferred_name, role_names=worded_once(ROLE_NAMES), names=names)
 
 
 def _changed_entries(person, about, about_topics, needs, children, new_ids, summaries, baseline) -> list[dict]:
@@ -168,9 +206,12 @@ def _day(moment) -> str:
     return format_date(moment.astimezone(get_timezone()).date(), "d MMMM")
 
 
-def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
+def agreement_state(plan: Plan, agreements: dict, me, person: Person, names: dict[int, str]) -> dict:
     """The agreement box in words for the reader: who agreed which version when ("You and Alex agreed version
-    4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree."""
+    4 on 2 December"), whether it changed since, and whether there is anything new for the reader to agree.
+
+    :param names: who agreed, by their user ids (``outline.PlanHead.names``).
+    """
     person_side, advocate_side = agreements.get(Role.INDIVIDUAL.value), agreements.get(Role.ADVOCATE.value)
     # The reader's own side of the agreement, if they are a party to the plan (a coordinator is not).
     my_side = is_the_person(me) if policy.can(me, Action.PLAN_WRITE, person) else None
@@ -180,7 +221,8 @@ def agreement_state(plan: Plan, agreements: dict, me, person: Person) -> dict:
             return _("You")
         if persons_side:
             return isolated(person.preferred_name)
-        return isolated(agreement.user.display_name) if agreement is not None and agreement.user else _("The advocate")
+        name = names.get(agreement.user_id) if agreement is not None else None
+        return isolated(name) if name is not None else _("The advocate")
 
     lines = []
     if person_side and advocate_side and person_side.version == advocate_side.version:
@@ -233,6 +275,16 @@ def may_refer(me, person: Person, plan: Plan) -> bool:
     return plan.status is PlanStatus.ACTIVE and policy.can(me, Action.REFERRAL_MAKE, person)
 
 
+def person_address(endpoint: str):
+    """``address(person_id)``: ``url_for(endpoint, person_id=...)``, with the address made once for the app (it
+    depends only on the route and where the app is mounted, as ``templating.route_url``'s addresses do)."""
+    return made_once(
+        "plans.person_addresses",
+        (request.script_root, endpoint),
+        lambda: address_for_each(endpoint, "person_id"),
+    )
+
+
 def more_links(person: Person, me) -> list[dict]:
     """Links from the plan to the rest of it, for those who may follow them."""
     wanted = [
@@ -262,12 +314,12 @@ def more_links(person: Person, me) -> list[dict]:
         ),
     ]
     links = [
-        {"url": url_for(endpoint, person_id=person.id), "label": label}
+        {"url": person_address(endpoint)(person.id), "label": label}
         for endpoint, label, allowed in wanted
         if allowed and endpoint in current_app.view_functions
     ]
     if policy.can(me, Action.OWN_RECORD):
-        links.append({"url": url_for("people.my_details"), "label": _("My details and how you may contact me")})
+        links.append({"url": route_url("people.my_details"), "label": _("My details and how you may contact me")})
     return links
 
 
@@ -311,6 +363,7 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
     plan = entry.plan
     reads_only = policy.reads_only(me, person)
     steps = services.load_steps(entry)
+    names = services.writer_names([entry, *steps])
     has_login = access.person_has_login(person.id)
     new_ids = (
         {s.id for s in steps if s.changed_version > since and s.changed_by_id != me.id}
@@ -327,14 +380,20 @@ def render_goal(person: Person, entry: PlanItem, *, since: int | None):
         read_only=reads_only or plan.status is not PlanStatus.ACTIVE,
         break_glass=reads_only,
         new_ids=new_ids,
-        comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+        entry_lines=view_models.entry_lines(
+            person,
+            [entry, *steps],
+            credit=credit_for(me, person, names),
+            comment_counts=services.comment_counts([entry.id, *(s.id for s in steps)]),
+            names=names,
+            say=page_translators(),
+        ),
         deciders=set()
         if reads_only
         else {i.id for i in [entry, *steps] if services.may_decide_proposal(i, me, has_login)},
-        goal_status_labels=worded(GOAL_STATUS_LABELS),
+        goal_status_labels=worded_once(GOAL_STATUS_LABELS),
         owner_labels=labels(STEP_OWNERS, reader_of(me), isolated(person.preferred_name)),
         is_person=is_the_person(me),
-        credit=credit_for(me, person),
         may_refer=may_refer(me, person, plan),
         step_referrals=referral_services.by_step([s.id for s in steps], me, person.id),
         back=entry_url(person, entry)

@@ -208,7 +208,7 @@ def summary(person_id: int):
         agreement_rows=view_models.agreement_rows(
             person, plan, agreements, last_review, review_overdue=review_overdue(plan)
         ),
-        credit=view_models.summary_credit(person),
+        credit=view_models.summary_credit(person, services.writer_names(plan.items) if plan else {}),
         made_on=local_today(),
         standalone=download,
         back=plan_url(person),

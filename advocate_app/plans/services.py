@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Date, Integer, bindparam, false, func, select, text, update
+from sqlalchemy import Integer, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -73,11 +73,8 @@ def active_plan(person_id: int) -> Plan | None:
 
 @cache
 def _read_statements() -> dict:
-    """The plan page's reads, built once and run with the ids (building a statement cost more than running it)."""
+    """Reads every plan page makes, built once and run with the ids (building a statement cost more than running it)."""
     plan_id = bindparam("plan_id", type_=Integer)
-    user_id = bindparam("user_id", type_=Integer)
-    step = PlanItem.kind == ItemKind.STEP
-    is_open = PlanItem.done_at.is_(None)
     return {
         "active_plan": select(Plan).where(
             Plan.person_id == bindparam("person_id", type_=Integer), Plan.status == PlanStatus.ACTIVE
@@ -86,33 +83,10 @@ def _read_statements() -> dict:
         .where(PlanAgreement.plan_id == plan_id, PlanAgreement.withdrawn_at.is_(None))
         .options(joinedload(PlanAgreement.user))
         .order_by(PlanAgreement.id),
-        "look": select(
-            select(PlanLook.version).where(PlanLook.plan_id == plan_id, PlanLook.user_id == user_id).scalar_subquery(),
-            select(func.max(PlanAgreement.version))
-            .where(PlanAgreement.plan_id == plan_id, PlanAgreement.user_id == user_id)
-            .scalar_subquery(),
-        ),
-        "outline": select(PlanItem).where(PlanItem.plan_id == plan_id, ~step).order_by(PlanItem.id),
         "writers": select(User).where(User.id.in_(bindparam("user_ids", expanding=True, type_=Integer))),
         "comment_counts": select(PlanComment.item_id, func.count(PlanComment.id))
         .where(PlanComment.item_id.in_(bindparam("item_ids", expanding=True, type_=Integer)))
         .group_by(PlanComment.item_id),
-        **{
-            f"step_summaries_{since}": select(
-                PlanItem.parent_id,
-                func.count(PlanItem.id),
-                func.count(PlanItem.id).filter(PlanItem.done_at.is_not(None)),
-                func.count(PlanItem.id).filter(is_open, PlanItem.due_date < bindparam("today", type_=Date)),
-                func.count(PlanItem.id).filter(
-                    PlanItem.changed_version > bindparam("since", type_=Integer), PlanItem.changed_by_id != user_id
-                )
-                if since
-                else func.count(PlanItem.id).filter(false()),
-            )
-            .where(PlanItem.plan_id == plan_id, step)
-            .group_by(PlanItem.parent_id)
-            for since in (True, False)
-        },
     }
 
 
@@ -504,16 +478,18 @@ def latest_agreements(plan_id: int) -> dict[str, PlanAgreement]:
     return {row.role: row for row in rows}
 
 
-def record_look(plan: Plan, user: User) -> int:
+def record_look(plan: Plan, user: User, *, last_look: int | None, last_agreed: int | None) -> int:
     """Remember that ``user`` has now seen the plan; returns the version after which changes are new to them:
     the later of the version they last looked at (0 if never) and the last version they agreed to.
+
+    :param last_look: the version ``user`` last looked at, and ``last_agreed`` the last they agreed (as the plan
+        page read them with the plan: ``outline.plan_head``).
 
     The same person may open the plan twice at once (two tabs, a double tap): the look is written with
     one insert-or-update, so the second request never trips over the first.
     """
-    previous, agreed = db.session.execute(_read_statements()["look"], {"plan_id": plan.id, "user_id": user.id}).one()
-    baseline = max(previous or 0, agreed or 0)
-    if previous == plan.version:
+    baseline = max(last_look or 0, last_agreed or 0)
+    if last_look == plan.version:
         return baseline
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -533,7 +509,7 @@ def load_plan(plan_id: int) -> Plan:
         select(Plan).where(Plan.id == plan_id).options(selectinload(Plan.items).selectinload(PlanItem.comments))
     )
     if plan is not None:
-        _with_writers(plan.items)
+        with_writers(plan.items)
     return plan
 
 
@@ -582,7 +558,7 @@ def unseen_changes_of(plan_id, user: User, *, dialect: str | None = None):
     )
 
 
-def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
+def with_writers(items: list[PlanItem]) -> list[PlanItem]:
     """Give entries their writers (who wrote, last changed or suggested a new wording) from one query.
 
     A plan has few writers and many entries: joining the writers onto every entry's row cost more than
@@ -608,12 +584,15 @@ def _with_writers(items: list[PlanItem]) -> list[PlanItem]:
     return items
 
 
-def load_outline(plan: Plan) -> Plan:
-    """``plan`` with its "about me" answers, needs and goals (not the steps: those are on each goal's page)
-    and their writers, in two queries."""
-    items = db.session.scalars(_read_statements()["outline"], {"plan_id": plan.id}).all()
-    set_committed_value(plan, "items", _with_writers(list(items)))
-    return plan
+def writer_names(items: list[PlanItem]) -> dict[int, str]:
+    """The names of the entries' writers (who wrote, worded, agreed or suggested), by their ids, from entries given
+    their writers (``with_writers``, ``load_item``): what a page's credit lines and suggestions name."""
+    return {
+        user.id: user.display_name
+        for item in items
+        for user in (item.author, item.worded_by, item.words_agreed_by, item.proposed_by)
+        if user is not None
+    }
 
 
 def load_steps(goal: PlanItem) -> list[PlanItem]:
@@ -621,7 +600,7 @@ def load_steps(goal: PlanItem) -> list[PlanItem]:
     steps = db.session.scalars(
         select(PlanItem).where(PlanItem.parent_id == goal.id, PlanItem.kind == ItemKind.STEP).order_by(PlanItem.id)
     ).all()
-    return _with_writers(list(steps))
+    return with_writers(list(steps))
 
 
 def comment_counts(item_ids: list[int]) -> dict[int, int]:
@@ -629,27 +608,6 @@ def comment_counts(item_ids: list[int]) -> dict[int, int]:
     if not item_ids:
         return {}
     return dict(db.session.execute(_read_statements()["comment_counts"], {"item_ids": item_ids}).all())
-
-
-@dataclass
-class StepSummary:
-    """What a goal's line on the plan says about its steps."""
-
-    total: int = 0
-    done: int = 0
-    overdue: int = 0
-    # Changed by someone else since the reader's baseline (their last look or agreement).
-    changed: int = 0
-
-
-def step_summaries(plan_id: int, *, today: date, since: int | None, reader: User) -> dict[int, StepSummary]:
-    """For each goal of the plan, how many steps it has, how many are done or overdue and how many are new
-    to ``reader`` (changed after version ``since`` by someone else; none when ``since`` is None)."""
-    rows = db.session.execute(
-        _read_statements()[f"step_summaries_{since is not None}"],
-        {"plan_id": plan_id, "today": today, "since": since, "user_id": reader.id},
-    ).all()
-    return {parent: StepSummary(total, done, overdue, new or 0) for parent, total, done, overdue, new in rows}
 
 
 def earlier_plans(person_id: int) -> list[Plan]:

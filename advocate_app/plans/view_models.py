@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
+from functools import cache
+from typing import NamedTuple
 
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from advocate_app.i18n import worded
-from advocate_app.plans.credit import credit_line
+from advocate_app.plans.credit import Credit
 from advocate_app.templating import ROLE_NAMES, day_in
+from advocate_app.urls import address_for_each
 
 
 def _day(value) -> str:
@@ -76,7 +78,94 @@ def agreement_rows(person, plan, agreements: dict, last_review, *, review_overdu
     return rows
 
 
-def summary_credit(person):
+def summary_credit(person, names: dict[int, str]):
     """``credit(item)`` for the meeting summary: who the words are by, about everyone (nobody is "you" on a
-    page printed for a meeting)."""
-    return partial(credit_line, viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES))
+    page printed for a meeting).
+
+    :param names: the writers' names by their user ids (``services.writer_names``).
+    """
+    return Credit(viewer=None, person_name=person.preferred_name, role_names=worded(ROLE_NAMES), names=names)
+
+
+# The lines of each entry and goal on the plan page, worded here once for the reader: a long plan has many entries,
+# and a call made from a template costs several times the same call made here (and a named tuple is quicker to make
+# than a frozen dataclass). Words come from the page's own
+# translators (``say``: ``i18n.page_translators``), so they are the same markup the templates made.
+
+
+class EntryLines(NamedTuple):
+    """What an entry shows besides its words: who wrote them, its links (to change it, to its history) and who
+    suggested the new wording waiting beside it (None: nobody, or nobody known)."""
+
+    credit: str
+    history: Markup
+    change_url: str
+    history_url: str
+    proposer: str | None
+
+
+def entry_lines(person, items, *, credit, comment_counts: dict, names: dict, say: dict) -> dict[int, EntryLines]:
+    """Each entry's lines, by its id.
+
+    :param credit: ``credit(item)``, who the words that stand are by, worded for the reader (``pages.credit_for``).
+    :param names: the writers' names by their user ids.
+    :param say: the page's translators (``i18n.page_translators()``).
+    """
+    ngettext = say["ngettext"]
+    change_url = address_for_each("plans.edit_item", person_id=person.id)
+    history_url = address_for_each("plans.item", person_id=person.id)
+    histories = {}
+    lines = {}
+    for item in items:
+        count = comment_counts.get(item.id, 0)
+        if count not in histories:
+            histories[count] = ngettext("History and %(num)d comment", "History and %(num)d comments", count)
+        lines[item.id] = EntryLines(
+            credit(item), histories[count], change_url(item.id), history_url(item.id), names.get(item.proposed_by_id)
+        )
+    return lines
+
+
+class GoalLines(NamedTuple):
+    """A goal's lines on the plan: the day it aims for, and where its steps are with how many are done, overdue and
+    changed since the reader last looked (each None when there is nothing to say)."""
+
+    aiming: Markup | None
+    steps_url: str
+    steps: Markup
+    done: Markup | None
+    overdue: Markup | None
+    changed: Markup | None
+
+
+def goal_lines(person, goals, *, summaries: dict, since: int | None, say: dict) -> dict[int, GoalLines]:
+    """Each goal's lines, by its id.
+
+    :param summaries: each goal's ``outline.StepSummary`` (none for a goal without steps).
+    :param since: the plan version the reader had seen, carried to the goal's page to mark the same steps there.
+    """
+    _, ngettext = say["_"], say["ngettext"]
+    locale = str(get_locale())
+    steps_url = address_for_each("plans.goal", person_id=person.id, since=since)
+    # Goals share their days and counts: each sentence is worded once for each day or number.
+    # A day as the ``short_date`` filter says it: our own words, escaped, so the sentence does not isolate it.
+    aiming = cache(lambda day: _("Aiming for %(date)s", date=escape(day_in(day, locale))))
+    steps = cache(lambda total: ngettext("%(num)d step", "%(num)d steps", total))
+    done = cache(lambda count: _("%(done)d done", done=count))
+    overdue = cache(lambda count: ngettext("%(num)d overdue", "%(num)d overdue", count))
+    changed = cache(
+        lambda count: ngettext("%(num)d changed since you last looked", "%(num)d changed since you last looked", count)
+    )
+    no_steps = _("No steps yet")
+    lines = {}
+    for goal in goals:
+        summary = summaries.get(goal.id)
+        lines[goal.id] = GoalLines(
+            aiming=aiming(goal.target_date) if goal.target_date else None,
+            steps_url=steps_url(goal.id),
+            steps=steps(summary.total) if summary else no_steps,
+            done=done(summary.done) if summary else None,
+            overdue=overdue(summary.overdue) if summary and summary.overdue else None,
+            changed=changed(summary.changed) if summary and summary.changed else None,
+        )
+    return lines

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from advocate_app import policy
+from sqlalchemy import Row
+
 from advocate_app.accounts.models import User
 from advocate_app.paging import Page, page_of
 from advocate_app.referrals import services
-from advocate_app.referrals.models import Referral
 
 SECTIONS = services.INBOX_SECTIONS
 
@@ -20,21 +20,24 @@ class InboxPage:
     """What the inbox shows."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
-    sections: dict[str, list[Referral]] = field(default_factory=lambda: {name: [] for name in SECTIONS})
+    # Each row: the referral's id, person_name (None unless the organisation may see it: something is shared right
+    # now), service_name, urgency, status and respond_by.
+    sections: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in SECTIONS})
     page: Page = field(default_factory=lambda: page_of(0, 1))
-    # The people whose names the organisation may show (something is shared right now).
-    named: set[int] = field(default_factory=set)
+    # The worker's organisation, named in the heading.
+    organisation_name: str | None = None
 
 
 def inbox_page(worker: User, today: date, chosen: str | None, page_number: int) -> InboxPage:
     """The inbox of ``worker``'s organisation: every section's first few, or ``chosen`` a page at a time.
 
-    A fixed number of queries whatever the rows: the counts, the rows, and one for whose names may show.
+    A fixed number of queries whatever the rows: the counts (with the organisation's name), and the rows (with the
+    names the organisation may see).
     """
     shown = InboxPage()
     if worker.organisation_id is None:
         return shown
-    shown.counts = services.inbox_counts(worker.organisation_id, today)
+    shown.counts, shown.organisation_name = services.inbox_counts(worker.organisation_id, today)
     if chosen:
         shown.page = page_of(shown.counts[chosen], page_number)
         shown.sections[chosen] = services.inbox_rows(
@@ -42,6 +45,4 @@ def inbox_page(worker: User, today: date, chosen: str | None, page_number: int) 
         )
     else:
         shown.sections = services.inbox_preview(worker.organisation_id, today)
-    people = {referral.person_id for rows in shown.sections.values() for referral in rows}
-    shown.named = policy.visible_among(worker, people)
     return shown

@@ -12,7 +12,6 @@ from advocate_app.audit.services import record as audit
 from advocate_app.clock import local_today
 from advocate_app.consent import shared_view
 from advocate_app.consent.shared_view import RATED_BY_LABELS, SHARED_HEADINGS
-from advocate_app.i18n import worded
 from advocate_app.paging import requested_page
 from advocate_app.people.forms import WEEKDAYS
 from advocate_app.plans.forms import GOAL_STATUS_LABELS, PRIORITY_LABELS
@@ -32,15 +31,16 @@ from advocate_app.referrals.inbox_forms import (
 from advocate_app.referrals.models import NEXT_STATUSES, DeclineReason, Referral, ReferralStatus
 from advocate_app.team import contact as team_contact
 from advocate_app.team.models import ActionKind
+from advocate_app.templating import worded_once
 
 # The inbox's sections, in the order a worker should deal with them.
 
 
 def _labels() -> dict:
     return {
-        "status_labels": worded(STATUS_LABELS),
-        "urgency_labels": worded(URGENCY_LABELS),
-        "decline_reason_labels": worded(DECLINE_REASON_LABELS),
+        "status_labels": worded_once(STATUS_LABELS),
+        "urgency_labels": worded_once(URGENCY_LABELS),
+        "decline_reason_labels": worded_once(DECLINE_REASON_LABELS),
     }
 
 
@@ -57,14 +57,13 @@ def inbox():
     counts = shown.counts
     return render_template(
         "referrals/inbox.html",
-        organisation=shared_view.organisation_of(me),
+        organisation_name=shown.organisation_name,
         sections=shown.sections,
         counts=counts,
         section_order=[chosen] if chosen else SECTIONS,
         chosen=chosen,
         page=shown.page,
         preview=services.INBOX_PREVIEW,
-        named=shown.named,
         total=sum(counts.values()),
         overdue=counts["overdue"],
         overdue_text=overdue_message(counts["overdue"]),

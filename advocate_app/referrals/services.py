@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import Date, Integer, bindparam, case, func, select
+from sqlalchemy import Date, Integer, Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db, events, policy
@@ -14,9 +14,9 @@ from advocate_app.accounts.models import User
 from advocate_app.audit.services import record as audit
 from advocate_app.consent import services as consent_services
 from advocate_app.consent.models import Category, SharingOverride
-from advocate_app.db import utcnow
+from advocate_app.db import UTCDateTime, utcnow
 from advocate_app.directory import services as directory_services
-from advocate_app.directory.models import CapacityStatus, Service, ServiceLanguage, ServiceNeedDomain
+from advocate_app.directory.models import CapacityStatus, Organisation, Service, ServiceLanguage, ServiceNeedDomain
 from advocate_app.people.models import Person
 from advocate_app.plans import services as plans
 from advocate_app.plans.models import ItemKind, PlanItem, PlanStatus, StepOwner
@@ -240,6 +240,7 @@ INBOX_PREVIEW = 5
 _TODAY = bindparam("today", type_=Date())
 _SOON = bindparam("soon", type_=Date())
 _ORGANISATION = bindparam("organisation_id", type_=Integer())
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _dates(today: date) -> dict:
@@ -262,32 +263,61 @@ def _section_clause(name: str):
 @cache
 def _counts_statement():
     counts = [func.count(Referral.id).filter(_section_clause(name)).label(name) for name in INBOX_SECTIONS]
-    return select(*counts).where(Referral.organisation_id == _ORGANISATION)
-
-
-def inbox_counts(organisation_id: int, today: date) -> dict[str, int]:
-    """How many of the organisation's referrals are in each section, in one query."""
-    row = db.session.execute(_counts_statement(), {"organisation_id": organisation_id, **_dates(today)}).one()
-    return dict(zip(INBOX_SECTIONS, (n or 0 for n in row), strict=True))
-
-
-def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, offset: int = 0) -> list[Referral]:
-    """One section's referrals, soonest reply date first, with what a row shows loaded in the same query."""
-    return list(
-        db.session.scalars(
-            select(Referral)
-            .where(Referral.organisation_id == organisation_id, _section_clause(section))
-            .options(joinedload(Referral.service), joinedload(Referral.person))
-            .order_by(Referral.respond_by, Referral.id)
-            .limit(limit)
-            .offset(offset),
-            _dates(today),
-        )
+    # The inbox's heading names the organisation: asked in the same statement, not in one of its own.
+    organisation_name = select(Organisation.name).where(Organisation.id == _ORGANISATION).scalar_subquery()
+    return select(*counts, organisation_name.label("organisation_name")).where(
+        Referral.organisation_id == _ORGANISATION
     )
 
 
+def inbox_counts(organisation_id: int, today: date) -> tuple[dict[str, int], str | None]:
+    """How many of the organisation's referrals are in each section, and the organisation's name, in one query."""
+    row = db.session.execute(_counts_statement(), {"organisation_id": organisation_id, **_dates(today)}).one()
+    counted = row._mapping
+    return {name: counted[name] or 0 for name in INBOX_SECTIONS}, counted["organisation_name"]
+
+
+def _inbox_row_columns() -> tuple:
+    """What a row of the inbox shows, as plain columns: a row needs six values, not the referral, its service and
+    its person as whole records (reading those cost more than the rest of the page).
+
+    The person's name is read only while policy lets the organisation see it (something is shared right now), in
+    the same statement; otherwise ``person_name`` is None.
+    """
+    named = policy.name_shown_to_organisation(Referral.person_id, _ORGANISATION, _NOW)
+    return (
+        Referral.id,
+        case((named, Person.preferred_name), else_=None).label("person_name"),
+        Service.name.label("service_name"),
+        Referral.urgency,
+        Referral.status,
+        Referral.respond_by,
+    )
+
+
+def _with_row_parts(statement: Select) -> Select:
+    return statement.join(Person, Person.id == Referral.person_id).join(Service, Service.id == Referral.service_id)
+
+
 @cache
-def _preview_statement(limit: int):
+def _rows_statement(section: str) -> Select:
+    return (
+        _with_row_parts(select(*_inbox_row_columns()).select_from(Referral))
+        .where(Referral.organisation_id == _ORGANISATION, _section_clause(section))
+        .order_by(Referral.respond_by, Referral.id)
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+    )
+
+
+def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, offset: int = 0) -> list[Row]:
+    """One section's referrals as inbox rows (``_inbox_row_columns``), soonest reply date first."""
+    values = {"organisation_id": organisation_id, "now": utcnow(), "limit": limit, "offset": offset, **_dates(today)}
+    return list(db.session.execute(_rows_statement(section), values))
+
+
+@cache
+def _preview_statement(limit: int) -> Select:
     section = case(*((_section_clause(name), name) for name in INBOX_SECTIONS[:-1]), else_=INBOX_SECTIONS[-1]).label(
         "section"
     )
@@ -301,20 +331,20 @@ def _preview_statement(limit: int):
         .subquery()
     )
     return (
-        select(Referral, ranked.c.section)
+        _with_row_parts(select(*_inbox_row_columns(), ranked.c.section).select_from(Referral))
         .join(ranked, ranked.c.id == Referral.id)
         .where(ranked.c.n <= limit)
-        .options(joinedload(Referral.service), joinedload(Referral.person))
         .order_by(Referral.respond_by, Referral.id)
     )
 
 
-def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Referral]]:
-    """The first few referrals of every section, in one query whatever the size of the inbox."""
-    rows = db.session.execute(_preview_statement(limit), {"organisation_id": organisation_id, **_dates(today)}).all()
-    sections: dict[str, list[Referral]] = {name: [] for name in INBOX_SECTIONS}
-    for referral, name in rows:
-        sections[name].append(referral)
+def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Row]]:
+    """The first few referrals of every section as inbox rows, in one query whatever the size of the inbox."""
+    values = {"organisation_id": organisation_id, "now": utcnow(), **_dates(today)}
+    rows = db.session.execute(_preview_statement(limit), values)
+    sections: dict[str, list[Row]] = {name: [] for name in INBOX_SECTIONS}
+    for row in rows:
+        sections[row.section].append(row)
     return sections
 
 

@@ -7,8 +7,9 @@ Callers own the transaction: these functions add and flush, never commit.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -274,20 +275,26 @@ def recent_messages(person_id: int, limit: int = 20) -> list[SmsMessage]:
 
 def open_task_counts(advocate: User) -> list[tuple[int, str, int]]:
     """(person id, name, open message tasks) for each person on the advocate's caseload with any, in one query."""
-    rows = db.session.execute(
+    rows = db.session.execute(_open_task_counts_statement(), {"tasks_advocate": advocate.id})
+    return [(person_id, name, count) for person_id, name, count in rows]
+
+
+@cache
+def _open_task_counts_statement() -> Select:
+    # Every caseload asks: built once and run with the advocate's id.
+    return (
         select(Person.id, Person.preferred_name, func.count(SmsTask.id))
         .join(SmsTask, SmsTask.person_id == Person.id)
         .join(
             Assignment,
             (Assignment.person_id == Person.id)
-            & (Assignment.advocate_id == advocate.id)
+            & (Assignment.advocate_id == bindparam("tasks_advocate", type_=Integer()))
             & Assignment.ended_at.is_(None),
         )
         .where(SmsTask.done_at.is_(None))
         .group_by(Person.id, Person.preferred_name)
         .order_by(Person.preferred_name, Person.id)
     )
-    return [(person_id, name, count) for person_id, name, count in rows]
 
 
 def close_task(task: SmsTask, *, by: User) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from advocate_app import db, policy
 from advocate_app.accounts.models import User
@@ -128,21 +128,16 @@ def people_without_direct_contact(advocate: User, *, weeks: int, now: datetime |
     return [NoContactRow(person, _aware(moment)) for person, moment in rows]
 
 
-def count_without_direct_contact(advocate: User, *, weeks: int, now: datetime | None = None) -> int:
-    """How many of the advocate's open cases had no direct contact in the last ``weeks`` weeks, in one query."""
-    now = now or utcnow()
-    recent = select(ContactRecord.person_id).where(
-        ContactRecord.with_person.is_(True), ContactRecord.at >= now - timedelta(weeks=weeks)
-    )
-    return (
-        db.session.scalar(
-            select(func.count(Person.id)).where(
-                Person.id.in_(policy.caseload_person_ids(advocate)),
-                Person.status == PersonStatus.OPEN,
-                Person.id.not_in(recent),
-            )
-        )
-        or 0
+def no_direct_contact_count(advocate, since) -> Select:
+    """A query counting the advocate's open cases with no direct contact since ``since``.
+
+    ``advocate`` and ``since`` may be bound parameters (the caseload's figures are a statement built once).
+    """
+    recent = select(ContactRecord.person_id).where(ContactRecord.with_person.is_(True), ContactRecord.at >= since)
+    return select(func.count(Person.id)).where(
+        Person.id.in_(policy.caseload_person_ids(advocate)),
+        Person.status == PersonStatus.OPEN,
+        Person.id.not_in(recent),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from advocate_app import db, policy
@@ -45,24 +45,38 @@ def is_finished(referral: Referral) -> bool:
     return referral.status in FINISHED_STATUSES
 
 
-def waiting_for(person_id: int) -> list[Referral]:
-    """The person's finished referrals they have not said anything about yet (never one kept from them). One query."""
-    return list(db.session.scalars(_waiting_statement(), {"person_id": person_id}))
+def waiting_for(person_id: int) -> list:
+    """The person's finished referrals they have not said anything about yet (never one kept from them): each one's
+    ``id``, ``organisation_id`` and ``service_name``, newest first. One query."""
+    return db.session.execute(_waiting_statement(), {"person_id": person_id}).all()
+
+
+def may_be_waiting_for(person_id):
+    """Whether the person may have finished help they have said nothing about yet, as a column for a statement that
+    reads something of theirs (``person_id`` is its column of the person's id): when not, ``waiting_for`` would find
+    nothing. It may say so of help kept from them (``waiting_for`` then leaves it out): it only spares a statement."""
+    return (
+        exists()
+        .where(Referral.person_id == person_id, Referral.status.in_(FINISHED_STATUSES))
+        .where(~Referral.id.in_(select(Verdict.referral_id)))
+        .label("may_be_waiting")
+    )
 
 
 @cache
 def _waiting_statement():
-    """``waiting_for``'s query, built once (every plan page asks it) and run with the person's id."""
+    """``waiting_for``'s query, built once (every plan page asks it) and run with the person's id; it reads only
+    what the plan page shows (whole referrals and services cost more to read than the rest of the question)."""
     person_id = bindparam("person_id", type_=Integer)
     return (
-        select(Referral)
+        select(Referral.id, Referral.organisation_id, Service.name.label("service_name"))
+        .outerjoin(Service, Service.id == Referral.service_id)
         .where(
             Referral.person_id == person_id,
             Referral.status.in_(FINISHED_STATUSES),
             policy.referrals_shown_to_person(person_id),
             ~Referral.id.in_(select(Verdict.referral_id)),
         )
-        .options(joinedload(Referral.service), joinedload(Referral.organisation))
         .order_by(Referral.updated_at.desc(), Referral.id.desc())
     )
 

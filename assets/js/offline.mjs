@@ -242,11 +242,10 @@ function describe (change) {
 }
 
 async function drawOutbox () {
-  document.getElementById('offline-outbox')?.remove()
   const list = present ? await opened() : []
   const waiting = list.filter((o) => o.record.state === 'waiting')
   const needsYou = list.filter((o) => o.record.state === 'needs_you')
-  if (!list.length && !results.length && !status) return
+  if (!list.length && !results.length && !status) return show('offline-outbox', null)
   const panel = h('section', { id: 'offline-outbox', class: 'app-summary-box app-outbox', 'aria-labelledby': 'offline-outbox-heading' },
     h('h2', { class: 'govuk-heading-s', id: 'offline-outbox-heading' }, waiting.length ? say(W.outbox, { count: String(waiting.length) }) : W.results),
     waiting.length > 0 && h('ul', { class: 'govuk-list govuk-list--bullet' },
@@ -264,6 +263,15 @@ async function drawOutbox () {
       h('ul', { class: 'govuk-list' }, results.map((r) => h('li', {}, r.text, r.result ? [' – ', r.result.words] : null)))
     ]
   )
+  show('offline-outbox', panel)
+}
+
+// Put a panel under the page's heading in place of the one drawn before. Drawing waits on the phone's store, so
+// two draws can overlap (the page sending as the signal returns, say): the old panel goes only here, after the
+// last wait, so the last draw's panel is the one left and never two.
+function show (id, panel) {
+  document.getElementById(id)?.remove()
+  if (!panel) return
   const main = document.getElementById('main-content')
   main.insertBefore(panel, main.querySelector('h1')?.nextSibling || main.firstChild)
 }
@@ -294,11 +302,10 @@ async function copy (event, text) {
 
 // What is kept, and the control to take a plan offline -----------------------------------------------------
 async function drawKept () {
-  document.getElementById('offline-kept')?.remove()
   if (!pagePerson) return
   // An advocate who never took a plan offline gets no database made by merely looking.
   const visit = present && (await all('visits')).find((v) => v.person === pagePerson && v.user === USER)
-  if (!visit && !planPath) return
+  if (!visit && !planPath) return show('offline-kept', null)
   const box = h('div', { id: 'offline-kept', class: 'govuk-inset-text' })
   if (visit) {
     box.append(h('p', { class: 'govuk-body' }, say(W.kept, { time: time(visit.expires), size: size(visit.size) })),
@@ -317,8 +324,7 @@ async function drawKept () {
         }
       }, W.take))
   }
-  const main = document.getElementById('main-content')
-  main.insertBefore(box, main.querySelector('h1')?.nextSibling || main.firstChild)
+  show('offline-kept', box)
 }
 
 async function removeAll () {
@@ -339,7 +345,37 @@ async function drawOfflinePlan () {
   const data = await unseal(key, visitLabel(visit.id), visit.box)
   const pending = (await opened()).filter((o) => o.change && o.record.visit === visit.id).map((o) => o.change)
   document.getElementById('offline-heading').replaceChildren(...say(W.offline_heading, { name: typed(data.person.name) }))
+  const typing = inProgress(place)
   place.replaceChildren(...nodes(offlinePlan(visit, data, pending)))
+  carryOver(place, typing)
+}
+
+// The plan is drawn again whenever a change is kept or a send fails, which can happen while the advocate is
+// part-way through another form (the signal flickering, say): what they have typed or chosen, which "Change the
+// wording" boxes are open and where the cursor is all carry over to the plan drawn anew, so nothing is lost and
+// a step never lands under the wrong goal. A form that was saved was emptied first, so it starts afresh.
+function inProgress (place) {
+  const kept = new Map()
+  for (const control of place.querySelectorAll('textarea, select')) {
+    const chosen = Math.max(0, [...control.options || []].findIndex((option) => option.defaultSelected))
+    const changed = control.tagName === 'SELECT' ? control.selectedIndex !== chosen : control.value !== control.defaultValue
+    if (changed) kept.set(control.id, control.value)
+  }
+  const open = [...place.querySelectorAll('details[open] form')].map((f) => f.id)
+  return { kept, open, focused: place.contains(document.activeElement) ? document.activeElement.id : '' }
+}
+
+function carryOver (place, { kept, open, focused }) {
+  const within = (id) => { const element = id && document.getElementById(id); return element && place.contains(element) ? element : null }
+  for (const id of open) { const details = within(id)?.closest('details'); if (details) details.open = true }
+  for (const [id, value] of kept) {
+    const control = within(id)
+    if (!control || (control.tagName === 'SELECT' && ![...control.options].some((option) => option.value === value))) continue
+    control.value = value
+    const details = control.closest('details')
+    if (details) details.open = true
+  }
+  within(focused)?.focus()
 }
 
 function overlay (plan, pending) {
@@ -440,6 +476,9 @@ function form (id, fields, act) {
           return
         }
       }
+      // Saved: the form is emptied (and its box closed) before the plan is drawn again with the change.
+      event.target.reset()
+      event.target.closest('details')?.removeAttribute('open')
       act(values)
     }
   }, fields, h('button', { type: 'submit', class: 'govuk-button' }, W.save))

@@ -539,6 +539,41 @@ def _queue_a_goal(context, page, plan, text) -> None:
     expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
 
 
+def test_what_the_advocate_is_part_way_through_survives_the_plan_being_drawn_again(new_context, live_server):
+    from advocate_app.plans.models import PlanItem
+
+    app = live_server.app
+    plan = _plan_for(app, "Sam Okafor")
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, ADVOCATE)
+    _take_offline(page, plan["person"])
+    _offline_reload(context, page)
+
+    # Halfway through rewording the step and through a new step under this visit's goal ...
+    step = page.locator("li.app-offline__step").filter(has_text=plan["step"])
+    step.get_by_text("Change the wording").click()
+    step.get_by_label("What is the step?").fill(f"Ring the landlord {plan['n']}")
+    page.locator("#add-step-goal").select_option(label=plan["goal"])
+    page.locator("#add-step-text").fill(f"Ring the GP {plan['n']}")
+    # ... the advocate saves a check-in, and the plan is drawn again with it waiting to send.
+    page.locator("#check-in-score").select_option("7")
+    page.locator("#check-in").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 1")
+
+    expect(step.get_by_label("What is the step?")).to_have_value(f"Ring the landlord {plan['n']}")
+    expect(page.locator("#add-step-goal")).to_have_value(str(plan["goal_id"]))
+    expect(page.locator("#add-step-text")).to_have_value(f"Ring the GP {plan['n']}")
+    expect(page.locator("#check-in-score")).to_have_value("1")  # the saved form starts afresh
+    page.locator("#add-step").get_by_role("button", name="Save").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Changes waiting to send: 2")
+
+    _back_online(context, page)
+    expect(page.locator("#offline-outbox")).to_contain_text(re.compile(rf"Ring the GP {plan['n']}\W+Sent"))
+    new_step = PlanItem.text == f"Ring the GP {plan['n']}"
+    assert _count(app, PlanItem, new_step, PlanItem.parent_id == plan["goal_id"]) == 1
+
+
 def test_a_session_that_ran_out_without_signal_keeps_the_outbox_until_signing_in_again(new_context, live_server):
     from advocate_app.plans.models import PlanItem
 
