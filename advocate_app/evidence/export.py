@@ -75,9 +75,19 @@ def suppress_rare(rows: list[dict], columns: tuple[str, ...], minimum: int = MIN
     people = [row["person"] for row in rows]
     for column in columns:
         values = [row[column] for row in rows]
-        # How many people share each value: the distinct (value, person) pairs, counted by value.
-        sharing = Counter(value for value, _person in set(zip(values, people, strict=True)))
-        rare = {value for value, count in sharing.items() if count < minimum}
+        rows_with = Counter(values)
+        rare = {value for value, count in rows_with.items() if count < minimum}  # too few rows, so too few people
+        # The others: look for ``minimum`` different people with each, and stop looking once every one has them.
+        looking = {value: set() for value, count in rows_with.items() if count >= minimum}
+        for value, person in zip(values, people, strict=True):
+            found = looking.get(value)
+            if found is not None:
+                found.add(person)
+                if len(found) >= minimum:
+                    del looking[value]
+                    if not looking:
+                        break
+        rare.update(looking)
         if rare:
             for row, value in zip(rows, values, strict=True):
                 if value in rare:
@@ -123,7 +133,8 @@ class Export(FileSet):
 
 
 class _Months(dict):
-    """``YYYY-MM`` of each day (``month_key``), worked out once per day however many rows fall on it."""
+    """``YYYY-MM`` of each day (``month_key``), worked out once per day however many rows fall on it. Moments come
+    as their UK day from the database (``sql_time.uk_date``): cheaper there than the month as text."""
 
     def __missing__(self, day: date | None) -> str:
         key = self[day] = month_key(day)
@@ -157,8 +168,8 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
             Person.date_of_birth,
             Person.language,
             _text(Person.status),
-            sql_time.uk_month(Person.created_at),
-            sql_time.uk_month(Person.closed_at),
+            sql_time.uk_date(Person.created_at),
+            sql_time.uk_date(Person.closed_at),
             agreed.c.by_person,
             agreed.c.by_advocate,
         )
@@ -172,6 +183,7 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
     )
     last_day = period.end.fromordinal(period.end.toordinal() - 1)
     pseudonym = pseudonyms.maker(key)
+    months = _Months()
     result, ids = [], {}
     for person_id, born, language, status, opened, closed, agreed_person, agreed_advocate in rows:
         ids[person_id] = pseudonym(person_id)
@@ -181,8 +193,8 @@ def _people_rows(scope: queries.Scope, key: bytes) -> tuple[list[dict], dict[int
                 "age_band": age_band(born, last_day),
                 "language": language or "",
                 "case_status": status,
-                "case_opened": opened,
-                "case_closed": closed or "",
+                "case_opened": months[opened],
+                "case_closed": months[closed],
                 "plan_agreed_by_person": _yes_no(bool(agreed_person)),
                 "plan_agreed_by_advocate": _yes_no(bool(agreed_advocate)),
             }
@@ -216,7 +228,7 @@ def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
             func.coalesce(PlanItem.domain, parent.domain, grandparent.domain),
             _text(PlanItem.voice),
             PlanItem.author_role,
-            sql_time.uk_month(PlanItem.created_at),
+            sql_time.uk_date(PlanItem.created_at),
             _text(PlanItem.goal_status),
             _text(PlanItem.owner),
             PlanItem.due_date,
@@ -249,7 +261,7 @@ def _entry_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
                 "domain": domain or "",
                 "voice": voice,
                 "written_by": author_role,
-                "month_written": written,
+                "month_written": months[written],
                 "goal_status": goal_status or "",
                 "step_owner": owner or "",
                 "step_due_month": months[due],
@@ -282,29 +294,28 @@ def _review_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
 
 
 def _referral_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
-    """One row per referral sent in the period: the database works out its UK month, how long the answer took
-    and whether it came by the reply date, and the outcomes it reached."""
+    """One row per referral sent in the period: the database works out its UK day, how long the answer took and
+    whether it came by the reply date, and the outcomes it reached."""
     answered = Referral.responded_at.is_not(None)
-    events = partnership.outcomes_reached()
     rows = queries._rows(
         select(
             Referral.person_id,
             Organisation.name,
             Service.name,
             _text(Referral.urgency),
-            sql_time.uk_month(Referral.created_at),
+            sql_time.uk_date(Referral.created_at),
             _text(Referral.status),
             _text(Referral.decline_reason),
             sql_time.microseconds_between(Referral.created_at, Referral.responded_at),
             case((and_(answered, sql_time.uk_date(Referral.responded_at) <= Referral.respond_by), 1), else_=0),
-            *(func.coalesce(events.c[status.value], 0) for status in partnership.OUTCOME_STATUSES),
+            *(case((partnership.reached(status), 1), else_=0) for status in partnership.OUTCOME_STATUSES),
         )
         .join(Organisation, Organisation.id == Referral.organisation_id)
         .join(Service, Service.id == Referral.service_id)
-        .outerjoin(events, events.c.referral_id == Referral.id)
         .where(scope.covers(Referral.person_id), queries._in_period(Referral.created_at, scope.period, moments=True))
         .order_by(Organisation.name, Service.name, Referral.id)
     )
+    months = _Months()
     yes_no = {0: "no", 1: "yes"}
     result = []
     for person_id, org, service, urgency, sent, status, reason, waited, in_time, *reached in rows:
@@ -317,7 +328,7 @@ def _referral_rows(scope: queries.Scope, ids: dict[int, str]) -> list[dict]:
                 "organisation": org,
                 "service": service,
                 "urgency": urgency,
-                "sent_month": sent,
+                "sent_month": months[sent],
                 "status": status,
                 "decline_reason": reason or "",
                 # As timedelta.total_seconds() / 86400 of the moments themselves.

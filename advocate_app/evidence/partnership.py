@@ -10,7 +10,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select, tuple_
 
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
 from advocate_app.evidence import sql_time
@@ -59,21 +59,10 @@ class Loop:
     services: list[LoopFigures]
 
 
-def outcomes_reached():
-    """A subquery: per referral with any, whether it ever reached each outcome (engaged, completed, did not engage),
-    a column of 1 or 0 named after each, beside ``referral_id``."""
-    return (
-        select(
-            ReferralEvent.referral_id,
-            *(
-                func.max(case((ReferralEvent.status == status, 1), else_=0)).label(status.value)
-                for status in OUTCOME_STATUSES
-            ),
-        )
-        .where(ReferralEvent.status.in_(OUTCOME_STATUSES))
-        .group_by(ReferralEvent.referral_id)
-        .subquery()
-    )
+def reached(status: ReferralStatus):
+    """A condition: the referral ever reached ``status`` (an outcome). The database answers it from one table of
+    the referrals that did, built once per query."""
+    return Referral.id.in_(select(ReferralEvent.referral_id).where(ReferralEvent.status == status))
 
 
 # The counts a service's row of ``referral_loop`` gives as they are.
@@ -99,14 +88,12 @@ def _merge(into: LoopFigures, other: LoopFigures) -> None:
 def referral_loop(scope: Scope) -> Loop:
     """Per organisation and per service: sent, accepted, declined by reason, days to answer, outcomes.
 
-    Two queries: each service's referrals counted in the database (answered or not, declined by reason, answered
-    by the reply date as a UK day, past it unanswered, the outcomes reached), with its name; and how long each
-    answer took, a list of numbers per service.
+    One query: each service's referrals counted in the database (answered or not, declined by reason, answered by
+    the reply date as a UK day, past it unanswered, the outcomes reached), with its name and how long each answer
+    took as one line of numbers.
     """
-    sent_in_scope = and_(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
     answered = Referral.responded_at.is_not(None)
     withdrawn = Referral.status == ReferralStatus.WITHDRAWN
-    events = outcomes_reached()
 
     def counted(condition):
         return func.sum(case((condition, 1), else_=0))
@@ -128,10 +115,13 @@ def referral_loop(scope: Scope) -> Loop:
                 counted(and_(answered, Referral.decline_reason == reason)).label(f"declined_{reason.value}")
                 for reason in DeclineReason
             ),
-            *(func.sum(func.coalesce(events.c[status.value], 0)).label(status.value) for status in OUTCOME_STATUSES),
+            *(counted(reached(status)).label(status.value) for status in OUTCOME_STATUSES),
+            # Whole microseconds from sending to each answer (none for the unanswered).
+            func.aggregate_strings(
+                cast(sql_time.microseconds_between(Referral.created_at, Referral.responded_at), String), ","
+            ).label("waits"),
         )
-        .outerjoin(events, events.c.referral_id == Referral.id)
-        .where(sent_in_scope)
+        .where(scope.covers(Referral.person_id), _in_period(Referral.created_at, scope.period, moments=True))
         .group_by(Referral.service_id)
         .subquery()
     )
@@ -141,28 +131,21 @@ def referral_loop(scope: Scope) -> Loop:
         .join(Organisation, Organisation.id == Service.organisation_id)
         .order_by(Organisation.name, Service.name, Service.id)
     ).all()
-    by_service: dict[int, LoopFigures] = {}
+    services, organisations = [], {}
     for row in rows:
-        figures = by_service[row.service_id] = LoopFigures(row[0], row[1])
+        figures = LoopFigures(row[0], row[1])
         for name in _COUNTED:
             setattr(figures, name, int(getattr(row, name)))
         for reason in DeclineReason:
             if declined := int(getattr(row, f"declined_{reason.value}")):
                 figures.declined_by_reason[reason] = declined
         for status in OUTCOME_STATUSES:
-            if reached := int(getattr(row, status.value)):
-                figures.outcomes[status] = reached
-    # How long each answer took, in whole microseconds worked out by the database: one line of numbers per service
-    # rather than a row per referral. Divided as timedelta.total_seconds() would, then into days.
-    waits = func.aggregate_strings(
-        cast(sql_time.microseconds_between(Referral.created_at, Referral.responded_at), String), ","
-    )
-    for service_id, microseconds in _run(
-        select(Referral.service_id, waits).where(sent_in_scope, answered).group_by(Referral.service_id)
-    ).all():
-        by_service[service_id].days_to_respond.extend([m / 10**6 / 86400 for m in map(int, microseconds.split(","))])
-    services, organisations = list(by_service.values()), {}
-    for figures in services:
+            if count := int(getattr(row, status.value)):
+                figures.outcomes[status] = count
+        if row.waits:
+            # Divided as timedelta.total_seconds() would divide them, then into days.
+            figures.days_to_respond = [m / 10**6 / 86400 for m in map(int, row.waits.split(","))]
+        services.append(figures)
         if figures.organisation not in organisations:
             organisations[figures.organisation] = LoopFigures(figures.organisation, None)
         _merge(organisations[figures.organisation], figures)
@@ -188,7 +171,8 @@ def unmet_need(scope: Scope) -> list[UnmetNeed]:
     """Needs in current plans at the end of the period, by domain and the person's area, and how many have
     an accepted referral to a service for that domain (accepted before the period ended). One query."""
     period = scope.period
-    # Each person and domain with a referral accepted, before the period ended, by a service for that domain.
+    # Each person and domain with a referral accepted, before the period ended, by a service for that domain: the
+    # database looks each need up in one table of them, built once.
     accepted = (
         select(Referral.person_id, ServiceNeedDomain.domain)
         .join(ServiceNeedDomain, ServiceNeedDomain.service_id == Referral.service_id)
@@ -198,14 +182,12 @@ def unmet_need(scope: Scope) -> list[UnmetNeed]:
             Referral.responded_at < period.ends_at,
             Referral.decline_reason.is_(None),
         )
-        .distinct()
-        .subquery()
     )
+    met = func.sum(case((tuple_(Plan.person_id, PlanItem.domain).in_(accepted), 1), else_=0))
     rows = _run(
-        select(PlanItem.domain, Person.area, func.count(PlanItem.id), func.count(accepted.c.person_id))
+        select(PlanItem.domain, Person.area, func.count(PlanItem.id), met)
         .join(Plan, Plan.id == PlanItem.plan_id)
         .join(Person, Person.id == Plan.person_id)
-        .outerjoin(accepted, and_(accepted.c.person_id == Plan.person_id, accepted.c.domain == PlanItem.domain))
         .where(
             scope.covers(Plan.person_id),
             Plan.status == PlanStatus.ACTIVE,

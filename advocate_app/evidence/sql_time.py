@@ -1,7 +1,7 @@
-"""Dates and times the evidence queries ask the database to work out: the UK day or month of a stored moment, the
-time between two moments, and a day as a whole number.
+"""Dates and times the evidence queries ask the database to work out: the UK day of a stored moment, the time
+between two moments, and a day as a whole number.
 
-The evidence figures ask of tens of thousands of stored UTC moments which UK day or month they fell in; asked
+The evidence figures ask of tens of thousands of stored UTC moments which UK day they fell in; asked
 in Python, each answer costs a conversion and the rows have to come back one by one. These expressions let the
 database answer while it counts. PostgreSQL converts with its own time zone rules
 (``timezone('Europe/London', …)``); SQLite has none, so ``register`` gives each connection the same functions
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -26,14 +26,6 @@ class uk_date(FunctionElement):  # noqa: N801 - used like a SQL function
 
     type = Date()
     name = "uk_date"
-    inherit_cache = True
-
-
-class uk_month(FunctionElement):  # noqa: N801
-    """The UK month of a stored moment, ``YYYY-MM`` (as ``period.month_key``); NULL stays NULL."""
-
-    type = String()
-    name = "uk_month"
     inherit_cache = True
 
 
@@ -64,12 +56,6 @@ def _uk_date_postgresql(element, compiler, **kw):
     return f"CAST(timezone('{ZONE_NAME}', {moment}) AS DATE)"
 
 
-@compiles(uk_month, "postgresql")
-def _uk_month_postgresql(element, compiler, **kw):
-    (moment,) = _arguments(element, compiler, **kw)
-    return f"to_char(timezone('{ZONE_NAME}', {moment}), 'YYYY-MM')"
-
-
 @compiles(microseconds_between, "postgresql")
 def _microseconds_between_postgresql(element, compiler, **kw):
     start, end = _arguments(element, compiler, **kw)
@@ -91,7 +77,6 @@ def _day_number_sqlite(element, compiler, **kw):
 
 # Elsewhere (SQLite) each is a function of the same name that ``register`` adds to the connection.
 @compiles(uk_date)
-@compiles(uk_month)
 @compiles(microseconds_between)
 def _registered(element, compiler, **kw):
     return f"{element.name}({', '.join(_arguments(element, compiler, **kw))})"
@@ -106,13 +91,6 @@ def _uk_date(stored: str | None) -> str | None:
     return None if stored is None else _moment(stored).astimezone(LOCAL_ZONE).date().isoformat()
 
 
-def _uk_month(stored: str | None) -> str | None:
-    if stored is None:
-        return None
-    local = _moment(stored).astimezone(LOCAL_ZONE)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
 def _microseconds_between(start: str | None, end: str | None) -> int | None:
     if start is None or end is None:
         return None
@@ -125,5 +103,4 @@ def register(connection) -> None:
         return
     driver = connection.connection.driver_connection
     driver.create_function("uk_date", 1, _uk_date, deterministic=True)
-    driver.create_function("uk_month", 1, _uk_month, deterministic=True)
     driver.create_function("microseconds_between", 2, _microseconds_between, deterministic=True)
