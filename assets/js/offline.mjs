@@ -370,10 +370,7 @@ function carryOver (place, { kept, open, focused }) {
   for (const id of open) { const details = within(id)?.closest('details'); if (details) details.open = true }
   for (const [id, value] of kept) {
     const control = within(id)
-    if (!control || (control.tagName === 'SELECT' && ![...control.options].some((option) => option.value === value))) continue
-    control.value = value
-    const details = control.closest('details')
-    if (details) details.open = true
+    if (control && (control.tagName !== 'SELECT' || [...control.options].some((option) => option.value === value))) control.value = value
   }
   within(focused)?.focus()
 }
