@@ -11,9 +11,11 @@ import re
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from advocate_app import db
+from advocate_app import db, text
 from advocate_app.people.models import Person
 from advocate_app.plans.models import PlanItem
 from advocate_app.text import clean_free_text, hidden_characters, skeleton
@@ -125,6 +127,34 @@ def test_free_text_loses_overrides_and_unclosed_controls_but_keeps_what_writing_
     assert clean_free_text("میں\u200cنے \u200fٹھیک") == "میں\u200cنے \u200fٹھیک"  # joiner and direction mark stay
     wales = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
     assert clean_free_text(f"Cymru {wales}") == f"Cymru {wales}"
+
+
+# Writing as people paste it: letters of several scripts, spaces of every kind, line breaks, tabs, and now
+# and then a direction control, a zero-width character, an invisible letter or a control character.
+PASTED = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs"]),
+        st.sampled_from("\n\r\t\x00\x07\u3164\u2800\u200b\ufeff\u200c\u200d\u200e\u061c")
+        | st.sampled_from([text.LRE, text.RLE, text.PDF, text.LRO, text.RLO, text.LRI, text.RLI, text.FSI, text.PDI]),
+    ),
+    max_size=80,
+)
+
+
+@given(PASTED)
+def test_a_line_kept_whole_is_what_reading_it_character_by_character_keeps(typed):
+    """Lines with nothing hidden skip the character-by-character reading; the result must be the same."""
+    normalised = unicodedata.normalize("NFC", typed)
+    offsets, lines = 0, []
+    for line in normalised.split("\n"):
+        lines.append(text._clean_line(line, offsets, set()))
+        offsets += len(line) + 1
+    assert clean_free_text(typed) == "\n".join(lines)
+
+
+def test_a_long_paste_loses_only_the_override_on_its_last_line():
+    pasted = "ordinary words\tand more\r\n" * 40_000 + f"call {text.RLO}0987 654 00770{text.PDF}"
+    assert clean_free_text(pasted) == "ordinary words\tand more\r\n" * 40_000 + "call 0987 654 00770"
 
 
 def test_skeleton_folds_case_spacing_invisibles_and_lookalike_letters():
