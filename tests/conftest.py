@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 
 import pytest
 from flask import session
@@ -267,6 +268,78 @@ def empty_postgres(engine) -> None:
         else:
             tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+class Snapshot:
+    """The rows of a database as they are now, put back in milliseconds however much was written since: on
+    SQLite in memory a copy of the database (the backup API), on PostgreSQL a copy of each table that holds
+    rows in a schema of its own, and where each sequence had got to. For a world that is costly to build and
+    that tests change (the authorisation matrix, the attack tests): built once, put back after each change.
+
+    ``take`` gives None where putting back is not possible (a PostgreSQL user who may not set
+    ``session_replication_role``): the world is then built again each time, as before.
+    """
+
+    SCHEMA = "snapshot_of_test_world"
+
+    def __init__(self, engine, tables: list[str], sequences: dict[str, int | None], copy=None):
+        self.engine, self.tables, self.sequences, self.copy = engine, tables, sequences, copy
+
+    @classmethod
+    def take(cls, engine) -> Snapshot | None:
+        if engine.dialect.name == "sqlite":
+            copy = sqlite3.connect(":memory:", check_same_thread=False)
+            connection = engine.raw_connection()
+            try:
+                connection.driver_connection.backup(copy)
+            finally:
+                connection.close()
+            return cls(engine, [], {}, copy)
+        with engine.begin() as connection:
+            if not connection.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+                return None
+            written = set(connection.scalars(_WRITTEN_TABLES))
+            tables = [t.name for t in Base.metadata.sorted_tables if t.name in written]
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {cls.SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {cls.SCHEMA}"))
+            for name in tables:
+                connection.execute(text(f'CREATE TABLE {cls.SCHEMA}."{name}" AS TABLE "{name}"'))
+            sequences = dict(
+                connection.execute(
+                    text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")
+                ).all()
+            )
+        return cls(engine, tables, sequences)
+
+    def put_back(self) -> None:
+        if self.copy is not None:
+            connection = self.engine.raw_connection()
+            try:
+                self.copy.backup(connection.driver_connection)
+            finally:
+                connection.close()
+            return
+        with self.engine.begin() as connection:
+            written = set(connection.scalars(_WRITTEN_TABLES))
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # keys unchecked, as above
+            for table in Base.metadata.sorted_tables:
+                if table.name in written:
+                    connection.execute(table.delete())
+            for name in self.tables:  # names from the models' metadata
+                copy = f'INSERT INTO "{name}" SELECT * FROM {self.SCHEMA}."{name}"'  # noqa: S608
+                connection.execute(text(copy))
+            for name, last in self.sequences.items():
+                connection.execute(
+                    text("SELECT setval(format('%I', CAST(:name AS text))::regclass, CAST(:value AS bigint), :called)"),
+                    {"name": name, "value": last or 1, "called": last is not None},
+                )
+
+    def drop(self) -> None:
+        if self.copy is not None:
+            self.copy.close()
+            return
+        with self.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE"))
 
 
 # --- One app and one database connection for the run; every test in a transaction rolled back after it ---------
