@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.attack_surface import PROFILE, TALLY, WEBHOOKS, CommittedWrites, form_for, refused, targets, token
+from tests.attack_surface import TALLY, WEBHOOKS, CommittedWrites, form_for, fuzz_profile, refused, targets, token
 from tests.test_authorisation_matrix import ROWS, stage  # noqa: F401 - the matrix's world, reused
 
 MISSING = object()
@@ -94,7 +94,7 @@ def test_no_form_answers_with_a_server_error_or_saves_half_a_submission(stage, e
     form.data = target.data
     app = stage.app
 
-    @settings(settings.get_profile(PROFILE))
+    @settings(fuzz_profile(stage.on_postgres))
     @given(submissions(form))
     def attempt(submission):
         fields, extras = submission
@@ -156,7 +156,7 @@ WEBHOOK_BASE = "https://plan.example.org"
 
 
 @pytest.mark.parametrize("endpoint", sorted(WEBHOOKS))
-def test_webhooks_refuse_unsigned_requests_and_never_fail_on_signed_nonsense(app_factory, endpoint):
+def test_webhooks_refuse_unsigned_requests_and_never_fail_on_signed_nonsense(app_factory, on_postgres, endpoint):
     app = app_factory(TWILIO_AUTH_TOKEN="test-auth-token", PUBLIC_BASE_URL=WEBHOOK_BASE, SMS_BACKEND="twilio")
     rule = next((r for r in app.url_map.iter_rules() if r.endpoint == endpoint), None)
     if rule is None:
@@ -174,7 +174,7 @@ def test_webhooks_refuse_unsigned_requests_and_never_fail_on_signed_nonsense(app
         st.text(max_size=80), st.sampled_from(ODD), st.sampled_from(["STOP", "START", "HELP", "PAUSE", "1"])
     )
 
-    @settings(settings.get_profile(PROFILE))
+    @settings(fuzz_profile(on_postgres))
     @given(st.dictionaries(st.sampled_from(WEBHOOK_FIELDS[endpoint]), values, max_size=len(WEBHOOK_FIELDS[endpoint])))
     def attempt(params):
         params = {k: v.replace("\x00", "") for k, v in params.items()}
