@@ -272,6 +272,14 @@ def assert_fits_the_screen(page) -> None:
 PAGE_LOCALES = {"en": "en-GB", "ur": "ur-PK"}
 
 
+def one_tab(profile, viewport: dict = PHONE):
+    """The profile's one tab, at ``viewport``, taken from page to page as a person would: a new tab for each
+    page would start a renderer process (and, for axe, compile its script) every time."""
+    page = profile.pages[0] if profile.pages else profile.new_page()
+    page.set_viewport_size(viewport)
+    return page
+
+
 @contextmanager
 def profiles_by_user_and_language(browser, live_server, translate, **options):
     """``get(who, language)``: one browser profile per user and language, signed in once (``who`` None stays

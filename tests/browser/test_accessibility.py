@@ -1,7 +1,8 @@
 """axe-core on every kind of page, in English and in Urdu, on a phone and a laptop: no WCAG 2.0–2.2 A or AA failures.
 
 axe-core is the npm package (node_modules/axe-core), injected into each page by Playwright. Each page is
-loaded once per language and checked at 360×640, then again after resizing to 1280×800. The English load is
+loaded once per language, in the one tab of a profile signed in as its user in that language, and checked at
+360×640, then again after resizing to 1280×800. The English load is
 also the page's first visit whose weight test_page_weight.py judges: it is recorded with nothing cached, up to
 its last request, before the page is resized (tests/browser/network.py).
 """
@@ -15,7 +16,7 @@ import pytest
 
 from advocate_app import resource_dir
 from tests.browser import network
-from tests.browser.conftest import PAGE_LOCALES, profiles_by_user_and_language
+from tests.browser.conftest import PAGE_LOCALES, one_tab, profiles_by_user_and_language
 from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
 pytestmark = pytest.mark.browser
@@ -80,7 +81,7 @@ def report(pytestconfig):
 @pytest.mark.parametrize("language", list(PAGE_LOCALES))
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=page_id)
 def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_source, report, screenshot):
-    page = signed_in(page_type.who, language).new_page()
+    page = one_tab(signed_in(page_type.who, language))
     try:
         first_visit = network.FirstVisit.start(page) if language == "en" else None
         response = page.goto(page_type.path.format(**world))
@@ -98,6 +99,7 @@ def test_no_wcag_a_or_aa_failures(page_type, language, signed_in, world, axe_sou
                 network.FIRST_VISITS[page_type.name] = first_visit
                 first_visit = None
         report.append({"page": page_type.name, "language": language, "violations": found})
-        assert not any(found.values()), json.dumps(found, indent=1, ensure_ascii=False)
-    finally:
-        page.close()
+    except BaseException:
+        page.close()  # the next page gets a tab in a known state
+        raise
+    assert not any(found.values()), json.dumps(found, indent=1, ensure_ascii=False)

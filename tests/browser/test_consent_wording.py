@@ -27,8 +27,16 @@ def _person_with_a_login(app, language: str) -> int:
             return user.person_id
         alex = db.session.scalar(select(User).where(User.email == ADVOCATE))
         person = people.create_person(people.PersonDetails(preferred_name=name, language=language), advocate=alex)
-        db.session.add(User(username=username, display_name=name, role=Role.INDIVIDUAL, person_id=person.id,
-                            locale=language, password_hash=passwords.hash_password(DEMO_PASSWORD)))
+        db.session.add(
+            User(
+                username=username,
+                display_name=name,
+                role=Role.INDIVIDUAL,
+                person_id=person.id,
+                locale=language,
+                password_hash=passwords.hash_password(DEMO_PASSWORD),
+            )
+        )
         db.session.commit()
         return person.id
 

@@ -62,9 +62,7 @@ def _jo_shared_with_harbour_without_being_told(app) -> tuple[int, int, int]:
         return jo.id, override.id, referral.id
 
 
-def test_jo_sees_no_sign_of_a_share_she_was_not_told_about_until_she_is_told(
-    new_context, live_server, screenshot
-):
+def test_jo_sees_no_sign_of_a_share_she_was_not_told_about_until_she_is_told(new_context, live_server, screenshot):
     jo_id, override_id, referral_id = _jo_shared_with_harbour_without_being_told(live_server.app)
 
     # Dan at Harbour opens the referral: he sees Jo's mobile.

@@ -35,8 +35,9 @@ def test_a_reply_by_text_waits_in_the_advocates_inbox_until_dealt_with(page, liv
     try:
         html = page.locator("html")
         expect(html).to_have_attribute("dir", "rtl")
-        expect(page.get_by_role("heading", level=1)).to_have_text(translate("ur", "Text messages: %(name)s",
-                                                                            name="Sam Okafor"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            translate("ur", "Text messages: %(name)s", name="Sam Okafor")
+        )
         assert_fits_the_screen(page)
         screenshot(page, "sms-inbox-ur")
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PAGE_LOCALES, PHONE, profiles_by_user_and_language
+from tests.browser.conftest import PAGE_LOCALES, PHONE, one_tab, profiles_by_user_and_language
 from tests.browser.pages import PAGE_TYPES, build_pat, page_id
 
 pytestmark = pytest.mark.browser
@@ -65,19 +65,18 @@ def signed_in(browser, live_server, world, translate):
 
 
 @pytest.mark.parametrize("language", list(PAGE_LOCALES))
-@pytest.mark.parametrize(
-    "page_type", [p for p in PAGE_TYPES if p.name in KEY_PAGES], ids=lambda p: page_id(p)
-)
+@pytest.mark.parametrize("page_type", [p for p in PAGE_TYPES if p.name in KEY_PAGES], ids=lambda p: page_id(p))
 def test_every_control_on_a_key_page_is_big_enough_to_tap(signed_in, world, page_type, language):
-    page = signed_in(page_type.who, language).new_page()
+    page = one_tab(signed_in(page_type.who, language))
     try:
         response = page.goto(page_type.path.format(**world))
-        assert response.status == page_type.status
         too_small = page.evaluate(_MEASURE, MINIMUM)
-        assert not too_small, f"{page_type.name} ({language}): controls under {MINIMUM}×{MINIMUM} px: {too_small}"
         cramped = page.evaluate(_HEADER, PHONE_HEADER_MINIMUM)
-        assert not cramped, (
-            f"{page_type.name} ({language}): header or language under {PHONE_HEADER_MINIMUM} px tall: {cramped}"
-        )
-    finally:
-        page.close()
+    except BaseException:
+        page.close()  # the next page gets a tab in a known state
+        raise
+    assert response.status == page_type.status
+    assert not too_small, f"{page_type.name} ({language}): controls under {MINIMUM}×{MINIMUM} px: {too_small}"
+    assert not cramped, (
+        f"{page_type.name} ({language}): header or language under {PHONE_HEADER_MINIMUM} px tall: {cramped}"
+    )
