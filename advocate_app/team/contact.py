@@ -133,11 +133,17 @@ def no_direct_contact_count(advocate, since) -> Select:
 
     ``advocate`` and ``since`` may be bound parameters (the caseload's figures are a statement built once).
     """
-    recent = select(ContactRecord.person_id).where(ContactRecord.with_person.is_(True), ContactRecord.at >= since)
+    # NOT EXISTS, not NOT IN: PostgreSQL turns it into an anti-join from the caseload's people, each looked up in
+    # ix_contact_record_person_at, where NOT IN read every person against a list of every recent contact.
+    recent = (
+        select(ContactRecord.id)
+        .where(ContactRecord.person_id == Person.id, ContactRecord.with_person.is_(True), ContactRecord.at >= since)
+        .exists()
+    )
     return select(func.count(Person.id)).where(
         Person.id.in_(policy.caseload_person_ids(advocate)),
         Person.status == PersonStatus.OPEN,
-        Person.id.not_in(recent),
+        ~recent,
     )
 
 
