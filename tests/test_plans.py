@@ -6,13 +6,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from advocate_app import db
 from advocate_app.plans import services
-from advocate_app.plans.models import ItemKind, PlanItem, PlanItemRevision, Voice
+from advocate_app.plans.models import ItemKind, PlanComment, PlanItem, PlanItemRevision, Voice
 from tests import factories
-from tests.conftest import as_read, count_queries, entry_id_from, form_post
+from tests.conftest import as_read, count_queries, csrf_from, entry_id_from, form_post
 
 
 def add_need(client, person_id, text="Somewhere safe to live", voice=None, plan_page="/me"):
@@ -297,7 +297,6 @@ def test_nobody_outside_the_case_can_reach_a_plan(app, client, new_client, login
         assert "Private" not in response.get_data(as_text=True)
 
 
-
 def _fill_plan(in_app, advocate, person_id, needs: int) -> None:
     with in_app():
         plan = services.active_plan(person_id) or services.start_plan(person_id, by=advocate)
@@ -332,3 +331,39 @@ def test_plan_page_queries_do_not_grow_with_the_number_of_entries(app, client, n
         count_queries(app, client, "/people"),
     )
     assert small == large
+
+
+def test_a_comment_on_a_long_conversation_is_added_without_reading_the_conversation(app, client, login, in_app):
+    """Each comment used to read every earlier comment of its entry, and their writers, before saving: the
+    longer the conversation, the slower the next comment."""
+    alex = factories.advocate()
+    sam = factories.person(alex, name="Sam")
+    with in_app():
+        plan = services.start_plan(sam.id, by=alex)
+        need = services.add_item(plan, ItemKind.NEED, services.ItemFields("Safe home", domain="housing"), by=alex)
+        for n in range(3):
+            services.add_comment(need, f"Earlier comment {n}", by=alex)
+        db.session.commit()
+        need_id = need.id
+    login(client, alex)
+    item = f"/people/{sam.id}/plan/items/{need_id}"
+    page = client.get(item).get_data(as_text=True)
+    statements = []
+
+    def note(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    with in_app():
+        engine = db.engine()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = client.post(
+            f"{item}/comments",
+            data={"csrf_token": csrf_from(page), "body": "Called the landlord", "contact_mode": "phone"},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 302
+    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM plan_comment" in s]
+    with in_app():
+        assert db.session.scalar(select(func.count()).select_from(PlanComment)) == 4

@@ -44,8 +44,9 @@ from advocate_app.team.models import ActionKind
 from advocate_app.wording import ABOUT_TOPICS, STEP_OWNERS, is_the_person, reader_of
 
 
-def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None) -> PlanItem:
-    item = services.load_item(item_id)
+def _item_or_404(plan: Plan | None, item_id: int, kind: ItemKind | None = None, *, whole: bool = True) -> PlanItem:
+    """The entry of ``plan``, or 404; ``whole`` False leaves its history and conversation unread."""
+    item = services.load_item(item_id) if whole else services.load_entry(item_id)
     if plan is None or item is None or item.plan_id != plan.id or (kind is not None and item.kind is not kind):
         abort(404)
     return item
@@ -384,7 +385,7 @@ def _render_item(person: Person, entry: PlanItem, form: CommentForm):
 @policy.requires(Action.PLAN_WRITE)
 def comment(person_id: int, item_id: int):
     person = access.person_for(person_id, Action.PLAN_WRITE)
-    entry = _item_or_404(access.active_plan_for(person), item_id)
+    entry = _item_or_404(access.active_plan_for(person), item_id, whole=False)
     form = CommentForm()
     mode = team_contact.mode_from(request.form, signed_in_user())
     if mode is None:

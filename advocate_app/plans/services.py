@@ -530,6 +530,12 @@ def load_item(item_id: int) -> PlanItem | None:
     )
 
 
+def load_entry(item_id: int) -> PlanItem | None:
+    """One entry with its plan only, for a change that reads neither its history nor its conversation: a comment
+    adds to the conversation without reading it, however long it has grown."""
+    return db.session.scalar(select(PlanItem).where(PlanItem.id == item_id).options(joinedload(PlanItem.plan)))
+
+
 def unseen_changes_of(plan_id, user: User, *, dialect: str | None = None):
     """How many entries of the plan ``plan_id`` (a column of an enclosing query) others changed since ``user``
     last looked or agreed, as a correlated subquery: a list of people asks it once a row in its own query.
