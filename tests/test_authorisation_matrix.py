@@ -142,22 +142,23 @@ class Stage:
         self.app = app
         self.on_postgres = on_postgres
         self.clients: dict = {}
-        self.snapshot: Snapshot | None = None
+        self._build()
+        with self.app.app_context():
+            self.snapshot = Snapshot.take(db.engine())
+
+    def _build(self) -> None:
         with self.app.app_context():
             _reset_database(self.app, self.on_postgres)
             factories.use(self.app)
             self.world = _build_world()
-            self.snapshot = Snapshot.take(db.engine())
 
     def rebuild(self) -> None:
         """The world as it was first built, and no one signed in."""
-        with self.app.app_context():
-            if self.snapshot is not None:
+        if self.snapshot is None:
+            self._build()
+        else:
+            with self.app.app_context():
                 self.snapshot.put_back()
-            else:
-                _reset_database(self.app, self.on_postgres)
-                factories.use(self.app)
-                self.world = _build_world()
         self.clients = {}
 
     def client(self, column: str, fresh: bool = False):
