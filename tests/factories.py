@@ -105,14 +105,14 @@ def person(advocate_user: User, name: str | None = None, **details):
 
 
 @_in_app
-def individual(person_record, username: str | None = None, password: str = PASSWORD) -> User:
-    """Give a person their own login, as the in-person setup would."""
+def individual(person_record, username: str | None = None, password: str = PASSWORD, locale: str = "en") -> User:
+    """Give a person their own login, as the in-person setup would, reading the app in ``locale``."""
     user = User(
         username=username or f"person{next(_counter)}",
         display_name=person_record.preferred_name,
         role=Role.INDIVIDUAL,
         person_id=person_record.id,
-        locale="en",
+        locale=locale,
     )
     accounts.set_password(user, password)
     db.session.add(user)

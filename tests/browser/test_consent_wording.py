@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from advocate_app import db
-from advocate_app.accounts import passwords
-from advocate_app.accounts.models import Role, User
+from advocate_app.accounts.models import User
 from advocate_app.consent.models import Consent
 from advocate_app.people import services as people
+from tests import factories
 from tests.browser.conftest import ADVOCATE, DEMO_PASSWORD, assert_fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
@@ -27,17 +27,7 @@ def _person_with_a_login(app, language: str) -> int:
             return user.person_id
         alex = db.session.scalar(select(User).where(User.email == ADVOCATE))
         person = people.create_person(people.PersonDetails(preferred_name=name, language=language), advocate=alex)
-        db.session.add(
-            User(
-                username=username,
-                display_name=name,
-                role=Role.INDIVIDUAL,
-                person_id=person.id,
-                locale=language,
-                password_hash=passwords.hash_password(DEMO_PASSWORD),
-            )
-        )
-        db.session.commit()
+        factories.individual(person, username=username, password=DEMO_PASSWORD, locale=language)
         return person.id
 
 

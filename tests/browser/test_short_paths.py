@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import factories
 from tests.browser.conftest import DEMO_PASSWORD, assert_fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
@@ -46,9 +47,8 @@ def _make_case(app, language: str) -> dict:
     from sqlalchemy import select
 
     from advocate_app import db
-    from advocate_app.accounts import passwords
     from advocate_app.accounts import services as accounts
-    from advocate_app.accounts.models import Role, User
+    from advocate_app.accounts.models import Role
     from advocate_app.consent import services as consent
     from advocate_app.consent.models import Category, ConsentKind, GivenHow
     from advocate_app.demo import DEMO_TOTP_SECRET
@@ -74,16 +74,7 @@ def _make_case(app, language: str) -> dict:
         person = people.create_person(
             people.PersonDetails(preferred_name=person_name, language=language, area="Northshire"), advocate=advocate
         )
-        db.session.add(
-            User(
-                username=username,
-                display_name=person_name,
-                role=Role.INDIVIDUAL,
-                person_id=person.id,
-                locale=language,
-                password_hash=passwords.hash_password(DEMO_PASSWORD),
-            )
-        )
+        factories.individual(person, username=username, password=DEMO_PASSWORD, locale=language)
         plan = plans.plan_for(person.id, by=advocate)
         need = plans.add_item(
             plan, ItemKind.NEED, plans.ItemFields(case["need"], domain=case["domain"], priority=1), by=advocate
