@@ -26,6 +26,8 @@ DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")  # LRM, RLM, Arabic letter mar
 # Letters and marks that show nothing: a name made of them looks empty or like another name.
 INVISIBLE_LETTERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0\u2800")
 LINE_BREAKS = frozenset("\n\r\t")
+# The invisible letters, looked for in a whole line at once.
+_INVISIBLE = re.compile("[" + "".join(sorted(INVISIBLE_LETTERS)) + "]")
 # A flag such as Wales's is a black flag followed by tag characters: the only use of tags text needs.
 TAG_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
 
@@ -123,9 +125,6 @@ def _nothing_hidden(line: str) -> bool:
     control character (and any space but the plain one) as unprintable, so a printable line, tabs and
     carriage returns aside, holds none of them, and the invisible letters are looked for on their own."""
     return line.replace("\r", "").replace("\t", "").isprintable() and not _INVISIBLE.search(line)
-
-
-_INVISIBLE = re.compile("[" + "".join(sorted(INVISIBLE_LETTERS)) + "]")
 
 
 def clean_free_text(text: str) -> str:
