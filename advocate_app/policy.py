@@ -549,12 +549,13 @@ def name_shown_to_organisation(person_id, organisation_id, now):
     shared with the organisation right now, as ``visible_people`` asks for a worker).
 
     For statements of an organisation's rows (the inbox), built once: ``organisation_id`` and ``now`` may be bound
-    parameters.
+    parameters. It is asked row by row, through indexes: put it on a page of rows (after the LIMIT), where
+    PostgreSQL asks it of each row shown, not on every row the page is chosen from.
     """
     # start-up order: consent.services asks this policy, so it is imported when first asked
-    from advocate_app.consent.services import people_sharing_with
+    from advocate_app.consent.services import shares_with
 
-    return person_id.in_(people_sharing_with(organisation_id, now))
+    return shares_with(person_id, organisation_id, now)
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:

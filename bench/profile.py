@@ -6,7 +6,12 @@ cProfile breakdown by what the time went on: SQL (waiting for PostgreSQL), the O
 from rows, building statements), Jinja (templates and macros), translation, the session and sign-in,
 and the audit trail.
 
-    .venv/bin/python -m bench.profile --database t_bench --views 200 [--page caseload] [--top 25]
+    .venv/bin/python -m bench.profile --database t_bench --views 200 [--page caseload] [--top 25] [--statements]
+
+``--statements`` also times each SQL statement of a view from the moment the driver sends it to the moment its
+rows are back (SQLAlchemy's cursor events), and lists them by their share of a view with PostgreSQL's plan of
+the slowest (``EXPLAIN ANALYZE``): what the server spends is not in the app's CPU, but on the bench's two cores
+it competes with it.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=200)
     parser.add_argument("--page", action="append", help="only these pages (floor, layout, caseload, ...)")
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
+    parser.add_argument("--statements", action="store_true", help="also time each SQL statement of a view")
     args = parser.parse_args()
 
     from sqlalchemy import make_url
@@ -142,6 +148,48 @@ def main() -> None:
             print(f"  {category:<36} {1000 * seconds / args.views:7.2f} ms  {seconds / total:5.0%}")
         if args.top:
             stats.sort_stats("tottime").print_stats(args.top)
+        if args.statements:
+            _statement_times(app, client, path, args.views)
+
+
+def _statement_times(app, client, path: str, views: int) -> None:
+    """Each statement of a view: milliseconds a view from sending it to having its rows, slowest first, and
+    PostgreSQL's plan of the slowest, run with the parameters it was last sent."""
+    from sqlalchemy import event
+
+    from advocate_app import db
+
+    timings: dict[str, list[float]] = {}
+    last_parameters: dict[str, object] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timings.setdefault(statement, []).append(time.perf_counter() - conn.info.pop("bench_started"))
+        last_parameters[statement] = parameters
+
+    with app.app_context():
+        engine = db.engine()
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        for _ in range(views):
+            client.get(path, headers={"Accept-Encoding": "br"})
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    ranked = sorted(timings.items(), key=lambda kv: -sum(kv[1]))
+    print(f"  statements, ms a view (sent to rows back), {views} views:")
+    for statement, seconds in ranked:
+        shown = " ".join(statement.split())[:110]
+        print(f"    {1000 * sum(seconds) / views:6.2f} ms  x{len(seconds) / views:.0f}  {shown}")
+    slowest, _ = ranked[0]
+    with engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest, last_parameters[slowest])
+        print("  plan of the slowest:\n" + "\n".join("    " + row[0] for row in cursor.fetchall()))
+        connection.rollback()
 
 
 if __name__ == "__main__":

@@ -373,6 +373,35 @@ def test_advocates_and_the_person_cannot_use_the_organisation_pages(client, new_
     assert referral_in(in_app, sent)[0].status is ReferralStatus.SENT
 
 
+def test_each_row_names_the_person_only_while_they_share_with_the_organisation_on_every_page_of_the_inbox(
+    client, login, harbour, in_app
+):
+    """Sam shares and has a referral waiting; Jo's only referral is over (her agreement is spent); Kit withdrew."""
+    alex, sam, organisation, wren, _step = harbour
+    service_id = add_service(in_app, organisation)
+    refer(in_app, alex, sam, service_id)
+    jo, kit = factories.person(alex, name="Jo"), factories.person(alex, name="Kit")
+    with in_app():
+        harbour_housing = db.session.get(Organisation, organisation.id)
+        for someone in (jo, kit):
+            factories.sharing(db.session.get(Person, someone.id), harbour_housing, list(Category), by=alex)
+        db.session.commit()
+    over = refer(in_app, alex, jo, service_id)
+    refer(in_app, alex, kit, service_id)
+    with in_app():
+        db.session.get(Referral, over).status = ReferralStatus.CLOSED
+        for given in db.session.scalars(select(Consent).where(Consent.person_id == kit.id)):
+            consent.withdraw(given, how=GivenHow.VERBAL, by=alex)
+        db.session.commit()
+    login(client, wren)
+    first_page = page_of(client, "/referrals")
+    new, finished = section(first_page, "new"), section(first_page, "finished")
+    assert "Sam" in new and "Kit" not in new and "A person referred to you" in new
+    assert "Jo" not in finished and "A person referred to you" in finished
+    assert "Sam" in page_of(client, "/referrals?section=new") and "Kit" not in page_of(client, "/referrals?section=new")
+    assert "Jo" not in page_of(client, "/referrals?section=finished")
+
+
 def test_a_missing_referral_is_404(client, login, harbour):
     login(client, harbour[3])
     assert client.get("/referrals/999999").status_code == 404

@@ -247,6 +247,25 @@ def people_sharing_with(organisation_id: int, now: datetime | None = None):
     return by_consent.union(by_override)
 
 
+def shares_with(person_id, organisation_id, now):
+    """SQL: whether the person ``person_id`` (a column, for a statement of rows) shares something with
+    ``organisation_id`` right now: the question of ``people_sharing_with``, asked for one person.
+
+    Each asking looks the person's consents and overrides up by index (and each consent's referrals, for whether
+    it is spent), so it belongs where the rows are already few: a page of rows after its LIMIT, not the rows a
+    page is chosen from.
+    """
+    by_consent = exists().where(
+        Consent.person_id == person_id, Consent.organisation_id == organisation_id, _live_consents(now)
+    )
+    by_override = exists().where(
+        SharingOverride.person_id == person_id,
+        SharingOverride.organisation_id == organisation_id,
+        _live_overrides(now),
+    )
+    return or_(by_consent, by_override)
+
+
 def organisations_shared_with(person_id: int, now: datetime | None = None, *, include_spent: bool = False) -> set[int]:
     """The organisations an agreement in force (or an approved override) lets see something of the person now.
 

@@ -277,17 +277,13 @@ def inbox_counts(organisation_id: int, today: date) -> tuple[dict[str, int], str
     return {name: counted[name] or 0 for name in INBOX_SECTIONS}, counted["organisation_name"]
 
 
-def _inbox_row_columns() -> tuple:
-    """What a row of the inbox shows, as plain columns: a row needs six values, not the referral, its service and
-    its person as whole records (reading those cost more than the rest of the page).
-
-    The person's name is read only while policy lets the organisation see it (something is shared right now), in
-    the same statement; otherwise ``person_name`` is None.
-    """
-    named = policy.name_shown_to_organisation(Referral.person_id, _ORGANISATION, _NOW)
+def _page_columns() -> tuple:
+    """What a row of the inbox shows, as plain columns (a row needs six values, not the referral, its service and
+    its person as whole records: reading those cost more than the rest of the page), with the person's id in place
+    of their name."""
     return (
         Referral.id,
-        case((named, Person.preferred_name), else_=None).label("person_name"),
+        Referral.person_id,
         Service.name.label("service_name"),
         Referral.urgency,
         Referral.status,
@@ -295,23 +291,43 @@ def _inbox_row_columns() -> tuple:
     )
 
 
-def _with_row_parts(statement: Select) -> Select:
-    return statement.join(Person, Person.id == Referral.person_id).join(Service, Service.id == Referral.service_id)
+def _named(page, *more) -> Select:
+    """The rows of ``page`` (a subquery of ``_page_columns``, already cut to the rows shown) as inbox rows, soonest
+    reply date first: the person's name is read only while policy lets the organisation see it (something is
+    shared right now), and otherwise ``person_name`` is None.
+
+    Asked of the rows shown only: asked of every referral the page is chosen from, PostgreSQL hashed every consent
+    of the organisation and every referral (to know which consents are spent) on each view.
+    """
+    named = policy.name_shown_to_organisation(page.c.person_id, _ORGANISATION, _NOW)
+    name = select(Person.preferred_name).where(Person.id == page.c.person_id).scalar_subquery()
+    return select(
+        page.c.id,
+        case((named, name), else_=None).label("person_name"),
+        page.c.service_name,
+        page.c.urgency,
+        page.c.status,
+        page.c.respond_by,
+        *more,
+    ).order_by(page.c.respond_by, page.c.id)
 
 
 @cache
 def _rows_statement(section: str) -> Select:
-    return (
-        _with_row_parts(select(*_inbox_row_columns()).select_from(Referral))
+    page = (
+        select(*_page_columns())
+        .join(Service, Service.id == Referral.service_id)
         .where(Referral.organisation_id == _ORGANISATION, _section_clause(section))
         .order_by(Referral.respond_by, Referral.id)
         .limit(bindparam("limit", type_=Integer()))
         .offset(bindparam("offset", type_=Integer()))
+        .subquery()
     )
+    return _named(page)
 
 
 def inbox_rows(organisation_id: int, today: date, section: str, *, limit: int, offset: int = 0) -> list[Row]:
-    """One section's referrals as inbox rows (``_inbox_row_columns``), soonest reply date first."""
+    """One section's referrals as inbox rows (``_named``), soonest reply date first."""
     values = {"organisation_id": organisation_id, "now": utcnow(), "limit": limit, "offset": offset, **_dates(today)}
     return list(db.session.execute(_rows_statement(section), values))
 
@@ -330,12 +346,17 @@ def _preview_statement(limit: int) -> Select:
         .where(Referral.organisation_id == _ORGANISATION)
         .subquery()
     )
-    return (
-        _with_row_parts(select(*_inbox_row_columns(), ranked.c.section).select_from(Referral))
+    page = (
+        select(*_page_columns(), ranked.c.section)
+        .join(Service, Service.id == Referral.service_id)
         .join(ranked, ranked.c.id == Referral.id)
         .where(ranked.c.n <= limit)
-        .order_by(Referral.respond_by, Referral.id)
+        # No more rows than this can be chosen; saying so keeps PostgreSQL from planning the names for every
+        # referral of the organisation.
+        .limit(limit * len(INBOX_SECTIONS))
+        .subquery()
     )
+    return _named(page, page.c.section)
 
 
 def inbox_preview(organisation_id: int, today: date, limit: int = INBOX_PREVIEW) -> dict[str, list[Row]]:
