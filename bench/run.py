@@ -455,18 +455,27 @@ def _check_queries(port: int, pages) -> list[tuple[str, int, int | None, int]]:
 
 
 def _load_rounds(port: int, pages, rounds: int, clients: int, seconds: float) -> dict[str, dict]:
-    """Rounds through every page, floor included, so that a machine that slows down for a while slows the
-    floor and the pages alike; each figure is the median of its rounds. ``pages``: (name, path, cookie, body,
-    check) where ``check`` is called after each load and raises when the page no longer works."""
+    """Rounds through every page, each page's load straight after a load of the floor (half as long): a page's
+    ``share`` in a round is its requests a second over those of the floor beside it, so that a machine that
+    slows down for a while (the floor alone has swung from 415 to 938 requests a second between the rounds of one
+    run) slows both alike. Each figure, the share included, is the median of its rounds; the floor's figures are
+    the median of all its loads. ``pages``: (name, path, cookie, body, check), the floor first, where ``check`` is
+    called after each load and raises when the page no longer works."""
     load = _load_wrk if shutil.which("wrk") else _load_python
+    (floor_name, floor_path, floor_cookie, _body, floor_check), *others = pages
     measured: dict[str, list[dict]] = {name: [] for name, *_ in pages}
     for round_number in range(1, rounds + 1):
-        for name, path, cookie, body, check in pages:
+        for name, path, cookie, body, check in others:
             load(port, path, cookie, clients, 3.0, body)  # warm up
+            floor = load(port, floor_path, floor_cookie, clients, seconds / 2)
+            floor_check()
+            measured[floor_name].append({**floor, "share": 1.0})
             check(start=True)
-            measured[name].append(load(port, path, cookie, clients, seconds, body))
+            figures = load(port, path, cookie, clients, seconds, body)
             check()
-            print(f"round {round_number}", name, measured[name][-1], flush=True)
+            figures["share"] = figures["rps"] / floor["rps"] if floor["rps"] else 0.0
+            measured[name].append(figures)
+            print(f"round {round_number}", name, figures, "beside a floor of", floor["rps"], flush=True)
     return {name: {**_median_of(runs), "last_requests": runs[-1]["requests"]} for name, runs in measured.items()}
 
 
@@ -630,13 +639,13 @@ def main() -> None:
 
 def _median_of(runs: list[dict]) -> dict:
     """Each figure's median over the rounds (errors added up)."""
-    figures = {key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0] if key != "errors"}
+    figures = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "errors"}
+    figures = {key: value if key == "share" else round(value, 1) for key, value in figures.items()}
     figures["errors"] = sum(run["errors"] for run in runs)
     return figures
 
 
 def _report(args, machine: dict, results: dict, checks, written: dict, lighthouse, loads) -> None:
-    floor = results[FLOOR]
     counts = machine["counts"]
     lines = [
         "# Benchmarks",
@@ -650,8 +659,9 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
         f"PostgreSQL {machine['postgres']} on loopback, gunicorn {machine['gunicorn']} ({args.workers} workers × "
         f"{args.threads} threads).",
         f"- Load: {machine['load_generator']}, {args.clients} connections for {args.seconds:.0f} s a page after "
-        f"3 s of warming up, {args.rounds} rounds through every page (the floor included; each figure is the "
-        "median of its rounds), on the same machine as the server, signed in, `Accept-Encoding: br, gzip`.",
+        f"3 s of warming up, each page straight after {args.seconds / 2:.0f} s of the floor, {args.rounds} rounds "
+        "through every page (each figure is the median of its rounds), on the same machine as the server, signed "
+        "in, `Accept-Encoding: br, gzip`.",
         f"- Data: {counts['person']:,} people, {counts['plan_item']:,} plan entries, {counts['referral']:,} "
         f"referrals, {counts['organisation']:,} organisations; the advocate has 200 people, the organisation "
         "500 referrals.",
@@ -659,8 +669,9 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
         "## Speed at 20 concurrent clients",
         "",
         "The floor is `/bench/floor` on the same server in the same run: signed in, the server-side session "
-        "checked, nothing else. A page's share of the floor is its requests per second over the floor's; the "
-        "budgets are DESIGN.md §6's.",
+        "checked, nothing else. A page's share of the floor is its requests per second over those of the floor "
+        "loaded just before it, the median of its rounds (the floor's row: all its loads); the budgets are "
+        "DESIGN.md §6's.",
         "",
         "| Page | p50 ms | p95 ms | p99 ms | requests/s | share of the floor | budget | met | errors |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -669,7 +680,7 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
     for name, figures in results.items():
         if name in written:
             continue
-        share = figures["rps"] / floor["rps"] if floor["rps"] else 0
+        share = figures["share"]
         budget = BUDGETS.get(name)
         met = "–" if budget is None else ("yes" if share >= budget else "**no**")
         if budget is not None and share < budget:
@@ -693,7 +704,7 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
     ]
     for name, state in written.items():
         figures = results[name]
-        share = figures["rps"] / floor["rps"] if floor["rps"] else 0
+        share = figures["share"]
         lines.append(
             f"| {name} | {figures['p50']} | {figures['p95']} | {figures['rps']} | {share:.0%} | "
             f"{figures.get('last_requests', '?')} / {state.get('rows', '?')} / {state.get('audit', '?')} | "

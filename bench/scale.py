@@ -46,8 +46,10 @@ def run_scale(args, sizes: list[int]) -> None:
 
 
 def _cost(results: dict, name: str) -> float:
-    """Floors per request: the floor's requests per second over the page's."""
-    return results[run.FLOOR]["rps"] / results[name]["rps"] if results[name]["rps"] else float("inf")
+    """Floors per request: the floor's requests per second over the page's (the floor beside it, median of the
+    rounds)."""
+    share = results[name]["share"]
+    return 1 / share if share else float("inf")
 
 
 def _report(args, sizes: list[int], measured: dict, loads) -> None:
