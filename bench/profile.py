@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="only these pages (floor, layout, caseload, ...)")
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
     parser.add_argument("--statements", action="store_true", help="also time each SQL statement of a view")
+    parser.add_argument("--plans", type=int, default=1, help="with --statements: plans of the N slowest")
     args = parser.parse_args()
 
     from sqlalchemy import make_url
@@ -149,12 +150,12 @@ def main() -> None:
         if args.top:
             stats.sort_stats("tottime").print_stats(args.top)
         if args.statements:
-            _statement_times(app, client, path, args.views)
+            _statement_times(app, client, path, args.views, args.plans)
 
 
-def _statement_times(app, client, path: str, views: int) -> None:
+def _statement_times(app, client, path: str, views: int, plans: int) -> None:
     """Each statement of a view: milliseconds a view from sending it to having its rows, slowest first, and
-    PostgreSQL's plan of the slowest, run with the parameters it was last sent."""
+    PostgreSQL's plans of the ``plans`` slowest, run with the parameters they were last sent."""
     from sqlalchemy import event
 
     from advocate_app import db
@@ -184,11 +185,12 @@ def _statement_times(app, client, path: str, views: int) -> None:
     for statement, seconds in ranked:
         shown = " ".join(statement.split())[:110]
         print(f"    {1000 * sum(seconds) / views:6.2f} ms  x{len(seconds) / views:.0f}  {shown}")
-    slowest, _ = ranked[0]
     with engine.connect() as connection:
         cursor = connection.connection.cursor()
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest, last_parameters[slowest])
-        print("  plan of the slowest:\n" + "\n".join("    " + row[0] for row in cursor.fetchall()))
+        for statement, _seconds in ranked[:plans]:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, last_parameters[statement])
+            print(f"  plan of: {' '.join(statement.split())[:100]}")
+            print("\n".join("    " + row[0] for row in cursor.fetchall()))
         connection.rollback()
 
 
