@@ -117,7 +117,7 @@ bench: setup wrk chromium
 # chart in docs/benchmarks.md; fails when a page's cost grows past 1.5x or its queries change.
 .PHONY: bench-scale bench-evidence
 bench-scale: setup wrk
-	$(PY) bench/run.py --scale 1000,10000,100000 --rounds 1
+	$(PY) bench/run.py --scale 1000,10000,100000
 
 # The evidence dashboard, the evaluation report and the export over 10,000 people, in-process, the code of
 # today beside the previous one (kept in bench/evidence_reference.py) on the same data in the same run.

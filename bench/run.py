@@ -365,7 +365,11 @@ def _figure(value) -> str:
     return "—" if value is None else str(value)
 
 
-def _serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def _serve(database_url: str, port: int, workers: int, threads: int, clients: int) -> subprocess.Popen:
+    """gunicorn on the bench database. Each worker holds at most its share of the ``clients`` connections (and
+    two more): wrk keeps its connections open, and with no limit one worker sometimes took all twenty, which
+    held a load to one core (a floor of 420 requests a second instead of 900, the other workers idle). Behind
+    nginx, as in production, each request is a new connection to whichever worker is free."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -384,6 +388,8 @@ def _serve(database_url: str, port: int, workers: int, threads: int) -> subproce
             str(workers),
             "--threads",
             str(threads),
+            "--worker-connections",
+            str(-(-clients // workers) + 2),
             "--log-level",
             "warning",
             "advocate_app:create_app()",
@@ -608,7 +614,7 @@ def main() -> None:
     if args.seed_only:
         return
 
-    server = _serve(database_url, args.port, args.workers, args.threads)
+    server = _serve(database_url, args.port, args.workers, args.threads, args.clients)
     try:
         cookies = {who: sign_in(args.port, ids[who], ids["password"]) for who in ("advocate", "worker", "person")}
         lighthouse_pages = [

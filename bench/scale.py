@@ -26,7 +26,7 @@ def run_scale(args, sizes: list[int]) -> None:
     measured: dict[int, dict] = {}
     for people in sizes:
         database_url, ids = run.seeded_database(args.admin_url, f"{args.database}_{people}", people, fresh=args.fresh)
-        server = run._serve(database_url, args.port, args.workers, args.threads)
+        server = run._serve(database_url, args.port, args.workers, args.threads, args.clients)
         try:
             cookies = {
                 who: run.sign_in(args.port, ids[who], ids["password"]) for who in ("advocate", "worker", "person")
