@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import Date, Integer, Row, Select, bindparam, case, func, select
+from sqlalchemy import Date, Integer, Row, Select, bindparam, case, func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from advocate_app import db, events, policy
@@ -350,10 +350,12 @@ def _preview_statement(limit: int) -> Select:
         select(*_page_columns(), ranked.c.section)
         .join(Service, Service.id == Referral.service_id)
         .join(ranked, ranked.c.id == Referral.id)
-        .where(ranked.c.n <= limit)
-        # No more rows than this can be chosen; saying so keeps PostgreSQL from planning the names for every
-        # referral of the organisation.
-        .limit(limit * len(INBOX_SECTIONS))
+        # The bounds are written into the statement (one statement per ``limit``, a whole number of ours): sent as
+        # parameters, they kept PostgreSQL from keeping a plan for the statement, which it then planned afresh on
+        # every view (0.9 ms). No more rows than the LIMIT can be chosen; saying so keeps PostgreSQL from
+        # planning the names for every referral of the organisation.
+        .where(ranked.c.n <= literal_column(str(int(limit))))
+        .limit(literal_column(str(int(limit) * len(INBOX_SECTIONS))))
         .subquery()
     )
     return _named(page, page.c.section)
