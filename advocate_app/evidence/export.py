@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import String, and_, case, func, select, type_coerce
@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from advocate_app.accounts.models import Role
 from advocate_app.directory.models import Organisation, Service
-from advocate_app.evidence import partnership, pseudonyms, queries, sql_time, tables
+from advocate_app.evidence import partnership, pseudonyms, queries, side_by_side, sql_time, tables
 from advocate_app.evidence.dictionary import COLUMNS, DICTIONARY_FILE, FILES, describe_rows
 from advocate_app.evidence.disclosure import MIN_CELL, Protected
 from advocate_app.evidence.package import PACKAGE_FILE, SUPPRESSED, FileSet, descriptor
@@ -101,8 +101,12 @@ class Export(FileSet):
 
     period: Period
     files: dict[str, list[dict]]
+    # Files already written out as CSV by ``build``, by name; the rows above are not to be changed after.
+    written: dict[str, str] = field(default_factory=dict)
 
     def csv_text(self, name: str) -> str:
+        if name in self.written:
+            return self.written[name]
         return csv_text(COLUMNS[name], self.files[name])
 
     def names(self) -> list[str]:
@@ -404,23 +408,36 @@ def _unmet_rows(figures: tables.Figures, cells: Protected) -> list[dict]:
     ]
 
 
+def _person_file(name: str, rows: list[dict]) -> tuple[list[dict], str]:
+    """A file with a row per person or per record of a person, finished: its rare values withheld, written out."""
+    suppress_rare(rows, QUASI_IDENTIFIERS[name])
+    return rows, csv_text(COLUMNS[name], rows)
+
+
 def build(scope: queries.Scope, key: bytes) -> Export:
-    """Every file of the export for the people and period of ``scope``, in a fixed number of queries."""
-    figures = tables.figures_for(scope)
-    _table, cells = tables.protected(figures, MIN_CELL)
+    """Every file of the export for the people and period of ``scope``, in a fixed number of queries.
+
+    Once the people are read, the summary figures and each file with a row per check-in, entry, review or
+    referral are made at once, from the same snapshot (``side_by_side``), each file finished and written out in
+    its own thread: while one waits for PostgreSQL, another turns its rows into the file."""
     people, ids = _people_rows(scope, key)
+    figures, *person_files = side_by_side.run(
+        lambda: tables.figures_for(scope),
+        lambda: _person_file("people.csv", people),
+        lambda: _person_file("check_ins.csv", _check_in_rows(scope, ids)),
+        lambda: _person_file("plan_entries.csv", _entry_rows(scope, ids)),
+        lambda: _person_file("reviews.csv", _review_rows(scope, ids)),
+        lambda: _person_file("referrals.csv", _referral_rows(scope, ids)),
+    )
+    names = tuple(QUASI_IDENTIFIERS)  # the person files: the only ones with values rare enough to single out
+    _table, cells = tables.protected(figures, MIN_CELL)
     files = {
-        "people.csv": people,
-        "check_ins.csv": _check_in_rows(scope, ids),
-        "plan_entries.csv": _entry_rows(scope, ids),
-        "reviews.csv": _review_rows(scope, ids),
-        "referrals.csv": _referral_rows(scope, ids),
+        **{name: rows for name, (rows, _written) in zip(names, person_files, strict=True)},
         "distance_travelled.csv": _distance_rows(figures, cells),
         "referral_loop.csv": _loop_rows(figures, cells),
         "unmet_need.csv": _unmet_rows(figures, cells),
         "verdicts.csv": verdicts.export_rows(scope),
         **team_evidence.export_files(scope),
     }
-    for name, columns in QUASI_IDENTIFIERS.items():
-        suppress_rare(files[name], columns)
-    return Export(period=scope.period, files=files)
+    written = {name: text for name, (_rows, text) in zip(names, person_files, strict=True)}
+    return Export(period=scope.period, files=files, written=written)

@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, Select, and_, case, cast, func, or_, select, 
 from advocate_app import db, policy
 from advocate_app.accounts.models import Role, User
 from advocate_app.directory.models import Organisation
-from advocate_app.evidence import sql_time
+from advocate_app.evidence import side_by_side, sql_time
 from advocate_app.evidence.period import Period
 from advocate_app.people.models import Assignment, Person
 from advocate_app.plans.models import (
@@ -103,17 +103,17 @@ def prepare() -> None:
     whose conditions on the period and today decide how the rows are counted, such plans measured up to two and
     a half times slower, while planning afresh takes under a millisecond.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            text("SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)")
-        )
+    connection = side_by_side.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(side_by_side.EVIDENCE_SETTINGS))
 
 
 def _run(statement):
     """Run a query of plain columns on the session's connection: the rows come back without the ORM's
     per-row bookkeeping, which costs more than the query itself when tens of thousands of rows come back.
-    On SQLite the connection is first given the date functions of ``sql_time``."""
-    connection = db.session.connection()
+    In ``side_by_side.run`` it is the thread's own connection. On SQLite the connection is first given the date
+    functions of ``sql_time``."""
+    connection = side_by_side.connection()
     sql_time.register(connection)
     return connection.execute(statement)
 
@@ -395,12 +395,23 @@ def _count(flag) -> object:
 def engagement(scope: Scope, counts: EntryCounts | None = None) -> Engagement:
     """Entries by voice (from ``counts``, or one query of ``entry_counts``), and in one more query: check-ins,
     people open, plans agreed, reviews on time."""
-    period = scope.period
-    figures = Engagement(months=period.months)
-    for _kind, _status, voice, count in (entry_counts(scope) if counts is None else counts).written:
+    return with_entries(engagement_apart_from_entries(scope), entry_counts(scope) if counts is None else counts)
+
+
+def with_entries(figures: Engagement, counts: EntryCounts) -> Engagement:
+    """``figures`` with the entries written in the period, and those in the person's own words, from ``counts``."""
+    for _kind, _status, voice, count in counts.written:
         figures.entries += count
         if voice is Voice.PERSON:
             figures.entries_in_own_words += count
+    return figures
+
+
+def engagement_apart_from_entries(scope: Scope) -> Engagement:
+    """In one query: check-ins, people open, plans agreed, reviews on time (the entries are 0 until
+    ``with_entries`` adds them)."""
+    period = scope.period
+    figures = Engagement(months=period.months)
     check_ins = (
         select(func.count(CheckIn.id).label("check_ins"))
         .where(scope.covers(CheckIn.person_id), _in_period(CheckIn.taken_on, period, moments=False))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advocate_app.evidence import partnership, queries
+from advocate_app.evidence import partnership, queries, side_by_side
 from advocate_app.evidence.disclosure import Protected, Table, protect
 from advocate_app.plans.models import GoalStatus
 from advocate_app.referrals.models import DeclineReason
@@ -121,13 +121,19 @@ def protected(figures: Figures, minimum: int) -> tuple[Table, Protected]:
 def figures_for(scope: queries.Scope) -> Figures:
     """Every figure of the dashboard for ``scope``, in a fixed number of queries."""
     queries.prepare()
-    counts = queries.entry_counts(scope)
-    unmet = partnership.unmet_need(scope)
+    # The queries at once, each on a connection of its own reading the same snapshot.
+    counts, unmet, distance, loop, engagement = side_by_side.run(
+        lambda: queries.entry_counts(scope),
+        lambda: partnership.unmet_need(scope),
+        lambda: queries.distance_travelled(scope),
+        lambda: partnership.referral_loop(scope),
+        lambda: queries.engagement_apart_from_entries(scope),
+    )
     return Figures(
-        distance=queries.distance_travelled(scope),
+        distance=distance,
         goals=queries.goals_and_steps(scope, counts),
-        engagement=queries.engagement(scope, counts),
-        loop=partnership.referral_loop(scope),
+        engagement=queries.with_entries(engagement, counts),
+        loop=loop,
         unmet=unmet,
         unmet_by_domain=partnership.unmet_by_domain(unmet),
     )
