@@ -7,16 +7,25 @@ advocate (a caseload of 200), the report of a locked evaluation plan over everyo
 three follow-up points, a baseline) beside it in the same run, and builds the export. Prints a
 Markdown table and the ratio of the report's median time to the coordinator dashboard's.
 
+Then the coordinator's dashboard and the export side by side with the code as it was when the speed work began
+(``PREVIOUS_COMMIT``, checked out beside this tree with ``git worktree``): each tree in a process of its own on the
+same database, a view or a build of one, then of the other, turn about (``bench/evidence_side.py``). Each must
+take at most half the previous code's median time (issue 19); the run exits 1 when either does not.
+
     .venv/bin/python -m bench.evidence --admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +34,11 @@ import pyotp
 from sqlalchemy import bindparam, create_engine, insert, select, text, update
 
 ROOT_PERIOD = ("2026-01", "2026-11")
+ROOT = Path(__file__).resolve().parent.parent
+# The tree as it was when the speed work began (issue 19): its dashboard and export are timed beside today's.
+PREVIOUS_COMMIT = "14c023514f0a9849ac6bae6baefe9b01c8049087"
+# Today's dashboard and export must each take at most this share of the previous code's time.
+SIDE_BY_SIDE_BUDGET = 0.5
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -255,6 +269,113 @@ def _summary(times: list[float]) -> dict:
     }
 
 
+def _previous_tree(folder: Path) -> None:
+    """The tree at ``PREVIOUS_COMMIT`` checked out into ``folder``, ready to serve: its translations compiled and
+    today's built assets beside it (what a page costs the server does not depend on them)."""
+    subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True, capture_output=True)  # noqa: S607
+    subprocess.run(  # noqa: S603
+        ["git", "worktree", "add", "--detach", str(folder), PREVIOUS_COMMIT],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", "translations"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    (folder / "static" / "dist").symlink_to(ROOT / "static" / "dist")
+
+
+def _start_side(tree: Path, url: str) -> subprocess.Popen:
+    """``bench/evidence_side.py`` with ``tree``'s app, signed in as the coordinator and warmed up."""
+    from bench.seed import BENCH_TOTP_SECRET
+
+    side = subprocess.Popen(  # noqa: S603 - our own script
+        [
+            sys.executable,
+            str(ROOT / "bench" / "evidence_side.py"),
+            "--path",
+            f"/evidence?start={ROOT_PERIOD[0]}&end={ROOT_PERIOD[1]}",
+            "--first-month",
+            ROOT_PERIOD[0],
+            "--last-month",
+            ROOT_PERIOD[1],
+            "--totp-secret",
+            BENCH_TOTP_SECRET,
+        ],
+        cwd=tree,
+        env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(tree)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    ready = _answer(side)
+    if Path(ready["ready"]).resolve() != tree.resolve():
+        raise SystemExit(f"the side meant for {tree} imported the app from {ready['ready']}")
+    return side
+
+
+def _answer(side: subprocess.Popen) -> dict:
+    line = side.stdout.readline()
+    if not line:
+        raise SystemExit("a side of the side-by-side stopped: its error is above")
+    return json.loads(line)
+
+
+def side_by_side(url: str, repeats: int) -> dict[tuple[str, str], list[float]]:
+    """Milliseconds of each dashboard view and export build, by (``today`` or ``previous``, what), the two trees'
+    turns interleaved, so that a busy spell on the machine slows both alike."""
+    times: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "previous"
+        _previous_tree(folder)
+        sides = {}
+        try:
+            sides["today"] = _start_side(ROOT, url)
+            sides["previous"] = _start_side(folder, url)
+            for work, count in (("dashboard", repeats), ("export", max(3, repeats // 4))):
+                for _ in range(count):
+                    for name, side in sides.items():
+                        side.stdin.write(work + "\n")
+                        side.stdin.flush()
+                        times.setdefault((name, work), []).append(_answer(side)["ms"])
+        finally:
+            for side in sides.values():
+                side.stdin.close()
+                side.wait(timeout=60)
+            subprocess.run(  # noqa: S603
+                ["git", "worktree", "remove", "--force", str(folder)],  # noqa: S607
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+            )
+    return times
+
+
+def side_by_side_lines(times: dict[tuple[str, str], list[float]]) -> tuple[list[str], bool]:
+    """The side-by-side's table, and whether both budgets are met."""
+    lines = [
+        f"Side by side with the code at commit {PREVIOUS_COMMIT[:7]} (when the speed work began), each in a process "
+        "of its own on the same database, turn about (`bench/evidence_side.py`); medians:",
+        "",
+        "| What | previous code, ms | today's code, ms | today's time as a share of the previous | budget |",
+        "|---|---|---|---|---|",
+    ]
+    met = True
+    for work, label in (("dashboard", "dashboard, coordinator (everyone)"), ("export", "export (zip of every file)")):
+        previous, today = statistics.median(times["previous", work]), statistics.median(times["today", work])
+        share = today / previous
+        verdict = "met" if share <= SIDE_BY_SIDE_BUDGET else "missed"
+        met = met and share <= SIDE_BY_SIDE_BUDGET
+        lines.append(
+            f"| {label} ({len(times['today', work])} each) | {previous:.0f} | {today:.0f} | {share:.0%} "
+            f"({previous / today:.1f}× as fast) | ≤ {SIDE_BY_SIDE_BUDGET:.0%}: {verdict} |"
+        )
+    return lines, met
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -262,7 +383,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--fresh", action="store_true", help="drop and seed the database again")
-    parser.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"))
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     options = parser.parse_args()
 
     url, new = _database(options.admin_url, options.database, options.fresh)
@@ -389,11 +510,15 @@ def main() -> None:
         "previous code (medians, same data, same run); "
         f"{today_report['median'] / figures[rows[0][0]]['median']:.1f}× the coordinator dashboard's time.",
     ]
+    compared, met = side_by_side_lines(side_by_side(url, options.repeats))
+    lines += ["", *compared]
     print("\n".join(lines))
     if options.output:
         from bench.run import write_section
 
         write_section(Path(options.output), "evidence", lines)
+    if not met:
+        raise SystemExit("the dashboard or the export is not yet twice as fast as the previous code")
 
 
 if __name__ == "__main__":
