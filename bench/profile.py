@@ -140,8 +140,10 @@ def main() -> None:
         stats = pstats.Stats(profiler)
         by_category: dict[str, float] = {}
         total = 0.0
-        for (filename, _line, _function), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
-            by_category[_category(filename)] = by_category.get(_category(filename), 0.0) + own
+        for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+            # A method of a C extension has no file: "<method 'finish' of 'brotli.Compressor' objects>".
+            category = _category(function if filename == "~" else filename)
+            by_category[category] = by_category.get(category, 0.0) + own
             total += own
         relative = f" = {median / floor_ms:.1f} floors" if floor_ms else ""
         print(f"\n## {name} ({path}): median {median:.2f} ms a view{relative}; under cProfile:")
