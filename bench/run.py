@@ -167,8 +167,10 @@ def sign_in(port: int, identifier: str, password: str) -> str:
         try:
             cookie, _ = _post_form(connection, "/login/code", {"code": totp.now()}, cookie)
         except SystemExit:
-            # Each code signs in once: another sign-in this half-minute (an earlier run) used it. Wait for the next.
+            # Each code signs in once: another sign-in this half-minute (an earlier run) used it. Wait for the next,
+            # on a new connection: the server does not keep an idle one open that long.
             time.sleep(totp.interval - time.time() % totp.interval + 1)
+            connection.close()
             cookie, _ = _post_form(connection, "/login/code", {"code": totp.now()}, cookie)
     return cookie
 
