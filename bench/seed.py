@@ -15,8 +15,9 @@ from advocate_app.db import utcnow
 from advocate_app.directory.models import Organisation, Service, ServiceNeedDomain
 from advocate_app.needs import NEED_DOMAINS
 from advocate_app.people.models import Assignment, Person
-from advocate_app.plans.models import Plan, PlanItem, PlanLook
+from advocate_app.plans.models import Plan, PlanComment, PlanItem, PlanLook
 from advocate_app.referrals.models import Referral, ReferralEvent
+from advocate_app.team.models import ActionKind, ContactMode, ContactRecord
 
 BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"  # noqa: S105 # nosec B105 # benchmark data only
 
@@ -132,6 +133,49 @@ def _plan_entries(plan_of: dict, shape: dict, lead: dict, rng, now, today) -> No
             for k in range(steps)
         ]
     _rows(PlanItem, step_rows)
+
+
+def _talk_and_contact(plan_of: dict, lead: dict, now) -> None:
+    """What a partnership at work has written beside its plans: a comment on one entry in four, and three actions
+    recorded a person, two of them with the person. Left empty, these tables have no rows when the statistics are
+    taken, and PostgreSQL plans reading them (a count of comments for each entry, the caseload's "no direct
+    contact" for each person) by scanning them whole, which grows slower with every comment and action written
+    while the bench runs."""
+    person_of_plan = {plan: person for person, plan in plan_of.items()}
+    _rows(
+        PlanComment,
+        [
+            {
+                "item_id": item_id,
+                "author_id": lead[person_of_plan[plan_id]],
+                "author_role": "advocate",
+                "body": "We talked this through and agreed the next step",
+                "created_at": now,
+                "plan_version": 1,
+            }
+            for item_id, plan_id in db.session.execute(select(PlanItem.id, PlanItem.plan_id).order_by(PlanItem.id))
+            if item_id % 4 == 0
+        ],
+    )
+    advocates = select(User.id, User.organisation_id).where(User.id.in_(set(lead.values())))
+    organisation_of = dict(db.session.execute(advocates).all())
+    _rows(
+        ContactRecord,
+        [
+            {
+                "person_id": person_id,
+                "action": ActionKind.NOTE,
+                "mode": ContactMode.PAPERWORK if k == 2 else ContactMode.FACE_TO_FACE,
+                "with_person": k != 2,
+                "by_id": advocate_id,
+                "by_role": "advocate",
+                "organisation_id": organisation_of[advocate_id],
+                "at": now - timedelta(days=10 * k + person_id % 60),
+            }
+            for person_id, advocate_id in lead.items()
+            for k in range(3)
+        ],
+    )
 
 
 def seed(people: int = 10_000, referrals: int | None = None) -> dict:
@@ -357,6 +401,7 @@ def seed(people: int = 10_000, referrals: int | None = None) -> dict:
             if aid == advocate_ids[0] and pid % 2
         ],
     )
+    _talk_and_contact(plan_of, lead, now)
     db.session.commit()
     # Fresh statistics, as a live database has: the planner guesses badly on tables it has never analysed.
     with db.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
