@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+from functools import cache
+
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_babel, get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -20,12 +24,22 @@ LANGUAGE_NAMES = {
 }
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's own setting, else the choice made in this session, else the browser's preference.
 
     A page made without the database (an error page) never loads the user: the session keeps their
     language from sign-in on.
     """
+    return _locale(_language())
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """Babel's record of a language, made once: Flask-Babel would parse the code again on every page."""
+    return Locale.parse(code)
+
+
+def _language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # The command line and workers: messages they make for a person say which language explicitly.
@@ -39,6 +53,18 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> tzinfo:
+    """The service's one time zone (``BABEL_DEFAULT_TIMEZONE``), looked up once: Flask-Babel would look it up by
+    name on every page."""
+    return _zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@cache
+def _zone(name: str) -> tzinfo:
+    # The app's zone is ``name``: Flask-Babel's own object for it, as it would have made it (pytz's).
+    return get_babel().instance.default_timezone
+
+
 def text_direction() -> str:
     """``rtl`` for right-to-left languages, else ``ltr``."""
     return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
@@ -49,6 +75,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
+        timezone_selector=select_timezone,
         default_translation_directories=str(resource_dir("translations")),
     )
     install_quick_gettext(app)
