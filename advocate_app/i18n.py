@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_babel, get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from advocate_app import db, resource_dir
 from advocate_app.config import RTL_LANGUAGES
@@ -50,7 +52,15 @@ def _language() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    preferred = _browser_language(request.headers.get("Accept-Language", ""), languages)
+    return preferred or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=512)
+def _browser_language(accept_language: str, languages: tuple[str, ...]) -> str | None:
+    """The first of ``languages`` the browser's ``Accept-Language`` asks for: the same few headers come again and
+    again, and reading one costs more than the rest of choosing the language."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(languages)
 
 
 def select_timezone() -> tzinfo:
