@@ -92,20 +92,20 @@ def init_app(app: Flask) -> None:
 
 
 def _catalogue():
-    """The translations for the locale in force, looked up once per request and locale.
+    """The translations for the locale in force, looked up once per language for the app's life (afresh in debug,
+    where the catalogues change under a running app).
 
-    Flask-Babel looks the catalogue up afresh for every message, which costs more than rendering a
-    row of a list. ``force_locale`` swaps the locale object, so a block in another language still gets
-    its own catalogue.
+    Flask-Babel looks the catalogue up afresh for every message, which costs more than rendering a row of a
+    list. ``force_locale`` swaps the locale in force, so a block in another language still gets its own.
     """
     if not g:
         return get_translations()
-    locale = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
-    cached = getattr(g, "_app_catalogue", None)
-    if cached is not None and locale is not None and cached[0] is locale:
-        return cached[1]
-    translations = get_translations()
-    g._app_catalogue = (get_locale(), translations)
+    app = current_app._get_current_object()  # not the proxy: every page asks at least once
+    locale = get_locale()
+    catalogues = app.extensions.setdefault("advocate_app.catalogues", {})
+    translations = catalogues.get(locale)
+    if translations is None or app.debug:
+        translations = catalogues[locale] = get_translations()
     return translations
 
 
