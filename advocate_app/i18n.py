@@ -147,9 +147,16 @@ def page_translators() -> dict:
             return Markup(text)  # noqa: S704 # nosec B704 # our own catalogue
         return Markup(text) % isolated_values(variables)  # noqa: S704 # nosec B704 # our own catalogue, values escaped
 
+    # A list says the same few counts again and again ("2 steps overdue" on many lines): each is worded once a page.
+    counted: dict[tuple[str, int], Markup] = {}
+
     def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
-        variables.setdefault("num", num)
-        return Markup(catalogue.ungettext(singular, plural, num)) % isolated_values(variables)  # noqa: S704 # nosec B704 # as in gettext above
+        if not variables and (said := counted.get((singular, num))) is not None:
+            return said
+        said = Markup(catalogue.ungettext(singular, plural, num)) % isolated_values({**variables, "num": num})  # noqa: S704 # nosec B704 # as in gettext above
+        if not variables:
+            counted[singular, num] = said
+        return said
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
