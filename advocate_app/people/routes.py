@@ -21,7 +21,6 @@ from advocate_app.people.models import Person, PersonStatus
 from advocate_app.people.phones import for_display
 from advocate_app.plans.pages import render_plan
 from advocate_app.policy import Action
-from advocate_app.team import alerts as team_alerts
 from advocate_app.team import helping as team_helping
 
 
@@ -71,9 +70,7 @@ def caseload():
     shown = services.caseload_page(
         me, today=local_today(), search=request.args.get("q", "")[:100], page=requested_page()
     )
-    return render_template(
-        "people/caseload.html", caseload=shown, rows=shown.rows, team_alerts=team_alerts.caseload_alerts(me)
-    )
+    return render_template("people/caseload.html", caseload=shown, rows=shown.rows, team_alerts=shown.team)
 
 
 @policy.requires(Action.PERSON_CREATE)

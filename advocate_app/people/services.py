@@ -23,6 +23,7 @@ from advocate_app.people.models import Assignment, Person, PersonStatus, SafeWin
 from advocate_app.plans.models import ItemKind, Plan, PlanItem, PlanStatus
 from advocate_app.plans.services import unseen_changes_of
 from advocate_app.referrals.models import Referral, ReferralStatus
+from advocate_app.team import alerts as team_alerts
 from advocate_app.text import skeleton, without_hidden
 
 _code_word_hasher = PasswordHasher()
@@ -209,6 +210,8 @@ class CaseloadPage:
     search: str
     # Over the whole caseload, not only this page: referrals still waiting past their reply date.
     waiting_referrals: int
+    # The team around the caseload's people: no direct contact lately, referrals that can be made now.
+    team: team_alerts.CaseloadAlerts
 
 
 @cache
@@ -232,7 +235,10 @@ def _caseload_statements(search: bool, dialect: str):
         )
         .scalar_subquery()
     )
-    counts = select(select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting)
+    # With the team's two figures: the page's figures in one round trip.
+    counts = select(
+        select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting, *team_alerts.figure_columns()
+    )
     named = mine if search else mine.join(Person, Person.id == Assignment.person_id)
     on_page = (
         named.add_columns(Person.preferred_name)
@@ -292,11 +298,11 @@ def caseload_page(
     needs attention, in two queries whatever the caseload or page size."""
     search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
     counts, listing = _caseload_statements(bool(search), db.session.get_bind().dialect.name)
-    values = {"advocate_id": advocate.id, "today": today}
+    values = {"advocate_id": advocate.id, "today": today, **team_alerts.figure_values(advocate)}
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["pattern"] = f"%{escaped}%"
-    total, waiting_referrals = db.session.execute(counts, values).one()
+    total, waiting_referrals, no_contact, ready = db.session.execute(counts, values).one()
     shown = page_of(total, page, size)
     rows = [
         CaseloadRow(
@@ -313,7 +319,13 @@ def caseload_page(
             listing, {**values, "limit": shown.size, "offset": shown.offset}
         )
     ]
-    return CaseloadPage(rows=rows, page=shown, search=search, waiting_referrals=waiting_referrals or 0)
+    return CaseloadPage(
+        rows=rows,
+        page=shown,
+        search=search,
+        waiting_referrals=waiting_referrals or 0,
+        team=team_alerts.alerts_from(no_contact, ready),
+    )
 
 
 def close_case(person: Person, *, by: User) -> None:

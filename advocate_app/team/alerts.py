@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, ScalarSelect, Select, bindparam, func, select
 
-from advocate_app import db, policy
+from advocate_app import policy
 from advocate_app.accounts.models import User
 from advocate_app.db import UTCDateTime, utcnow
 from advocate_app.plans.models import PlanItem
@@ -40,20 +40,23 @@ def ready_to_refer_count(advocate) -> Select:
     )
 
 
-def caseload_alerts(advocate: User, now: datetime | None = None) -> CaseloadAlerts:
-    """The caseload's two team figures, in one query whatever the size of the caseload."""
-    weeks = current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
-    values = {"alerts_advocate": advocate.id, "alerts_since": (now or utcnow()) - timedelta(weeks=weeks)}
-    no_contact, ready = db.session.execute(_alerts_statement(), values).one()
-    return CaseloadAlerts(weeks=weeks, no_contact=no_contact or 0, ready=ready or 0)
-
-
 @cache
-def _alerts_statement() -> Select:
-    # Every caseload asks: built once (building it, the caseload's wall twice over, cost more than running it) and
-    # run with the advocate's id and the moment the weeks without contact began.
+def figure_columns() -> tuple[ScalarSelect, ScalarSelect]:
+    """The two figures as columns of a statement (the caseload counts them with its own figures, in one round trip),
+    run with ``figure_values``. Built once: building them, the caseload's wall twice over, cost more than running
+    them."""
     advocate = bindparam("alerts_advocate", type_=Integer())
     since = bindparam("alerts_since", type_=UTCDateTime())
-    return select(
-        no_direct_contact_count(advocate, since).scalar_subquery(), ready_to_refer_count(advocate).scalar_subquery()
-    )
+    return no_direct_contact_count(advocate, since).scalar_subquery(), ready_to_refer_count(advocate).scalar_subquery()
+
+
+def figure_values(advocate: User, now: datetime | None = None) -> dict:
+    """The values ``figure_columns`` are run with: the advocate, and the moment the weeks without contact began."""
+    weeks = current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
+    return {"alerts_advocate": advocate.id, "alerts_since": (now or utcnow()) - timedelta(weeks=weeks)}
+
+
+def alerts_from(no_contact: int | None, ready: int | None) -> CaseloadAlerts:
+    """The figures as the caseload shows them, from the values of ``figure_columns``."""
+    weeks = current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
+    return CaseloadAlerts(weeks=weeks, no_contact=no_contact or 0, ready=ready or 0)
