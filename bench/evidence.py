@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import bindparam, create_engine, insert, select, text, update
 
 ROOT_PERIOD = ("2026-01", "2026-11")
@@ -39,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS_COMMIT = "14c023514f0a9849ac6bae6baefe9b01c8049087"
 # Today's dashboard and export must each take at most this share of the previous code's time.
 SIDE_BY_SIDE_BUDGET = 0.5
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def _database(admin_url: str, name: str, fresh: bool) -> tuple[str, bool]:
@@ -73,7 +70,7 @@ def seed_evidence() -> dict:
     from advocate_app.people.models import Person
     from advocate_app.plans.models import CheckIn, Plan, PlanAgreement, PlanItem, Review
     from advocate_app.referrals.models import Referral, ReferralEvent
-    from bench.seed import BENCH_TOTP_SECRET
+    from bench.seed import BENCH_TOTP_SECRET, PASSWORD
 
     rng = random.Random(9)  # noqa: S311 - spreads made-up figures, not a secret
     domains = list(NEED_DOMAINS)
@@ -202,7 +199,7 @@ def seed_evidence() -> dict:
             email="coordinator@bench.example",
             display_name="Coordinator",
             role=Role.COORDINATOR,
-            password_hash=passwords.hash_password("benchmark passphrase"),
+            password_hash=passwords.hash_password(PASSWORD),
             totp_secret=BENCH_TOTP_SECRET,
             totp_enabled_at=utcnow(),
         )
@@ -290,7 +287,7 @@ def _previous_tree(folder: Path) -> None:
 
 def _start_side(tree: Path, url: str) -> subprocess.Popen:
     """``bench/evidence_side.py`` with ``tree``'s app, signed in as the coordinator and warmed up."""
-    from bench.seed import BENCH_TOTP_SECRET
+    from bench.seed import BENCH_TOTP_SECRET, PASSWORD
 
     side = subprocess.Popen(  # noqa: S603 - our own script
         [
@@ -304,6 +301,8 @@ def _start_side(tree: Path, url: str) -> subprocess.Popen:
             ROOT_PERIOD[1],
             "--totp-secret",
             BENCH_TOTP_SECRET,
+            "--password",
+            PASSWORD,
         ],
         cwd=tree,
         env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(tree)},
@@ -394,7 +393,8 @@ def main() -> None:
 
     from advocate_app import create_app, db
     from advocate_app.cli import alembic_config
-    from bench.seed import BENCH_TOTP_SECRET
+    from bench.evidence_side import signed_in_client
+    from bench.seed import BENCH_TOTP_SECRET, PASSWORD
 
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
@@ -428,17 +428,7 @@ def main() -> None:
         ("dashboard, coordinator (everyone)", "coordinator@bench.example"),
         ("dashboard, advocate (caseload of 200)", "advocate0@bench.example"),
     ):
-        client = app.test_client()
-        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-        response = client.post(
-            "/login", data={"csrf_token": token, "identifier": identifier, "password": "benchmark passphrase"}
-        )
-        assert response.status_code == 302, response.status_code
-        if response.location.endswith("/login/code"):  # staff type the code their app shows
-            token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
-            code = pyotp.TOTP(BENCH_TOTP_SECRET).now()
-            response = client.post("/login/code", data={"csrf_token": token, "code": code})
-            assert response.status_code == 302, response.status_code
+        client = signed_in_client(app, identifier, PASSWORD, BENCH_TOTP_SECRET)
 
         def render(client=client):
             answer = client.get(path)

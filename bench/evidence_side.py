@@ -8,7 +8,8 @@ decides which ``advocate_app`` is imported. Once signed in as the coordinator it
 the app came from, then answers each line it reads (``dashboard`` or ``export``) with the milliseconds that one
 view or build took, so that the two sides can be timed turn about.
 
-    DATABASE_URL=... PYTHONPATH=<tree> .venv/bin/python bench/evidence_side.py --path ... --totp-secret ...
+    DATABASE_URL=... PYTHONPATH=<tree> .venv/bin/python bench/evidence_side.py --path ... --totp-secret ... \
+        --password ...
 """
 
 from __future__ import annotations
@@ -25,16 +26,15 @@ from sqlalchemy import create_engine, text
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 COORDINATOR = "coordinator@bench.example"
-PASSWORD = "benchmark passphrase"  # noqa: S105 - the bench's made-up accounts, on loopback only
 
 
-def unused_code(totp: pyotp.TOTP) -> str:
-    """A code the app will take: one of the time steps it accepts (one either side of now) that no earlier sign-in
-    used, since a code works once. The other side, or the bench itself, may have signed in moments before."""
+def unused_code(totp: pyotp.TOTP, identifier: str) -> str:
+    """A code the app will take for ``identifier``: one of the time steps it accepts (one either side of now) that no
+    earlier sign-in used, since a code works once. Another process of the bench may have signed in moments before."""
     engine = create_engine(os.environ["DATABASE_URL"])
     with engine.connect() as connection:
         last = connection.scalar(
-            text("SELECT totp_last_counter FROM user_account WHERE email = :email"), {"email": COORDINATOR}
+            text("SELECT totp_last_counter FROM user_account WHERE email = :id OR username = :id"), {"id": identifier}
         )
     engine.dispose()
     while True:
@@ -45,15 +45,16 @@ def unused_code(totp: pyotp.TOTP) -> str:
         time.sleep(1)
 
 
-def signed_in_client(app, totp_secret: str):
-    """A test client signed in through the forms as the coordinator (staff type their app's code)."""
+def signed_in_client(app, identifier: str, password: str, totp_secret: str):
+    """A test client signed in through the forms (staff type the code their app shows). The bench's one way of
+    signing in in-process (``bench.profile`` and ``bench.evidence`` too)."""
     client = app.test_client()
     token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    answer = client.post("/login", data={"csrf_token": token, "identifier": COORDINATOR, "password": PASSWORD})
+    answer = client.post("/login", data={"csrf_token": token, "identifier": identifier, "password": password})
     assert answer.status_code == 302, answer.status_code
     if answer.location.endswith("/login/code"):
         token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
-        code = unused_code(pyotp.TOTP(totp_secret))
+        code = unused_code(pyotp.TOTP(totp_secret), identifier)
         answer = client.post("/login/code", data={"csrf_token": token, "code": code})
         assert answer.status_code == 302, answer.status_code
     return client
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--last-month", required=True)
     # bench.seed's, passed in: this file imports nothing of the bench package, which may be of another tree.
     parser.add_argument("--totp-secret", required=True)
+    parser.add_argument("--password", required=True)
     options = parser.parse_args()
     os.environ.setdefault("APP_ENV", "development")
 
@@ -77,7 +79,7 @@ def main() -> None:
 
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
-    client = signed_in_client(app, options.totp_secret)
+    client = signed_in_client(app, COORDINATOR, options.password, options.totp_secret)
 
     def dashboard():
         answer = client.get(options.path)

@@ -21,15 +21,11 @@ import cProfile
 import json
 import os
 import pstats
-import re
 import statistics
 import time
 from pathlib import Path
 
-import pyotp
-
 ROOT = Path(__file__).resolve().parent.parent
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 # What a function's own time counts as, by the file it lives in (first match wins).
 CATEGORIES = (
@@ -55,21 +51,10 @@ def _category(filename: str) -> str:
 
 def sign_in(app, identifier: str, password: str):
     """A test client signed in through the forms (staff type the code their app shows)."""
+    from bench.evidence_side import signed_in_client
     from bench.seed import BENCH_TOTP_SECRET
 
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "identifier": identifier, "password": password})
-    assert response.status_code == 302, response.status_code
-    if response.location.endswith("/login/code"):
-        token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
-        totp = pyotp.TOTP(BENCH_TOTP_SECRET)
-        response = client.post("/login/code", data={"csrf_token": token, "code": totp.now()})
-        if response.status_code != 302:  # the code was used this half-minute: wait for the next
-            time.sleep(totp.interval - time.time() % totp.interval + 1)
-            response = client.post("/login/code", data={"csrf_token": token, "code": totp.now()})
-        assert response.status_code == 302, response.status_code
-    return client
+    return signed_in_client(app, identifier, password, BENCH_TOTP_SECRET)
 
 
 def pages(ids: dict) -> dict[str, tuple[str, str]]:
