@@ -52,11 +52,14 @@ def figure_columns() -> tuple[ScalarSelect, ScalarSelect]:
 
 def figure_values(advocate: User, now: datetime | None = None) -> dict:
     """The values ``figure_columns`` are run with: the advocate, and the moment the weeks without contact began."""
-    weeks = current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
-    return {"alerts_advocate": advocate.id, "alerts_since": (now or utcnow()) - timedelta(weeks=weeks)}
+    return {"alerts_advocate": advocate.id, "alerts_since": (now or utcnow()) - timedelta(weeks=_weeks())}
 
 
 def alerts_from(no_contact: int | None, ready: int | None) -> CaseloadAlerts:
     """The figures as the caseload shows them, from the values of ``figure_columns``."""
-    weeks = current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
-    return CaseloadAlerts(weeks=weeks, no_contact=no_contact or 0, ready=ready or 0)
+    return CaseloadAlerts(weeks=_weeks(), no_contact=no_contact or 0, ready=ready or 0)
+
+
+def _weeks() -> int:
+    """How long without direct contact before the caseload says so."""
+    return current_app.config.get("NO_DIRECT_CONTACT_WEEKS", 4)
