@@ -333,6 +333,30 @@ def test_plan_page_queries_do_not_grow_with_the_number_of_entries(app, client, n
     assert small == large
 
 
+def test_a_person_opening_their_plan_reads_their_own_record_once(app, client, new_client, login, in_app, sam_and_alex):
+    """Sam's record comes with Sam's session: the plan page does not ask for it again (it cost a statement)."""
+    alex, sam, sam_login = sam_and_alex
+    _fill_plan(in_app, alex, sam.id, 1)
+    login(client, sam_login)
+    statements = []
+
+    def note(_connection, _cursor, statement, *_rest):
+        statements.append(" ".join(statement.split()))
+
+    with in_app():
+        engine = db.engine()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/me")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert page.status_code == 200
+    assert "Need 0, reworded" in page.get_data(as_text=True)
+    reading_sam = [s for s in statements if " FROM person " in f"{s} " or "JOIN person ON" in s]
+    assert len(reading_sam) == 1
+    assert "FROM user_account" in reading_sam[0]
+
+
 def test_a_comment_on_a_long_conversation_is_added_without_reading_the_conversation(app, client, login, in_app):
     """Each comment used to read every earlier comment of its entry, and their writers, before saving: the
     longer the conversation, the slower the next comment."""

@@ -19,8 +19,8 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a session key, not a secre
 PENDING_KEY = "mfa_pending"
 PENDING_LIFETIME_SECONDS = 300
 # The signed-in user's role, kept in the signed cookie so a page made without the database (the outage
-# page) still knows whether to offer "Exit this page". It decides nothing else: access is always checked
-# against the user loaded from the database.
+# page) still knows whether to offer "Exit this page", and so that a person's own record is read with their
+# session. It decides nothing else: access is always checked against the user loaded from the database.
 ROLE_KEY = "role"
 
 
@@ -30,7 +30,9 @@ def _load_user(user_id: str) -> User | None:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    user, record = sessions.user_and_session(session.get(SESSION_TOKEN_KEY), user_id)
+    user, record = sessions.user_and_session(
+        session.get(SESSION_TOKEN_KEY), user_id, with_person=not signed_in_as_staff_by_cookie()
+    )
     if user is None or not user.active:
         return None
     if user.is_staff and not user.has_second_factor:

@@ -7,10 +7,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from advocate_app import db
 from advocate_app.accounts.models import User, UserSession
 from advocate_app.db import utcnow
+from advocate_app.people.models import Person
 
 # Writing last_seen_at on every request would make every page a write; a minute's slack is plenty
 # against a 15-minute idle timeout.
@@ -29,16 +31,33 @@ def start(user: User) -> str:
     return token
 
 
-def user_and_session(token: str | None, user_id: int) -> tuple[User | None, UserSession | None]:
-    """A user and their session behind ``token``, in one query (every request asks for both)."""
+def user_and_session(
+    token: str | None, user_id: int, *, with_person: bool = False
+) -> tuple[User | None, UserSession | None]:
+    """A user and their session behind ``token``, in one query (every request asks for both).
+
+    ``with_person``: the user is likely a person supported (their cookie says so), whose every page is about their
+    own record: it comes in the same query, as ``user.person`` (a statement fewer on their plan page). It decides
+    only what is read; what the user may see is decided from the user read.
+    """
     if not isinstance(token, str) or not token:
         return db.session.get(User, user_id), None
+    statement = (
+        select(User, UserSession, Person).outerjoin(Person, Person.id == User.person_id)
+        if with_person
+        else select(User, UserSession)
+    )
     row = db.session.execute(
-        select(User, UserSession)
-        .outerjoin(UserSession, (UserSession.user_id == User.id) & (UserSession.id == _hash(token)))
-        .where(User.id == user_id)
+        statement.outerjoin(UserSession, (UserSession.user_id == User.id) & (UserSession.id == _hash(token))).where(
+            User.id == user_id
+        )
     ).first()
-    return (row[0], row[1]) if row else (None, None)
+    if row is None:
+        return None, None
+    if with_person:
+        # Held by the user, so that ``session.get(Person, ...)`` finds it (the identity map holds records weakly).
+        set_committed_value(row[0], "person", row[2])
+    return row[0], row[1]
 
 
 def resume(
