@@ -148,21 +148,70 @@ class MenuItem(NamedTuple):
     active: bool
 
 
-def _nav_items(user, locale: str) -> list[MenuItem]:
-    """The header menu for the signed-in user's role.
+# What a part made once leaves for each page to fill, written where the part's template writes ``slot.<name>``
+# (characters of Unicode's private use area, which no text of ours has).
+SLOTS = {"csrf_token": "\ue000csrf_token\ue000", "here": "\ue000here\ue000"}
 
-    The menu's addresses and words depend only on the role and the language: each is made once (the words
-    of every page's menu cost as much as a short page), and only which item is the page in view is per request.
+
+def made_with_slots(template: str, **context) -> Markup:
+    """``template`` rendered with ``context`` alone (no request's values), each ``slot.<name>`` it writes left as
+    ``%(name)s``: the part is made once (``made_once``) and each page fills it with ``part % values``, which escapes
+    the values as ``{{ }}`` would."""
+    written = current_app.jinja_env.get_template(template).render(context, slot=SLOTS).replace("%", "%%")
+    for name, stand_in in SLOTS.items():
+        written = written.replace(stand_in, f"%({name})s")
+    return Markup(written)  # noqa: S704 # nosec B704 # our template, autoescaped; the slots' values are escaped when filled
+
+
+def page_header(user, locale: str) -> Markup:
+    """The skip link and header (templates/layout/header.html), with the slots of ``SLOTS``.
+
+    It depends only on where the app is mounted, the language, the reader's role and which menu item is the page in
+    view: each is made once (the header's words and addresses had cost every page as much as a short page's own).
     """
-    if not user.is_authenticated:
-        return []
-    menu = made_once(
-        "menus",
-        (request.script_root, user.role, locale),
-        lambda: tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(user.role)),
-    )
+    role = user.role if user.is_authenticated else None
+    menu = _menu_items(role, locale)
     here = request.endpoint
-    return [MenuItem(url, label, here == endpoint) for endpoint, url, label in menu]
+    active = here if any(endpoint == here for endpoint, _url, _label in menu) else None
+    return made_once(
+        "page_headers",
+        (request.script_root, locale, role, active),
+        lambda: made_with_slots(
+            "layout/header.html",
+            nav_items=[MenuItem(url, label, endpoint == active) for endpoint, url, label in menu],
+            page_addresses=layout_addresses(),
+            service_name=current_app.config["SERVICE_NAME"],
+            **page_translators(),
+        ),
+    )
+
+
+def page_footer(locale: str) -> Markup:
+    """The footer (templates/layout/footer.html), with the slots of ``SLOTS``: made once per language and mount
+    point."""
+    return made_once(
+        "page_footers",
+        (request.script_root, locale),
+        lambda: made_with_slots(
+            "layout/footer.html",
+            page_addresses=layout_addresses(),
+            service_name=current_app.config["SERVICE_NAME"],
+            language_names=LANGUAGE_NAMES,
+            current_locale=locale,
+            **page_translators(),
+        ),
+    )
+
+
+def _menu_items(role: Role | None, locale: str) -> tuple[tuple[str, str, str], ...]:
+    """(endpoint, address, words) of each item of the menu of ``role`` (none for no one signed in), made once."""
+    if role is None:
+        return ()
+    return made_once(
+        "menus",
+        (request.script_root, role, locale),
+        lambda: tuple((endpoint, route_url(endpoint), label) for endpoint, label in _menu(role)),
+    )
 
 
 def _menu(role) -> list[tuple[str, str]]:
@@ -202,6 +251,16 @@ def _show_exit_this_page(user) -> bool:
     if not db.usable():
         return not auth.signed_in_as_staff_by_cookie()
     return not (user.is_authenticated and user.is_staff)
+
+
+def _exit_this_page(locale: str) -> Markup:
+    """GOV.UK's "Exit this page" in ``locale``: its words and where it leads are the same on every page, so the
+    component's macro (a tenth of a person's plan page) runs once per language and mount point."""
+    return made_once(
+        "exit_this_page",
+        (request.script_root, locale),
+        lambda: Markup(current_app.jinja_env.get_template("layout/exit_this_page.html").render(page_translators())),  # noqa: S704 # nosec B704 # our template, autoescaped
+    )
 
 
 def worded_once(labels: dict, locale: str | None = None) -> dict:
@@ -244,8 +303,9 @@ def _context() -> dict:
         "kind_names": KIND_NAMES,
         "capacity_names": CAPACITY_NAMES,
         "override_status": OVERRIDE_STATUS,
-        "nav_items": _nav_items(user, locale),
-        "show_exit_this_page": _show_exit_this_page(user),
+        "page_header": page_header(user, locale),
+        "page_footer": page_footer(locale),
+        "exit_this_page": _exit_this_page(locale) if _show_exit_this_page(user) else None,
         "csp_nonce": csp_nonce,
         "asset_url": asset_url,
         "route_url": route_url,

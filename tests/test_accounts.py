@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -206,6 +207,17 @@ def test_exit_this_page_clears_the_session_and_leaves_for_a_neutral_site(app, cl
     assert response.headers["Location"] == app.config["EXIT_PAGE_URL"]
     assert "cookies" in response.headers["Clear-Site-Data"]
     assert client.get("/me").status_code == 302
+
+
+@pytest.mark.parametrize("languages", [("en", "ur", "cy", "en"), ("ur", "en", "ur")])
+def test_exit_this_page_speaks_the_language_of_each_page(client, languages):
+    """The component is made once per language: a page in one language never shows another's button."""
+    button = {"en": "Exit this page", "ur": "اس صفحے سے نکلیں", "cy": "Gadael y dudalen hon"}
+    for language in languages:
+        page = client.get("/login", headers={"Accept-Language": language}).get_data(as_text=True)
+        exit_this_page = page.split('class="govuk-exit-this-page"', 1)[1].split("</div>", 1)[0]
+        assert button[language] in exit_this_page
+        assert [other for other in button.values() if other != button[language] and other in exit_this_page] == []
 
 
 def test_login_page_offers_exit_this_page_and_no_remember_me(client):
