@@ -71,3 +71,27 @@ def test_the_paging_links_are_govuk_pagination_written_out(app, locale, total, n
         govuk = render_template_string(GOVUK_PAGING + call, **locals())
     assert written_out == govuk
     assert ("govuk-pagination__next" in written_out) == page.has_next
+
+
+@pytest.mark.parametrize(
+    "path, current",
+    [("/people", "Caseload"), ("/directory", "Directory"), ("/people/new", "Add a person"), ("/accessibility", None)],
+)
+def test_the_header_made_once_marks_the_page_in_view_and_carries_this_pages_token_and_address(
+    client, login, path, current
+):
+    """The header and footer are made once for each kind of page; each page still gets its own menu item marked,
+    a token that signs it out, and its own address (escaped) to come back to after choosing a language."""
+    from tests import factories
+    from tests.conftest import csrf_from
+
+    login(client, factories.advocate())
+    page = client.get(f"{path}?q=%22%3E%3Cb%3E").get_data(as_text=True)
+    marked = re.findall(r'<a class="app-header__nav-link" href="[^"]*" aria-current="page">([^<]*)</a>', page)
+    assert marked == ([current] if current else [])
+    assert "<b>" not in page
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', page))
+    assert tokens == {csrf_from(page)}
+    assert f'name="next" value="{path}?q=%22%3E%3Cb%3E"' in page
+    assert client.post("/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert client.get("/people").status_code == 302

@@ -15,4 +15,4 @@ bp.add_url_rule("/people/<int:person_id>/messages", view_func=routes.person_mess
 bp.add_url_rule("/people/<int:person_id>/messages/<int:task_id>/done", view_func=routes.close_task, methods=["POST"])
 bp.add_url_rule("/sms/console", view_func=routes.console)
 
-bp.app_context_processor(routes.sms_inbox_helper)
+bp.add_app_template_global(routes.sms_inbox)

@@ -120,12 +120,9 @@ def console():
     return render_template("sms/console.html", rows=rows, **_labels())
 
 
-def sms_inbox_helper():
-    """``sms_inbox()`` in templates: (person id, name, open message tasks) on the signed-in advocate's caseload."""
-
-    def inbox() -> list[tuple[int, str, int]]:
-        if not policy.can(current_user, Action.CASELOAD_VIEW):
-            return []
-        return sms.open_task_counts(signed_in_user())
-
-    return {"sms_inbox": inbox}
+def sms_inbox() -> list[tuple[int, str, int]]:
+    """``sms_inbox()`` in templates (a template global): (person id, name, open message tasks) on the signed-in
+    advocate's caseload."""
+    if not policy.can(current_user, Action.CASELOAD_VIEW):
+        return []
+    return sms.open_task_counts(signed_in_user())

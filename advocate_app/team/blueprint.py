@@ -14,7 +14,10 @@ bp.add_url_rule("/people/<int:person_id>/plan/order", view_func=routes.order_nee
 bp.add_url_rule("/people/<int:person_id>/plan/needs/<int:need_id>/lead", view_func=routes.set_lead, methods=["POST"])
 bp.add_url_rule("/people/<int:person_id>/referrals/wait", view_func=routes.wait_for_lead, methods=["POST"])
 bp.add_url_rule("/people/no-contact", view_func=routes.no_contact)
-bp.app_context_processor(routes.contact_choice_helpers)
+bp.add_app_template_global(routes.contact_choice_shown)
+bp.add_app_template_global(routes.contact_default)
+bp.add_app_template_global(routes.contact_modes)
+bp.add_app_template_global(routes.CONTACT_WITH_PERSON, "contact_with_person")
 bp.add_url_rule(
     "/people/<int:person_id>/referrals/<int:referral_id>/verdict",
     view_func=verdict_routes.give_verdict,

@@ -3,7 +3,7 @@ and people with no direct contact for a while."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -156,19 +156,23 @@ def no_contact():
     )
 
 
-def contact_choice_helpers() -> dict:
-    """For the "How was this done?" choice on staff forms (a context processor): called only by the templates that
-    show it, and the default asked once a page however many steps show the choice."""
-    remembered: dict = {}
+# For the "How was this done?" choice on staff forms (templates/team/_contact_choice.html): template globals, each
+# called only by the templates that show the choice.
+CONTACT_WITH_PERSON = frozenset(mode.value for mode in WITH_PERSON)
 
-    def default() -> str:
-        if "mode" not in remembered:
-            remembered["mode"] = contact.default_mode(signed_in_user()).value
-        return remembered["mode"]
 
-    return {
-        "contact_choice_shown": lambda: current_user.is_authenticated and contact.records_contact(signed_in_user()),
-        "contact_default": default,
-        "contact_modes": lambda: [(mode.value, label) for mode, label in contact.MODE_LABELS.items()],
-        "contact_with_person": {mode.value for mode in WITH_PERSON},
-    }
+def contact_choice_shown() -> bool:
+    """Whether the signed-in user records how things were done."""
+    return current_user.is_authenticated and contact.records_contact(signed_in_user())
+
+
+def contact_default() -> str:
+    """The choice made unless the user changes it: asked once a page however many steps show the choice."""
+    if "contact_default" not in g:
+        g.contact_default = contact.default_mode(signed_in_user()).value
+    return g.contact_default
+
+
+def contact_modes() -> list[tuple[str, str]]:
+    """Each way of doing it and its words, in the language in force."""
+    return [(mode.value, label) for mode, label in contact.MODE_LABELS.items()]
