@@ -463,27 +463,38 @@ def _check_queries(port: int, pages) -> list[tuple[str, int, int | None, int]]:
 
 
 def _load_rounds(port: int, pages, rounds: int, clients: int, seconds: float) -> dict[str, dict]:
-    """Rounds through every page, each page's load straight after a load of the floor (half as long): a page's
-    ``share`` in a round is its requests a second over those of the floor beside it, so that a machine that
-    slows down for a while (the floor alone has swung from 415 to 938 requests a second between the rounds of one
-    run) slows both alike. Each figure, the share included, is the median of its rounds; the floor's figures are
-    the median of all its loads. ``pages``: (name, path, cookie, body, check), the floor first, where ``check`` is
-    called after each load and raises when the page no longer works."""
+    """Rounds through every page, each page's load between two loads of the floor (half as long), the floor after
+    one page being the floor before the next: a page's ``share`` in a round is its requests a second over the mean
+    of the floor's just before and just after it. A machine that slows down for a while (the floor alone has swung
+    from 415 to 938 requests a second between the rounds of one run) slows both alike, and one that drifts during
+    a page's load drifts for its two floors too. Every page is warmed (templates compiled, statements prepared)
+    at the start of each round, before anything is measured. Each figure, the share included, is the median of its
+    rounds; the floor's figures are the median of all its loads. ``pages``: (name, path, cookie, body, check), the
+    floor first, where ``check`` is called after each load and raises when the page no longer works."""
     load = _load_wrk if shutil.which("wrk") else _load_python
     (floor_name, floor_path, floor_cookie, _body, floor_check), *others = pages
     measured: dict[str, list[dict]] = {name: [] for name, *_ in pages}
+
+    def load_floor() -> dict:
+        floor = load(port, floor_path, floor_cookie, clients, seconds / 2)
+        floor_check()
+        measured[floor_name].append({**floor, "share": 1.0})
+        return floor
+
     for round_number in range(1, rounds + 1):
-        for name, path, cookie, body, check in others:
+        for _name, path, cookie, body, _check in others:
             load(port, path, cookie, clients, 3.0, body)  # warm up
-            floor = load(port, floor_path, floor_cookie, clients, seconds / 2)
-            floor_check()
-            measured[floor_name].append({**floor, "share": 1.0})
+        before = load_floor()
+        for name, path, cookie, body, check in others:
             check(start=True)
             figures = load(port, path, cookie, clients, seconds, body)
             check()
-            figures["share"] = figures["rps"] / floor["rps"] if floor["rps"] else 0.0
+            after = load_floor()
+            floor_rps = (before["rps"] + after["rps"]) / 2
+            figures["share"] = figures["rps"] / floor_rps if floor_rps else 0.0
             measured[name].append(figures)
-            print(f"round {round_number}", name, figures, "beside a floor of", floor["rps"], flush=True)
+            print(f"round {round_number}", name, figures, "between floors of", before["rps"], after["rps"], flush=True)
+            before = after
     return {name: {**_median_of(runs), "last_requests": runs[-1]["requests"]} for name, runs in measured.items()}
 
 
@@ -677,9 +688,9 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
         "## Speed at 20 concurrent clients",
         "",
         "The floor is `/bench/floor` on the same server in the same run: signed in, the server-side session "
-        "checked, nothing else. A page's share of the floor is its requests per second over those of the floor "
-        "loaded just before it, the median of its rounds (the floor's row: all its loads); the budgets are "
-        "DESIGN.md §6's.",
+        "checked, nothing else. A page's share of the floor is its requests per second over the mean of those of "
+        "the floor loaded just before and just after it, the median of its rounds (the floor's row: all its loads); "
+        "the budgets are DESIGN.md §6's.",
         "",
         "| Page | p50 ms | p95 ms | p99 ms | requests/s | share of the floor | budget | met | errors |",
         "|---|---|---|---|---|---|---|---|---|",
