@@ -678,9 +678,9 @@ def _report(args, machine: dict, results: dict, checks, written: dict, lighthous
         f"PostgreSQL {machine['postgres']} on loopback, gunicorn {machine['gunicorn']} ({args.workers} workers × "
         f"{args.threads} threads).",
         f"- Load: {machine['load_generator']}, {args.clients} connections for {args.seconds:.0f} s a page after "
-        f"3 s of warming up, each page straight after {args.seconds / 2:.0f} s of the floor, {args.rounds} rounds "
-        "through every page (each figure is the median of its rounds), on the same machine as the server, signed "
-        "in, `Accept-Encoding: br, gzip`.",
+        f"3 s of warming up at the start of each round, each page between two loads of {args.seconds / 2:.0f} s of "
+        f"the floor, {args.rounds} rounds through every page (each figure is the median of its rounds), on the same "
+        "machine as the server, signed in, `Accept-Encoding: br, gzip`.",
         f"- Data: {counts['person']:,} people, {counts['plan_item']:,} plan entries, {counts['referral']:,} "
         f"referrals, {counts['organisation']:,} organisations; the advocate has 200 people, the organisation "
         "500 referrals.",
