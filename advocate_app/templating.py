@@ -255,7 +255,7 @@ def _show_exit_this_page(user) -> bool:
 
 def _exit_this_page(locale: str) -> Markup:
     """GOV.UK's "Exit this page" in ``locale``: its words and where it leads are the same on every page, so the
-    component's macro (a tenth of a person's plan page) runs once per language and mount point."""
+    component's macro (about 4 % of a person's plan page) runs once per language and mount point."""
     return made_once(
         "exit_this_page",
         (request.script_root, locale),
