@@ -333,7 +333,7 @@ def test_plan_page_queries_do_not_grow_with_the_number_of_entries(app, client, n
     assert small == large
 
 
-def test_a_person_opening_their_plan_reads_their_own_record_once(app, client, new_client, login, in_app, sam_and_alex):
+def test_a_person_opening_their_plan_reads_their_own_record_once(client, login, in_app, sam_and_alex):
     """Sam's record comes with Sam's session: the plan page does not ask for it again (it cost a statement)."""
     alex, sam, sam_login = sam_and_alex
     _fill_plan(in_app, alex, sam.id, 1)

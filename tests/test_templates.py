@@ -12,6 +12,8 @@ from flask import render_template_string, session
 
 from advocate_app import resource_dir
 from advocate_app.paging import page_of
+from tests import factories
+from tests.conftest import csrf_from
 
 TEMPLATES = Path(resource_dir("templates"))
 # ``{% set _ = rows.append(...) %}``, or any other list grown inside a template.
@@ -82,9 +84,6 @@ def test_the_header_made_once_marks_the_page_in_view_and_carries_this_pages_toke
 ):
     """The header and footer are made once for each kind of page; each page still gets its own menu item marked,
     a token that signs it out, and its own address (escaped) to come back to after choosing a language."""
-    from tests import factories
-    from tests.conftest import csrf_from
-
     login(client, factories.advocate())
     page = client.get(f"{path}?q=%22%3E%3Cb%3E").get_data(as_text=True)
     marked = re.findall(r'<a class="app-header__nav-link" href="[^"]*" aria-current="page">([^<]*)</a>', page)
