@@ -559,8 +559,46 @@ def name_shown_to_organisation(person_id, organisation_id, now):
 
 
 def person_or_404(user: User, person_id: int, action: Action = Action.PERSON_VIEW) -> Person:
-    """The person, when ``user`` may do ``action`` to them; otherwise 404, so a record's existence is not revealed."""
-    person = db.session.get(Person, person_id)
+    """The person, when ``user`` may do ``action`` to them; otherwise 404, so a record's existence is not revealed.
+
+    An advocate's answer turns on their caseload: the person and whether they are on it are read together, in one
+    statement (``is_on_caseload`` then has the answer for the rest of the request)."""
+    if _reads_with_caseload(user, person_id, action):
+        person = _person_and_caseload(user, person_id)
+    else:
+        person = db.session.get(Person, person_id)
     if person is None or not can(user, action, person):
         abort(404)
     return person
+
+
+def _reads_with_caseload(user: User, person_id: int, action: Action) -> bool:
+    """Whether ``person_or_404`` will ask an advocate's caseload of a person it has not asked yet this request."""
+    return (
+        has_request_context()
+        and getattr(user, "role", None) is Role.ADVOCATE
+        and (action in _OWN_OR_CASELOAD or action in _CASELOAD_ONLY)
+        and (user.id, person_id) not in g.get("_on_caseload", ())
+    )
+
+
+def _person_and_caseload(user: User, person_id: int) -> Person | None:
+    """The person (None when there is none), with ``is_on_caseload``'s answer for ``user`` kept for the request."""
+    row = db.session.execute(_person_and_caseload_statement(), {"on_user": user.id, "on_person": person_id}).first()
+    if row is None:
+        return None
+    person, assignment_id, walled_off = row
+    g.setdefault("_on_caseload", {})[(user.id, person_id)] = assignment_id is not None and not walled_off
+    return person
+
+
+@cache
+def _person_and_caseload_statement() -> Select:
+    """The person and ``is_on_caseload``'s two columns (no assignment: not on the caseload), built once."""
+    mine = aliased(Assignment)
+    user = bindparam("on_user", type_=Integer)
+    return (
+        select(Person, mine.id, _walled_off_clause(user, mine))
+        .outerjoin(mine, and_(mine.person_id == Person.id, mine.advocate_id == user, mine.ended_at.is_(None)))
+        .where(Person.id == bindparam("on_person", type_=Integer))
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import session
@@ -624,20 +626,27 @@ def entry_id_from(response) -> int:
     return int(response.headers["Location"].split("#item-")[1])
 
 
-def count_queries(app, client, path: str) -> int:
-    """How many SQL statements the page at ``path`` costs (it must answer 200)."""
+@contextmanager
+def statements_run(app) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, each written on one line."""
     statements = []
     with app.app_context():
         engine = db.engine()
 
-    def counter(*_args, **_kwargs):
-        statements.append(1)
+    def note(_connection, _cursor, statement, *_rest):
+        statements.append(" ".join(statement.split()))
 
-    event.listen(engine, "before_cursor_execute", counter)
+    event.listen(engine, "before_cursor_execute", note)
     try:
-        assert client.get(path).status_code == 200
+        yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", counter)
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def count_queries(app, client, path: str) -> int:
+    """How many SQL statements the page at ``path`` costs (it must answer 200)."""
+    with statements_run(app) as statements:
+        assert client.get(path).status_code == 200
     return len(statements)
 
 

@@ -6,13 +6,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from advocate_app import db
 from advocate_app.plans import services
 from advocate_app.plans.models import ItemKind, PlanComment, PlanItem, PlanItemRevision, Voice
 from tests import factories
-from tests.conftest import as_read, count_queries, csrf_from, entry_id_from, form_post
+from tests.conftest import as_read, count_queries, csrf_from, entry_id_from, form_post, statements_run
 
 
 def add_need(client, person_id, text="Somewhere safe to live", voice=None, plan_page="/me"):
@@ -333,28 +333,36 @@ def test_plan_page_queries_do_not_grow_with_the_number_of_entries(app, client, n
     assert small == large
 
 
-def test_a_person_opening_their_plan_reads_their_own_record_once(client, login, in_app, sam_and_alex):
+def test_a_person_opening_their_plan_reads_their_own_record_once(app, client, login, in_app, sam_and_alex):
     """Sam's record comes with Sam's session: the plan page does not ask for it again (it cost a statement)."""
     alex, sam, sam_login = sam_and_alex
     _fill_plan(in_app, alex, sam.id, 1)
     login(client, sam_login)
-    statements = []
-
-    def note(_connection, _cursor, statement, *_rest):
-        statements.append(" ".join(statement.split()))
-
-    with in_app():
-        engine = db.engine()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_run(app) as statements:
         page = client.get("/me")
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert page.status_code == 200
     assert "Need 0, reworded" in page.get_data(as_text=True)
     reading_sam = [s for s in statements if " FROM person " in f"{s} " or "JOIN person ON" in s]
     assert len(reading_sam) == 1
     assert "FROM user_account" in reading_sam[0]
+
+
+def test_an_advocate_opening_a_plan_reads_the_person_with_their_caseload(app, client, login, in_app, sam_and_alex):
+    """Whether Sam is on Alex's caseload comes with Sam's record, in one statement (it was a statement of its
+    own), and the rest of the page asks it again of no one; someone else's person is still not found."""
+    alex, sam, _sam_login = sam_and_alex
+    _fill_plan(in_app, alex, sam.id, 1)
+    someone_elses = factories.person(factories.advocate(name="Blake"), name="Robin")
+    login(client, alex)
+    with statements_run(app) as statements:
+        page = client.get(f"/people/{sam.id}/plan")
+    assert page.status_code == 200
+    assert "Need 0, reworded" in page.get_data(as_text=True)
+    reading_sam = [s for s in statements if " FROM person " in f"{s} "]
+    assert len(reading_sam) == 1
+    assert "JOIN assignment" in reading_sam[0]
+    assert not [s for s in statements if s.startswith("SELECT assignment")]
+    assert client.get(f"/people/{someone_elses.id}/plan").status_code == 404
 
 
 def test_a_comment_on_a_long_conversation_is_added_without_reading_the_conversation(app, client, login, in_app):
@@ -372,21 +380,11 @@ def test_a_comment_on_a_long_conversation_is_added_without_reading_the_conversat
     login(client, alex)
     item = f"/people/{sam.id}/plan/items/{need_id}"
     page = client.get(item).get_data(as_text=True)
-    statements = []
-
-    def note(_connection, _cursor, statement, *_rest):
-        statements.append(statement)
-
-    with in_app():
-        engine = db.engine()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_run(app) as statements:
         response = client.post(
             f"{item}/comments",
             data={"csrf_token": csrf_from(page), "body": "Called the landlord", "contact_mode": "phone"},
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert response.status_code == 302
     assert not [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM plan_comment" in s]
     with in_app():
