@@ -51,8 +51,8 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint in ("static", "assets.built"):
-        pass  # files, not pages: the assets view sets its own long caching
+    if request.endpoint in ("static", "assets.built", "offline.words") and response.status_code < 400:
+        pass  # files, not pages: their views set their own long caching (an error about one is a page)
     else:
         # Pages may carry personal data; nothing may be kept on a shared or watched phone.
         headers["Cache-Control"] = "no-store"

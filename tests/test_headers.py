@@ -20,6 +20,8 @@ from tests.test_authorisation_matrix import COLUMNS, ROWS, stage  # noqa: F401 -
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 NONCE_ATTR = re.compile(r'\bnonce="([^"]+)"')
 PUBLIC_JSON = {"health.healthz"}
+# Files of no one's data that a phone is meant to keep (tests/test_offline.py checks their caching).
+KEPT_FILES = {"offline.words"}
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -56,7 +58,7 @@ def assert_strict_headers(response) -> None:
 def test_every_page_anyone_may_open_has_a_strict_policy_and_is_never_cached(stage, column, subtests):  # noqa: F811
     client = stage.client(column)
     for row in ROWS:
-        if row["method"] != "GET" or row[column] != "ok" or row["endpoint"] in PUBLIC_JSON:
+        if row["method"] != "GET" or row[column] != "ok" or row["endpoint"] in PUBLIC_JSON | KEPT_FILES:
             continue
         if row["endpoint"] == "accounts.exit_page":
             continue  # it ends the session; checked in test_accounts

@@ -4,6 +4,7 @@ through the same rules as the online forms, with a plain result for every one.""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -98,14 +99,45 @@ def test_a_person_never_gets_the_offline_code_or_its_worker(client, login, visit
     assert _take(client, sam.id).status_code == 403
 
 
+OFFLINE_WORDS = re.compile(r'<meta name="offline-words" content="([^"]+)" data-user="(\d+)">')
+
+
 def test_an_advocates_pages_carry_the_offline_code_and_the_worker_covers_the_plan_pages(client, login, visit):
     alex, sam, _sam_login, _ids = visit
     login(client, alex)
     page = client.get(f"/people/{sam.id}/plan").get_data(as_text=True)
-    assert "/static/dist/offline." in page and 'name="offline-words"' in page
+    assert "/static/dist/offline." in page
+    words, user = OFFLINE_WORDS.search(page).groups()
+    assert int(user) == alex.id
     worker = client.get("/offline-worker.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
-    assert "const FILES" in worker.get_data(as_text=True)
+    assert "const FILES" in worker.get_data(as_text=True) and json.dumps(words) in worker.get_data(as_text=True)
+
+
+def test_the_offline_words_are_a_file_a_language_that_the_phone_keeps(client, new_client, login, visit):
+    """The words used to be written into every advocate's page (about 4 KB each); now each page names the file of
+    its language, which holds no one's data and is kept until the words change."""
+    alex, sam, _sam_login, _ids = visit
+    login(client, alex)
+    english = OFFLINE_WORDS.search(client.get(f"/people/{sam.id}/plan").get_data(as_text=True)).group(1)
+    assert english.startswith("/offline/words/en/")
+    client.post(
+        "/language", data={"locale": "ur", "csrf_token": csrf_from(client.get("/people").get_data(as_text=True))}
+    )
+    urdu = OFFLINE_WORDS.search(client.get(f"/people/{sam.id}/plan").get_data(as_text=True)).group(1)
+    assert urdu.startswith("/offline/words/ur/") and urdu != english
+
+    anyone = new_client()
+    kept = anyone.get(english)
+    assert kept.status_code == 200 and kept.mimetype == "application/json"
+    assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert kept.get_json()["take"] == "Keep this plan on this phone for the visit"
+    assert kept.get_json()["urls"]["sync"] == "/offline/sync"
+    assert anyone.get(urdu).get_json()["take"] != kept.get_json()["take"]
+    # Words that have since changed: today's are given, for no one to keep; a language the app does not have: none.
+    old = anyone.get("/offline/words/en/000000000000.json")
+    assert old.get_json() == kept.get_json() and old.headers["Cache-Control"] == "no-cache"
+    assert anyone.get("/offline/words/xx/000000000000.json").status_code == 404
 
 
 def test_changes_made_offline_arrive_once_each_through_the_same_services(client, login, visit, in_app):

@@ -16,5 +16,6 @@ bp.add_url_rule("/offline/keys", view_func=routes.keys)
 bp.add_url_rule("/offline/sync", view_func=routes.send, methods=["POST"])
 bp.add_url_rule("/offline/remove", view_func=routes.remove, methods=["POST"])
 bp.add_url_rule("/offline/page", view_func=routes.page)
+bp.add_url_rule("/offline/words/<locale>/<version>.json", view_func=routes.words)
 # From the site's root, so that the service worker's scope covers the plan pages.
 bp.add_url_rule("/offline-worker.js", view_func=routes.worker)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -16,6 +17,7 @@ from advocate_app.accounts import auth
 from advocate_app.accounts.auth import signed_in_user as _me
 from advocate_app.db import utcnow
 from advocate_app.offline import services, snapshot, sync
+from advocate_app.offline.words import words_file
 from advocate_app.policy import Action, requires
 
 # How many changes one request may carry (a day's visits make a few dozen at most).
@@ -97,12 +99,28 @@ def page():
     return render_template("offline/page.html")
 
 
+def words(locale: str, version: str):
+    """The offline code's words in a language: no one's data, so anyone may have them. Every advocate's page names
+    the file of its language by the version of its words, so a browser keeps it for a year; an address of words
+    that have since changed is answered with today's, for no one to keep."""
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(404)
+    with force_locale(locale):
+        found = words_file()
+    response = current_app.response_class(found.body, mimetype="application/json")
+    current = found.url.rpartition("/")[2] == f"{version}.json"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
+    return response
+
+
 @requires(Action.OFFLINE_USE)
 def worker():
-    """The service worker, from the site's root so that its scope covers the plan pages."""
+    """The service worker, from the site's root so that its scope covers the plan pages. It keeps the words of the
+    advocate's language of the moment with the built files."""
     manifest = json.loads((Path(current_app.static_folder) / "dist" / "manifest.json").read_text())
     source = (Path(current_app.static_folder) / "dist" / manifest["offline-worker.js"]).read_text()
     files = [url_for("assets.built", filename=manifest[name]) for name in ("app.css", "offline.mjs")]
+    files.append(words_file().url)
     head = f"const FILES = {json.dumps(files)}, PAGE = {json.dumps(url_for('offline.page'))};\n"
     response = current_app.response_class(head + source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

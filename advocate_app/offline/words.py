@@ -1,10 +1,37 @@
-"""The words the offline code shows, in the advocate's language, handed to it with the page (the code itself
-carries none, so it stays small and every word is in the catalogues)."""
+"""The words the offline code shows, in the advocate's language (the code itself carries none, so it stays small and
+every word is in the catalogues): one file a language, which each page names and the browser keeps."""
 
 from __future__ import annotations
 
-from flask import url_for
+import hashlib
+import json
+from typing import NamedTuple
+
+from flask import request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from advocate_app.templating import made_once
+
+
+class WordsFile(NamedTuple):
+    """The offline words of one language as the file carries them, and the address that names this version."""
+
+    body: bytes
+    url: str
+
+
+def words_file() -> WordsFile:
+    """The words file of the language in force, made once per language (the address changes with the words, so a
+    browser may keep a file for as long as it likes)."""
+    locale = str(get_locale())
+
+    def make() -> WordsFile:
+        body = json.dumps(offline_words(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        version = hashlib.sha256(body).hexdigest()[:12]
+        return WordsFile(body, url_for("offline.words", locale=locale, version=version))
+
+    return made_once("offline_words_file", (request.script_root, locale), make)
 
 
 def offline_words() -> dict:

@@ -6,15 +6,17 @@
 /* global FILES, PAGE */
 const CACHE = 'advocate-offline-v1'
 const PLAN = /^\/people\/\d+\/plan(\/|$)/
+const WORDS = /^\/offline\/words\//
 const keys = new Map()
 
-// The offline page (in the advocate's language of the moment) and today's built files, and nothing older.
-async function keep () {
+// The offline page (in the advocate's language of the moment), today's built files and the words of that language
+// (`words`: the address the page that asked names), and nothing older.
+async function keep (words) {
+  const kept = [PAGE, ...FILES, ...(words ? [new URL(words, self.location.origin).pathname] : [])]
   const cache = await caches.open(CACHE)
-  await cache.addAll([PAGE, ...FILES])
+  await cache.addAll(kept)
   for (const request of await cache.keys()) {
-    const path = new URL(request.url).pathname
-    if (path !== PAGE && !FILES.includes(path)) await cache.delete(request)
+    if (!kept.includes(new URL(request.url).pathname)) await cache.delete(request)
   }
 }
 
@@ -38,7 +40,7 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate' && PLAN.test(url.pathname)) {
     // Network first: online, the page is the server's, always fresh; without a signal, the offline page.
     event.respondWith(fetch(request).catch(() => caches.match(PAGE).then((page) => page || Response.error())))
-  } else if (FILES.includes(url.pathname)) {
+  } else if (FILES.includes(url.pathname) || WORDS.test(url.pathname)) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)))
   }
 })
@@ -47,7 +49,7 @@ self.addEventListener('message', (event) => {
   const { type, visit, key } = event.data || {}
   if (type === 'key') keys.set(visit, key)
   // A plan taken (again): the offline page is kept afresh, in the language the advocate now uses.
-  if (type === 'refresh') event.waitUntil(keep())
+  if (type === 'refresh') event.waitUntil(keep(event.data.words))
   if (type === 'forget') {
     keys.clear()
     event.waitUntil(caches.delete(CACHE))

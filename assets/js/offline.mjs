@@ -3,8 +3,12 @@
 // What is kept on the phone (IndexedDB "advocate-offline") is encrypted with AES-GCM under the visit's key, which
 // the server hands out on a signed-in request and this code holds only in memory (here and in the service
 // worker). In the clear are only ids, who kept it, when it expires and its size.
-const W = JSON.parse(document.querySelector('meta[name=offline-words]').content)
-const { user: USER, urls: URLS } = W
+// The words are a file a language that the page names (the browser keeps it; so does the service worker, for the
+// page shown without a signal), and the page says whose it is.
+const WORDS = document.querySelector('meta[name=offline-words]')
+const USER = Number(WORDS.dataset.user)
+const W = await fetch(WORDS.content).then((response) => response.json())
+const URLS = W.urls
 const DB = 'advocate-offline'
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -125,7 +129,7 @@ async function take (person) {
   await navigator.serviceWorker.register(URLS.worker, { scope: '/' })
   const registration = await navigator.serviceWorker.ready
   await remember(got.visit, key)
-  registration.active?.postMessage({ type: 'refresh' })
+  registration.active?.postMessage({ type: 'refresh', words: WORDS.content })
   return got.visit
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -94,7 +95,16 @@ def _take_offline(page, person_id: int, words=None) -> None:
     page.goto(f"/people/{person_id}/plan")
     page.get_by_role("button", name=words or "Keep this plan on this phone for the visit").click()
     expect(page.locator("#offline-kept")).to_contain_text(re.compile(r"\d"))
-    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    _until(page, "navigator.serviceWorker.ready.then(() => true)")
+
+
+def _until(page, script: str, arg=None, seconds: float = 10) -> None:
+    """Wait until the page's ``script`` answers true, promises awaited (``wait_for_function`` takes the promise
+    itself for true, so it never waits for one)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"not true after {seconds} s: {script}"
+        page.wait_for_timeout(100)
 
 
 def _offline_reload(context, page) -> None:
@@ -482,6 +492,10 @@ def _read_offline_plan_in_urdu(new_context, plan, translate, screenshot, screens
     _no_axe_violations(page)
     page.screenshot(path=str(screenshots_dir / "offline-visit-take-ur-screen.png"))
     _take_offline(page, plan["person"], take)
+    # The words of the advocate's language are kept by the service worker, with the page it shows without a signal.
+    words = page.get_attribute('meta[name="offline-words"]', "content")
+    assert words.startswith("/offline/words/ur/")
+    _until(page, WORKER_KEEPS, words)
     page.screenshot(path=str(screenshots_dir / "offline-visit-kept-ur-screen.png"))
     _no_axe_violations(page)
     _offline_reload(context, page)
@@ -514,6 +528,11 @@ def _end_sessions_of(app, email: str, reason: str) -> None:
             record.ended_at, record.end_reason = utcnow(), reason
         db.session.commit()
 
+
+WORKER_KEEPS = """async (path) => {
+  const kept = await (await caches.open('advocate-offline-v1')).keys()
+  return kept.some((request) => new URL(request.url).pathname === path)
+}"""
 
 KEPT_RECORDS = """async () => {
   if (!(await indexedDB.databases()).some((d) => d.name === 'advocate-offline')) return 0
@@ -620,7 +639,7 @@ def test_someone_else_signing_in_on_the_same_browser_never_sees_or_sends_the_que
     page.goto("/login")
     sign_in(page, "advocate2@example.org")
     expect(page.locator("#offline-outbox")).to_have_count(0)
-    page.wait_for_function(f"({KEPT_RECORDS})().then((n) => n === 0)")
+    _until(page, f"({KEPT_RECORDS})().then((n) => n === 0)")
     assert _count(app, PlanItem, PlanItem.text == text) == 0
 
 
@@ -641,7 +660,7 @@ def test_past_its_expiry_the_visit_is_removed_from_the_phone(new_context, live_s
         db.session.commit()
 
     page.reload()
-    page.wait_for_function(f"({KEPT_RECORDS})().then((n) => n === 0)")
+    _until(page, f"({KEPT_RECORDS})().then((n) => n === 0)")
     expect(page.get_by_role("button", name="Keep this plan on this phone for the visit")).to_be_visible()
 
 
