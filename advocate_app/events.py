@@ -5,6 +5,8 @@ keyword arguments (``by=`` the user who did it, or ``None`` for the person's own
 the moment matters). Receivers run at once, in the sender's transaction: they add and flush, never commit.
 The text messages (``advocate_app.sms``) subscribe in their ``init_app``; the services sending these events
 know nothing of who listens, so nothing outside the app factory and the CLI imports the sms package.
+
+One signal asks rather than tells: ``caseload_figures``, for what the features add to the caseload's figures.
 """
 
 from __future__ import annotations
@@ -69,5 +71,16 @@ consent_withdrawn = _events.signal(
 
     Sent by ``consent.services.withdraw`` with the ``Consent`` as sender, ``by=`` (``None`` for a text reply)
     and ``now=``.
+    """,
+)
+
+caseload_figures = _events.signal(
+    "caseload-figures",
+    doc="""The caseload's figures are being put into one statement: what would a feature add to them?
+
+    Sent by ``people.services`` once for each kind of caseload statement, as it is built, with the database's
+    dialect name as sender. A receiver returns ``(name, column, read)``: a scalar column, run with the advocate's
+    id as the ``advocate_id`` parameter, and what makes its value into the figure the page is given as
+    ``caseload.figures[name]``.
     """,
 )

@@ -212,12 +212,15 @@ class CaseloadPage:
     waiting_referrals: int
     # The team around the caseload's people: no direct contact lately, referrals that can be made now.
     team: team_alerts.CaseloadAlerts
+    # What the features add to the figures (``events.caseload_figures``), by name.
+    figures: dict = field(default_factory=dict)
 
 
 @cache
 def _caseload_statements(search: bool, dialect: str):
-    """The caseload's two statements (counts, then one page of rows), built once per kind and run with the
-    advocate's id, the day and the page as parameters: building them cost more than running them."""
+    """The caseload's two statements (counts, then one page of rows) and the names and readers of the figures the
+    features added to the counts, built once per kind and run with the advocate's id, the day and the page as
+    parameters: building them cost more than running them."""
     advocate = bindparam("advocate_id", type_=Integer)
     today = bindparam("today", type_=Date)
     # Driven from the advocate's assignments (a couple of hundred rows by index), not from everyone.
@@ -235,9 +238,13 @@ def _caseload_statements(search: bool, dialect: str):
         )
         .scalar_subquery()
     )
-    # With the team's two figures: the page's figures in one round trip.
+    # With the team's two figures and what the features add: the page's figures in one round trip.
+    added = [figure for _receiver, figure in events.caseload_figures.send(dialect)]
     counts = select(
-        select(func.count()).select_from(mine.subquery()).scalar_subquery(), waiting, *team_alerts.figure_columns()
+        select(func.count()).select_from(mine.subquery()).scalar_subquery(),
+        waiting,
+        *team_alerts.figure_columns(),
+        *(column for _name, column, _read in added),
     )
     named = mine if search else mine.join(Person, Person.id == Assignment.person_id)
     on_page = (
@@ -288,7 +295,7 @@ def _caseload_statements(search: bool, dialect: str):
         .outerjoin(Plan, (Plan.person_id == Person.id) & (Plan.status == PlanStatus.ACTIVE))
         .order_by(Person.preferred_name, Person.id)
     )
-    return counts, listing
+    return counts, listing, tuple((name, read) for name, _column, read in added)
 
 
 def caseload_page(
@@ -297,12 +304,12 @@ def caseload_page(
     """A page of the advocate's people (by name, optionally only names containing ``search``) with what
     needs attention, in two queries whatever the caseload or page size."""
     search = without_hidden(search).strip()  # names are stored in NFC, without hidden characters
-    counts, listing = _caseload_statements(bool(search), db.session.get_bind().dialect.name)
+    counts, listing, added = _caseload_statements(bool(search), db.session.get_bind().dialect.name)
     values = {"advocate_id": advocate.id, "today": today, **team_alerts.figure_values(advocate)}
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["pattern"] = f"%{escaped}%"
-    total, waiting_referrals, no_contact, ready = db.session.execute(counts, values).one()
+    total, waiting_referrals, no_contact, ready, *more = db.session.execute(counts, values).one()
     shown = page_of(total, page, size)
     rows = [
         CaseloadRow(
@@ -325,6 +332,7 @@ def caseload_page(
         search=search,
         waiting_referrals=waiting_referrals or 0,
         team=team_alerts.alerts_from(no_contact, ready),
+        figures={name: read(value) for (name, read), value in zip(added, more, strict=True)},
     )
 
 

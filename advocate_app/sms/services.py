@@ -6,10 +6,11 @@ Callers own the transaction: these functions add and flush, never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Integer, Select, bindparam, func, select, update
+from sqlalchemy import JSON, Integer, ScalarSelect, Select, bindparam, func, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -275,12 +276,27 @@ def recent_messages(person_id: int, limit: int = 20) -> list[SmsMessage]:
 
 def open_task_counts(advocate: User) -> list[tuple[int, str, int]]:
     """(person id, name, open message tasks) for each person on the advocate's caseload with any, in one query."""
-    rows = db.session.execute(_open_task_counts_statement(), {"tasks_advocate": advocate.id})
-    return [(person_id, name, count) for person_id, name, count in rows]
+    return _by_name(db.session.execute(_open_task_counts_statement(), {"tasks_advocate": advocate.id}))
+
+
+def open_tasks_figure(dialect: str) -> tuple[str, ScalarSelect, Callable]:
+    """``open_task_counts`` for the caseload's own statement (``events.caseload_figures``): its rows as one JSON
+    column, run with ``advocate_id``, and what reads them back, by name as ``open_task_counts`` gives them."""
+    counts = _open_task_counts_statement("advocate_id").subquery()
+    if dialect == "postgresql":
+        rows = func.json_agg(func.json_build_array(*counts.c))
+    else:
+        rows = func.json_group_array(func.json_array(*counts.c))
+    return "text_messages", select(type_coerce(rows, JSON)).scalar_subquery(), _by_name
+
+
+def _by_name(rows) -> list[tuple[int, str, int]]:
+    """(person id, name, open tasks) rows by name, then id (None: there are none)."""
+    return sorted(((person_id, name, count) for person_id, name, count in rows or ()), key=lambda r: (r[1], r[0]))
 
 
 @cache
-def _open_task_counts_statement() -> Select:
+def _open_task_counts_statement(advocate: str = "tasks_advocate") -> Select:
     # Every caseload asks: built once and run with the advocate's id.
     return (
         select(Person.id, Person.preferred_name, func.count(SmsTask.id))
@@ -288,12 +304,11 @@ def _open_task_counts_statement() -> Select:
         .join(
             Assignment,
             (Assignment.person_id == Person.id)
-            & (Assignment.advocate_id == bindparam("tasks_advocate", type_=Integer()))
+            & (Assignment.advocate_id == bindparam(advocate, type_=Integer()))
             & Assignment.ended_at.is_(None),
         )
         .where(SmsTask.done_at.is_(None))
         .group_by(Person.id, Person.preferred_name)
-        .order_by(Person.preferred_name, Person.id)
     )
 
 
