@@ -18,7 +18,7 @@ def offline_context() -> dict:
     The words are a file of their own, one a language (``words.words_file``), which the browser keeps: written
     into every page, they had been about 4 KB of each advocate's page, and as much again to compress.
     """
-    user = current_user._get_current_object()  # not the proxy: asked three times
+    user = current_user._get_current_object()  # not the proxy: asked twice
     if not policy.can(user, policy.Action.OFFLINE_USE):
         return {"offline_code": False}
     return {"offline_code": True, "offline_words": words_file().url, "offline_user": user.id}

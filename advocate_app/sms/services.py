@@ -291,8 +291,9 @@ def open_tasks_figure(dialect: str) -> tuple[str, ScalarSelect, Callable]:
 
 
 def _by_name(rows) -> list[tuple[int, str, int]]:
-    """(person id, name, open tasks) rows by name, then id (None: there are none)."""
-    return sorted(((person_id, name, count) for person_id, name, count in rows or ()), key=lambda r: (r[1], r[0]))
+    """(person id, name, open tasks) rows by name, case aside, then id (None: there are none)."""
+    rows = [(person_id, name, count) for person_id, name, count in rows or ()]
+    return sorted(rows, key=lambda row: (row[1].casefold(), row[1], row[0]))
 
 
 @cache
