@@ -635,9 +635,13 @@ def test_someone_else_signing_in_on_the_same_browser_never_sees_or_sends_the_que
     _queue_a_goal(context, page, plan, text)
     _end_sessions_of(app, ADVOCATE, "idle_timeout")
     context.set_offline(False)
+    # The attempt to send is over (its answer ends the session on this browser) before anyone signs in.
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#offline-outbox")).to_contain_text("Not sent yet")
 
     page.goto("/login")
     sign_in(page, "advocate2@example.org")
+    expect(page).not_to_have_url(re.compile(r"/login"))
     expect(page.locator("#offline-outbox")).to_have_count(0)
     _until(page, f"({KEPT_RECORDS})().then((n) => n === 0)")
     assert _count(app, PlanItem, PlanItem.text == text) == 0
