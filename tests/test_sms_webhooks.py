@@ -53,18 +53,9 @@ def text_from(client, body, sid="SM" + "1" * 32, number=SAM):
 def sent_prompt(app, person_id, kind=MessageKind.CHECK_IN, subject_id=None, template="check_in", values=None):
     """A prompt that has gone out to Sam, as the dispatcher leaves it."""
     with app.app_context():
-        message = sms.queue(
-            kind=kind,
-            template=template,
-            key=f"{kind.value}:{subject_id}",
-            to_number=SAM,
-            language="en",
-            earliest=utcnow(),
-            latest=utcnow() + timedelta(days=1),
-            person_id=person_id,
-            subject_id=subject_id,
-            values=values or {},
-        )
+        message = sms.queue(kind=kind, template=template, key=f"{kind.value}:{subject_id}", to_number=SAM,
+                            language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=1),
+                            person_id=person_id, subject_id=subject_id, values=values or {})
         message.status, message.sent_at, message.provider_sid = MessageStatus.SENT, utcnow(), "SM" + "9" * 32
         db.session.commit()
         return message.id
@@ -91,9 +82,8 @@ def test_unsigned_forged_and_tampered_webhooks_are_refused(client, path):
 
 def test_without_an_auth_token_every_webhook_is_refused(app_factory):
     app = app_factory(**{**TWILIO_CONFIG, "TWILIO_AUTH_TOKEN": ""})
-    response = signed_post(
-        app.test_client(), "/sms/inbound", {"MessageSid": "SM1", "From": SAM, "Body": "STOP"}, token=""
-    )
+    response = signed_post(app.test_client(), "/sms/inbound", {"MessageSid": "SM1", "From": SAM, "Body": "STOP"},
+                           token="")
     assert response.status_code == 403
 
 
@@ -110,16 +100,9 @@ def test_behind_a_proxy_the_signature_is_checked_against_the_public_https_addres
 
 def test_a_valid_stop_withdraws_sms_consent_and_nothing_more_is_sent(app, client, sam):
     with app.app_context():
-        waiting = sms.queue(
-            kind=MessageKind.CHECK_IN,
-            template="check_in",
-            key="waiting",
-            to_number=SAM,
-            language="en",
-            earliest=utcnow(),
-            latest=utcnow() + timedelta(days=1),
-            person_id=sam["person_id"],
-        ).id
+        waiting = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="waiting", to_number=SAM,
+                            language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=1),
+                            person_id=sam["person_id"]).id
         db.session.commit()
     response = text_from(client, "stop")
     assert response.status_code == 200
@@ -131,16 +114,8 @@ def test_a_valid_stop_withdraws_sms_consent_and_nothing_more_is_sent(app, client
         withdrawn = consent.consents_of(sam["person_id"])[0]
         assert withdrawn.withdrawn_how is GivenHow.SMS_REPLY
         # Whatever is queued afterwards does not go out either.
-        later = sms.queue(
-            kind=MessageKind.CHECK_IN,
-            template="check_in",
-            key="later",
-            to_number=SAM,
-            language="en",
-            earliest=utcnow(),
-            latest=utcnow() + timedelta(days=1),
-            person_id=sam["person_id"],
-        ).id
+        later = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="later", to_number=SAM, language="en",
+                          earliest=utcnow(), latest=utcnow() + timedelta(days=1), person_id=sam["person_id"]).id
         db.session.commit()
         fake = FakeTwilio()
         dispatcher = Dispatcher(app.config, backend=TwilioBackend(app.config, http_client_factory=lambda: fake))
@@ -160,23 +135,11 @@ def test_texts_waiting_when_sam_sends_stop_are_cancelled_because_sam_opted_out(a
         plan = plans.plan_for(sam["person_id"], by=alex)
         need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("Home", domain="housing", priority=1), by=alex)
         goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Pay rent"), by=alex, parent=need)
-        step = plans.add_item(
-            plan,
-            ItemKind.STEP,
-            plans.ItemFields("Ring the council", owner=StepOwner.ME, due_date=step_day),
-            by=alex,
-            parent=goal,
-        )
-        check_in = sms.queue(
-            kind=MessageKind.CHECK_IN,
-            template="check_in",
-            key="waiting",
-            to_number=SAM,
-            language="en",
-            earliest=utcnow(),
-            latest=utcnow() + timedelta(days=1),
-            person_id=sam["person_id"],
-        ).id
+        step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Ring the council", owner=StepOwner.ME,
+                                                                    due_date=step_day), by=alex, parent=goal)
+        check_in = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="waiting", to_number=SAM,
+                             language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=1),
+                             person_id=sam["person_id"]).id
         db.session.commit()
         reminder = db.session.scalar(select(SmsMessage.id).where(SmsMessage.subject_id == step.id))
         assert reminder is not None, "the step's reminder is waiting"
@@ -255,12 +218,8 @@ def test_a_text_that_is_not_a_keyword_lands_in_the_advocates_inbox(app, client, 
         task_id = db.session.scalar(select(SmsTask.id))
     from tests.conftest import form_post
 
-    done = form_post(
-        client,
-        f"/people/{sam['person_id']}/messages/{task_id}/done",
-        {},
-        token_from=f"/people/{sam['person_id']}/messages",
-    )
+    done = form_post(client, f"/people/{sam['person_id']}/messages/{task_id}/done", {},
+                     token_from=f"/people/{sam['person_id']}/messages")
     assert done.status_code == 302
     assert "Nothing to look at" in client.get(f"/people/{sam['person_id']}/messages").get_data(as_text=True)
 
@@ -288,13 +247,8 @@ def _step(app, person_id, advocate):
         plan = plans.plan_for(person_id, by=advocate)
         need = plans.add_item(plan, ItemKind.NEED, plans.ItemFields("Home", domain="housing", priority=1), by=advocate)
         goal = plans.add_item(plan, ItemKind.GOAL, plans.ItemFields("Move"), by=advocate, parent=need)
-        step = plans.add_item(
-            plan,
-            ItemKind.STEP,
-            plans.ItemFields("Call the council", owner=StepOwner.ME, due_date=local_today() + timedelta(days=1)),
-            by=advocate,
-            parent=goal,
-        )
+        step = plans.add_item(plan, ItemKind.STEP, plans.ItemFields("Call the council", owner=StepOwner.ME,
+                              due_date=local_today() + timedelta(days=1)), by=advocate, parent=goal)
         db.session.commit()
         return step.id
 
@@ -383,22 +337,14 @@ def test_delivery_reports_move_a_message_forward_only_and_repeats_change_nothing
 
 def test_a_report_that_arrives_before_the_provider_id_is_stored_finds_the_message_by_its_key(app, client, sam):
     with app.app_context():
-        message = sms.queue(
-            kind=MessageKind.CHECK_IN,
-            template="check_in",
-            key="check_in:early",
-            to_number=SAM,
-            language="en",
-            earliest=utcnow(),
-            latest=utcnow() + timedelta(days=1),
-            person_id=sam["person_id"],
-        )
+        message = sms.queue(kind=MessageKind.CHECK_IN, template="check_in", key="check_in:early", to_number=SAM,
+                            language="en", earliest=utcnow(), latest=utcnow() + timedelta(days=1),
+                            person_id=sam["person_id"])
         message.status = MessageStatus.SENDING
         db.session.commit()
         message_id = message.id
-    response = signed_post(
-        client, "/sms/status?k=check_in:early", {"MessageSid": "SM" + "7" * 32, "MessageStatus": "sent"}
-    )
+    response = signed_post(client, "/sms/status?k=check_in:early", {"MessageSid": "SM" + "7" * 32,
+                                                                     "MessageStatus": "sent"})
     assert response.status_code == 204
     with app.app_context():
         stored = db.session.get(SmsMessage, message_id)
@@ -407,9 +353,8 @@ def test_a_report_that_arrives_before_the_provider_id_is_stored_finds_the_messag
 
 def test_an_undelivered_report_for_a_landline_marks_the_number(app, client, sam):
     sent_prompt(app, sam["person_id"])
-    signed_post(
-        client, "/sms/status", {"MessageSid": "SM" + "9" * 32, "MessageStatus": "undelivered", "ErrorCode": "30006"}
-    )
+    signed_post(client, "/sms/status", {"MessageSid": "SM" + "9" * 32, "MessageStatus": "undelivered",
+                                        "ErrorCode": "30006"})
     with app.app_context():
         assert db.session.get(SmsNumber, SAM).failed_code == "30006"
         assert db.session.scalar(select(SmsTask.kind)) is TaskKind.NUMBER_FAILED
